@@ -1,0 +1,307 @@
+"""Load a scenario: read TOML, follow `extends`, peel off sources, apply dotted
+overrides, validate, and explain any problem in one message that names the key.
+
+A figure in a scenario file is written either plainly under a table that has a
+`source = "..."` line (the source covers the table), or as
+`{ value = ..., source = "..." }`. The word "assumption" in a source marks a figure
+that no document gives.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .schema import Scenario
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+DEFAULT_SCENARIO = "thanet"
+OVERRIDE_SOURCE = "override"
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override that cannot be run, with a message meant for the user."""
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names (file stems) and their files; base files are not runnable."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml")) if not p.stem.startswith("_")}
+
+
+def load_scenario(scenario: str | Path | Mapping | Scenario = DEFAULT_SCENARIO, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+    """Resolve a built-in name, a file path, a raw mapping or a Scenario, then apply overrides.
+
+    `overrides` is either "key=value" strings (values parsed as TOML, else taken as text)
+    or a mapping of dotted keys to Python values.
+    """
+    if isinstance(scenario, Scenario):
+        raw, sources, label = scenario.model_dump(), dict(getattr(scenario, "_sources", {})), scenario.place.name
+    elif isinstance(scenario, Mapping):
+        raw, sources = split_sources(copy.deepcopy(dict(scenario)))
+        label = "scenario"
+    else:
+        path = _resolve_path(scenario)
+        raw, sources = split_sources(_read_with_extends(path, seen=()))
+        label = path.name
+    pairs = parse_overrides(overrides) if not isinstance(overrides, Mapping) else list(overrides.items())
+    for key, value in pairs:
+        set_dotted(raw, key, value)
+        sources[key] = OVERRIDE_SOURCE
+    return validate(raw, label=label, sources=sources, overrides=pairs)
+
+
+def validate(raw: dict, *, label: str = "scenario", sources: dict[str, str] | None = None, overrides=()) -> Scenario:
+    """Validate a plain mapping into a Scenario, or raise ScenarioError naming each bad key."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_explain(exc, raw, label, overrides)) from None
+    scenario._sources = dict(sources or {})
+    return scenario
+
+
+def sources_of(scenario: Scenario) -> dict[str, str]:
+    """Dotted key -> where that figure came from ("assumption: ...", a document, or "override")."""
+    return dict(getattr(scenario, "_sources", {}))
+
+
+def source_for(scenario: Scenario, key: str) -> str | None:
+    """The source of one dotted key, inherited from the nearest annotated parent table."""
+    sources = sources_of(scenario)
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        found = sources.get(".".join(parts[:end]))
+        if found:
+            return found
+    return None
+
+
+def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:
+    """Turn ["regime.kind=integrated", "run.years=3"] into typed (key, value) pairs."""
+    pairs = []
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ScenarioError(f"override '{item}' is not of the form key=value (for example regime.kind=integrated)")
+        pairs.append((key, parse_value(text.strip())))
+    return pairs
+
+
+def parse_value(text: str) -> Any:
+    """Read a value the way TOML would (numbers, booleans, lists); bare words stay text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def set_dotted(raw: dict, key: str, value: Any) -> None:
+    """Set raw[a][b][c] = value for key "a.b.c", creating tables as needed."""
+    parts = key.split(".")
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            where = ".".join(parts[: depth + 1])
+            raise ScenarioError(f"cannot set '{key}': '{where}' is a value ({child!r}), not a table of settings")
+        node = child
+    node[parts[-1]] = value
+
+
+def split_sources(raw: dict, prefix: str = "") -> tuple[dict, dict[str, str]]:
+    """Strip `source` annotations from a raw scenario, returning (clean values, sources by dotted key)."""
+    sources: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if isinstance(raw.get("source"), str):
+        sources[prefix.rstrip(".")] = raw["source"]
+    for key, value in raw.items():
+        if key == "source" and isinstance(value, str):
+            continue
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) == {"value", "source"}:
+            clean[key] = value["value"]
+            sources[dotted] = value["source"]
+        elif isinstance(value, dict):
+            clean[key], inner = split_sources(value, f"{dotted}.")
+            sources.update(inner)
+        else:
+            clean[key] = value
+    return clean, sources
+
+
+def unsourced_figures(raw: dict, inherited: str | None = None, prefix: str = "") -> list[str]:
+    """Dotted keys of numbers in a raw scenario file that carry no source, own or inherited."""
+    here = raw.get("source") if isinstance(raw.get("source"), str) else inherited
+    missing = []
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) == {"value", "source"}:
+            if not str(value["source"]).strip():
+                missing.append(dotted)
+        elif isinstance(value, dict):
+            missing += unsourced_figures(value, here, f"{dotted}.")
+        elif _has_number(value) and not (here and here.strip()):
+            missing.append(dotted)
+    return missing
+
+
+def read_raw(path: str | Path) -> dict:
+    """The raw TOML of one scenario file, with `extends` followed (sources still attached)."""
+    return _read_with_extends(_resolve_path(path), seen=())
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, list):
+        return any(_has_number(v) for v in value)
+    return False
+
+
+def _resolve_path(scenario: str | Path) -> Path:
+    builtins = builtin_scenarios()
+    if isinstance(scenario, str) and scenario in builtins:
+        return builtins[scenario]
+    path = Path(scenario)
+    if path.is_file():
+        return path
+    if isinstance(scenario, str) and (SCENARIO_DIR / f"{scenario}.toml").is_file():
+        return SCENARIO_DIR / f"{scenario}.toml"
+    hint = difflib.get_close_matches(str(scenario), list(builtins), n=1)
+    suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+    raise ScenarioError(
+        f"scenario '{scenario}' is neither a built-in scenario ({', '.join(builtins)}) nor a readable file.{suggestion}"
+    )
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict:
+    if path in seen:
+        raise ScenarioError(f"{path.name}: 'extends' goes round in a circle ({' -> '.join(p.name for p in seen + (path,))})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    parent_path = _resolve_path(parent) if not (path.parent / f"{parent}.toml").is_file() else path.parent / f"{parent}.toml"
+    return deep_merge(_read_with_extends(parent_path, seen + (path,)), raw)
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Tables merge key by key; anything else in `top` replaces what `base` had."""
+    merged = copy.deepcopy(base)
+    for key, value in top.items():
+        old = merged.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and set(value) != {"value", "source"} and set(old) != {"value", "source"}:
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
+    lines = [f"Invalid scenario ({label}):"]
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        key = ".".join(loc)
+        if not loc:  # a whole-scenario check: its message already names the keys
+            lines.append("  " + error["msg"].removeprefix("Value error, "))
+            continue
+        value = _lookup(raw, loc)
+        if error["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key. {_allowed_here(loc)}")
+            continue
+        if error["type"] == "missing":
+            lines.append(f"  {key}: required but missing. {_describe(loc)}")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        if loc[-1] == "[key]":  # a bad name used as a key, e.g. an unknown need domain
+            lines.append(f"  {'.'.join(loc[:-2])}: '{loc[-2]}' is not allowed as a name here. {message}.")
+            continue
+        shown = f" = {value!r}" if value is not _MISSING and not isinstance(value, dict) else ""
+        hint = _describe(loc)
+        lines.append(f"  {key}{shown}: {message}." + (f" Allowed: {hint}" if hint else ""))
+    if overrides:
+        lines.append("  (after overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides) + ")")
+    return "\n".join(lines)
+
+
+_MISSING = object()
+
+
+def _lookup(raw: Any, loc: list[str]) -> Any:
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        value_type = typing.get_args(annotation)[1]
+        if isinstance(value_type, type) and issubclass(value_type, BaseModel):
+            return (value_type,)
+        return dict
+    return annotation
+
+
+def _schema_at(loc: list[str]) -> type[BaseModel] | None:
+    """The schema model describing the table at `loc` (names of agencies and crises are skipped)."""
+    model: Any = Scenario
+    skip_name = False
+    for part in loc:
+        if skip_name:
+            skip_name = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        inner = _inner_model(field.annotation)
+        if isinstance(inner, tuple):
+            model, skip_name = inner[0], True
+        else:
+            model = inner
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _allowed_here(loc: list[str]) -> str:
+    parent = _schema_at(loc[:-1])
+    if parent is None:
+        return "Remove it."
+    names = list(parent.model_fields)
+    close = difflib.get_close_matches(loc[-1], names, n=1)
+    where = ".".join(loc[:-1]) or "the top level"
+    hint = f"Did you mean '{close[0]}'? " if close else ""
+    return f"{hint}Keys allowed in {where}: {', '.join(names)}."
+
+
+def _describe(loc: list[str]) -> str:
+    parent = _schema_at(loc[:-1])
+    if parent is None:
+        return ""
+    field = parent.model_fields.get(loc[-1])
+    if field is None:
+        return ""
+    return field.description or ""

@@ -1,0 +1,216 @@
+"""The scenario schema: every lever and figure the model reads, with its bounds.
+
+Pydantic does the checking; `parameters.loader` turns its complaints into one message
+per bad key. Field descriptions double as the "what is allowed" half of that message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .vocabulary import DOMAINS, POOL
+
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, description="a fraction from 0 to 1")]
+Money = Annotated[float, Field(ge=0.0, description="pounds, not negative")]
+PerDomain = dict[Domain, Fraction]
+
+
+class Section(BaseModel):
+    """A table of a scenario file: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Place(Section):
+    name: str
+    description: str = ""
+
+
+class Population(Section):
+    households: int = Field(ge=1, le=5_000_000, description="number of households, 1 to 5,000,000")
+    share_with_children: Fraction
+    adults_mean: float = Field(ge=1.0, le=6.0, description="mean adults per household, 1 to 6")
+    children_mean: float = Field(ge=1.0, le=8.0, description="mean children in a household with children")
+    resilience_mean: Fraction
+    engagement_mean: Fraction
+    frailty_shape: float = Field(gt=0.0, description="gamma shape of household frailty (smaller clusters problems more), > 0")
+    neighbourhood_size: int = Field(ge=10, description="households per neighbourhood, at least 10")
+    ties: int = Field(ge=0, le=50, description="social ties per household, an even number 0 to 50")
+    rewiring: Fraction
+    kin_share: Fraction
+
+    @model_validator(mode="after")
+    def _even_ties(self) -> "Population":
+        if self.ties % 2:
+            raise ValueError(f"population.ties must be even (ties are made in pairs), got {self.ties}")
+        return self
+
+
+class Run(Section):
+    years: int = Field(ge=1, le=25, description="years to run, 1 to 25")
+    seed: int = Field(ge=0, description="random seed, a whole number >= 0")
+    warmup_weeks: int = Field(ge=0, le=520, description="weeks run before recording starts, 0 to 520")
+
+
+RegimeKind = Literal["siloed", "integrated"]
+
+
+class Regime(Section):
+    """How agencies notice, assess and allocate. `kind` sets the defaults; the
+    other switches make the mixes between the two."""
+
+    kind: RegimeKind
+    shared_risk: bool | None = Field(None, description="a whole-family risk score finds families early (integrated default)")
+    single_assessment: bool | None = Field(None, description="one shared assessment instead of one per agency (integrated default)")
+    key_workers: bool | None = Field(None, description="key workers hold whole-family plans (integrated default)")
+    pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of each agency budget pooled for key workers, 0 to 0.5")
+    integrated_pooled_share: Fraction = 0.0
+    queue_order: Literal["severity", "arrival"] = "severity"
+
+    @model_validator(mode="after")
+    def _resolve_kind(self) -> "Regime":
+        joined = self.kind == "integrated"
+        for switch in ("shared_risk", "single_assessment", "key_workers"):
+            if getattr(self, switch) is None:
+                setattr(self, switch, joined)
+        if self.pooled_share is None:
+            self.pooled_share = self.integrated_pooled_share if joined else 0.0
+        return self
+
+
+class KeyWorkers(Section):
+    count: int = Field(ge=0, le=100_000, description="key workers, 0 or more")
+    caseload: int = Field(ge=1, le=100, description="families per key worker, 1 to 100")
+    cost_per_worker_year: Money
+    services_per_family_week: Money
+    assessment_cost: Money
+    plan_weeks: int = Field(ge=1, le=520, description="longest plan in weeks")
+    effect: Fraction
+    whole_family_bonus: float = Field(ge=1.0, le=3.0, description="multiplier on help when the plan covers the whole family, 1 to 3")
+    trust_gain: Fraction
+    risk_threshold: float = Field(ge=0.0, le=9.0, description="whole-family risk score (sum of severities) that flags a family, 0 to 9")
+    min_problems: int = Field(ge=1, le=9, description="problems above the problem line needed to flag a family, 1 to 9")
+    detection: Fraction
+
+
+class Budget(Section):
+    cut: Fraction
+    cut_years: int = Field(ge=1, le=25, description="years over which the cut is reached, 1 to 25")
+    agency_cut: dict[str, Fraction] = {}
+
+
+class EarlyIntervention(Section):
+    shift: Fraction
+    start_year: int = Field(ge=1, le=25, description="first year of the shift, 1 to 25")
+    double_running_years: int = Field(ge=0, le=10, description="years in which old and new services both run, 0 to 10")
+
+
+class Demand(Section):
+    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems, -0.5 to 1 (0.035 is 3.5%)")
+
+
+class Needs(Section):
+    problem_line: Fraction
+    acute_line: Fraction
+    complex_count: int = Field(ge=1, le=9, description="problems above the problem line that make a family complex, 1 to 9")
+    shock_rate: PerDomain
+    shock_size: PerDomain
+    recovery: PerDomain
+    initial_mean: PerDomain
+    spread: Fraction
+    coupling: dict[Domain, dict[Domain, Annotated[float, Field(ge=0.0, le=0.2)]]] = {}
+
+    @model_validator(mode="after")
+    def _all_domains(self) -> "Needs":
+        for table in ("shock_rate", "shock_size", "recovery", "initial_mean"):
+            missing = [d for d in DOMAINS if d not in getattr(self, table)]
+            if missing:
+                raise ValueError(f"needs.{table} lacks a value for {', '.join(missing)}")
+        if self.acute_line <= self.problem_line:
+            raise ValueError("needs.acute_line must be above needs.problem_line")
+        return self
+
+
+class Services(Section):
+    """How help works, common to every agency."""
+
+    lateness: Fraction
+    assessment_fatigue: Fraction
+    fatigue_memory_weeks: int = Field(ge=1, description="weeks an assessment keeps wearing engagement down")
+    assessment_valid_weeks: int = Field(ge=1, description="weeks a shared assessment stays valid")
+    engagement_recovery: Fraction
+    dropout: Fraction
+    early_detection: Fraction
+    referral_loss: Fraction
+    threshold_step: Fraction
+    target_wait_weeks: float = Field(gt=0.0, description="waiting list, in weeks of capacity, above which thresholds rise")
+    crisis_forecast_weeks: int = Field(ge=1, description="weeks of crisis spend an agency averages to plan capacity")
+
+
+class Agency(Section):
+    label: str
+    domains: list[Domain] = Field(min_length=1)
+    clients: Literal["all", "families", "adults_only"] = "all"
+    budget_per_household: Money
+    prevention_share: Fraction
+    threshold: Fraction
+    max_threshold: Fraction
+    detection: Fraction
+    assessment_cost: Money
+    intervention_week_cost: Money
+    prevention_week_cost: Money
+    effect: Fraction
+    prevention_effect: Fraction
+    max_weeks: int = Field(ge=1, le=520, description="longest episode of help in weeks")
+    refers_to: dict[str, Fraction] = {}
+
+    @model_validator(mode="after")
+    def _threshold_order(self) -> "Agency":
+        if self.max_threshold < self.threshold:
+            raise ValueError(f"max_threshold ({self.max_threshold}) must not be below threshold ({self.threshold})")
+        return self
+
+
+class Crisis(Section):
+    label: str
+    domain: Domain
+    line: Fraction
+    after: Fraction
+    bills: dict[str, Money] = Field(min_length=1)
+    knock_on: dict[Domain, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
+
+
+class Scenario(Section):
+    place: Place
+    population: Population
+    run: Run
+    regime: Regime
+    keyworkers: KeyWorkers
+    budget: Budget
+    early_intervention: EarlyIntervention
+    demand: Demand
+    needs: Needs
+    services: Services
+    agencies: dict[str, Agency] = Field(min_length=1)
+    crises: dict[str, Crisis] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _agency_names_exist(self) -> "Scenario":
+        known = set(self.agencies)
+        if POOL in known:
+            raise ValueError(f"agencies.{POOL} is reserved for the pooled budget")
+
+        def check(where: str, names) -> None:
+            for name in names:
+                if name not in known:
+                    raise ValueError(f"{where} names unknown agency '{name}'; agencies are: {', '.join(sorted(known))}")
+
+        check("budget.agency_cut", self.budget.agency_cut)
+        for name, agency in self.agencies.items():
+            check(f"agencies.{name}.refers_to", agency.refers_to)
+        for name, crisis in self.crises.items():
+            check(f"crises.{name}.bills", crisis.bills)
+        return self

@@ -1,0 +1,30 @@
+"""The fixed names every part of Locality shares: need domains, tiers and spend categories.
+
+Agencies and crisis kinds are data (defined in scenario files); these are not, because
+the model's arrays are indexed by them.
+"""
+
+DOMAINS: tuple[str, ...] = (
+    "worklessness",
+    "substance_misuse",
+    "domestic_abuse",
+    "child_neglect",
+    "school_absence",
+    "antisocial_offending",
+    "rent_arrears",
+    "mental_health",
+    "physical_health",
+)
+DOMAIN_INDEX = {name: i for i, name in enumerate(DOMAINS)}
+
+#: Domains that only exist in households with children.
+CHILD_DOMAINS: tuple[str, ...] = ("child_neglect", "school_absence")
+
+#: Households by tier, least to most need: the stocks of the system-dynamics view.
+TIERS: tuple[str, ...] = ("universal", "vulnerable", "complex", "crisis")
+
+#: Every pound is booked to exactly one of these.
+CATEGORIES: tuple[str, ...] = ("assessment", "prevention", "intervention", "crisis")
+
+#: The ledger row of the pooled budget that funds key workers in the integrated regime.
+POOL = "pooled_budget"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.12+ (Mesa 3.5 needs it) and install Locality with its test tools.
+# Safe to run again: it reuses a good .venv and only reinstalls the project.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+is_new_enough() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+    local candidates=()
+    [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+    candidates+=(python3.13 python3.12)
+    for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv; do
+        [ -n "$root" ] && candidates+=("$root"/versions/3.1[2-9]*/bin/python3)
+    done
+    candidates+=(python3)
+    for py in "${candidates[@]}"; do
+        if command -v "$py" >/dev/null 2>&1 && is_new_enough "$py"; then echo "$py"; return 0; fi
+        if [ "$py" = python3.12 ] && PYENV_VERSION=3.12.1 is_new_enough python3.12; then
+            echo "env PYENV_VERSION=3.12.1 python3.12"; return 0
+        fi
+    done
+    return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! is_new_enough .venv/bin/python; then
+    if ! PY=$(find_python); then
+        echo "setup.sh: Locality needs Python 3.12 or newer (Mesa 3.5 requires it) and found none." >&2
+        echo "Install one (for example 'pyenv install 3.12') or point PYTHON at it: PYTHON=/path/to/python3.12 ./setup.sh" >&2
+        exit 1
+    fi
+    rm -rf .venv
+    echo "setup.sh: creating .venv with $($PY --version 2>&1)" >&2
+    $PY -m venv .venv
+    .venv/bin/python -m pip install --quiet --upgrade pip
+fi
+.venv/bin/python -m pip install --quiet -e '.[test]'
