@@ -68,7 +68,7 @@ class Regime(Section):
     key_workers: bool | None = Field(None, description="key workers hold whole-family plans (integrated default)")
     pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of each agency budget pooled for key workers, 0 to 0.5")
     integrated_pooled_share: Fraction = 0.0
-    queue_order: Literal["severity", "arrival"] = "severity"
+    queue_order: Literal["severity", "arrival"] | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
 
     @model_validator(mode="after")
     def _resolve_kind(self) -> "Regime":
@@ -76,6 +76,8 @@ class Regime(Section):
         for switch in ("shared_risk", "single_assessment", "key_workers"):
             if getattr(self, switch) is None:
                 setattr(self, switch, joined)
+        if self.queue_order is None:
+            self.queue_order = "arrival" if joined else "severity"
         if self.pooled_share is None:
             self.pooled_share = self.integrated_pooled_share if joined else 0.0
         return self
@@ -144,6 +146,7 @@ class Services(Section):
     engagement_recovery: Fraction
     dropout: Fraction
     early_detection: Fraction
+    shared_early_detection: Fraction
     referral_loss: Fraction
     threshold_step: Fraction
     target_wait_weeks: float = Field(gt=0.0, description="waiting list, in weeks of capacity, above which thresholds rise")

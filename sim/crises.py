@@ -1,0 +1,62 @@
+"""Stage 6, crises happen: a severity at its crisis line is a crisis event (a child taken
+into care, an eviction, an admission, an arrest...). The response is statutory: it is
+billed at unit cost to the agencies that own it, whatever their budget, and it leaves
+the household shaken in other domains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from parameters.schema import Scenario
+from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
+
+
+@dataclass(frozen=True)
+class CrisisKind:
+    name: str
+    label: str
+    column: int
+    line: float
+    after: float
+    bills: tuple[tuple[int, float], ...]      # (payer index, pounds per event)
+    knock_on: tuple[tuple[int, float, bool], ...]  # (domain column, severity added, children only)
+
+
+def crisis_kinds(spec: Scenario, payer_index: dict[str, int]) -> list[CrisisKind]:
+    kinds = []
+    for name, crisis in spec.crises.items():
+        kinds.append(
+            CrisisKind(
+                name=name,
+                label=crisis.label,
+                column=DOMAIN_INDEX[crisis.domain],
+                line=crisis.line,
+                after=crisis.after,
+                bills=tuple((payer_index[agency], cost) for agency, cost in crisis.bills.items()),
+                knock_on=tuple((DOMAIN_INDEX[d], amount, d in CHILD_DOMAINS) for d, amount in crisis.knock_on.items()),
+            )
+        )
+    return kinds
+
+
+def resolve_crises(m) -> None:
+    h = m.households
+    severity = h.severity
+    h.crisis_now[:] = False
+    h.crisis_domains[:] = False
+    for k, kind in enumerate(m.crisis_kinds):
+        hit = np.flatnonzero(severity[:, kind.column] >= kind.line)
+        m.counts.crises[k] = hit.size
+        if not hit.size:
+            continue
+        severity[hit, kind.column] = kind.after
+        for column, amount, children_only in kind.knock_on:
+            bump = amount * h.has_children[hit] if children_only else amount
+            severity[hit, column] = np.minimum(1.0, severity[hit, column] + bump)
+        h.crises[hit] += 1
+        h.crisis_now[hit] = True
+        h.crisis_domains[kind.column, hit] = True
+        for payer, cost in kind.bills:
+            m.ledger.book(payer, "crisis", hit, cost)

@@ -1,0 +1,78 @@
+"""Stage 5, help works (or not): help lowers severity, works better early (at lower
+severity), less when engagement is low, and more when a key worker's plan covers the
+whole family. Each week of help is paid for; cases close on recovery, at their longest
+length, or when the household drops out (missed appointments)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parameters.vocabulary import DOMAINS
+
+from .state import EARLY, NONE, SERVED
+
+ALL_DOMAINS = np.arange(len(DOMAINS))
+
+
+def deliver_help(m) -> None:
+    h, services = m.households, m.params.services
+    for agency in m.agency_list:
+        spec = agency.spec
+        for status, effect, unit_cost, category in (
+            (SERVED, spec.effect, spec.intervention_week_cost, "intervention"),
+            (EARLY, spec.prevention_effect, spec.prevention_week_cost, "prevention"),
+        ):
+            cases = np.flatnonzero(h.status[agency.index] == status)
+            if not cases.size:
+                continue
+            relieve(h.severity, cases, agency.domains, effect * h.engagement[cases], services.lateness)
+            m.ledger.book(agency.index, category, cases, unit_cost)
+            weeks = h.weeks_open[agency.index, cases]
+            weeks += 1
+            h.weeks_open[agency.index, cases] = weeks
+            recovered = h.severity[cases][:, agency.domains].max(axis=1) < m.params.needs.problem_line
+            close = recovered | (weeks >= spec.max_weeks) | _drops_out(m, cases)
+            h.status[agency.index, cases[close]] = NONE
+    _key_worker_plans(m)
+    _engagement_drifts(m)
+
+
+def _key_worker_plans(m) -> None:
+    h, team = m.households, m.keyworkers
+    if not team.active:
+        return
+    spec = team.spec
+    families = np.flatnonzero(h.keyworker == SERVED)
+    if families.size:
+        strength = spec.effect * spec.whole_family_bonus * h.engagement[families]
+        relieve(h.severity, families, ALL_DOMAINS, strength, m.params.services.lateness)
+        h.engagement[families] += spec.trust_gain * (1.0 - h.engagement[families])
+        m.ledger.book(m.pool_index, "intervention", families, team.worker_week_per_family + spec.services_per_family_week)
+        h.keyworker_weeks[families] += 1
+        recovered = h.severity[families].max(axis=1) < m.params.needs.problem_line
+        close = recovered | (h.keyworker_weeks[families] >= spec.plan_weeks) | _drops_out(m, families)
+        h.keyworker[families[close]] = NONE
+    idle = team.salary_per_week - families.size * team.worker_week_per_family
+    m.ledger.book_overhead(m.pool_index, "intervention", idle)
+
+
+def relieve(severity: np.ndarray, households: np.ndarray, domains: np.ndarray, strength: np.ndarray, lateness: float) -> None:
+    """Lower severity by strength x (1 - lateness x severity) x severity: proportionally,
+    and less per pound the worse the problem already is."""
+    block = np.ix_(households, domains)
+    current = severity[block]
+    current -= strength[:, None] * (1.0 - lateness * current) * current
+    severity[block] = current
+
+
+def _drops_out(m, households: np.ndarray) -> np.ndarray:
+    chance = m.params.services.dropout * (1.0 - m.households.engagement[households])
+    out = m.decisions.random(households.size) < chance
+    m.counts.dropouts += int(out.sum())
+    return out
+
+
+def _engagement_drifts(m) -> None:
+    h, services = m.households, m.params.services
+    h.engagement += services.engagement_recovery * (h.base_engagement - h.engagement)
+    h.recent_assessments *= np.float32(1.0 - 1.0 / services.fatigue_memory_weeks)

@@ -1,0 +1,56 @@
+"""Money: every pound spent is booked once, to one payer (an agency or the pool) and one
+category, for one year, and (where it was spent on a household) to that household."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parameters.vocabulary import CATEGORIES
+
+CATEGORY = {name: i for i, name in enumerate(CATEGORIES)}
+
+
+class Ledger:
+    def __init__(self, payers: list[str], years: int, households: int):
+        self.payers = list(payers)
+        shape = (len(payers), len(CATEGORIES))
+        self.spend = np.zeros((years,) + shape)            # by year, payer, category
+        self.budget = np.zeros((years, len(payers)))
+        self.contribution = np.zeros((years, len(payers)))  # put into the pool
+        self.week = np.zeros(shape)                         # this week's spend
+        self.by_agency = np.zeros((households, len(payers)))
+        self.by_category = np.zeros((households, len(CATEGORIES)))
+        self.overhead = np.zeros(shape)                     # spent on no household in particular
+        self.year = 0
+
+    def book(self, payer: int, category: str, households: np.ndarray, each: float | np.ndarray) -> None:
+        """Book `each` pounds per household (distinct indices) to payer and category."""
+        if households.size == 0:
+            return
+        amounts = np.broadcast_to(np.asarray(each, np.float64), households.shape)
+        total = float(amounts.sum())
+        c = CATEGORY[category]
+        self.spend[self.year, payer, c] += total
+        self.week[payer, c] += total
+        self.by_agency[households, payer] += amounts
+        self.by_category[households, c] += amounts
+
+    def book_overhead(self, payer: int, category: str, amount: float) -> None:
+        """Book money that served no household in particular (idle key-worker time)."""
+        if amount <= 0:
+            return
+        c = CATEGORY[category]
+        self.spend[self.year, payer, c] += amount
+        self.week[payer, c] += amount
+        self.overhead[payer, c] += amount
+
+    def spent_this_year(self, payer: int) -> np.ndarray:
+        return self.spend[self.year, payer]
+
+    def start_week(self) -> None:
+        self.week[:] = 0.0
+
+    def clear(self) -> None:
+        """Forget everything booked (used after the warm-up)."""
+        for array in (self.spend, self.budget, self.contribution, self.week, self.by_agency, self.by_category, self.overhead):
+            array[:] = 0.0

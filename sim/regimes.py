@@ -1,0 +1,208 @@
+"""Stages 2 to 4 (needs noticed, households assessed, help allocated) as pluggable
+strategies. A regime is a choice of one strategy per stage; siloed and integrated are
+two presets, and the scenario's `regime.*` switches make the mixes between them.
+
+Siloed:      AgencyThresholds -> SeparateAssessments -> AgencyQueues
+Integrated:  SharedRiskScore + AgencyThresholds -> SharedAssessment -> KeyWorkerPlans + AgencyQueues
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from parameters.schema import Regime as RegimeSpec
+from parameters.schema import Scenario
+
+from .state import EARLY, NONE, SERVED, WAITING
+
+
+# --- Stage 2: needs are noticed -------------------------------------------------------
+class AgencyThresholds:
+    """Each agency sees a household only when the agency's own domains are above its
+    eligibility threshold, and then only by its own detection, a crisis, or a referral
+    from another agency that is serving the household (referrals may get lost).
+    Problems below the threshold may be noticed for early help.
+
+    With shared records (integrated), referrals between agencies are not lost, and the
+    shared risk data makes problems below the threshold visible sooner."""
+
+    def __init__(self, referral_loss: float, early_detection: float):
+        self.referral_loss = referral_loss
+        self.early_detection = early_detection
+
+    def notice(self, m) -> None:
+        h, rng = m.households, m.decisions
+        problem_line = m.params.needs.problem_line
+        held = h.keyworker == SERVED
+        serving = (h.status == SERVED).astype(np.float32)  # (A, N)
+        for agency in m.agency_list:
+            a = agency.index
+            need = m.need[a]
+            free = (h.status[a] == NONE) & ~held
+            if agency.families_only:
+                free &= h.has_children
+            candidates = np.flatnonzero(free & (need >= agency.threshold))
+            if candidates.size:
+                by_crisis = h.crisis_domains[agency.domains][:, candidates].any(axis=0)
+                chance_referred = 1.0 - np.prod(1.0 - m.referral_odds[:, a, None] * serving[:, candidates], axis=0)
+                referred = rng.random(candidates.size) < chance_referred
+                lost = referred & (rng.random(candidates.size) < self.referral_loss)
+                seen = rng.random(candidates.size) < agency.spec.detection
+                noticed = by_crisis | seen | (referred & ~lost)
+                m.inbox[a] = candidates[noticed]
+                m.counts.referrals[a] += int(noticed.sum())
+                m.counts.referrals_lost[a] += int(lost.sum())
+            below = np.flatnonzero(free & (need >= problem_line) & (need < agency.threshold))
+            m.early_found[a] = below[rng.random(below.size) < self.early_detection]
+
+
+class SharedRiskScore:
+    """Shared data across agencies gives a whole-family risk score (the sum of the
+    household's severities); families with several problems above the flag are found
+    early, before crisis, and referred to the key-worker team."""
+
+    def notice(self, m) -> None:
+        h, team = m.households, m.keyworkers
+        spec = team.spec
+        flagged = (h.keyworker == NONE) & (m.n_problems >= spec.min_problems) & (m.risk >= spec.risk_threshold)
+        candidates = np.flatnonzero(flagged)
+        if not candidates.size:
+            return
+        by_crisis = h.crisis_now[candidates]
+        found = candidates[by_crisis | (m.decisions.random(candidates.size) < spec.detection)]
+        m.inbox[m.pool_index] = found
+        m.counts.referrals[m.pool_index] += found.size
+
+
+# --- Stage 3: households are assessed ---------------------------------------------------
+class SeparateAssessments:
+    """Every agency assesses every household referred to it, at its own cost; each extra
+    assessment in a short time wears the household's engagement down."""
+
+    def assess(self, m) -> None:
+        for payer, households in m.inbox.items():
+            m.charge_assessment(payer, households)
+            m.join_waiting_list(payer, households)
+
+
+class SharedAssessment:
+    """One assessment, shared: a household assessed recently by anyone is not assessed
+    again; the first agency (or the pool) to meet it pays."""
+
+    def assess(self, m) -> None:
+        valid_weeks = m.params.services.assessment_valid_weeks
+        h = m.households
+        for payer, households in m.inbox.items():
+            stale = households[m.week - h.last_assessed[households] > valid_weeks]
+            m.charge_assessment(payer, stale)
+            m.join_waiting_list(payer, households)
+
+
+# --- Stage 4: help is allocated ---------------------------------------------------------
+class AgencyQueues:
+    """Each agency treats its own domain, up to the capacity its money buys this week:
+    most severe first (or first come), after dropping those no longer eligible; early
+    help goes to problems noticed below the threshold while prevention money lasts."""
+
+    def __init__(self, order: str):
+        self.order = order
+
+    def allocate(self, m) -> None:
+        h = m.households
+        for agency in m.agency_list:
+            a = agency.index
+            column, need = h.status[a], m.need[a]
+            waiting = np.flatnonzero(column == WAITING)
+            still_eligible = need[waiting] >= agency.threshold
+            column[waiting[~still_eligible]] = NONE
+            m.counts.dropped[a] += int((~still_eligible).sum())
+            waiting = waiting[still_eligible]
+
+            room = _make_room(column, SERVED, agency.slots, need)
+            if room and waiting.size:
+                key = -need[waiting] if self.order == "severity" else h.waiting_since[a, waiting]
+                admitted = waiting[np.argsort(key, kind="stable")[:room]]
+                column[admitted] = SERVED
+                h.weeks_open[a, admitted] = 0
+                m.start_help(a, admitted)
+
+            room = _make_room(column, EARLY, agency.early_slots, need)
+            found = m.early_found.get(a)
+            if room and found is not None and found.size:
+                admitted = found[:room]
+                column[admitted] = EARLY
+                h.weeks_open[a, admitted] = 0
+                m.start_help(a, admitted)
+
+
+class KeyWorkerPlans:
+    """Key workers take waiting families while caseloads allow (count x caseload), in the
+    order they were found (or highest risk first); a family with a key worker leaves the
+    agencies' lists, because its plan covers the whole family."""
+
+    def __init__(self, order: str):
+        self.order = order
+
+    def allocate(self, m) -> None:
+        h, team = m.households, m.keyworkers
+        waiting = np.flatnonzero(h.keyworker == WAITING)
+        recovered = m.risk[waiting] < team.spec.risk_threshold / 2
+        h.keyworker[waiting[recovered]] = NONE
+        waiting = waiting[~recovered]
+        room = team.slots - int(np.count_nonzero(h.keyworker == SERVED))
+        if room <= 0 or not waiting.size:
+            return
+        key = -m.risk[waiting] if self.order == "severity" else h.keyworker_since[waiting]
+        admitted = waiting[np.argsort(key, kind="stable")[:room]]
+        h.keyworker[admitted] = SERVED
+        h.keyworker_weeks[admitted] = 0
+        h.status[:, admitted] = NONE
+        m.start_help(m.pool_index, admitted)
+
+
+def _make_room(column: np.ndarray, status: int, slots: int, need: np.ndarray) -> int:
+    """Close the least severe cases if capacity fell below the caseload; return free places."""
+    open_cases = np.flatnonzero(column == status)
+    excess = open_cases.size - slots
+    if excess > 0:
+        column[open_cases[np.argsort(need[open_cases], kind="stable")[:excess]]] = NONE
+        return 0
+    return -excess
+
+
+# --- The regime ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Regime:
+    noticing: tuple
+    assessing: object
+    allocating: tuple
+
+    @classmethod
+    def from_spec(cls, spec: RegimeSpec, scenario: Scenario) -> "Regime":
+        shared_data = bool(spec.shared_risk)
+        noticing = ((SharedRiskScore(),) if shared_data else ()) + (
+            AgencyThresholds(
+                referral_loss=0.0 if shared_data else scenario.services.referral_loss,
+                early_detection=scenario.services.shared_early_detection if shared_data else scenario.services.early_detection,
+            ),
+        )
+        assessing = SharedAssessment() if spec.single_assessment else SeparateAssessments()
+        allocating = ((KeyWorkerPlans(spec.queue_order),) if spec.key_workers else ()) + (AgencyQueues(spec.queue_order),)
+        return cls(noticing, assessing, allocating)
+
+    def notice(self, m) -> None:
+        for strategy in self.noticing:
+            strategy.notice(m)
+
+    def assess(self, m) -> None:
+        self.assessing.assess(m)
+
+    def allocate(self, m) -> None:
+        for strategy in self.allocating:
+            strategy.allocate(m)
+
+    def describe(self) -> str:
+        parts = [type(s).__name__ for s in self.noticing] + [type(self.assessing).__name__] + [type(s).__name__ for s in self.allocating]
+        return " -> ".join(parts)
