@@ -1,0 +1,205 @@
+"""The `locality` command: run a scenario, compare two variants, list the built-in places.
+
+Bad input (an unknown scenario or key, a value out of range) prints one message naming
+the key and what is allowed, and exits with code 2, before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
+
+from .results import Results
+from .runner import Comparison, compare, run
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ScenarioError as error:
+        print(f"locality: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("locality: interrupted; nothing was written for the unfinished run", file=sys.stderr)
+        return 130
+
+
+# --- commands ---------------------------------------------------------------------------
+def cmd_run(args) -> int:
+    overrides = _common_overrides(args)
+    spec = load_scenario(args.scenario, overrides)  # fail fast, before any output
+    out = Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed)
+    _refuse_nonempty(out, args.overwrite)
+    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+          f"{spec.regime.kind} regime, seed {spec.run.seed}")
+    results = run(spec, progress=_interactive())
+    _print_yearly(results)
+    if args.profile:
+        _print_profile(results)
+    results.save(out, overwrite=args.overwrite)
+    print(f"\nResults written to {out}/ (steps, agencies, households, ledger as Parquet; scenario.toml reproduces the run)")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    common = _common_overrides(args)
+    if args.out:
+        _refuse_nonempty(Path(args.out), args.overwrite)
+    started = time.perf_counter()
+    comparison = compare(args.scenario, a=args.a or (), b=args.b or (), common=common, progress=_interactive())
+    spec = comparison.a.scenario
+    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, seed {spec.run.seed} "
+          f"(both runs meet the same households and shocks)")
+    print(f"  A: {comparison.a_label}\n  B: {comparison.b_label}")
+    _print_comparison(comparison)
+    if args.out:
+        out = Path(args.out)
+        comparison.a.save(out / "a", overwrite=args.overwrite)
+        comparison.b.save(out / "b", overwrite=args.overwrite)
+        print(f"\nResults written to {out}/a and {out}/b")
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    print("Built-in scenarios (locality run NAME):")
+    for name, path in builtin_scenarios().items():
+        try:
+            spec = load_scenario(path)
+        except ScenarioError as error:
+            print(f"  {name:10s} (invalid: {error})")
+            continue
+        marker = "  (default)" if name == DEFAULT_SCENARIO else ""
+        print(f"  {name:10s} {spec.population.households:>9,} households  {spec.place.description}{marker}")
+    return 0
+
+
+# --- printing ---------------------------------------------------------------------------
+def _print_yearly(results: Results) -> None:
+    table = results.yearly()
+    shown = pd.DataFrame({
+        "crises": table["crises"],
+        "referrals": table["referrals"],
+        "assessments": table["assessments"],
+        "waiting": table["waiting"],
+        "key-worker families": table["keyworker_families"],
+        "in crisis": table["in_crisis_tier"],
+        "budget £m": _millions(table["budget"]),
+        "spend £m": _millions(table["spend"]),
+        "over-spend £m": _millions(table["over_spend"]),
+    })
+    print("\nPer year (waiting, key-worker families and households in crisis are weekly averages):")
+    print(shown.to_string())
+    print("\nCrises by kind:")
+    print(results.crises_by_kind().to_string())
+    print(f"\nRan in {results.wall_seconds:.1f} s")
+
+
+def _print_profile(results: Results) -> None:
+    total = sum(results.stage_seconds.values()) or 1.0
+    print("\nWhere the time went (per stage of the week):")
+    for stage, seconds in sorted(results.stage_seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {stage:22s} {seconds:8.2f} s  {100 * seconds / total:5.1f}%")
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    table = comparison.yearly()
+    for column in ("spend", "over_spend"):
+        table[column] = table[column].map(lambda v: round(v / 1e6, 2))
+    table = table.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m", "in_crisis_tier": "in crisis"}, level=0)
+    print("\nPer year, A beside B (B-A is the difference):")
+    print(table.to_string())
+
+    print("\nWho pays and who saves: B - A spend per agency per year, £k (negative = saves)")
+    by_year = (comparison.spend_change_by_year() / 1e3).round(0)
+    print(by_year.to_string())
+
+    pocket = comparison.wrong_pocket()
+    shown = pd.DataFrame({
+        "agency": pocket["label"],
+        "spend A £k": (pocket["spend_a"] / 1e3).round(0),
+        "spend B £k": (pocket["spend_b"] / 1e3).round(0),
+        "change £k": (pocket["change"] / 1e3).round(0),
+        "of which crises £k": (pocket["crisis_change"] / 1e3).round(0),
+        "of which services £k": (pocket["services_change"] / 1e3).round(0),
+        "put in pool £k": (pocket["put_in_pool"] / 1e3).round(0),
+        "": pocket["verdict"],
+    })
+    print("\nThe wrong-pocket table, whole run:")
+    print(shown.to_string(index=False))
+
+
+def _millions(series: pd.Series) -> pd.Series:
+    return (series / 1e6).round(2)
+
+
+# --- arguments ----------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="locality",
+        description="Simulate demand on local public services, siloed against integrated, under cuts.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def scenario_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                         help=f"a built-in scenario name or a TOML file (default: {DEFAULT_SCENARIO})")
+        sub.add_argument("--years", type=int, help="years to run (run.years)")
+        sub.add_argument("--seed", type=int, help="random seed (run.seed)")
+        sub.add_argument("--households", type=int, help="number of households (population.households)")
+        sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                         help="override any scenario value by its dotted key, e.g. --set budget.cut=0.28 (repeatable)")
+        sub.add_argument("--out", help="folder for the results")
+        sub.add_argument("--overwrite", action="store_true", help="replace results already in --out")
+
+    run_cmd = commands.add_parser("run", help="run one scenario and print a yearly summary")
+    scenario_options(run_cmd)
+    run_cmd.add_argument("--profile", action="store_true", help="print the time spent in each stage of the week")
+    run_cmd.set_defaults(handler=cmd_run)
+
+    compare_cmd = commands.add_parser("compare", help="run two variants on the same households and compare them")
+    scenario_options(compare_cmd)
+    compare_cmd.add_argument("--a", nargs="+", metavar="KEY=VALUE", help="overrides for variant A (default: regime.kind=siloed)")
+    compare_cmd.add_argument("--b", nargs="+", metavar="KEY=VALUE", help="overrides for variant B (default: regime.kind=integrated)")
+    compare_cmd.set_defaults(handler=cmd_compare)
+
+    list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
+    list_cmd.set_defaults(handler=cmd_scenarios)
+    return parser
+
+
+def _common_overrides(args) -> list[str]:
+    overrides = []
+    for flag, key in (("years", "run.years"), ("seed", "run.seed"), ("households", "population.households")):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    return overrides + list(args.overrides)
+
+
+def _default_out(scenario: str, seed: int) -> Path:
+    name = Path(scenario).stem
+    return Path("results") / f"{name}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _refuse_nonempty(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ScenarioError(f"'{out}' already holds files; choose another --out folder or add --overwrite (nothing was run)")
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""What a run leaves behind: tidy pandas frames, and a folder of Parquet files with the
+resolved scenario beside them, so that any run can be reproduced from its folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from parameters.loader import ScenarioError, load_scenario
+from parameters.schema import Scenario
+from parameters.vocabulary import CATEGORIES, POOL, TIERS
+
+FRAMES = ("steps", "agencies", "households", "ledger")
+SCENARIO_FILE = "scenario.toml"
+STAYED_DOWN_WEEKS = 26  # needs must stay below half their level for half a year to count as fallen
+
+
+@dataclass
+class Results:
+    """One run. `steps`: per week for the locality; `agencies`: per week per agency (and
+    the pooled budget); `households`: one row per household at the end; `ledger`: per
+    year per agency, budget against spend by category."""
+
+    scenario: Scenario
+    steps: pd.DataFrame
+    agencies: pd.DataFrame
+    households: pd.DataFrame
+    ledger: pd.DataFrame
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @classmethod
+    def from_model(cls, model, wall_seconds: float = 0.0) -> "Results":
+        return cls(
+            scenario=model.params,
+            steps=model.recorder.steps_frame(),
+            agencies=model.recorder.agencies_frame(),
+            households=household_frame(model),
+            ledger=ledger_frame(model),
+            stage_seconds=dict(model.stage_seconds),
+            wall_seconds=wall_seconds,
+        )
+
+    def yearly(self) -> pd.DataFrame:
+        """The short summary per year: demand, crises, households in crisis, money."""
+        steps = self.steps.groupby("year")
+        summary = pd.DataFrame({
+            "referrals": steps["referrals"].sum(),
+            "assessments": steps["assessments"].sum(),
+            "open_cases": steps["open_cases"].mean().round(0).astype(int),
+            "waiting": steps["waiting"].mean().round(0).astype(int),
+            "keyworker_families": steps["keyworker_families"].mean().round(0).astype(int),
+            "crises": steps["crises"].sum(),
+            "in_crisis_tier": steps["tier_crisis"].mean().round(0).astype(int),
+        })
+        money = self.ledger.groupby("year")[["budget", "spend", "over_spend"]].sum()
+        return summary.join(money)
+
+    def crises_by_kind(self) -> pd.DataFrame:
+        columns = [c for c in self.steps.columns if c.startswith("crises_")]
+        table = self.steps.groupby("year")[columns].sum()
+        table.columns = [c.removeprefix("crises_") for c in columns]
+        return table
+
+    def save(self, directory: str | Path, overwrite: bool = False) -> Path:
+        """Write every frame as Parquet plus the resolved scenario, all or nothing: the
+        files are written to a temporary folder first and moved into place at the end."""
+        target = Path(directory)
+        if target.exists() and any(target.iterdir()) and not overwrite:
+            raise ScenarioError(f"'{target}' already holds files; choose another --out folder (nothing was overwritten)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".locality-", dir=target.parent))
+        try:
+            for name in FRAMES:
+                getattr(self, name).to_parquet(staging / f"{name}.parquet", index=False)
+            (staging / SCENARIO_FILE).write_text(scenario_toml(self.scenario), encoding="utf-8")
+            (staging / "run.json").write_text(json.dumps({
+                "wall_seconds": self.wall_seconds,
+                "stage_seconds": self.stage_seconds,
+            }, indent=2), encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staging, target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return target
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Results":
+        folder = Path(directory)
+        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+        run_info = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
+        return cls(scenario=load_scenario(folder / SCENARIO_FILE), **frames, **run_info)
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """The scenario exactly as run (every switch resolved), as TOML that loads back."""
+    header = f"# Resolved scenario of a Locality run: `locality run {SCENARIO_FILE}` reproduces it.\n"
+    return header + tomli_w.dumps(_without_none(scenario.model_dump(mode="json")))
+
+
+def _without_none(value):
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def household_frame(model) -> pd.DataFrame:
+    h, ledger = model.households, model.ledger
+    frame = pd.DataFrame({
+        "household": np.arange(h.n),
+        "neighbourhood": h.neighbourhood,
+        "adults": h.adults,
+        "children": h.children,
+        "tier": pd.Categorical.from_codes(h.tier, categories=list(TIERS)),
+        "cost_total": ledger.by_agency.sum(axis=1),
+    })
+    for i, payer in enumerate(model.payers):
+        frame[f"cost_{payer}"] = ledger.by_agency[:, i]
+    for i, category in enumerate(CATEGORIES):
+        frame[f"cost_{category}"] = ledger.by_category[:, i]
+    load = h.severity.sum(axis=1)
+    frame = frame.assign(
+        services=h.services,
+        assessments=h.assessments,
+        crises=h.crises,
+        first_help_week=h.first_help_week,
+        first_help_severity=h.first_help_severity,
+        peak_severity=h.peak_severity,
+        start_load=h.start_load,
+        end_load=load,
+        needs_fell_and_stayed_down=h.weeks_down >= STAYED_DOWN_WEEKS,
+    )
+    return frame
+
+
+def ledger_frame(model) -> pd.DataFrame:
+    ledger = model.ledger
+    years, payers = ledger.budget.shape
+    labels = [a.label for a in model.agency_list] + ["Pooled budget (key workers)"]
+    frame = pd.DataFrame({
+        "year": np.repeat(np.arange(1, years + 1), payers),
+        "agency": np.tile(model.payers, years),
+        "label": np.tile(labels, years),
+        "budget": ledger.budget.ravel(),
+        "contribution_to_pool": ledger.contribution.ravel(),
+    })
+    spend = ledger.spend.reshape(years * payers, len(CATEGORIES))
+    for i, category in enumerate(CATEGORIES):
+        frame[f"spend_{category}"] = spend[:, i]
+    frame["spend"] = spend.sum(axis=1)
+    frame["over_spend"] = frame["spend"] - frame["budget"]
+    return frame
+
+
+__all__ = ["Results", "POOL"]

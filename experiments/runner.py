@@ -1,0 +1,110 @@
+"""Run a scenario, or two variants of it side by side on common random numbers."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
+from parameters.schema import Scenario
+from sim.model import LocalityModel
+
+from .results import Results
+
+Overrides = Mapping[str, Any] | list[str] | tuple[str, ...]
+
+
+def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, overrides: Overrides = (), *, progress: bool = False) -> Results:
+    """Build the model for a scenario (with dotted overrides), run it to the end, and
+    return its Results. Bad input raises ScenarioError before anything runs."""
+    spec = load_scenario(scenario, _as_mapping(overrides))
+    started = time.perf_counter()
+    model = LocalityModel(spec)
+    with tqdm(total=model.total_steps, unit="week", desc=spec.place.name, disable=not progress, file=sys.stderr, leave=False) as bar:
+        while model.running:
+            model.step()
+            bar.update()
+    return Results.from_model(model, wall_seconds=time.perf_counter() - started)
+
+
+@dataclass
+class Comparison:
+    """Two runs of one place that differ only in their overrides: same seed, so the same
+    households meet the same shocks (common random numbers)."""
+
+    a: Results
+    b: Results
+    a_label: str
+    b_label: str
+
+    def yearly(self) -> pd.DataFrame:
+        """Per year, A beside B and the difference (B - A)."""
+        a, b = self.a.yearly(), self.b.yearly()
+        columns = ["referrals", "assessments", "waiting", "crises", "in_crisis_tier", "spend", "over_spend"]
+        table = pd.concat({"A": a[columns], "B": b[columns], "B-A": b[columns] - a[columns]}, axis=1)
+        return table.swaplevel(axis=1)[columns]
+
+    def wrong_pocket(self) -> pd.DataFrame:
+        """Per agency over the whole run: what B spends against A, split into crisis
+        spend (savings from crises avoided) and the rest (the cost of the change), plus
+        what it put into the pool. Negative change: the agency saves."""
+        keys = ["agency", "label"]
+        a = self.a.ledger.groupby(keys, sort=False).sum(numeric_only=True)
+        b = self.b.ledger.groupby(keys, sort=False).sum(numeric_only=True)
+        services = ["spend_assessment", "spend_prevention", "spend_intervention"]
+        table = pd.DataFrame({
+            "spend_a": a["spend"],
+            "spend_b": b["spend"],
+            "change": b["spend"] - a["spend"],
+            "crisis_change": b["spend_crisis"] - a["spend_crisis"],
+            "services_change": b[services].sum(axis=1) - a[services].sum(axis=1),
+            "put_in_pool": b["contribution_to_pool"] - a["contribution_to_pool"],
+        })
+        table["verdict"] = ["saves" if c < 0 else ("pays" if c > 0 else "no change") for c in table["change"]]
+        return table.reset_index()
+
+    def spend_change_by_year(self) -> pd.DataFrame:
+        """B - A spend per agency per year: who pays and who saves, and when."""
+        def pivot(results: Results) -> pd.DataFrame:
+            return results.ledger.pivot(index="agency", columns="year", values="spend")
+
+        change = pivot(self.b) - pivot(self.a)
+        change = change.loc[list(self.a.ledger["agency"].drop_duplicates())]
+        change.loc["total"] = change.sum()
+        return change
+
+
+def compare(scenario: str | Path | Scenario = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),
+            *, progress: bool = False) -> Comparison:
+    """Run variants A and B of one scenario on the same seed. With neither given, A is
+    siloed and B integrated."""
+    a_map, b_map = _as_mapping(a), _as_mapping(b)
+    if not a_map and not b_map:
+        a_map, b_map = {"regime.kind": "siloed"}, {"regime.kind": "integrated"}
+    shared = _as_mapping(common)
+    # Validate both before running either, so a typo in B does not waste A's run.
+    spec_a = load_scenario(scenario, {**shared, **a_map})
+    spec_b = load_scenario(scenario, {**shared, **b_map})
+    return Comparison(
+        a=run(spec_a, progress=progress),
+        b=run(spec_b, progress=progress),
+        a_label=_label(a_map),
+        b_label=_label(b_map),
+    )
+
+
+def _as_mapping(overrides: Overrides) -> dict[str, Any]:
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    return dict(parse_overrides(overrides))
+
+
+def _label(overrides: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "as the scenario file says"
