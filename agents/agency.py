@@ -37,10 +37,10 @@ class Agency(mesa.Agent):
 
     # --- the year's money -------------------------------------------------------------
     def open_year(self, year: int) -> None:
-        """Set this year's budget (after cuts and the pooled contribution) and split it
+        """Set this year's budget (year 0: the status quo before the run) (after cuts and the pooled contribution) and split it
         between reactive and preventive work, shifting money to prevention if asked."""
         gross = self.base_budget * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
-        self.contribution = gross * self.pooled_share
+        self.contribution = gross * self.pooled_share if year >= 1 else 0.0
         self.budget = gross - self.contribution
         prevention = self.budget * self.spec.prevention_share
         reactive = self.budget - prevention

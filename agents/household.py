@@ -26,8 +26,8 @@ class Household(mesa.Agent):
 
     @property
     def severity(self) -> dict[str, float]:
-        row = self._state.severity[self.index]
-        return {d: float(row[i]) for i, d in enumerate(DOMAINS)}
+        column = self._state.severity[:, self.index]
+        return {d: float(column[i]) for i, d in enumerate(DOMAINS)}
 
     @property
     def tier(self) -> str:

@@ -16,18 +16,18 @@ class KeyWorkerTeam(mesa.Agent):
         spec = scenario.keyworkers
         self.spec = spec
         self.active = active
-        self.count = spec.count if active else 0
+        self.count = spec.count
         self.caseload = spec.caseload
         self.budget = 0.0
 
     @property
     def slots(self) -> int:
-        """Families the team can hold at once."""
-        return self.count * self.caseload
+        """Families the team can hold at once (none while the team is not running)."""
+        return self.count * self.caseload if self.active else 0
 
     @property
     def salary_per_week(self) -> float:
-        return self.count * self.spec.cost_per_worker_year / WEEKS_PER_YEAR
+        return self.count * self.spec.cost_per_worker_year / WEEKS_PER_YEAR if self.active else 0.0
 
     @property
     def worker_week_per_family(self) -> float:

@@ -128,7 +128,7 @@ def household_frame(model) -> pd.DataFrame:
         frame[f"cost_{payer}"] = ledger.by_agency[:, i]
     for i, category in enumerate(CATEGORIES):
         frame[f"cost_{category}"] = ledger.by_category[:, i]
-    load = h.severity.sum(axis=1)
+    load = h.severity.sum(axis=0)
     frame = frame.assign(
         services=h.services,
         assessments=h.assessments,

@@ -66,6 +66,7 @@ class Regime(Section):
     shared_risk: bool | None = Field(None, description="a whole-family risk score finds families early (integrated default)")
     single_assessment: bool | None = Field(None, description="one shared assessment instead of one per agency (integrated default)")
     key_workers: bool | None = Field(None, description="key workers hold whole-family plans (integrated default)")
+    rationing: Literal["threshold", "waiting_list"] | None = Field(None, description="how agencies ration when demand outruns capacity: 'threshold' (raise eligibility, siloed default) or 'waiting_list' (keep eligibility, queue; integrated default)")
     pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of each agency budget pooled for key workers, 0 to 0.5")
     integrated_pooled_share: Fraction = 0.0
     queue_order: Literal["severity", "arrival"] | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
@@ -76,6 +77,8 @@ class Regime(Section):
         for switch in ("shared_risk", "single_assessment", "key_workers"):
             if getattr(self, switch) is None:
                 setattr(self, switch, joined)
+        if self.rationing is None:
+            self.rationing = "waiting_list" if joined else "threshold"
         if self.queue_order is None:
             self.queue_order = "arrival" if joined else "severity"
         if self.pooled_share is None:
@@ -146,7 +149,6 @@ class Services(Section):
     engagement_recovery: Fraction
     dropout: Fraction
     early_detection: Fraction
-    shared_early_detection: Fraction
     referral_loss: Fraction
     threshold_step: Fraction
     target_wait_weeks: float = Field(gt=0.0, description="waiting list, in weeks of capacity, above which thresholds rise")

@@ -47,14 +47,14 @@ def resolve_crises(m) -> None:
     h.crisis_now[:] = False
     h.crisis_domains[:] = False
     for k, kind in enumerate(m.crisis_kinds):
-        hit = np.flatnonzero(severity[:, kind.column] >= kind.line)
+        hit = np.flatnonzero(severity[kind.column] >= kind.line)
         m.counts.crises[k] = hit.size
         if not hit.size:
             continue
-        severity[hit, kind.column] = kind.after
+        severity[kind.column, hit] = kind.after
         for column, amount, children_only in kind.knock_on:
             bump = amount * h.has_children[hit] if children_only else amount
-            severity[hit, column] = np.minimum(1.0, severity[hit, column] + bump)
+            severity[column, hit] = np.minimum(1.0, severity[column, hit] + bump)
         h.crises[hit] += 1
         h.crisis_now[hit] = True
         h.crisis_domains[kind.column, hit] = True

@@ -30,7 +30,7 @@ def deliver_help(m) -> None:
             weeks = h.weeks_open[agency.index, cases]
             weeks += 1
             h.weeks_open[agency.index, cases] = weeks
-            recovered = h.severity[cases][:, agency.domains].max(axis=1) < m.params.needs.problem_line
+            recovered = h.severity[np.ix_(agency.domains, cases)].max(axis=0) < m.params.needs.problem_line
             close = recovered | (weeks >= spec.max_weeks) | _drops_out(m, cases)
             h.status[agency.index, cases[close]] = NONE
     _key_worker_plans(m)
@@ -49,7 +49,7 @@ def _key_worker_plans(m) -> None:
         h.engagement[families] += spec.trust_gain * (1.0 - h.engagement[families])
         m.ledger.book(m.pool_index, "intervention", families, team.worker_week_per_family + spec.services_per_family_week)
         h.keyworker_weeks[families] += 1
-        recovered = h.severity[families].max(axis=1) < m.params.needs.problem_line
+        recovered = h.severity[:, families].max(axis=0) < m.params.needs.problem_line
         close = recovered | (h.keyworker_weeks[families] >= spec.plan_weeks) | _drops_out(m, families)
         h.keyworker[families[close]] = NONE
     idle = team.salary_per_week - families.size * team.worker_week_per_family
@@ -59,9 +59,9 @@ def _key_worker_plans(m) -> None:
 def relieve(severity: np.ndarray, households: np.ndarray, domains: np.ndarray, strength: np.ndarray, lateness: float) -> None:
     """Lower severity by strength x (1 - lateness x severity) x severity: proportionally,
     and less per pound the worse the problem already is."""
-    block = np.ix_(households, domains)
+    block = np.ix_(domains, households)
     current = severity[block]
-    current -= strength[:, None] * (1.0 - lateness * current) * current
+    current -= strength * (1.0 - lateness * current) * current
     severity[block] = current
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from agents import Agency, Household, KeyWorkerTeam
 from parameters.loader import load_scenario
+from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 from parameters.vocabulary import POOL
 
@@ -55,8 +56,11 @@ class LocalityModel(mesa.Model):
         population_stream, network_stream, shock_stream, decision_stream = np.random.SeedSequence(seed).spawn(4)
         self.decisions = np.random.default_rng(decision_stream)
 
-        # The actors: agencies and the key-worker team are Mesa agents.
-        self.regime = Regime.from_spec(params.regime, params)
+        # The actors: agencies and the key-worker team are Mesa agents. The warm-up runs
+        # the status quo (siloed); the scenario's own regime starts at week 0.
+        self.status_quo = Regime.from_spec(RegimeSpec(kind="siloed"), params)
+        self.chosen_regime = Regime.from_spec(params.regime, params)
+        self.regime = self.status_quo
         self.agency_list = [Agency(self, i, name, spec, params) for i, (name, spec) in enumerate(params.agencies.items())]
         self.keyworkers = KeyWorkerTeam(self, params, active=bool(params.regime.key_workers))
         self.payers = [a.name for a in self.agency_list] + [POOL]
@@ -76,9 +80,9 @@ class LocalityModel(mesa.Model):
 
         self.stages = [
             ("needs evolve", self.evolve_needs),
-            ("needs noticed", self.regime.notice),
-            ("households assessed", self.regime.assess),
-            ("help allocated", self.regime.allocate),
+            ("needs noticed", self.notice),
+            ("households assessed", self.assess),
+            ("help allocated", self.allocate),
             ("help works", deliver_help),
             ("crises happen", resolve_crises),
             ("money moves", settle_week),
@@ -119,11 +123,26 @@ class LocalityModel(mesa.Model):
         self.dynamics.evolve(self.households.severity, self.week)
         severity = self.households.severity
         for agency in self.agency_list:
-            np.max(severity[:, agency.domains], axis=1, out=self.need[agency.index])
+            need = self.need[agency.index]
+            np.copyto(need, severity[agency.domains[0]])
+            for domain in agency.domains[1:]:
+                np.maximum(need, severity[domain], out=need)
             if agency.families_only:
-                self.need[agency.index] *= self.households.has_children
-        self.risk = severity.sum(axis=1)
-        self.n_problems = (severity >= self.params.needs.problem_line).sum(axis=1)
+                need *= self.households.has_children
+        self.risk = severity.sum(axis=0)
+        self.n_problems = (severity >= self.params.needs.problem_line).sum(axis=0)
+
+    def notice(self, _=None) -> None:
+        """Stage 2, by the regime in force."""
+        self.regime.notice(self)
+
+    def assess(self, _=None) -> None:
+        """Stage 3, by the regime in force."""
+        self.regime.assess(self)
+
+    def allocate(self, _=None) -> None:
+        """Stage 4, by the regime in force."""
+        self.regime.allocate(self)
 
     def record(self, _=None) -> None:
         if self.recording:
@@ -166,8 +185,8 @@ class LocalityModel(mesa.Model):
         self.counts.admissions[payer] += households.size
         first = households[h.first_help_week[households] == NEVER]
         h.first_help_week[first] = self.week
-        h.first_help_severity[first] = h.severity[first].max(axis=1)
-        h.load_at_help[first] = h.severity[first].sum(axis=1)
+        h.first_help_severity[first] = h.severity[:, first].max(axis=0)
+        h.load_at_help[first] = h.severity[:, first].sum(axis=0)
 
     # --- set-up ----------------------------------------------------------------------------
     def _referral_graph(self) -> nx.DiGraph:
@@ -180,15 +199,20 @@ class LocalityModel(mesa.Model):
         return graph
 
     def _warm_up(self, weeks: int) -> None:
-        """Run unrecorded weeks so caseloads and waiting lists settle, then start the clock."""
+        """Run unrecorded weeks of the status quo (siloed, year-0 budgets: no cut, no pool,
+        no shift) so caseloads and waiting lists settle; then the scenario's policy starts
+        at week 0. Variants of one scenario thus start from the same present."""
         self.recording = False
+        self.keyworkers.active = False
         self.week = -weeks
-        open_year(self, 1)
+        open_year(self, 0)
         plan_capacity(self, self.week % WEEKS_PER_YEAR)
         for _ in range(weeks):
             self._run_week()
         self.week = 0
         self.recording = True
+        self.regime = self.chosen_regime
+        self.keyworkers.active = bool(self.params.regime.key_workers)
         self.ledger.clear()
         self.households.reset_history()
         open_year(self, 1)

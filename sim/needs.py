@@ -21,14 +21,15 @@ class NeedDynamics:
             for target, strength in targets.items():
                 self.coupling[DOMAIN_INDEX[source], DOMAIN_INDEX[target]] = strength
         recovery = np.array([needs.recovery[x] for x in DOMAINS], np.float32)
-        self.keep = (1.0 - np.outer(households.resilience, recovery)).astype(np.float32)
+        self.keep = (1.0 - np.outer(recovery, households.resilience)).astype(np.float32)  # (D, N)
+        self.pull_matrix = np.ascontiguousarray(self.coupling.T)  # pull[target] = sum over sources
         self.spread = np.float32(needs.spread)
         self.network = network
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS])
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.growth = spec.demand.growth
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
-        self.child_mask = households.has_children[:, None].astype(np.float32)
+        self.child_mask = households.has_children.astype(np.float32)
         # Shocks land on households in proportion to frailty: draw by inverse CDF.
         frailty = households.frailty.astype(np.float64)
         family_frailty = np.where(households.has_children, frailty, 0.0)
@@ -39,10 +40,11 @@ class NeedDynamics:
         self.rng = rng
 
     def evolve(self, severity: np.ndarray, week: int) -> None:
-        """One week of needs, in place. `week` counts from the start of recording."""
-        pull = severity @ self.coupling
+        """One week of needs, in place, on (domains, households) severities. `week` counts
+        from the start of recording."""
+        pull = self.pull_matrix @ severity
         pull *= 1.0 - severity
-        neighbours = self.network @ severity
+        neighbours = (self.network @ severity.T).T
         neighbours -= severity
         neighbours *= self.spread
         severity *= self.keep
@@ -50,7 +52,8 @@ class NeedDynamics:
         severity += neighbours
         self._shock(severity, week)
         np.clip(severity, 0.0, 1.0, out=severity)
-        severity[:, self.child_columns] *= self.child_mask
+        for column in self.child_columns:
+            severity[column] *= self.child_mask
 
     def _shock(self, severity: np.ndarray, week: int) -> None:
         """New problems: a Poisson count per domain, placed by frailty. The draws depend
@@ -62,5 +65,5 @@ class NeedDynamics:
             if count == 0:
                 continue
             who = np.searchsorted(cumulative, self.rng.random(count) * total, side="right")
-            who = np.minimum(who, severity.shape[0] - 1)
-            np.add.at(severity[:, column], who, self.rng.exponential(size, count).astype(np.float32))
+            who = np.minimum(who, severity.shape[1] - 1)
+            np.add.at(severity[column], who, self.rng.exponential(size, count).astype(np.float32))

@@ -28,8 +28,9 @@ def build_households(spec: Scenario, n_agencies: int, rng: np.random.Generator) 
 
     initial = np.array([needs.initial_mean[d] for d in DOMAINS], np.float32)
     severity = rng.exponential(1.0, (n, len(DOMAINS))).astype(np.float32) * initial * frailty[:, None]
+    severity = np.ascontiguousarray(severity.T)  # domain-major: (D, N)
     np.clip(severity, 0.0, 0.85, out=severity)
-    severity[:, child_columns()] *= has_children[:, None]
+    severity[child_columns()] *= has_children
 
     return Households(
         severity=severity,

@@ -136,20 +136,20 @@ def classify_tiers(m) -> None:
     """Universal: no problem; vulnerable: one or more; complex: several; crisis: a domain
     at the acute line, or a crisis this week."""
     h, needs = m.households, m.params.needs
-    n_problems = (h.severity >= needs.problem_line).sum(axis=1)
+    n_problems = (h.severity >= needs.problem_line).sum(axis=0)
     tier = h.tier
     tier[:] = 0
     tier[n_problems >= 1] = 1
     tier[n_problems >= needs.complex_count] = 2
-    tier[(h.severity.max(axis=1) >= needs.acute_line) | h.crisis_now] = 3
+    tier[(h.severity.max(axis=0) >= needs.acute_line) | h.crisis_now] = 3
 
 
 def _track_outcomes(m) -> None:
     """Needs that fell (below half their level when help arrived) and stayed down."""
     h = m.households
-    load = h.severity.sum(axis=1)
+    load = h.severity.sum(axis=0)
     helped = h.first_help_week != -1
     down = helped & (load < 0.5 * h.load_at_help)
     h.weeks_down[:] = np.where(down, h.weeks_down + 1, 0)
-    np.maximum(h.peak_severity, h.severity.max(axis=1), out=h.peak_severity)
+    np.maximum(h.peak_severity, h.severity.max(axis=0), out=h.peak_severity)
 

@@ -2,8 +2,10 @@
 strategies. A regime is a choice of one strategy per stage; siloed and integrated are
 two presets, and the scenario's `regime.*` switches make the mixes between them.
 
-Siloed:      AgencyThresholds -> SeparateAssessments -> AgencyQueues
-Integrated:  SharedRiskScore + AgencyThresholds -> SharedAssessment -> KeyWorkerPlans + AgencyQueues
+Siloed:      AgencyThresholds -> SeparateAssessments -> AgencyQueues (worst first),
+             rationing by raising thresholds
+Integrated:  SharedRiskScore + AgencyThresholds -> SharedAssessment -> KeyWorkerPlans +
+             AgencyQueues (first come), rationing by waiting list
 """
 
 from __future__ import annotations
@@ -25,16 +27,15 @@ class AgencyThresholds:
     from another agency that is serving the household (referrals may get lost).
     Problems below the threshold may be noticed for early help.
 
-    With shared records (integrated), referrals between agencies are not lost, and the
-    shared risk data makes problems below the threshold visible sooner."""
+    With shared records (integrated), referrals between agencies are not lost."""
 
-    def __init__(self, referral_loss: float, early_detection: float):
+    def __init__(self, referral_loss: float):
         self.referral_loss = referral_loss
-        self.early_detection = early_detection
 
     def notice(self, m) -> None:
         h, rng = m.households, m.decisions
         problem_line = m.params.needs.problem_line
+        early_detection = m.params.services.early_detection
         held = h.keyworker == SERVED
         serving = (h.status == SERVED).astype(np.float32)  # (A, N)
         for agency in m.agency_list:
@@ -55,7 +56,7 @@ class AgencyThresholds:
                 m.counts.referrals[a] += int(noticed.sum())
                 m.counts.referrals_lost[a] += int(lost.sum())
             below = np.flatnonzero(free & (need >= problem_line) & (need < agency.threshold))
-            m.early_found[a] = below[rng.random(below.size) < self.early_detection]
+            m.early_found[a] = below[rng.random(below.size) < early_detection]
 
 
 class SharedRiskScore:
@@ -178,19 +179,17 @@ class Regime:
     noticing: tuple
     assessing: object
     allocating: tuple
+    rations_by_threshold: bool = True  # siloed agencies raise eligibility when lists grow
 
     @classmethod
     def from_spec(cls, spec: RegimeSpec, scenario: Scenario) -> "Regime":
         shared_data = bool(spec.shared_risk)
         noticing = ((SharedRiskScore(),) if shared_data else ()) + (
-            AgencyThresholds(
-                referral_loss=0.0 if shared_data else scenario.services.referral_loss,
-                early_detection=scenario.services.shared_early_detection if shared_data else scenario.services.early_detection,
-            ),
+            AgencyThresholds(referral_loss=0.0 if shared_data else scenario.services.referral_loss),
         )
         assessing = SharedAssessment() if spec.single_assessment else SeparateAssessments()
         allocating = ((KeyWorkerPlans(spec.queue_order),) if spec.key_workers else ()) + (AgencyQueues(spec.queue_order),)
-        return cls(noticing, assessing, allocating)
+        return cls(noticing, assessing, allocating, rations_by_threshold=spec.rationing == "threshold")
 
     def notice(self, m) -> None:
         for strategy in self.noticing:

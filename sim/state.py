@@ -1,7 +1,8 @@
 """The mass of state: every household's needs, composition and service history as numpy arrays.
 
-Households are rows (index 0..N-1, ordered by neighbourhood so social ties stay near in
-memory). Per-agency arrays are (agencies, N) so that one agency's column is contiguous.
+Households are columns (index 0..N-1, ordered by neighbourhood so social ties stay near in
+memory). Per-domain and per-agency arrays are (domains or agencies, N), so that one domain
+or one agency is a contiguous row and sums over domains are elementwise.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ NEVER = -1  # week marker for "has not happened"
 
 @dataclass
 class Households:
-    severity: np.ndarray          # (N, D) float32 in [0, 1]
+    severity: np.ndarray          # (D, N) float32 in [0, 1]: domain-major, so one domain is contiguous
     has_children: np.ndarray      # (N,) bool
     adults: np.ndarray            # (N,) int8
     children: np.ndarray          # (N,) int8
@@ -53,7 +54,7 @@ class Households:
 
     @property
     def n(self) -> int:
-        return self.severity.shape[0]
+        return self.severity.shape[1]
 
     def reset_history(self) -> None:
         """Forget the warm-up: outcomes are counted from the first recorded week."""
@@ -64,8 +65,8 @@ class Households:
         self.first_help_severity[:] = np.nan
         self.load_at_help[:] = np.nan
         self.weeks_down[:] = 0
-        self.peak_severity[:] = self.severity.max(axis=1)
-        self.start_load[:] = self.severity.sum(axis=1)
+        self.peak_severity[:] = self.severity.max(axis=0)
+        self.start_load[:] = self.severity.sum(axis=0)
         self.last_assessed[:] -= self.last_assessed.max(initial=0) + 1  # keep "how long ago", shifted before week 0
 
     def nbytes(self) -> int:

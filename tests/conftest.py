@@ -1,0 +1,37 @@
+"""Shared fixtures: small runs cached per session, so several tests read one run."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pytest
+
+from experiments import run
+
+# A mid-size place: Thanet's dynamics on 8,000 households, quick enough to run many times.
+MID = {"population.households": 8000, "run.years": 5}
+SMALL = {"population.households": 1500, "run.years": 2}
+SEEDS = (1, 2, 3)
+
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(scenario: str, items: tuple) -> object:
+    return run(scenario, dict(items))
+
+
+def cached_run(scenario: str = "thanet", **overrides):
+    """Run once per distinct (scenario, overrides) in the test session."""
+    return _cached(scenario, tuple(sorted(overrides.items())))
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    return cached_run("thanet", **SMALL, **{"run.seed": 7})
+
+
+@pytest.fixture(scope="session")
+def small_integrated_run():
+    return cached_run("thanet", **SMALL, **{"run.seed": 7, "regime.kind": "integrated", "keyworkers.count": 3})

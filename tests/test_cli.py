@@ -1,0 +1,75 @@
+"""The `locality` command as a user meets it: bad input exits 2 with the key named and no
+traceback; runs print a yearly summary and write results that reproduce the run."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+LOCALITY = str(Path(sys.executable).with_name("locality"))
+QUICK = ["sherwood", "--years", "1", "--households", "500", "--set", "run.warmup_weeks=4"]
+
+
+def locality(*args, cwd=None):
+    return subprocess.run([LOCALITY, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["run", "--set", "regime.kindd=integrated"], "regime.kindd"),
+        (["run", "--set", "run.years=lots"], "run.years"),
+        (["run", "--set", "agencies.police.budget_per_household=-1"], "budget_per_household"),
+        (["run", "--set", "keyworkers.caseload=0"], "keyworkers.caseload"),
+        (["run", "--set", "budget.cut=1.2"], "budget.cut"),
+        (["run", "--years", "0"], "run.years"),
+        (["run", "no-such-place"], "no-such-place"),
+        (["run", "--set", "regime.kind"], "key=value"),
+        (["compare", "--b", "keyworkers.caseload=0"], "keyworkers.caseload"),
+    ],
+)
+def test_bad_input_exits_2_with_the_key_named_and_no_traceback(args, named, tmp_path):
+    result = locality(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "results").exists()  # nothing ran, nothing was written
+
+
+def test_scenarios_lists_the_built_in_places():
+    result = locality("scenarios")
+    assert result.returncode == 0
+    for name in ("thanet", "sherwood", "kent"):
+        assert name in result.stdout
+
+
+def test_run_prints_a_yearly_summary_and_writes_reproducible_results(tmp_path):
+    out = tmp_path / "out"
+    result = locality("run", *QUICK, "--seed", "4", "--out", str(out), "--profile")
+    assert result.returncode == 0, result.stderr
+    assert "crises" in result.stdout and "over-spend" in result.stdout
+    assert "needs evolve" in result.stdout  # the profile
+    for name in ("steps", "agencies", "households", "ledger"):
+        assert (out / f"{name}.parquet").is_file()
+    again = tmp_path / "again"
+    assert locality("run", str(out / "scenario.toml"), "--out", str(again)).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "steps.parquet"), pd.read_parquet(again / "steps.parquet"))
+
+
+def test_run_refuses_to_overwrite_results(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier work")
+    result = locality("run", *QUICK, "--out", str(out))
+    assert result.returncode == 2 and "--overwrite" in result.stderr
+    assert (out / "keep.txt").read_text() == "earlier work"
+
+
+def test_compare_prints_both_regimes_and_the_wrong_pocket_table(tmp_path):
+    result = locality("compare", *QUICK, "--out", str(tmp_path / "cmp"))
+    assert result.returncode == 0, result.stderr
+    assert "A: regime.kind=siloed" in result.stdout and "B: regime.kind=integrated" in result.stdout
+    assert "wrong-pocket" in result.stdout and "Pooled budget" in result.stdout
+    assert (tmp_path / "cmp" / "a" / "ledger.parquet").is_file() and (tmp_path / "cmp" / "b" / "ledger.parquet").is_file()
