@@ -16,7 +16,8 @@ class KeyWorkerTeam(mesa.Agent):
         spec = scenario.keyworkers
         self.spec = spec
         self.active = active
-        self.count = spec.count
+        self.auto = spec.count == "auto"
+        self.count = 0 if self.auto else spec.count
         self.caseload = spec.caseload
         self.budget = 0.0
 
@@ -34,6 +35,14 @@ class KeyWorkerTeam(mesa.Agent):
         """A family's share of its key worker's week."""
         return self.spec.cost_per_worker_year / WEEKS_PER_YEAR / self.caseload
 
+    @property
+    def cost_per_worker_year(self) -> float:
+        """A worker and the services their full caseload draws, for a year."""
+        return self.spec.cost_per_worker_year + self.caseload * self.spec.services_per_family_week * WEEKS_PER_YEAR
+
     def open_year(self, contributions: float) -> None:
-        """The pooled budget for the year: what the agencies put in."""
+        """The pooled budget for the year is what the agencies put in; an 'auto' team is
+        as many workers as that buys (so it shrinks when cuts shrink the pool)."""
         self.budget = contributions
+        if self.auto:
+            self.count = int(contributions // self.cost_per_worker_year)

@@ -120,7 +120,8 @@ def _print_comparison(comparison: Comparison) -> None:
     print("\nPer year, A beside B (B-A is the difference):")
     print(table.to_string())
 
-    print("\nWho pays and who saves: B - A spend per agency per year, £k (negative = saves)")
+    print("\nWho pays and who saves, per year, £k: B spend + B's pool contribution - A spend (negative = saves;")
+    print("the pool's row is its own over- or under-spend, so the column adds up to the change in total spend)")
     by_year = (comparison.spend_change_by_year() / 1e3).round(0)
     print(by_year.to_string())
 
@@ -129,13 +130,14 @@ def _print_comparison(comparison: Comparison) -> None:
         "agency": pocket["label"],
         "spend A £k": (pocket["spend_a"] / 1e3).round(0),
         "spend B £k": (pocket["spend_b"] / 1e3).round(0),
-        "change £k": (pocket["change"] / 1e3).round(0),
-        "of which crises £k": (pocket["crisis_change"] / 1e3).round(0),
-        "of which services £k": (pocket["services_change"] / 1e3).round(0),
-        "put in pool £k": (pocket["put_in_pool"] / 1e3).round(0),
+        "into pool £k": (pocket["put_in_pool"] / 1e3).round(0),
+        "net change £k": (pocket["net_change"] / 1e3).round(0),
+        "crisis spend £k": (pocket["crisis_change"] / 1e3).round(0),
+        "own services £k": (pocket["services_change"] / 1e3).round(0),
         "": pocket["verdict"],
     })
-    print("\nThe wrong-pocket table, whole run:")
+    print("\nThe wrong-pocket table, whole run (net change = spend B + into pool - spend A; crisis spend")
+    print("is what crises avoided saved the agency, whoever paid for the change):")
     print(shown.to_string(index=False))
 
 

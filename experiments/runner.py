@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
 from parameters.schema import Scenario
+from parameters.vocabulary import POOL
 from sim.model import LocalityModel
 
 from .results import Results
@@ -52,33 +53,46 @@ class Comparison:
         return table.swaplevel(axis=1)[columns]
 
     def wrong_pocket(self) -> pd.DataFrame:
-        """Per agency over the whole run: what B spends against A, split into crisis
-        spend (savings from crises avoided) and the rest (the cost of the change), plus
-        what it put into the pool. Negative change: the agency saves."""
+        """Per agency over the whole run, its net position under B against A: what it spends
+        itself plus what it puts into the pool, less what it spent under A. Crisis change
+        is the saving from crises avoided (the wrong pocket: often not the payer's). The
+        pool's row is its own over- or under-spend, so the rows add up to the total change."""
         keys = ["agency", "label"]
         a = self.a.ledger.groupby(keys, sort=False).sum(numeric_only=True)
         b = self.b.ledger.groupby(keys, sort=False).sum(numeric_only=True)
         services = ["spend_assessment", "spend_prevention", "spend_intervention"]
+        put_in = b["contribution_to_pool"] - a["contribution_to_pool"]
+        is_pool = a.index.get_level_values("agency") == POOL
+        put_in[is_pool] = -(b.loc[~is_pool, "contribution_to_pool"].sum() - a.loc[~is_pool, "contribution_to_pool"].sum())
         table = pd.DataFrame({
             "spend_a": a["spend"],
             "spend_b": b["spend"],
-            "change": b["spend"] - a["spend"],
+            "put_in_pool": put_in,
+            "net_change": b["spend"] + put_in - a["spend"],
             "crisis_change": b["spend_crisis"] - a["spend_crisis"],
             "services_change": b[services].sum(axis=1) - a[services].sum(axis=1),
-            "put_in_pool": b["contribution_to_pool"] - a["contribution_to_pool"],
         })
-        table["verdict"] = ["saves" if c < 0 else ("pays" if c > 0 else "no change") for c in table["change"]]
+        table["verdict"] = [_verdict(change) for change in table["net_change"]]
         return table.reset_index()
 
     def spend_change_by_year(self) -> pd.DataFrame:
-        """B - A spend per agency per year: who pays and who saves, and when."""
-        def pivot(results: Results) -> pd.DataFrame:
-            return results.ledger.pivot(index="agency", columns="year", values="spend")
+        """Net change per agency per year (B spend + B pool contribution - A spend; the
+        pool's row is its over- or under-spend): who pays and who saves, and when."""
+        def pivot(results: Results, column: str) -> pd.DataFrame:
+            return results.ledger.pivot(index="agency", columns="year", values=column)
 
-        change = pivot(self.b) - pivot(self.a)
-        change = change.loc[list(self.a.ledger["agency"].drop_duplicates())]
+        order = list(self.a.ledger["agency"].drop_duplicates())
+        put_in = pivot(self.b, "contribution_to_pool") - pivot(self.a, "contribution_to_pool")
+        put_in.loc[POOL] = -put_in.drop(index=POOL).sum()
+        change = (pivot(self.b, "spend") + put_in - pivot(self.a, "spend")).loc[order]
         change.loc["total"] = change.sum()
         return change
+
+
+def _verdict(change: float) -> str:
+    if abs(change) < 0.5:
+        return "no change"
+    return "saves" if change < 0 else "pays"
 
 
 def compare(scenario: str | Path | Scenario = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),

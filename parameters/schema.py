@@ -87,7 +87,8 @@ class Regime(Section):
 
 
 class KeyWorkers(Section):
-    count: int = Field(ge=0, le=100_000, description="key workers, 0 or more")
+    count: Annotated[int, Field(ge=0, le=100_000)] | Literal["auto"] = Field(
+        "auto", description="key workers: a whole number 0 or more, or 'auto' for as many as the pooled budget buys each year")
     caseload: int = Field(ge=1, le=100, description="families per key worker, 1 to 100")
     cost_per_worker_year: Money
     services_per_family_week: Money

@@ -62,17 +62,23 @@ class AgencyThresholds:
 class SharedRiskScore:
     """Shared data across agencies gives a whole-family risk score (the sum of the
     household's severities); families with several problems above the flag are found
-    early, before crisis, and referred to the key-worker team."""
+    early, before crisis, and referred to the key-worker team. Like a referral panel, the
+    team accepts no more than it can take on soon: its waiting list is kept to one full
+    caseload, so no family is assessed only to wait for months."""
 
     def notice(self, m) -> None:
         h, team = m.households, m.keyworkers
         spec = team.spec
+        room_on_list = team.slots - int(np.count_nonzero(h.keyworker == WAITING))
+        if room_on_list <= 0:
+            return
         flagged = (h.keyworker == NONE) & (m.n_problems >= spec.min_problems) & (m.risk >= spec.risk_threshold)
         candidates = np.flatnonzero(flagged)
         if not candidates.size:
             return
         by_crisis = h.crisis_now[candidates]
         found = candidates[by_crisis | (m.decisions.random(candidates.size) < spec.detection)]
+        found = found[np.argsort(~h.crisis_now[found], kind="stable")][:room_on_list]  # crises first
         m.inbox[m.pool_index] = found
         m.counts.referrals[m.pool_index] += found.size
 
@@ -152,7 +158,7 @@ class KeyWorkerPlans:
         recovered = m.risk[waiting] < team.spec.risk_threshold / 2
         h.keyworker[waiting[recovered]] = NONE
         waiting = waiting[~recovered]
-        room = team.slots - int(np.count_nonzero(h.keyworker == SERVED))
+        room = _make_room(h.keyworker, SERVED, team.slots, m.risk)
         if room <= 0 or not waiting.size:
             return
         key = -m.risk[waiting] if self.order == "severity" else h.keyworker_since[waiting]
@@ -164,7 +170,7 @@ class KeyWorkerPlans:
 
 
 def _make_room(column: np.ndarray, status: int, slots: int, need: np.ndarray) -> int:
-    """Close the least severe cases if capacity fell below the caseload; return free places."""
+    """Close the least needy cases if capacity fell below the caseload; return free places."""
     open_cases = np.flatnonzero(column == status)
     excess = open_cases.size - slots
     if excess > 0:
