@@ -34,4 +34,5 @@ if [ ! -x .venv/bin/python ] || ! is_new_enough .venv/bin/python; then
     $PY -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
 fi
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# setuptools prints a banner about editable installs of top-level packages; it is not an error.
+PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install --quiet -e '.[test]'

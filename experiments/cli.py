@@ -7,6 +7,7 @@ the key and what is allowed, and exits with code 2, before anything runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("locality: interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 # --- commands ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from .needs import NeedDynamics
 from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
 from .regimes import Regime
-from .state import NEVER, SERVED, WAITING
+from .state import NEVER, WAITING
 
 WEEKS_PER_YEAR = 52
 
@@ -83,9 +84,9 @@ class LocalityModel(mesa.Model):
             ("needs noticed", self.notice),
             ("households assessed", self.assess),
             ("help allocated", self.allocate),
-            ("help works", deliver_help),
-            ("crises happen", resolve_crises),
-            ("money moves", settle_week),
+            ("help works", partial(deliver_help, self)),
+            ("crises happen", partial(resolve_crises, self)),
+            ("money moves", partial(settle_week, self)),
             ("everything recorded", self.record),
         ]
         self.stage_seconds = dict.fromkeys((name for name, _ in self.stages), 0.0)
@@ -113,11 +114,11 @@ class LocalityModel(mesa.Model):
         self.early_found: dict[int, np.ndarray] = {}
         for name, stage in self.stages:
             started = time.perf_counter()
-            stage(self)
+            stage()
             self.stage_seconds[name] += time.perf_counter() - started
         self.week += 1
 
-    def evolve_needs(self, _=None) -> None:
+    def evolve_needs(self) -> None:
         """Stage 1, then the measures the later stages read: each agency's view of each
         household's need, and the whole-family risk score."""
         self.dynamics.evolve(self.households.severity, self.week)
@@ -132,19 +133,19 @@ class LocalityModel(mesa.Model):
         self.risk = severity.sum(axis=0)
         self.n_problems = (severity >= self.params.needs.problem_line).sum(axis=0)
 
-    def notice(self, _=None) -> None:
+    def notice(self) -> None:
         """Stage 2, by the regime in force."""
         self.regime.notice(self)
 
-    def assess(self, _=None) -> None:
+    def assess(self) -> None:
         """Stage 3, by the regime in force."""
         self.regime.assess(self)
 
-    def allocate(self, _=None) -> None:
+    def allocate(self) -> None:
         """Stage 4, by the regime in force."""
         self.regime.allocate(self)
 
-    def record(self, _=None) -> None:
+    def record(self) -> None:
         if self.recording:
             self.recorder.record(self)
             self.datacollector.collect(self)
@@ -238,7 +239,3 @@ class LocalityModel(mesa.Model):
         """Run to the end of `run.years`."""
         while self.running:
             self.step()
-
-    @property
-    def keyworker_families(self) -> int:
-        return int(np.count_nonzero(self.households.keyworker == SERVED))

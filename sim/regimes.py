@@ -207,7 +207,3 @@ class Regime:
     def allocate(self, m) -> None:
         for strategy in self.allocating:
             strategy.allocate(m)
-
-    def describe(self) -> str:
-        parts = [type(s).__name__ for s in self.noticing] + [type(self.assessing).__name__] + [type(s).__name__ for s in self.allocating]
-        return " -> ".join(parts)

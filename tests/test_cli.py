@@ -38,6 +38,14 @@ def test_bad_input_exits_2_with_the_key_named_and_no_traceback(args, named, tmp_
     assert not (tmp_path / "results").exists()  # nothing ran, nothing was written
 
 
+def test_a_bad_scenario_file_exits_2_naming_the_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "sherwood"\n[keyworkers]\ncaseload = { value = 0, source = "a typo" }\n')
+    result = locality("run", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "keyworkers.caseload = 0" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_scenarios_lists_the_built_in_places():
     result = locality("scenarios")
     assert result.returncode == 0
