@@ -102,7 +102,10 @@ class LocalityModel(mesa.Model):
 
     # --- the week ------------------------------------------------------------------------
     def step(self) -> None:
-        """One week: every stage of the story in order, each timed."""
+        """One week: every stage of the story in order, each timed. Once `run.years` are
+        done, `running` is False and further steps do nothing."""
+        if not self.running:
+            return
         self._run_week()
         if self.recording and self.week >= self.total_steps:
             self.running = False

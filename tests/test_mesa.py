@@ -30,6 +30,8 @@ def test_model_runs_to_its_end_and_stops():
     model = LocalityModel("sherwood", overrides=TINY)
     model.run()
     assert model.steps == 52 and not model.running
+    model.step()  # past the end: nothing happens, nothing breaks
+    assert model.recorder.n == 52
 
 
 def test_batch_run_drives_the_model_with_keyword_parameters():
