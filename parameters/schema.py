@@ -41,6 +41,7 @@ class Population(Section):
     ties: int = Field(ge=0, le=50, description="social ties per household, an even number 0 to 50")
     rewiring: Fraction
     kin_share: Fraction
+    kin_reach: int = Field(ge=1, le=10_000, description="how many neighbourhoods away kin ties reach, at least 1")
 
     @model_validator(mode="after")
     def _even_ties(self) -> "Population":

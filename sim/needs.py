@@ -30,12 +30,13 @@ class NeedDynamics:
         self.growth = spec.demand.growth
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
         self.child_mask = households.has_children.astype(np.float32)
-        # Shocks land on households in proportion to frailty: draw by inverse CDF.
+        # Shocks land on households in proportion to frailty (families only, for the
+        # children's domains).
         frailty = households.frailty.astype(np.float64)
-        family_frailty = np.where(households.has_children, frailty, 0.0)
+        families = np.flatnonzero(households.has_children)
         self.targets = {
-            False: (np.cumsum(frailty), frailty.sum()),
-            True: (np.cumsum(family_frailty), family_frailty.sum()),
+            False: FrailtySampler(frailty, np.arange(frailty.size)),
+            True: FrailtySampler(frailty[families], families),
         }
         self.rng = rng
 
@@ -60,10 +61,41 @@ class NeedDynamics:
         only on the week, never on the state, so two regimes meet the same shocks."""
         growth = (1.0 + self.growth) ** (week / 52.0)
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
-            cumulative, total = self.targets[column in self.child_columns]
-            count = self.rng.poisson(rate * growth * total)
+            target = self.targets[column in self.child_columns]
+            count = self.rng.poisson(rate * growth * target.total)
             if count == 0:
                 continue
-            who = np.searchsorted(cumulative, self.rng.random(count) * total, side="right")
-            who = np.minimum(who, severity.shape[1] - 1)
+            who = target.draw(self.rng, count)
             np.add.at(severity[column], who, self.rng.exponential(size, count).astype(np.float32))
+
+
+class FrailtySampler:
+    """Draw households with probability in proportion to their weight, in constant time per
+    draw (Walker's alias method). The table is built by pairing all under-full entries
+    with over-full ones at once, a pass at a time, rather than one pair at a time."""
+
+    def __init__(self, weights: np.ndarray, ids: np.ndarray):
+        self.ids = ids
+        self.total = float(weights.sum())
+        n = weights.size
+        self.accept = np.ones(n)
+        self.alias = np.arange(n)
+        if n == 0 or self.total <= 0:
+            return
+        scaled = weights * n / self.total
+        small, large = np.flatnonzero(scaled < 1.0), np.flatnonzero(scaled >= 1.0)
+        while small.size and large.size:
+            k = min(small.size, large.size)
+            s, big = small[:k], large[:k]
+            self.accept[s] = scaled[s]
+            self.alias[s] = big
+            scaled[big] -= 1.0 - scaled[s]
+            became_small = scaled[big] < 1.0
+            small = np.concatenate([small[k:], big[became_small]])
+            large = np.concatenate([big[~became_small], large[k:]])
+        # whatever is left is full up to rounding: it keeps itself
+
+    def draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        slot = rng.integers(0, self.accept.size, count)
+        keep = rng.random(count) < self.accept[slot]
+        return self.ids[np.where(keep, slot, self.alias[slot])]

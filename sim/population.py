@@ -52,7 +52,8 @@ def child_columns() -> list[int]:
 
 def build_social_network(spec: Scenario, neighbourhood: np.ndarray, rng: np.random.Generator) -> sp.csr_matrix:
     """Small-world ties within each neighbourhood (networkx Watts-Strogatz templates) plus
-    a share of kin ties anywhere, as a row-normalised sparse matrix: row i averages i's ties.
+    a share of kin ties to nearby neighbourhoods, as a row-normalised sparse matrix: row i
+    averages i's ties.
 
     A household with no ties averages itself, so spreading leaves it alone.
     """
@@ -73,10 +74,14 @@ def build_social_network(spec: Scenario, neighbourhood: np.ndarray, rng: np.rand
             targets.append(edges[:, 1])
         n_kin = int(round(pop.kin_share * n * pop.ties / 2))
         if n_kin:
-            kin = rng.integers(0, n, (n_kin, 2))
-            kin = kin[kin[:, 0] != kin[:, 1]]
-            sources.append(kin[:, 0])
-            targets.append(kin[:, 1])
+            # Kin live in other neighbourhoods, but mostly nearby: within kin_reach
+            # neighbourhoods either way (which also keeps ties near in memory).
+            reach = max(1, pop.kin_reach * pop.neighbourhood_size)
+            first = rng.integers(0, n, n_kin)
+            second = first + rng.integers(-reach, reach + 1, n_kin)
+            keep = (second >= 0) & (second < n) & (second != first)
+            sources.append(first[keep])
+            targets.append(second[keep])
     src = np.concatenate(sources) if sources else np.zeros(0, np.int64)
     dst = np.concatenate(targets) if targets else np.zeros(0, np.int64)
     rows, cols = np.r_[src, dst], np.r_[dst, src]

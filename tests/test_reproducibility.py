@@ -52,3 +52,13 @@ def test_saved_results_reproduce_the_run(tmp_path):
     again = run(folder / "scenario.toml")
     pd.testing.assert_frame_equal(again.steps, original.steps)
     pd.testing.assert_frame_equal(again.ledger, original.ledger)
+
+
+def test_shocks_land_in_proportion_to_frailty():
+    from sim.needs import FrailtySampler
+
+    rng = np.random.default_rng(0)
+    sampler = FrailtySampler(np.array([1.0, 2.0, 0.0, 7.0]), np.array([10, 11, 12, 13]))
+    ids, counts = np.unique(sampler.draw(rng, 200_000), return_counts=True)
+    assert list(ids) == [10, 11, 13]  # weight 0 is never drawn
+    assert np.allclose(counts / counts.sum(), [0.1, 0.2, 0.7], atol=0.005)
