@@ -1,9 +1,12 @@
-"""Benchmark: household-steps per second, wall time and peak memory of each built-in place.
+"""Benchmark: household-steps per second, wall time and peak memory of each built-in place,
+and the speed ratio against the plain-Mesa reference implementation (sim/reference.py).
 
     .venv/bin/python -m experiments.bench [--scenarios sherwood thanet kent] [--years 5]
+                                          [--reference sherwood thanet] [--reference-weeks 4]
 
-Each scenario runs in its own process so that its peak memory is its own. This prints
-figures; it asserts nothing (speed targets are not tests).
+Each scenario runs in its own process so that its peak memory is its own. The reference
+steps every household in Python, so it is timed over a few weeks only; both are compared
+in household-steps per second. This prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -40,25 +43,57 @@ def measure(scenario: str, years: int) -> dict:
     }
 
 
+def measure_reference(scenario: str, weeks: int) -> dict:
+    """Time `weeks` weeks of the per-agent reference (after a two-week warm-up)."""
+    from sim.reference import ReferenceModel
+
+    model = ReferenceModel(scenario, overrides={"run.years": 1, "run.warmup_weeks": 2})
+    started = time.perf_counter()
+    for _ in range(weeks):
+        model.step()
+    seconds = time.perf_counter() - started
+    return {"scenario": scenario, "households": len(model.homes), "weeks": weeks,
+            "household_steps_per_s": round(len(model.homes) * weeks / seconds)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", default=["sherwood", "thanet", "kent"])
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--reference", nargs="*", default=["sherwood", "thanet"],
+                        help="scenarios to time the per-agent reference on (none to skip)")
+    parser.add_argument("--reference-weeks", type=int, default=4)
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--one-reference", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(measure(args.one, args.years)))
         return 0
+    if args.one_reference:
+        print(json.dumps(measure_reference(args.one_reference, args.reference_weeks)))
+        return 0
     print(f"{'scenario':10s} {'households':>10s} {'years':>5s} {'build s':>8s} {'run s':>7s} {'household-steps/s':>18s} {'peak MB':>8s}  slowest stages")
+    fast = {}
     for scenario in args.scenarios:
-        out = subprocess.run([sys.executable, "-m", "experiments.bench", "--one", scenario, "--years", str(args.years)],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = _in_subprocess("--one", scenario, "--years", str(args.years))
+        fast[scenario] = r["household_steps_per_s"]
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in r["slowest_stages"])
         print(f"{r['scenario']:10s} {r['households']:>10,} {r['years']:>5d} {r['build_s']:>8.1f} {r['run_s']:>7.1f} "
               f"{r['household_steps_per_s']:>18,} {r['peak_memory_mb']:>8,}  {stages}")
     print("(build includes the warm-up weeks; run is the recorded years)")
+    if args.reference:
+        print(f"\n{'reference':10s} {'households':>10s} {'weeks':>5s} {'household-steps/s':>18s} {'fast / reference':>17s}")
+        for scenario in args.reference:
+            r = _in_subprocess("--one-reference", scenario, "--reference-weeks", str(args.reference_weeks))
+            ratio = f"{fast[scenario] / r['household_steps_per_s']:>16.0f}x" if scenario in fast else f"{'(not run fast)':>17s}"
+            print(f"{scenario:10s} {r['households']:>10,} {r['weeks']:>5d} {r['household_steps_per_s']:>18,} {ratio}")
+        print("(the reference: each household a Mesa agent stepping itself in Python, sim/reference.py)")
     return 0
+
+
+def _in_subprocess(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "experiments.bench", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,295 @@
+"""A reference implementation written the plain Mesa way, for tests and the benchmark only.
+
+Every household is a Mesa agent that steps itself in Python (`shuffle_do("step")`, then
+`do("commit")` so that everyone reads last week's neighbours), and agencies loop over
+households one by one. It implements the siloed regime's weekly story independently of
+the vectorised engine in `sim/model.py`, reusing only the population builder, the
+agencies' budget decisions (`agents.Agency`) and the ledger. Agreement between the two,
+in distribution over many seeds, guards the fast engine's correctness; the speed ratio
+between them is what vectorising buys.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+from mesa.agent import AgentSet
+import numpy as np
+
+from agents import Agency
+from parameters.loader import load_scenario
+from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL
+
+from .crises import crisis_kinds
+from .ledger import CATEGORY, Ledger
+from .population import build_households, build_social_network
+from .state import EARLY, NONE, SERVED, WAITING
+
+WEEKS_PER_YEAR = 52
+D = len(DOMAINS)
+CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
+
+
+class ReferenceHousehold(mesa.Agent):
+    """One household, its needs held in plain Python lists."""
+
+    def __init__(self, model: "ReferenceModel", index: int, arrays):
+        super().__init__(model)
+        self.index = index
+        self.severity = [float(arrays.severity[d, index]) for d in range(D)]
+        self.has_children = bool(arrays.has_children[index])
+        self.resilience = float(arrays.resilience[index])
+        self.base_engagement = self.engagement = float(arrays.base_engagement[index])
+        self.frailty = float(arrays.frailty[index])
+        self.ties: list[tuple["ReferenceHousehold", float]] = []
+        self.standing = [NONE] * len(model.agency_list)
+        self.weeks_open = [0] * len(model.agency_list)
+        self.waiting_since = [0] * len(model.agency_list)
+        self.recent_assessments = 0.0
+        self.crisis_domains: set[int] = set()
+        self.crisis_now = False
+        self.crises = 0
+        self.next = self.severity
+
+    def step(self) -> None:
+        """Needs evolve: coupling, spread from last week's neighbours, recovery, shocks."""
+        m = self.model
+        old = self.severity
+        new = []
+        for d in range(D):
+            s = old[d]
+            pull = sum(m.coupling[j][d] * old[j] for j in range(D))
+            neighbours = sum(w * other.severity[d] for other, w in self.ties) if self.ties else s
+            value = s * (1.0 - m.recovery[d] * self.resilience) + pull * (1.0 - s) + m.spread * (neighbours - s)
+            for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth * self.frailty)):
+                value += m.shocks.exponential(m.shock_size[d])
+            value = min(max(value, 0.0), 1.0)
+            if d in CHILD and not self.has_children:
+                value = 0.0
+            new.append(value)
+        self.next = new
+
+    def commit(self) -> None:
+        self.severity = self.next
+
+    def need_for(self, agency: Agency) -> float:
+        if agency.families_only and not self.has_children:
+            return 0.0
+        return max(self.severity[d] for d in agency.domains)
+
+
+class ReferenceModel(mesa.Model):
+    """The siloed regime, household by household."""
+
+    def __init__(self, scenario="sherwood", *, overrides=None, rng=None):
+        spec = load_scenario(scenario, {**(overrides or {}), "regime.kind": "siloed"})
+        seed = spec.run.seed if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.params = spec
+        population, network, shocks, decisions = np.random.SeedSequence(seed).spawn(4)
+        self.shocks = np.random.default_rng(shocks)
+        self.decisions = np.random.default_rng(decisions)
+        needs = spec.needs
+        self.coupling = [[needs.coupling.get(a, {}).get(b, 0.0) for b in DOMAINS] for a in DOMAINS]
+        self.recovery = [needs.recovery[d] for d in DOMAINS]
+        self.shock_rate = [needs.shock_rate[d] for d in DOMAINS]
+        self.shock_size = [needs.shock_size[d] for d in DOMAINS]
+        self.spread = needs.spread
+
+        self.agency_list = [Agency(self, i, name, a, spec) for i, (name, a) in enumerate(spec.agencies.items())]
+        self.payers = [a.name for a in self.agency_list] + [POOL]
+        self.refer = {(a.index, self.payers.index(t)): p for a in self.agency_list for t, p in a.spec.refers_to.items()}
+        self.crisis_kinds = crisis_kinds(spec, {name: i for i, name in enumerate(self.payers)})
+        arrays = build_households(spec, len(self.agency_list), np.random.default_rng(population))
+        weights = build_social_network(spec, arrays.neighbourhood, np.random.default_rng(network))
+        self.homes = [ReferenceHousehold(self, i, arrays) for i in range(arrays.n)]
+        for home in self.homes:
+            row = slice(weights.indptr[home.index], weights.indptr[home.index + 1])
+            home.ties = [(self.homes[j], float(w)) for j, w in zip(weights.indices[row], weights.data[row]) if j != home.index]
+        self.households = AgentSet(self.homes, random=self.random)
+
+        self.ledger = Ledger(self.payers, spec.run.years, len(self.homes))
+        self.rows: list[dict] = []
+        self.week = -spec.run.warmup_weeks
+        self._open_year(0)
+        self._plan(self.week % WEEKS_PER_YEAR)
+        for _ in range(spec.run.warmup_weeks):
+            self._week()
+        self.week, self.rows = 0, []
+        self.ledger.clear()
+        self._open_year(1)
+        self._plan(0)
+
+    # --- the year's money (the agencies' own decisions) ----------------------------------
+    def _open_year(self, year: int) -> None:
+        self.ledger.year = max(year - 1, 0)
+        for agency in self.agency_list:
+            agency.open_year(year)
+            self.ledger.budget[self.ledger.year, agency.index] = agency.budget
+
+    def _plan(self, week_of_year: int) -> None:
+        for agency in self.agency_list:
+            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY)
+
+    def step(self) -> None:
+        if self.week >= self.params.run.years * WEEKS_PER_YEAR:
+            self.running = False
+            return
+        self._week()
+
+    # --- one week, household by household -------------------------------------------------
+    def _week(self) -> None:
+        self.ledger.start_week()
+        self.growth = (1.0 + self.params.demand.growth) ** (self.week / 52.0)
+        self.households.shuffle_do("step")
+        self.households.do("commit")
+        referrals = self._notice()
+        self._assess(referrals)
+        self._allocate()
+        self._help()
+        crises = self._crises()
+        self._settle()
+        if self.week >= 0:
+            self._record(crises, sum(len(r) for r in referrals[0].values()))
+        self.week += 1
+
+    def _notice(self):
+        services = self.params.services
+        line = self.params.needs.problem_line
+        inbox, early = {}, {}
+        for agency in self.agency_list:
+            a = agency.index
+            inbox[a], early[a] = [], []
+            for home in self.homes:
+                if home.standing[a] != NONE or (agency.families_only and not home.has_children):
+                    continue
+                need = home.need_for(agency)
+                if need >= agency.threshold:
+                    by_crisis = any(d in home.crisis_domains for d in agency.domains)
+                    chance = 1.0 - math.prod(1.0 - self.refer.get((b, a), 0.0)
+                                             for b in range(len(self.agency_list)) if home.standing[b] == SERVED)
+                    referred = self.decisions.random() < chance
+                    lost = referred and self.decisions.random() < services.referral_loss
+                    seen = self.decisions.random() < agency.spec.detection
+                    if by_crisis or seen or (referred and not lost):
+                        inbox[a].append(home)
+                elif need >= line and self.decisions.random() < services.early_detection:
+                    early[a].append(home)
+        return inbox, early
+
+    def _assess(self, referrals) -> None:
+        inbox, _ = referrals
+        fatigue = self.params.services.assessment_fatigue
+        for a, homes in inbox.items():
+            cost = self.agency_list[a].spec.assessment_cost
+            for home in homes:
+                self.ledger.book(a, "assessment", np.array([home.index]), cost)
+                if home.recent_assessments >= 0.5:
+                    home.engagement *= 1.0 - fatigue
+                home.recent_assessments += 1.0
+                home.standing[a] = WAITING
+                home.waiting_since[a] = self.week
+        self._early = referrals[1]
+
+    def _allocate(self) -> None:
+        for agency in self.agency_list:
+            a = agency.index
+            waiting = [h for h in self.homes if h.standing[a] == WAITING]
+            for home in waiting:
+                if home.need_for(agency) < agency.threshold:
+                    home.standing[a] = NONE
+            waiting = [h for h in waiting if h.standing[a] == WAITING]
+            room = self._room(a, SERVED, agency.slots, agency)
+            for home in sorted(waiting, key=lambda h: -h.need_for(agency))[:room]:
+                home.standing[a], home.weeks_open[a] = SERVED, 0
+            room = self._room(a, EARLY, agency.early_slots, agency)
+            for home in self._early[a][:room]:
+                home.standing[a], home.weeks_open[a] = EARLY, 0
+
+    def _room(self, a: int, standing: int, slots: int, agency: Agency) -> int:
+        open_cases = [h for h in self.homes if h.standing[a] == standing]
+        excess = len(open_cases) - slots
+        if excess > 0:
+            for home in sorted(open_cases, key=lambda h: h.need_for(agency))[:excess]:
+                home.standing[a] = NONE
+            return 0
+        return -excess
+
+    def _help(self) -> None:
+        services, line = self.params.services, self.params.needs.problem_line
+        for home in self.homes:
+            for agency in self.agency_list:
+                a, spec = agency.index, agency.spec
+                if home.standing[a] not in (SERVED, EARLY):
+                    continue
+                late = home.standing[a] == SERVED
+                strength = (spec.effect if late else spec.prevention_effect) * home.engagement
+                for d in agency.domains:
+                    s = home.severity[d]
+                    home.severity[d] = s - strength * (1.0 - services.lateness * s) * s
+                cost = spec.intervention_week_cost if late else spec.prevention_week_cost
+                self.ledger.book(a, "intervention" if late else "prevention", np.array([home.index]), cost)
+                home.weeks_open[a] += 1
+                recovered = max(home.severity[d] for d in agency.domains) < line
+                dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
+                if recovered or home.weeks_open[a] >= spec.max_weeks or dropped:
+                    home.standing[a] = NONE
+            home.engagement += services.engagement_recovery * (home.base_engagement - home.engagement)
+            home.recent_assessments *= 1.0 - 1.0 / services.fatigue_memory_weeks
+
+    def _crises(self) -> list[int]:
+        counts = [0] * len(self.crisis_kinds)
+        for home in self.homes:
+            home.crisis_domains, home.crisis_now = set(), False
+        for k, kind in enumerate(self.crisis_kinds):
+            for home in self.homes:
+                if home.severity[kind.column] < kind.line:
+                    continue
+                counts[k] += 1
+                home.severity[kind.column] = kind.after
+                for column, amount, children_only in kind.knock_on:
+                    bump = amount * home.has_children if children_only else amount
+                    home.severity[column] = min(1.0, home.severity[column] + bump)
+                home.crises += 1
+                home.crisis_now = True
+                home.crisis_domains.add(kind.column)
+                for payer, cost in kind.bills:
+                    self.ledger.book(payer, "crisis", np.array([home.index]), cost)
+        return counts
+
+    def _settle(self) -> None:
+        services = self.params.services
+        for agency in self.agency_list:
+            agency.note_crisis_spend(self.ledger.week[agency.index, CATEGORY["crisis"]])
+            waiting = sum(1 for h in self.homes if h.standing[agency.index] == WAITING)
+            agency.ration(waiting, services.threshold_step, services.target_wait_weeks)
+        next_week = self.week + 1
+        if next_week % WEEKS_PER_YEAR == 0:
+            next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
+            if next_year > self.params.run.years:
+                return  # the run is over
+            self._open_year(next_year)
+        self._plan(next_week % WEEKS_PER_YEAR)
+
+    def _record(self, crises: list[int], referrals: int) -> None:
+        needs = self.params.needs
+        tiers = [0, 0, 0, 0]
+        for home in self.homes:
+            problems = sum(1 for s in home.severity if s >= needs.problem_line)
+            tier = 3 if (max(home.severity) >= needs.acute_line or home.crisis_now) else (
+                2 if problems >= needs.complex_count else 1 if problems >= 1 else 0)
+            tiers[tier] += 1
+        week_spend = self.ledger.week.sum(axis=0)
+        self.rows.append({
+            "year": self.week // WEEKS_PER_YEAR + 1,
+            "crises": sum(crises),
+            "referrals": referrals,
+            **{f"tier_{t}": n for t, n in zip(("universal", "vulnerable", "complex", "crisis"), tiers)},
+            **{f"spend_{c}": float(week_spend[i]) for i, c in enumerate(CATEGORIES)},
+            "spend": float(week_spend.sum()),
+        })
+
+    def run(self) -> None:
+        while self.running:
+            self.step()
