@@ -16,6 +16,7 @@ import pandas as pd
 
 from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
 
+from .replications import replicate
 from .results import Results
 from .runner import Comparison, compare, run
 
@@ -44,6 +45,8 @@ def cmd_run(args) -> int:
     spec = load_scenario(args.scenario, overrides)  # fail fast, before any output
     out = Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed)
     _refuse_nonempty(out, args.overwrite)
+    if args.reps > 1:
+        return _run_replications(spec, args, out)
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
           f"{spec.regime.kind} regime, seed {spec.run.seed}")
     results = run(spec, progress=_interactive())
@@ -53,6 +56,28 @@ def cmd_run(args) -> int:
     results.save(out, overwrite=args.overwrite)
     print(f"\nResults written to {out}/ (steps, agencies, households, ledger as Parquet; scenario.toml reproduces the run)")
     return 0
+
+
+def _run_replications(spec, args, out: Path) -> int:
+    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+          f"{spec.regime.kind} regime, {args.reps} replications from master seed {spec.run.seed}")
+    study = replicate(spec, reps=args.reps, workers=args.workers)
+    summary = study.summary()
+    table = summary.assign(shown=[_interval(row) for row in summary.itertuples()]).pivot(index="year", columns="measure", values="shown")
+    columns = [m for m in ("crises", "referrals", "waiting", "in_crisis_tier", "spend", "over_spend") if m in table]
+    print(f"\nPer year: mean [95% interval] over {args.reps} replications (spend in £m):")
+    print(table[columns].rename(columns={"in_crisis_tier": "in crisis", "spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
+    for seed, results in zip(study.seeds, study.runs):
+        results.save(out / f"seed-{seed}", overwrite=args.overwrite)
+    summary.to_csv(out / "summary.csv", index=False)
+    print(f"\nResults written to {out}/ (one folder per seed, summary.csv)")
+    return 0
+
+
+def _interval(row) -> str:
+    scale = 1e6 if row.measure in ("spend", "over_spend") else 1.0
+    digits = 2 if scale > 1 else 0
+    return f"{row.mean / scale:,.{digits}f} [{row.low / scale:,.{digits}f}, {row.high / scale:,.{digits}f}]"
 
 
 def cmd_compare(args) -> int:
@@ -171,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="run one scenario and print a yearly summary")
     scenario_options(run_cmd)
     run_cmd.add_argument("--profile", action="store_true", help="print the time spent in each stage of the week")
+    run_cmd.add_argument("--reps", type=int, default=1, help="replications, on seeds derived from the scenario's seed")
+    run_cmd.add_argument("--workers", type=int, help="processes for replications (default: all cores)")
     run_cmd.set_defaults(handler=cmd_run)
 
     compare_cmd = commands.add_parser("compare", help="run two variants on the same households and compare them")
