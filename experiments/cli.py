@@ -19,6 +19,8 @@ from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios
 from .replications import replicate
 from .results import Results
 from .runner import Comparison, compare, run
+from .store import Store
+from .sweep import SweepSpec, load_spec, plan_runs, run_sweep
 
 EXIT_BAD_INPUT = 2
 
@@ -100,6 +102,52 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    spec = load_spec(args.spec)  # the whole spec is checked before any run
+    runs = plan_runs(spec)
+    print(f"Sweep of {spec.sweep.scenario}: {spec.sweep.design} design, {len(runs) // spec.sweep.reps} points x "
+          f"{spec.sweep.reps} replications = {len(runs)} runs, {spec.sweep.years} years each, into {args.out}/")
+    try:
+        outcome = run_sweep(spec, args.out, workers=args.workers, progress=_interactive())
+    except KeyboardInterrupt:
+        done = len(Store(args.out).done())
+        print(f"locality: sweep interrupted with {done} of {len(runs)} runs done and saved; "
+              f"run the same command again to finish the rest", file=sys.stderr)
+        return 130
+    print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
+    if outcome.failed:
+        print(f"Failed runs are recorded in {args.out}/failed/ with their errors; rerunning retries them.")
+    print(f"See them with: locality results {args.out}")
+    return 0 if not outcome.failed else 1
+
+
+def cmd_results(args) -> int:
+    store = Store(args.folder)
+    spec = store.spec()
+    steps, ledger = store.frame("steps"), store.frame("ledger")
+    levers = list(spec["levers"])
+    planned = len(plan_runs(load_spec_dict(spec)))
+    failed = store.failed()
+    print(f"Sweep of {spec['sweep']['scenario']}, {spec['sweep']['design']} design: {steps['run_id'].nunique() if len(steps) else 0} "
+          f"of {planned} runs done, {len(failed)} failed.")
+    if len(steps):
+        per_run = steps.groupby(["run_id", *levers], dropna=False).agg(crises=("crises", "sum"), referrals=("referrals", "sum"),
+                                                                       spend=("spend", "sum")).reset_index()
+        over = ledger.groupby("run_id")["over_spend"].sum().rename("over_spend")
+        per_run = per_run.join(over, on="run_id")
+        table = per_run.groupby(levers, dropna=False).agg(runs=("run_id", "nunique"), crises=("crises", "mean"),
+                                                        referrals=("referrals", "mean"), spend=("spend", "mean"),
+                                                        over_spend=("over_spend", "mean"))
+        table["spend"] = _millions(table["spend"])
+        table["over_spend"] = _millions(table["over_spend"])
+        table[["crises", "referrals"]] = table[["crises", "referrals"]].round(0).astype(int)
+        print("\nPer point, mean over its replications of whole-run totals (spend and over-spend in £m):")
+        print(table.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
+    for record in failed.values():
+        print(f"  failed {record['run_id']} {record['params']} seed {record['seed']}: {record['error']}")
+    return 0
+
+
 def cmd_scenarios(args) -> int:
     print("Built-in scenarios (locality run NAME):")
     for name, path in builtin_scenarios().items():
@@ -170,6 +218,10 @@ def _print_comparison(comparison: Comparison) -> None:
     print(shown.to_string(index=False))
 
 
+def load_spec_dict(spec: dict) -> SweepSpec:
+    return SweepSpec.model_validate(spec)
+
+
 def _millions(series: pd.Series) -> pd.Series:
     return (series / 1e6).round(2)
 
@@ -205,6 +257,16 @@ def _parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--a", nargs="+", metavar="KEY=VALUE", help="overrides for variant A (default: regime.kind=siloed)")
     compare_cmd.add_argument("--b", nargs="+", metavar="KEY=VALUE", help="overrides for variant B (default: regime.kind=integrated)")
     compare_cmd.set_defaults(handler=cmd_compare)
+
+    sweep_cmd = commands.add_parser("sweep", help="run a parameter sweep from a TOML spec (resumable)")
+    sweep_cmd.add_argument("spec", help="the sweep spec (TOML)")
+    sweep_cmd.add_argument("--out", required=True, help="results folder; rerun into it to resume")
+    sweep_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    sweep_cmd.set_defaults(handler=cmd_sweep)
+
+    results_cmd = commands.add_parser("results", help="summarise a sweep's results folder")
+    results_cmd.add_argument("folder")
+    results_cmd.set_defaults(handler=cmd_results)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)

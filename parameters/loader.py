@@ -265,7 +265,7 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
-def _schema_at(loc: list[str]) -> type[BaseModel] | None:
+def schema_at(loc: list[str]) -> type[BaseModel] | None:
     """The schema model describing the table at `loc` (names of agencies and crises are skipped)."""
     model: Any = Scenario
     skip_name = False
@@ -287,7 +287,7 @@ def _schema_at(loc: list[str]) -> type[BaseModel] | None:
 
 
 def _allowed_here(loc: list[str]) -> str:
-    parent = _schema_at(loc[:-1])
+    parent = schema_at(loc[:-1])
     if parent is None:
         return "Remove it."
     names = list(parent.model_fields)
@@ -298,7 +298,7 @@ def _allowed_here(loc: list[str]) -> str:
 
 
 def _describe(loc: list[str]) -> str:
-    parent = _schema_at(loc[:-1])
+    parent = schema_at(loc[:-1])
     if parent is None:
         return ""
     field = parent.model_fields.get(loc[-1])

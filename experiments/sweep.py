@@ -1,0 +1,267 @@
+"""Parameter sweeps: a TOML spec names a base scenario, the levers to vary and a design;
+every (point, replication) is one run with a stable id, written to the results store as
+it finishes, so a killed sweep resumes where it stopped.
+
+    [sweep]
+    scenario = "sherwood"        # built-in name or a scenario file
+    years = 5
+    reps = 3                     # replications per point, seeds from the master seed
+    seed = 1                     # master seed
+    design = "grid"              # grid, lhs, sobol or morris
+    samples = 16                 # points (lhs), base samples (sobol), trajectories (morris)
+
+    [set]                        # fixed overrides for every run
+    "population.households" = 1000
+
+    [levers]                     # lists (grid) or ranges { low, high } (any design)
+    "budget.cut" = [0.0, 0.2, 0.4]
+    "keyworkers.caseload" = { low = 3, high = 9, steps = 3 }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from parameters.loader import ScenarioError, load_scenario, schema_at
+
+from .replications import seeds_for
+
+Design = Literal["grid", "lhs", "sobol", "morris"]
+
+
+class Range(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float
+    high: float
+    steps: int | None = Field(None, ge=2, description="values on a grid, at least 2")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Range":
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        return self
+
+
+class SweepSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str = "thanet"
+    years: int = Field(5, ge=1, le=25)
+    reps: int = Field(1, ge=1, le=1000)
+    seed: int = Field(1, ge=0)
+    design: Design = "grid"
+    samples: int = Field(16, ge=1, le=100_000)
+
+
+Lever = Annotated[list[Any], Field(min_length=1)] | Range
+
+
+class SweepSpec(BaseModel):
+    """A validated sweep: checked in full, lever keys included, before any run starts."""
+
+    model_config = ConfigDict(extra="forbid")
+    sweep: SweepSection = SweepSection()
+    set: dict[str, Any] = {}
+    levers: dict[str, Lever] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _designs_need_ranges(self) -> "SweepSpec":
+        if self.sweep.design != "grid":
+            lists = [key for key, lever in self.levers.items() if not isinstance(lever, Range)]
+            if lists:
+                raise ValueError(f"design '{self.sweep.design}' samples ranges: give {', '.join(lists)} as {{ low = ..., high = ... }}")
+        else:
+            open_ranges = [key for key, lever in self.levers.items() if isinstance(lever, Range) and lever.steps is None]
+            if open_ranges:
+                raise ValueError(f"a grid needs values: give {', '.join(open_ranges)} a list or {{ low, high, steps }}")
+        return self
+
+    def digest(self) -> str:
+        """A fingerprint of everything that decides the runs."""
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: a point of the design and a replication seed."""
+
+    run_id: str
+    point: int
+    rep: int
+    seed: int
+    params: dict[str, Any]
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and check a sweep spec; every lever key is tried on the base scenario."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"Invalid sweep spec ({path.name}):"]
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "spec"
+            lines.append(f"  {where}: {error['msg'].removeprefix('Value error, ')}")
+        raise ScenarioError("\n".join(lines)) from None
+    if not Path(spec.sweep.scenario).is_absolute() and (path.parent / spec.sweep.scenario).is_file():
+        spec.sweep.scenario = str(path.parent / spec.sweep.scenario)
+    check_levers(spec)
+    return spec
+
+
+def check_levers(spec: SweepSpec) -> None:
+    """Every lever value at its extremes must make a valid scenario (names the key if not)."""
+    for key, lever in spec.levers.items():
+        values = lever if isinstance(lever, list) else [lever.low, lever.high]
+        for value in values:
+            load_scenario(spec.sweep.scenario, {**spec.set, "run.years": spec.sweep.years, key: _typed(spec, key, value)})
+
+
+def plan_runs(spec: SweepSpec) -> list[Run]:
+    """Every run of the sweep, in a stable order with stable ids."""
+    points = design_points(spec)
+    seeds = seeds_for(spec.sweep.seed, spec.sweep.reps)
+    runs = []
+    for p, params in enumerate(points):
+        for r, seed in enumerate(seeds):
+            identity = json.dumps({"params": params, "seed": seed}, sort_keys=True)
+            runs.append(Run(hashlib.sha1(identity.encode()).hexdigest()[:12], p, r, seed, params))
+    return runs
+
+
+def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The lever settings the design asks for (sampled designs use SALib)."""
+    keys = list(spec.levers)
+    if spec.sweep.design == "grid":
+        axes = [lever if isinstance(lever, list) else list(np.linspace(lever.low, lever.high, lever.steps)) for lever in spec.levers.values()]
+        rows = list(itertools.product(*axes))
+    else:
+        from SALib.sample import latin, morris, sobol
+
+        problem = {"num_vars": len(keys), "names": keys,
+                   "bounds": [[lever.low, lever.high] for lever in spec.levers.values()]}
+        n, seed = spec.sweep.samples, spec.sweep.seed
+        if spec.sweep.design == "lhs":
+            matrix = latin.sample(problem, n, seed=seed)
+        elif spec.sweep.design == "sobol":
+            matrix = sobol.sample(problem, n, calc_second_order=False, seed=seed)
+        else:
+            matrix = morris.sample(problem, n, num_levels=4, seed=seed)
+        rows = [tuple(row) for row in matrix]
+    return [{key: _typed(spec, key, value) for key, value in zip(keys, row)} for row in rows]
+
+
+def _typed(spec: SweepSpec, key: str, value: Any) -> Any:
+    """Round sampled values for whole-number settings; plain Python types for stable ids."""
+    if isinstance(value, (np.floating, np.integer)):
+        value = value.item()
+    if isinstance(value, float) and _is_integer_setting(spec.sweep.scenario, key):
+        return int(round(value))
+    if isinstance(value, float):
+        return round(value, 10)
+    return value
+
+
+def _is_integer_setting(scenario: str, key: str) -> bool:
+    """Whether the schema types this setting as a whole number (e.g. keyworkers.caseload)."""
+    parts = key.split(".")
+    model = schema_at(parts[:-1])
+    field = model.model_fields.get(parts[-1]) if model is not None else None
+    return field is not None and _admits_int_only(field.annotation)
+
+
+def _admits_int_only(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return _admits_int_only(args[0])
+    return any(_admits_int_only(a) for a in args) and float not in args
+
+
+# --- running a sweep ------------------------------------------------------------------------
+@dataclass
+class SweepOutcome:
+    planned: int
+    done: int
+    failed: int
+    ran_now: int
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, progress: bool = True) -> SweepOutcome:
+    """Run every run of the spec not yet in the store; safe to interrupt and run again."""
+    import signal
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from tqdm import tqdm
+
+    from .replications import default_workers, process_context
+    from .store import Store
+
+    store = Store(out)
+    store.claim(spec)
+    runs = plan_runs(spec)
+    finished = store.done()
+    pending = [run for run in runs if run.run_id not in finished]
+    workers = max(1, min(workers or default_workers(), len(pending) or 1))
+    failed = 0
+    bar = tqdm(total=len(runs), initial=len(runs) - len(pending), unit="run", disable=not progress, dynamic_ncols=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if workers == 1:
+            outcomes = (execute(spec, run, str(store.root)) for run in pending)
+            for error in outcomes:
+                failed += error is not None
+                bar.update()
+                bar.set_postfix(failed=failed)
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+                futures = [pool.submit(execute, spec, run, str(store.root)) for run in pending]
+                try:
+                    for future in as_completed(futures):
+                        failed += future.result() is not None
+                        bar.update()
+                        bar.set_postfix(failed=failed)
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        bar.close()
+    return SweepOutcome(planned=len(runs), done=len(store.done()), failed=len(store.failed()), ran_now=len(pending))
+
+
+def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
+    """One run, in a worker: write its results, or record why it failed. Returns the error."""
+    from .runner import run
+    from .store import Store
+
+    store = Store(root)
+    overrides = {**spec.set, "run.years": spec.sweep.years, "run.seed": run_.seed, **run_.params}
+    try:
+        results = run(spec.sweep.scenario, overrides)
+    except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
+        message = f"{type(error).__name__}: {error}"
+        store.write_failure(run_, message)
+        return message
+    store.write_run(run_, results)
+    return None
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -1,0 +1,172 @@
+"""Sweeps: planned from a TOML spec, stored run by run, resumable after a kill, identical
+when repeated, and refused before any run when the spec is wrong."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments import runner
+from experiments.store import Store
+from experiments.sweep import load_spec, plan_runs, run_sweep
+
+LOCALITY = str(Path(sys.executable).with_name("locality"))
+SPEC = """
+[sweep]
+scenario = "sherwood"
+years = 1
+reps = 3
+seed = 3
+
+[set]
+"population.households" = 300
+"run.warmup_weeks" = 4
+"regime.kind" = "integrated"
+
+[levers]
+"budget.cut" = [0.0, 0.2, 0.4]
+"keyworkers.caseload" = {{ low = 3, high = 9, steps = 3 }}
+{extra}
+"""
+
+
+def write_spec(folder: Path, extra: str = "", name: str = "spec.toml") -> Path:
+    path = folder / name
+    path.write_text(SPEC.format(extra=extra))
+    return path
+
+
+def test_a_grid_sweep_runs_every_point_and_replication(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    assert len(plan_runs(spec)) == 27
+    outcome = run_sweep(spec, tmp_path / "out", workers=2, progress=False)
+    assert outcome.done == outcome.planned == 27 and outcome.failed == 0
+    steps = Store(tmp_path / "out").frame("steps")
+    assert steps["run_id"].nunique() == 27
+    assert set(steps["keyworkers.caseload"]) == {3, 6, 9}
+    assert set(steps["budget.cut"]) == {0.0, 0.2, 0.4}
+
+
+@pytest.mark.parametrize("design, points", [("lhs", 8), ("sobol", 8 * (2 + 2)), ("morris", 8 * (2 + 1))])
+def test_sampled_designs_come_from_salib_and_respect_whole_numbers(tmp_path, design, points):
+    text = SPEC.format(extra="").replace("seed = 3", f'seed = 3\ndesign = "{design}"\nsamples = 8')
+    text = text.replace('"budget.cut" = [0.0, 0.2, 0.4]', '"budget.cut" = { low = 0.0, high = 0.4 }')
+    text = text.replace("{ low = 3, high = 9, steps = 3 }", "{ low = 3, high = 9 }")
+    path = tmp_path / "sampled.toml"
+    path.write_text(text)
+    spec = load_spec(path)
+    runs = plan_runs(spec)
+    assert len(runs) == points * 3
+    caseloads = {run.params["keyworkers.caseload"] for run in runs}
+    assert all(isinstance(c, int) and 3 <= c <= 9 for c in caseloads)
+    assert all(0.0 <= run.params["budget.cut"] <= 0.4 for run in runs)
+    assert plan_runs(load_spec(path)) == runs  # the design is reproducible from the spec
+
+
+def test_duckdb_reads_the_store(tmp_path):
+    import duckdb
+
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    rows = duckdb.sql(f"""
+        SELECT "budget.cut" AS cut, count(DISTINCT run_id) AS runs, sum(crises) AS crises
+        FROM '{tmp_path}/out/runs/*/steps.parquet' GROUP BY cut ORDER BY cut""").fetchall()
+    assert [(cut, runs) for cut, runs, _ in rows] == [(0.0, 3), (0.3, 3)]
+
+
+def test_the_cli_lists_eighteen_runs_and_resumes_after_sigterm(tmp_path):
+    spec = write_spec(tmp_path).read_text().replace('"budget.cut" = [0.0, 0.2, 0.4]', '"budget.cut" = [0.0, 0.4]')
+    path = tmp_path / "eighteen.toml"
+    path.write_text(spec)
+    out = tmp_path / "out"
+    runs = out / "runs"
+    sweep = subprocess.Popen([LOCALITY, "sweep", str(path), "--out", str(out), "--workers", "1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len([p for p in runs.glob("*") if not p.name.startswith(".")]) < 5:
+        time.sleep(0.05)
+    sweep.send_signal(signal.SIGTERM)
+    _, stderr = sweep.communicate(timeout=60)
+    assert sweep.returncode != 0 and "run the same command again" in stderr
+    interrupted = len(Store(out).done())
+    assert 5 <= interrupted < 18
+    again = subprocess.run([LOCALITY, "sweep", str(path), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    steps = Store(out).frame("steps")
+    assert steps["run_id"].nunique() == 18
+    assert len(steps) == 18 * 52  # no run twice, none lost
+    listed = subprocess.run([LOCALITY, "results", str(out)], capture_output=True, text=True)
+    assert "18 of 18 runs done" in listed.stdout
+
+
+def test_the_same_spec_twice_gives_identical_results(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    run_sweep(spec, tmp_path / "one", workers=2, progress=False)
+    run_sweep(spec, tmp_path / "two", workers=1, progress=False)
+    for frame in ("steps", "agencies", "ledger"):
+        one = Store(tmp_path / "one").frame(frame).sort_values(["run_id"], kind="stable").reset_index(drop=True)
+        two = Store(tmp_path / "two").frame(frame).sort_values(["run_id"], kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    real = runner.run
+
+    def flaky(scenario, overrides=(), **kwargs):
+        if dict(overrides).get("budget.cut") == 0.3:
+            raise RuntimeError("simulated failure")
+        return real(scenario, overrides, **kwargs)
+
+    monkeypatch.setattr(runner, "run", flaky)
+    outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert outcome.done == 3 and outcome.failed == 3
+    failures = Store(tmp_path / "out").failed()
+    assert all("simulated failure" in f["error"] and f["params"] == {"budget.cut": 0.3} for f in failures.values())
+    monkeypatch.setattr(runner, "run", real)
+    outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)  # rerun retries the failures
+    assert outcome.done == 6 and outcome.failed == 0
+
+
+def test_a_folder_of_another_spec_is_refused(tmp_path):
+    from parameters.loader import ScenarioError
+
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0]}
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    spec.levers = {"budget.cut": [0.1]}
+    with pytest.raises(ScenarioError, match="different sweep spec"):
+        run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ('"regime.kindd" = ["siloed"]', "regime.kindd"),
+        ('"budget.cut_years" = []', "budget.cut_years"),
+        ('"early_intervention.shift" = { low = 0.3, high = 0.1 }', "must be above low"),
+        ('"keyworkers.caseload" = [0]', "keyworkers.caseload"),
+    ],
+)
+def test_bad_specs_fail_before_any_run(tmp_path, extra, named):
+    base = SPEC.replace('"keyworkers.caseload" = {{ low = 3, high = 9, steps = 3 }}', "")
+    path = tmp_path / "bad.toml"
+    path.write_text(base.format(extra=extra))
+    result = subprocess.run([LOCALITY, "sweep", str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert named in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_an_unknown_design_is_refused(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(SPEC.format(extra="").replace("seed = 3", 'seed = 3\ndesign = "random"'))
+    result = subprocess.run([LOCALITY, "sweep", str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2 and "design" in result.stderr and "grid" in result.stderr
