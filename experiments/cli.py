@@ -16,6 +16,7 @@ import pandas as pd
 
 from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
 
+from .analysis import DEFAULT_OUTPUTS, analyse
 from .replications import replicate
 from .results import Results
 from .runner import Comparison, compare, run
@@ -148,6 +149,15 @@ def cmd_results(args) -> int:
     return 0
 
 
+def cmd_analyse(args) -> int:
+    tables = analyse(args.folder, outputs=args.outputs, plot=True)
+    for output, table in tables.items():
+        print(f"\nWhat moves {output.replace('_', ' ')} (most first):")
+        print(table.round(3).to_string(index=False))
+    print(f"\nCharts written to {Path(args.folder) / 'analysis'}/")
+    return 0
+
+
 def cmd_scenarios(args) -> int:
     print("Built-in scenarios (locality run NAME):")
     for name, path in builtin_scenarios().items():
@@ -267,6 +277,12 @@ def _parser() -> argparse.ArgumentParser:
     results_cmd = commands.add_parser("results", help="summarise a sweep's results folder")
     results_cmd.add_argument("folder")
     results_cmd.set_defaults(handler=cmd_results)
+
+    analyse_cmd = commands.add_parser("analyse", help="Sobol or Morris sensitivity of a finished sweep's outcomes")
+    analyse_cmd.add_argument("folder")
+    analyse_cmd.add_argument("--outputs", nargs="+", default=list(DEFAULT_OUTPUTS),
+                             help="whole-run outcomes to analyse (default: %(default)s); e.g. spend_police, needs_fell_and_stayed_down")
+    analyse_cmd.set_defaults(handler=cmd_analyse)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)

@@ -64,6 +64,24 @@ class Results:
         money = self.ledger.groupby("year")[["budget", "spend", "over_spend"]].sum()
         return summary.join(money)
 
+    def outcomes(self) -> dict[str, float]:
+        """Whole-run totals, one number each: what a sweep analyses."""
+        homes, ledger = self.households, self.ledger
+        totals = {
+            "crises": float(self.steps["crises"].sum()),
+            "referrals": float(self.steps["referrals"].sum()),
+            "assessments": float(self.steps["assessments"].sum()),
+            "spend": float(ledger["spend"].sum()),
+            "over_spend": float(ledger["over_spend"].sum()),
+            "crisis_spend": float(ledger["spend_crisis"].sum()),
+            "households_helped": float((homes["first_help_week"] >= 0).sum()),
+            "needs_fell_and_stayed_down": float(homes["needs_fell_and_stayed_down"].sum()),
+            "in_crisis_tier_final_year": float(self.steps.loc[self.steps["year"] == self.steps["year"].max(), "tier_crisis"].mean()),
+        }
+        for agency, spend in ledger.groupby("agency", sort=False)["spend"].sum().items():
+            totals[f"spend_{agency}"] = float(spend)
+        return totals
+
     def crises_by_kind(self) -> pd.DataFrame:
         columns = [c for c in self.steps.columns if c.startswith("crises_")]
         table = self.steps.groupby("year")[columns].sum()

@@ -6,6 +6,7 @@ top, so that a different spec is not mixed into the same folder.
     DIR/runs/<run_id>/steps.parquet     per week, with the run's levers, seed and ids as columns
     DIR/runs/<run_id>/agencies.parquet  per week per agency
     DIR/runs/<run_id>/ledger.parquet    per year per agency
+    DIR/runs/<run_id>/summary.parquet   one row of whole-run outcomes (what analyses read)
     DIR/failed/<run_id>.json            the error and parameters of a run that raised
 
 DuckDB reads it as it is: SELECT * FROM 'DIR/runs/*/steps.parquet'.
@@ -23,7 +24,7 @@ import pandas as pd
 
 from parameters.loader import ScenarioError
 
-FRAMES = ("steps", "agencies", "ledger")
+FRAMES = ("steps", "agencies", "ledger", "summary")
 SPEC_FILE = "sweep.json"
 
 
@@ -71,7 +72,7 @@ class Store:
         staging = Path(tempfile.mkdtemp(prefix=f".{run.run_id}-", dir=self.runs))
         try:
             for name in FRAMES:
-                frame = getattr(results, name)
+                frame = pd.DataFrame([results.outcomes()]) if name == "summary" else getattr(results, name)
                 frame = frame.assign(**{key: value for key, value in identity.items()})
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
             try:
