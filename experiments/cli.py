@@ -17,7 +17,9 @@ import pandas as pd
 from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
 
 from .analysis import DEFAULT_OUTPUTS, analyse
+from .discovery import discover
 from .replications import replicate
+from .report import write_report
 from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
@@ -109,13 +111,16 @@ def cmd_sweep(args) -> int:
     print(f"Sweep of {spec.sweep.scenario}: {spec.sweep.design} design, {len(runs) // spec.sweep.reps} points x "
           f"{spec.sweep.reps} replications = {len(runs)} runs, {spec.sweep.years} years each, into {args.out}/")
     try:
-        outcome = run_sweep(spec, args.out, workers=args.workers, progress=_interactive())
+        outcome = run_sweep(spec, args.out, workers=args.workers, progress=_interactive(), scheduler=args.scheduler)
     except KeyboardInterrupt:
         done = len(Store(args.out).done())
         print(f"locality: sweep interrupted with {done} of {len(runs)} runs done and saved; "
               f"run the same command again to finish the rest", file=sys.stderr)
         return 130
     print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
+    charts = write_report(args.out)
+    if charts:
+        print(f"Report: {len(charts)} chart(s) of each lever's effect on crises and spend in {Path(args.out) / 'report'}/")
     if outcome.failed:
         print(f"Failed runs are recorded in {args.out}/failed/ with their errors; rerunning retries them.")
     print(f"See them with: locality results {args.out}")
@@ -155,6 +160,21 @@ def cmd_analyse(args) -> int:
         print(f"\nWhat moves {output.replace('_', ' ')} (most first):")
         print(table.round(3).to_string(index=False))
     print(f"\nCharts written to {Path(args.folder) / 'analysis'}/")
+    return 0
+
+
+def cmd_discover(args) -> int:
+    boxes, holding, total = discover(args.folder, args.where, min_coverage=args.min_coverage)
+    print(f"'{args.where}' holds in {holding} of {total} runs.")
+    if not boxes:
+        print("No range of the levers where it usually holds (density of 50% or more) was found.")
+    for number, box in enumerate(boxes, 1):
+        print(f"\nBox {number}: coverage {box.coverage:.0%} (of the runs where it holds, the share inside), "
+              f"density {box.density:.0%} (of the runs inside, the share where it holds), {box.runs} runs")
+        for lever, (low, high) in box.limits.items():
+            print(f"  {low:g} <= {lever} <= {high:g}")
+        if not box.limits:
+            print("  (any value of every lever)")
     return 0
 
 
@@ -272,6 +292,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("spec", help="the sweep spec (TOML)")
     sweep_cmd.add_argument("--out", required=True, help="results folder; rerun into it to resume")
     sweep_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    sweep_cmd.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers must share the --out folder)")
     sweep_cmd.set_defaults(handler=cmd_sweep)
 
     results_cmd = commands.add_parser("results", help="summarise a sweep's results folder")
@@ -283,6 +305,14 @@ def _parser() -> argparse.ArgumentParser:
     analyse_cmd.add_argument("--outputs", nargs="+", default=list(DEFAULT_OUTPUTS),
                              help="whole-run outcomes to analyse (default: %(default)s); e.g. spend_police, needs_fell_and_stayed_down")
     analyse_cmd.set_defaults(handler=cmd_analyse)
+
+    discover_cmd = commands.add_parser("discover", help="find lever ranges where a condition on the outcomes holds (PRIM)")
+    discover_cmd.add_argument("folder")
+    discover_cmd.add_argument("--where", required=True,
+                              help='a condition on whole-run outcomes, e.g. "crises < baseline and over_spend <= 0"; '
+                                   "'baseline' is the scenario with no lever changed, on the same seeds")
+    discover_cmd.add_argument("--min-coverage", type=float, default=0.5, help="least share of the runs meeting the condition a box keeps")
+    discover_cmd.set_defaults(handler=cmd_discover)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)

@@ -203,8 +203,13 @@ class SweepOutcome:
     ran_now: int
 
 
-def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, progress: bool = True) -> SweepOutcome:
-    """Run every run of the spec not yet in the store; safe to interrupt and run again."""
+def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, progress: bool = True,
+              scheduler: str | None = None) -> SweepOutcome:
+    """Run every run of the spec not yet in the store; safe to interrupt and run again.
+
+    With `scheduler` (a Dask address such as tcp://host:8786) the runs go to that cluster
+    instead of local processes; its workers need Locality installed and the --out folder
+    on a filesystem they share."""
     import signal
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -223,7 +228,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     bar = tqdm(total=len(runs), initial=len(runs) - len(pending), unit="run", disable=not progress, dynamic_ncols=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if workers == 1:
+        if scheduler:
+            failed = _on_dask(scheduler, spec, pending, str(store.root), bar)
+        elif workers == 1:
             outcomes = (execute(spec, run, str(store.root)) for run in pending)
             for error in outcomes:
                 failed += error is not None
@@ -244,6 +251,28 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
         signal.signal(signal.SIGTERM, previous)
         bar.close()
     return SweepOutcome(planned=len(runs), done=len(store.done()), failed=len(store.failed()), ran_now=len(pending))
+
+
+def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) -> int:
+    """Submit the pending runs to an existing Dask cluster and collect them as they finish."""
+    from dask.distributed import Client, as_completed
+
+    failed = 0
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as error:
+        raise ScenarioError(f"cannot reach the Dask scheduler at {address} ({error}); is it running?") from None
+    with client:
+        futures = [client.submit(execute, spec, run_, root, pure=False, key=f"locality-run-{run_.run_id}") for run_ in pending]
+        try:
+            for future in as_completed(futures):
+                failed += future.result() is not None
+                bar.update()
+                bar.set_postfix(failed=failed)
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            raise
+    return failed
 
 
 def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:

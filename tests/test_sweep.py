@@ -170,3 +170,24 @@ def test_an_unknown_design_is_refused(tmp_path):
     path.write_text(SPEC.format(extra="").replace("seed = 3", 'seed = 3\ndesign = "random"'))
     result = subprocess.run([LOCALITY, "sweep", str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 2 and "design" in result.stderr and "grid" in result.stderr
+
+
+def test_a_local_dask_cluster_gives_the_same_results(tmp_path):
+    from dask.distributed import LocalCluster
+
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    run_sweep(spec, tmp_path / "local", workers=1, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        outcome = run_sweep(spec, tmp_path / "dask", progress=False, scheduler=cluster.scheduler_address)
+    assert outcome.done == 6 and outcome.failed == 0
+    for frame in ("steps", "ledger", "summary"):
+        local = Store(tmp_path / "local").frame(frame).sort_values("run_id", kind="stable").reset_index(drop=True)
+        remote = Store(tmp_path / "dask").frame(frame).sort_values("run_id", kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(local, remote)
+
+
+def test_an_unreachable_scheduler_is_a_named_error(tmp_path):
+    result = subprocess.run([LOCALITY, "sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "out"),
+                             "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Dask scheduler" in result.stderr and "Traceback" not in result.stderr
