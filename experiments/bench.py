@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", nargs="*", default=["sherwood", "thanet"],
                         help="scenarios to time the per-agent reference on (none to skip)")
     parser.add_argument("--reference-weeks", type=int, default=4)
+    parser.add_argument("--sweep-runs", type=int, default=8,
+                        help="time this many 5-year Sherwood runs as a sweep on all cores (0 to skip)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--one-reference", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -88,7 +90,27 @@ def main(argv: list[str] | None = None) -> int:
             ratio = f"{fast[scenario] / r['household_steps_per_s']:>16.0f}x" if scenario in fast else f"{'(not run fast)':>17s}"
             print(f"{scenario:10s} {r['households']:>10,} {r['weeks']:>5d} {r['household_steps_per_s']:>18,} {ratio}")
         print("(the reference: each household a Mesa agent stepping itself in Python, sim/reference.py)")
+    if args.sweep_runs:
+        _time_sweep(args.sweep_runs)
     return 0
+
+
+def _time_sweep(runs: int) -> None:
+    """Runs per minute of a sweep of the small place over 5 years, on all cores."""
+    import tempfile
+
+    from experiments.replications import default_workers
+    from experiments.sweep import SweepSpec, run_sweep
+
+    spec = SweepSpec.model_validate({"sweep": {"scenario": "sherwood", "years": 5, "reps": runs, "seed": 1},
+                                     "levers": {"budget.cut": [0.2]}})
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        run_sweep(spec, folder, progress=False)
+        minutes = (time.perf_counter() - started) / 60
+    rate = runs / minutes
+    print(f"\nsweep: {runs} runs of sherwood over 5 years on {default_workers()} workers: {rate:.0f} runs a minute; "
+          f"1,000 runs would take about {1000 / rate:.0f} minutes")
 
 
 def _in_subprocess(*args: str) -> dict:

@@ -17,22 +17,21 @@ ALL_DOMAINS = np.arange(len(DOMAINS))
 def deliver_help(m) -> None:
     h, services = m.households, m.params.services
     for agency in m.agency_list:
-        spec = agency.spec
-        for status, effect, unit_cost, category in (
-            (SERVED, spec.effect, spec.intervention_week_cost, "intervention"),
-            (EARLY, spec.prevention_effect, spec.prevention_week_cost, "prevention"),
-        ):
-            cases = np.flatnonzero(h.status[agency.index] == status)
-            if not cases.size:
-                continue
-            relieve(h.severity, cases, agency.domains, effect * h.engagement[cases], services.lateness)
-            m.ledger.book(agency.index, category, cases, unit_cost)
-            weeks = h.weeks_open[agency.index, cases]
-            weeks += 1
-            h.weeks_open[agency.index, cases] = weeks
-            recovered = h.severity[np.ix_(agency.domains, cases)].max(axis=0) < m.params.needs.problem_line
-            close = recovered | (weeks >= spec.max_weeks) | _drops_out(m, cases)
-            h.status[agency.index, cases[close]] = NONE
+        spec, column = agency.spec, h.status[agency.index]
+        cases = np.flatnonzero(column >= SERVED)  # late help (SERVED) and early help (EARLY)
+        if not cases.size:
+            continue
+        late = column[cases] == SERVED
+        effect = np.where(late, spec.effect, spec.prevention_effect)
+        after = relieve(h.severity, cases, agency.domains, effect * h.engagement[cases], services.lateness)
+        m.ledger.book(agency.index, "intervention", cases[late], spec.intervention_week_cost)
+        m.ledger.book(agency.index, "prevention", cases[~late], spec.prevention_week_cost)
+        weeks = h.weeks_open[agency.index, cases]
+        weeks += 1
+        h.weeks_open[agency.index, cases] = weeks
+        recovered = after.max(axis=0) < m.params.needs.problem_line
+        close = recovered | (weeks >= spec.max_weeks) | _drops_out(m, cases)
+        column[cases[close]] = NONE
     _key_worker_plans(m)
     _engagement_drifts(m)
 
@@ -45,24 +44,27 @@ def _key_worker_plans(m) -> None:
     families = np.flatnonzero(h.keyworker == SERVED)
     if families.size:
         strength = spec.effect * spec.whole_family_bonus * h.engagement[families]
-        relieve(h.severity, families, ALL_DOMAINS, strength, m.params.services.lateness)
+        after = relieve(h.severity, families, ALL_DOMAINS, strength, m.params.services.lateness)
         h.engagement[families] += spec.trust_gain * (1.0 - h.engagement[families])
         m.ledger.book(m.pool_index, "intervention", families, team.worker_week_per_family + spec.services_per_family_week)
         h.keyworker_weeks[families] += 1
-        recovered = h.severity[:, families].max(axis=0) < m.params.needs.problem_line
+        recovered = after.max(axis=0) < m.params.needs.problem_line
         close = recovered | (h.keyworker_weeks[families] >= spec.plan_weeks) | _drops_out(m, families)
         h.keyworker[families[close]] = NONE
     idle = team.salary_per_week - families.size * team.worker_week_per_family
     m.ledger.book_overhead(m.pool_index, "intervention", idle)
 
 
-def relieve(severity: np.ndarray, households: np.ndarray, domains: np.ndarray, strength: np.ndarray, lateness: float) -> None:
+def relieve(severity: np.ndarray, households: np.ndarray, domains: np.ndarray, strength: np.ndarray,
+            lateness: float) -> np.ndarray:
     """Lower severity by strength x (1 - lateness x severity) x severity: proportionally,
-    and less per pound the worse the problem already is."""
+    and less per pound the worse the problem already is. Returns the new severities of
+    those domains and households."""
     block = np.ix_(domains, households)
     current = severity[block]
     current -= strength * (1.0 - lateness * current) * current
     severity[block] = current
+    return current
 
 
 def _drops_out(m, households: np.ndarray) -> np.ndarray:

@@ -27,8 +27,11 @@ class Ledger:
         """Book `each` pounds per household (distinct indices) to payer and category."""
         if households.size == 0:
             return
-        amounts = np.broadcast_to(np.asarray(each, np.float64), households.shape)
-        total = float(amounts.sum())
+        if np.isscalar(each):
+            amounts, total = each, float(each) * households.size
+        else:
+            amounts = np.asarray(each, np.float64)
+            total = float(amounts.sum())
         c = CATEGORY[category]
         self.spend[self.year, payer, c] += total
         self.week[payer, c] += total

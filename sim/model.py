@@ -77,6 +77,13 @@ class LocalityModel(mesa.Model):
         self.ledger = Ledger(self.payers, params.run.years, self.households.n)
         self.counts = WeekCounts(len(self.payers), len(self.crisis_kinds))
         self.need = np.zeros((len(self.agency_list), self.households.n), np.float32)
+        # Fixed facts about agencies, as arrays for noticing over all agencies at once.
+        self.clients = np.stack([self.households.has_children if a.families_only else np.ones(self.households.n, bool)
+                                 for a in self.agency_list])  # (A, N): who each agency may serve
+        self.agency_domains = np.zeros((len(self.agency_list), len(self.params.needs.shock_rate)), bool)
+        for agency in self.agency_list:
+            self.agency_domains[agency.index, agency.domains] = True
+        self.detection = np.array([a.spec.detection for a in self.agency_list])
         self._views: dict[int, Household] = {}
 
         self.stages = [

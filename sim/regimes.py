@@ -33,30 +33,30 @@ class AgencyThresholds:
         self.referral_loss = referral_loss
 
     def notice(self, m) -> None:
+        """All agencies at once, over (agency, household) pairs."""
         h, rng = m.households, m.decisions
-        problem_line = m.params.needs.problem_line
-        early_detection = m.params.services.early_detection
-        held = h.keyworker == SERVED
-        serving = (h.status == SERVED).astype(np.float32)  # (A, N)
-        for agency in m.agency_list:
-            a = agency.index
-            need = m.need[a]
-            free = (h.status[a] == NONE) & ~held
-            if agency.families_only:
-                free &= h.has_children
-            candidates = np.flatnonzero(free & (need >= agency.threshold))
-            if candidates.size:
-                by_crisis = h.crisis_domains[agency.domains][:, candidates].any(axis=0)
-                chance_referred = 1.0 - np.prod(1.0 - m.referral_odds[:, a, None] * serving[:, candidates], axis=0)
-                referred = rng.random(candidates.size) < chance_referred
-                lost = referred & (rng.random(candidates.size) < self.referral_loss)
-                seen = rng.random(candidates.size) < agency.spec.detection
-                noticed = by_crisis | seen | (referred & ~lost)
-                m.inbox[a] = candidates[noticed]
-                m.counts.referrals[a] += int(noticed.sum())
-                m.counts.referrals_lost[a] += int(lost.sum())
-            below = np.flatnonzero(free & (need >= problem_line) & (need < agency.threshold))
-            m.early_found[a] = below[rng.random(below.size) < early_detection]
+        n_agencies = len(m.agency_list)
+        thresholds = np.array([a.threshold for a in m.agency_list], np.float32)[:, None]
+        free = (h.status == NONE) & m.clients & (h.keyworker != SERVED)
+        eligible = free & (m.need >= thresholds)
+
+        agency, household = _pairs(eligible)  # candidates, grouped by agency
+        if household.size:
+            by_crisis = (h.crisis_domains[:, household] & m.agency_domains[agency].T).any(axis=0)
+            serving = h.status[:, household] == SERVED  # (A, candidates): who serves each candidate now
+            chance_referred = 1.0 - np.prod(1.0 - m.referral_odds[:, agency] * serving, axis=0)
+            referred = rng.random(household.size) < chance_referred
+            lost = referred & (rng.random(household.size) < self.referral_loss)
+            seen = rng.random(household.size) < m.detection[agency]
+            noticed = by_crisis | seen | (referred & ~lost)
+            m.counts.referrals[:n_agencies] += np.bincount(agency[noticed], minlength=n_agencies)
+            m.counts.referrals_lost[:n_agencies] += np.bincount(agency[lost], minlength=n_agencies)
+            m.inbox.update(_by_agency(agency[noticed], household[noticed], n_agencies))
+
+        below = free & ~eligible & (m.need >= m.params.needs.problem_line)
+        agency, household = _pairs(below)
+        found = rng.random(household.size) < m.params.services.early_detection
+        m.early_found.update(_by_agency(agency[found], household[found], n_agencies))
 
 
 class SharedRiskScore:
@@ -167,6 +167,18 @@ class KeyWorkerPlans:
         h.keyworker_weeks[admitted] = 0
         h.status[:, admitted] = NONE
         m.start_help(m.pool_index, admitted)
+
+
+def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(agency, household) indices where an (agencies, households) mask is true, by agency
+    (flatnonzero then divmod: several times faster than a 2-D nonzero)."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
+def _by_agency(agency: np.ndarray, household: np.ndarray, n_agencies: int) -> dict[int, np.ndarray]:
+    """Split (agency, household) pairs, sorted by agency, into each agency's households."""
+    bounds = np.searchsorted(agency, np.arange(n_agencies + 1))
+    return {a: household[bounds[a]:bounds[a + 1]] for a in range(n_agencies) if bounds[a + 1] > bounds[a]}
 
 
 def _make_room(column: np.ndarray, status: int, slots: int, need: np.ndarray) -> int:
