@@ -132,7 +132,7 @@ def cmd_results(args) -> int:
     spec = store.spec()
     steps, ledger = store.frame("steps"), store.frame("ledger")
     levers = list(spec["levers"])
-    planned = len(plan_runs(load_spec_dict(spec)))
+    planned = len(plan_runs(SweepSpec.model_validate(spec)))
     failed = store.failed()
     print(f"Sweep of {spec['sweep']['scenario']}, {spec['sweep']['design']} design: {steps['run_id'].nunique() if len(steps) else 0} "
           f"of {planned} runs done, {len(failed)} failed.")
@@ -246,10 +246,6 @@ def _print_comparison(comparison: Comparison) -> None:
     print("\nThe wrong-pocket table, whole run (net change = spend B + into pool - spend A; crisis spend")
     print("is what crises avoided saved the agency, whoever paid for the change):")
     print(shown.to_string(index=False))
-
-
-def load_spec_dict(spec: dict) -> SweepSpec:
-    return SweepSpec.model_validate(spec)
 
 
 def _millions(series: pd.Series) -> pd.Series:

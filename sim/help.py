@@ -9,7 +9,7 @@ import numpy as np
 
 from parameters.vocabulary import DOMAINS
 
-from .state import EARLY, NONE, SERVED
+from .state import NONE, SERVED
 
 ALL_DOMAINS = np.arange(len(DOMAINS))
 

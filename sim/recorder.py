@@ -63,7 +63,7 @@ class Recorder:
         previous = h.tier.copy()
         classify_tiers(m)
         flows = np.bincount(previous.astype(np.int64) * len(TIERS) + h.tier, minlength=len(TIERS) ** 2)
-        for i, (a, b) in enumerate(FLOWS):
+        for a, b in FLOWS:
             row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a * len(TIERS) + b]
         row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = np.bincount(h.tier, minlength=len(TIERS))
         _track_outcomes(m)

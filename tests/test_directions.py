@@ -28,7 +28,9 @@ def test_integrated_with_enough_key_workers_has_fewer_crises_by_year_three():
     siloed, integrated = runs(), runs(**INTEGRATED)
     assert per_year(integrated, "crises")[2] < 0.95 * per_year(siloed, "crises")[2]
     # at the same total budget: the pool is carved out of the agencies' budgets
-    budget = lambda results: np.mean([r.ledger["budget"].sum() for r in results])
+    def budget(results):
+        return np.mean([r.ledger["budget"].sum() for r in results])
+
     assert np.isclose(budget(siloed), budget(integrated))
 
 
