@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -178,6 +179,17 @@ def cmd_discover(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    """Serve the Solara app on this machine."""
+    app = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port)]
+    if not args.open:
+        command.append("--no-open")
+    print(f"Locality app on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    return subprocess.call(command, env=env)
+
+
 def cmd_scenarios(args) -> int:
     print("Built-in scenarios (locality run NAME):")
     for name, path in builtin_scenarios().items():
@@ -309,6 +321,12 @@ def _parser() -> argparse.ArgumentParser:
                                    "'baseline' is the scenario with no lever changed, on the same seeds")
     discover_cmd.add_argument("--min-coverage", type=float, default=0.5, help="least share of the runs meeting the condition a box keeps")
     discover_cmd.set_defaults(handler=cmd_discover)
+
+    app_cmd = commands.add_parser("app", help="start the web app (Solara) on this machine")
+    app_cmd.add_argument("--host", default="127.0.0.1")
+    app_cmd.add_argument("--port", type=int, default=8765)
+    app_cmd.add_argument("--open", action="store_true", help="open a browser too")
+    app_cmd.set_defaults(handler=cmd_app)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)

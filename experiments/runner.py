@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,17 @@ from .results import Results
 Overrides = Mapping[str, Any] | list[str] | tuple[str, ...]
 
 
-def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, overrides: Overrides = (), *, progress: bool = False) -> Results:
+class RunStopped(Exception):
+    """A run stopped on request before its end (nothing is returned for it)."""
+
+
+def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, overrides: Overrides = (), *, progress: bool = False,
+        on_week: Callable[[int, int], bool | None] | None = None) -> Results:
     """Build the model for a scenario (with dotted overrides), run it to the end, and
-    return its Results. Bad input raises ScenarioError before anything runs."""
+    return its Results. Bad input raises ScenarioError before anything runs.
+
+    `on_week(done, total)` is called after every week; returning False stops the run
+    (RunStopped), which is how the app's Stop button works."""
     spec = load_scenario(scenario, _as_mapping(overrides))
     started = time.perf_counter()
     model = LocalityModel(spec)
@@ -32,6 +40,8 @@ def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, overrides: Overrides
         while model.running:
             model.step()
             bar.update()
+            if on_week is not None and on_week(model.week, model.total_steps) is False:
+                raise RunStopped(f"stopped after {model.week} of {model.total_steps} weeks")
     return Results.from_model(model, wall_seconds=time.perf_counter() - started)
 
 

@@ -1,0 +1,122 @@
+"""Charts of a side-by-side comparison, as matplotlib figures: plain functions of a
+Comparison, so the app, exports and tests share them. Figures are made with matplotlib's
+object API (not pyplot), so nothing keeps them alive once they are drawn."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from experiments.runner import Comparison
+from parameters.vocabulary import TIERS
+
+COLOURS = {"A": "#c44e52", "B": "#4c72b0"}
+TIER_COLOURS = ["#d9d9d9", "#9ecae1", "#f4a582", "#b2182b"]
+
+
+def _subplots(*grid, figsize, **options):
+    figure = Figure(figsize=figsize)
+    axes = figure.subplots(*grid, **options)
+    for axis in getattr(axes, "flat", [axes]):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure, axes
+
+
+def _runs(comparison: Comparison):
+    return (("A", comparison.a_label, comparison.a), ("B", comparison.b_label, comparison.b))
+
+
+def demand_chart(comparison: Comparison) -> Figure:
+    """Referrals, assessments and waiting per year, A against B."""
+    figure, axes = _subplots(1, 3, figsize=(12, 3.2))
+    for key, label, results in _runs(comparison):
+        yearly = results.yearly()
+        for axis, column, title in zip(axes, ("referrals", "assessments", "waiting"),
+                                       ("Referrals a year", "Assessments a year", "Waiting (weekly average)")):
+            axis.plot(yearly.index, yearly[column], marker="o", color=COLOURS[key], label=f"{key}: {label}")
+            axis.set_title(title, fontsize=10)
+            axis.set_xlabel("year")
+    axes[0].legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def crises_chart(comparison: Comparison) -> Figure:
+    """Crises per year, and the whole run's crises by kind, A against B."""
+    figure, (left, right) = _subplots(1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 1.4]})
+    kinds = {}
+    for key, label, results in _runs(comparison):
+        yearly = results.yearly()
+        left.plot(yearly.index, yearly["crises"], marker="o", color=COLOURS[key], label=f"{key}: {label}")
+        kinds[key] = results.crises_by_kind().sum()
+    left.set_title("Crises a year", fontsize=10)
+    left.set_xlabel("year")
+    left.legend(fontsize=8)
+    names = list(kinds["A"].index)
+    positions = range(len(names))
+    right.barh([p + 0.2 for p in positions], kinds["A"].values, height=0.4, color=COLOURS["A"], label="A")
+    right.barh([p - 0.2 for p in positions], kinds["B"].values, height=0.4, color=COLOURS["B"], label="B")
+    right.set_yticks(list(positions), [n.replace("_", " ") for n in names], fontsize=8)
+    right.set_title("Crises by kind, whole run", fontsize=10)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def tiers_chart(comparison: Comparison) -> Figure:
+    """Households by tier week by week: the stocks of the system-dynamics view."""
+    figure, axes = _subplots(1, 2, figsize=(12, 3.4), sharey=True)
+    for axis, (key, label, results) in zip(axes, _runs(comparison)):
+        steps = results.steps
+        weeks = steps["step"] / 52.0
+        stacks = [steps[f"tier_{t}"] for t in TIERS]
+        axis.stackplot(weeks, stacks, labels=list(TIERS), colors=TIER_COLOURS)
+        axis.set_title(f"{key}: {label}", fontsize=10)
+        axis.set_xlabel("years")
+    axes[0].set_ylabel("households")
+    axes[1].legend(loc="upper left", fontsize=8, reverse=True)
+    figure.tight_layout()
+    return figure
+
+
+def money_chart(comparison: Comparison) -> Figure:
+    """Spend by category per year against the budget, A beside B (£m)."""
+    figure, axes = _subplots(1, 2, figsize=(12, 3.4), sharey=True)
+    categories = ["assessment", "prevention", "intervention", "crisis"]
+    colours = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3"]
+    for axis, (key, label, results) in zip(axes, _runs(comparison)):
+        yearly = results.ledger.groupby("year")[[f"spend_{c}" for c in categories] + ["budget"]].sum() / 1e6
+        bottom = 0
+        for category, colour in zip(categories, colours):
+            axis.bar(yearly.index, yearly[f"spend_{category}"], bottom=bottom, color=colour, label=category)
+            bottom = bottom + yearly[f"spend_{category}"]
+        axis.plot(yearly.index, yearly["budget"], color="black", marker="_", markersize=20, linestyle="none", label="budget")
+        axis.set_title(f"{key}: {label}", fontsize=10)
+        axis.set_xlabel("year")
+    axes[0].set_ylabel("£m")
+    axes[1].legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def wrong_pocket_chart(comparison: Comparison) -> Figure:
+    """Who pays for the change and who saves, per agency over the run (B against A, £k)."""
+    pocket = comparison.wrong_pocket()
+    figure, axis = _subplots(figsize=(12, 0.6 + 0.32 * len(pocket)))
+    values = pocket["net_change"] / 1e3
+    axis.barh(pocket["label"], values, color=["#1a9850" if v < 0 else "#d73027" for v in values])
+    axis.axvline(0, color="black", linewidth=0.8)
+    axis.invert_yaxis()
+    axis.set_xlabel("£k over the run: left of zero saves, right of zero pays (its own spend plus what it put in the pool)")
+    axis.set_title("Who pays and who saves: B against A", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+ALL_CHARTS = {
+    "Demand": demand_chart,
+    "Crises": crises_chart,
+    "Households by tier": tiers_chart,
+    "Spend and budget": money_chart,
+    "Who pays, who saves": wrong_pocket_chart,
+}
