@@ -131,17 +131,13 @@ def cmd_sweep(args) -> int:
 def cmd_results(args) -> int:
     store = Store(args.folder)
     spec = store.spec()
-    steps, ledger = store.frame("steps"), store.frame("ledger")
+    per_run = store.frame("summary")
     levers = list(spec["levers"])
     planned = len(plan_runs(SweepSpec.model_validate(spec)))
     failed = store.failed()
-    print(f"Sweep of {spec['sweep']['scenario']}, {spec['sweep']['design']} design: {steps['run_id'].nunique() if len(steps) else 0} "
+    print(f"Sweep of {spec['sweep']['scenario']}, {spec['sweep']['design']} design: {len(per_run)} "
           f"of {planned} runs done, {len(failed)} failed.")
-    if len(steps):
-        per_run = steps.groupby(["run_id", *levers], dropna=False).agg(crises=("crises", "sum"), referrals=("referrals", "sum"),
-                                                                       spend=("spend", "sum")).reset_index()
-        over = ledger.groupby("run_id")["over_spend"].sum().rename("over_spend")
-        per_run = per_run.join(over, on="run_id")
+    if len(per_run):
         table = per_run.groupby(levers, dropna=False).agg(runs=("run_id", "nunique"), crises=("crises", "mean"),
                                                         referrals=("referrals", "mean"), spend=("spend", "mean"),
                                                         over_spend=("over_spend", "mean"))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from parameters.loader import ScenarioError
 
-FRAMES = ("steps", "agencies", "ledger", "summary")
+FRAMES = ("steps", "agencies", "ledger")
 SPEC_FILE = "sweep.json"
 
 
@@ -63,15 +63,16 @@ class Store:
             return {}
         return {p.stem: json.loads(p.read_text()) for p in self.failures.glob("*.json")}
 
-    def write_run(self, run, results) -> None:
-        """Write one run's frames with its identity as columns; all files or none."""
+    def write_run(self, run, results, keep=FRAMES) -> None:
+        """Write one run's frames (those in `keep`, and always its one-row summary) with its
+        identity as columns; all files or none."""
         target = self.runs / run.run_id
         if target.exists():
             return  # another worker finished the same run first: keep one copy
         identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, **run.params}
         staging = Path(tempfile.mkdtemp(prefix=f".{run.run_id}-", dir=self.runs))
         try:
-            for name in FRAMES:
+            for name in (*keep, "summary"):
                 frame = pd.DataFrame([results.outcomes()]) if name == "summary" else getattr(results, name)
                 frame = frame.assign(**{key: value for key, value in identity.items()})
                 frame.to_parquet(staging / f"{name}.parquet", index=False)

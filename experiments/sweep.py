@@ -9,6 +9,8 @@ it finishes, so a killed sweep resumes where it stopped.
     seed = 1                     # master seed
     design = "grid"              # grid, lhs, sobol or morris
     samples = 16                 # points (lhs), base samples (sobol), trajectories (morris)
+    keep = ["steps", "ledger"]   # frames stored per run (default: steps, agencies, ledger);
+                                 # a one-row summary of outcomes is always kept
 
     [set]                        # fixed overrides for every run
     "population.households" = 1000
@@ -60,6 +62,8 @@ class SweepSection(BaseModel):
     seed: int = Field(1, ge=0)
     design: Design = "grid"
     samples: int = Field(16, ge=1, le=100_000)
+    keep: list[Literal["steps", "agencies", "ledger"]] = Field(
+        ["steps", "agencies", "ledger"], description="frames stored per run; a one-row summary of outcomes is always kept")
 
 
 Lever = Annotated[list[Any], Field(min_length=1)] | Range
@@ -288,7 +292,7 @@ def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
         message = f"{type(error).__name__}: {error}"
         store.write_failure(run_, message)
         return message
-    store.write_run(run_, results)
+    store.write_run(run_, results, keep=spec.sweep.keep)
     return None
 
 

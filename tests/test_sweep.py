@@ -191,3 +191,14 @@ def test_an_unreachable_scheduler_is_a_named_error(tmp_path):
     result = subprocess.run([LOCALITY, "sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "out"),
                              "--scheduler", "tcp://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Dask scheduler" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_only_the_outputs_asked_for_are_kept(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    spec.sweep.keep = ["ledger"]
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    stored = {p.name for p in (tmp_path / "out" / "runs").glob("*/*.parquet")}
+    assert stored == {"ledger.parquet", "summary.parquet"}
+    listed = subprocess.run([LOCALITY, "results", str(tmp_path / "out")], capture_output=True, text=True)
+    assert listed.returncode == 0 and "6 of 6 runs done" in listed.stdout
