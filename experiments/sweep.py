@@ -228,26 +228,18 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     finished = store.done()
     pending = [run for run in runs if run.run_id not in finished]
     workers = max(1, min(workers or default_workers(), len(pending) or 1))
-    failed = 0
     bar = tqdm(total=len(runs), initial=len(runs) - len(pending), unit="run", disable=not progress, dynamic_ncols=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if scheduler:
-            failed = _on_dask(scheduler, spec, pending, str(store.root), bar)
+            _on_dask(scheduler, spec, pending, str(store.root), bar)
         elif workers == 1:
-            outcomes = (execute(spec, run, str(store.root)) for run in pending)
-            for error in outcomes:
-                failed += error is not None
-                bar.update()
-                bar.set_postfix(failed=failed)
+            _tally((execute(spec, run, str(store.root)) for run in pending), bar)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
                 futures = [pool.submit(execute, spec, run, str(store.root)) for run in pending]
                 try:
-                    for future in as_completed(futures):
-                        failed += future.result() is not None
-                        bar.update()
-                        bar.set_postfix(failed=failed)
+                    _tally((future.result() for future in as_completed(futures)), bar)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
@@ -257,11 +249,10 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     return SweepOutcome(planned=len(runs), done=len(store.done()), failed=len(store.failed()), ran_now=len(pending))
 
 
-def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) -> int:
+def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) -> None:
     """Submit the pending runs to an existing Dask cluster and collect them as they finish."""
     from dask.distributed import Client, as_completed
 
-    failed = 0
     try:
         client = Client(address, timeout="10s")
     except OSError as error:
@@ -269,14 +260,19 @@ def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) 
     with client:
         futures = [client.submit(execute, spec, run_, root, pure=False, key=f"locality-run-{run_.run_id}") for run_ in pending]
         try:
-            for future in as_completed(futures):
-                failed += future.result() is not None
-                bar.update()
-                bar.set_postfix(failed=failed)
+            _tally((future.result() for future in as_completed(futures)), bar)
         except KeyboardInterrupt:
             client.cancel(futures)
             raise
-    return failed
+
+
+def _tally(errors, bar) -> None:
+    """Count the runs on the bar as they finish (each an error message, or None)."""
+    failed = 0
+    for error in errors:
+        failed += error is not None
+        bar.update()
+        bar.set_postfix(failed=failed)
 
 
 def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
