@@ -51,3 +51,30 @@ def test_a_bad_value_shows_the_named_error_and_no_traceback(page):
     app.households.set(600)  # the app keeps working after the error
     run_and_wait(page)
     assert not app.problem.value
+
+
+def test_results_and_levers_can_be_exported_and_loaded_back(page):
+    from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+    from viz.charts import crises_chart
+
+    run_and_wait(page)
+    comparison = app.comparison_task.value
+    assert figure_png(crises_chart(comparison))[:4] == b"\x89PNG"
+    header = yearly_csv(comparison).splitlines()[0]
+    assert header.startswith("year,") and "crises_A,crises_B,crises_difference" in header
+    assert weekly_csv(comparison).count("\n") == 2 * 52 + 1
+    labels = [w.children for w in page.find(v.Btn).widgets]
+    assert any("Yearly results as CSV" in str(c) for c in labels)
+
+    saved = levers_toml("sherwood", "siloed", "integrated", {**app.common_overrides(), "budget.cut": 0.3})
+    app.load_levers({"name": "mine.toml", "data": saved.encode()})
+    assert app.scenario.value == "sherwood" and app.budget_cut.value == 0.3 and not app.problem.value
+    assert read_levers(saved)[0] == "sherwood"
+
+
+def test_a_bad_levers_file_is_refused_with_the_key_named(page):
+    app.budget_cut.set(0.1)
+    bad = 'place = "thanet"\nregime_a = "siloed"\nregime_b = "integrated"\n[overrides]\n"keyworkers.caseload" = 0\n'
+    app.load_levers({"name": "bad.toml", "data": bad.encode()})
+    assert "keyworkers.caseload" in app.problem.value
+    assert app.budget_cut.value == 0.1  # nothing was changed

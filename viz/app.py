@@ -13,6 +13,7 @@ from experiments.runner import Comparison, RunStopped, run
 from parameters.loader import ScenarioError, builtin_scenarios, load_scenario, source_for
 
 from viz.charts import ALL_CHARTS
+from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = ["siloed", "integrated"]
@@ -77,6 +78,31 @@ def start_comparison() -> None:
     comparison_task(scenario.value, common, regime_a.value, regime_b.value)
 
 
+LEVERS = {
+    "population.households": households, "run.years": years, "run.seed": seed, "budget.cut": budget_cut,
+    "budget.cut_years": cut_years, "keyworkers.caseload": caseload, "regime.integrated_pooled_share": pooled_share,
+    "early_intervention.shift": shift, "early_intervention.start_year": shift_start, "demand.growth": growth,
+}
+
+
+def load_levers(file) -> None:
+    """Set every lever from a saved file, or say what is wrong with it and change nothing."""
+    try:
+        place, a_kind, b_kind, overrides = read_levers(file["data"].decode("utf-8"))
+    except (ScenarioError, UnicodeDecodeError) as error:
+        problem.value = f"Could not load {file['name']}: {error}"
+        return
+    problem.value = ""
+    scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
+    for key, value in overrides.items():
+        if key == "keyworkers.count":
+            auto_keyworkers.value = value == "auto"
+            if value != "auto":
+                keyworkers.value = value
+        elif key in LEVERS:
+            LEVERS[key].value = value
+
+
 def choose_scenario(name: str) -> None:
     scenario.value = name
     households.value = min(APP_HOUSEHOLDS, load_scenario(name).population.households)
@@ -101,6 +127,9 @@ def Levers():
     solara.SliderFloat("Early-intervention shift (share of reactive budget)", value=shift, min=0.0, max=0.4, step=0.02)
     solara.SliderInt("... from year", value=shift_start, min=1, max=10)
     solara.SliderFloat("Demand growth a year", value=growth, min=0.0, max=0.1, step=0.005)
+    solara.FileDownload(lambda: levers_toml(scenario.value, regime_a.value, regime_b.value, common_overrides()),
+                        filename="locality-levers.toml", label="Save these levers")
+    solara.FileDrop(label="Drop a saved levers file here to load it", on_file=load_levers, lazy=False)
     with solara.Details("Where the defaults come from"):
         for key in ("keyworkers.caseload", "budget.cut_years", "demand.growth", "regime.integrated_pooled_share"):
             solara.Markdown(f"**{key}**: {source_for(spec, key)}")
@@ -130,6 +159,14 @@ def Results():
             for title, figure in figures.items():
                 with solara.lab.Tab(title):
                     solara.FigureMatplotlib(figure, format="png")
+                    solara.FileDownload(lambda figure=figure: figure_png(figure), label=f"{title} as PNG",
+                                        filename=f"locality-{title.lower().replace(' ', '-').replace(',', '')}.png",
+                                        mime_type="image/png")
+        with solara.Row():
+            solara.FileDownload(lambda: yearly_csv(comparison), filename="locality-yearly.csv",
+                                label="Yearly results as CSV", mime_type="text/csv")
+            solara.FileDownload(lambda: weekly_csv(comparison), filename="locality-weekly.csv",
+                                label="Weekly results as CSV", mime_type="text/csv")
 
 
 @solara.component

@@ -1,0 +1,55 @@
+"""What the app hands out: charts as PNG, results as CSV, and the levers as a TOML file
+that loads back (checked by the same loader as the command line)."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+
+import pandas as pd
+import tomli_w
+from matplotlib.figure import Figure
+
+from experiments.runner import Comparison
+from parameters.loader import ScenarioError, builtin_scenarios, load_scenario
+
+
+def figure_png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120)
+    return buffer.getvalue()
+
+
+def yearly_csv(comparison: Comparison) -> str:
+    """Per year, A beside B and the difference, one column per measure and variant."""
+    table = comparison.yearly()
+    table.columns = [f"{measure}_{variant}".replace("B-A", "difference") for measure, variant in table.columns]
+    return table.to_csv()
+
+
+def weekly_csv(comparison: Comparison) -> str:
+    """Every recorded week of A and B, stacked with a 'variant' column."""
+    frames = [comparison.a.steps.assign(variant="A", regime=comparison.a_label),
+              comparison.b.steps.assign(variant="B", regime=comparison.b_label)]
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def levers_toml(place: str, regime_a: str, regime_b: str, overrides: dict) -> str:
+    """The app's settings as a file: the place, the two regimes, and the shared overrides."""
+    return tomli_w.dumps({"place": place, "regime_a": regime_a, "regime_b": regime_b, "overrides": overrides})
+
+
+def read_levers(text: str) -> tuple[str, str, str, dict]:
+    """Parse and check a levers file; raise ScenarioError naming what is wrong."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"the levers file is not valid TOML ({error})") from None
+    place = raw.get("place")
+    if place not in builtin_scenarios():
+        raise ScenarioError(f"place = {place!r} in the levers file is not a built-in place ({', '.join(builtin_scenarios())})")
+    overrides = raw.get("overrides", {})
+    kinds = (raw.get("regime_a", "siloed"), raw.get("regime_b", "integrated"))
+    for kind in kinds:
+        load_scenario(place, {**overrides, "regime.kind": kind})  # names any bad key or value
+    return place, kinds[0], kinds[1], overrides
