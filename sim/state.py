@@ -67,7 +67,7 @@ class Households:
         self.weeks_down[:] = 0
         self.peak_severity[:] = self.severity.max(axis=0)
         self.start_load[:] = self.severity.sum(axis=0)
-        self.last_assessed[:] -= self.last_assessed.max(initial=0) + 1  # keep "how long ago", shifted before week 0
+        # last_assessed stays: warm-up weeks are numbered -W..-1 on the same clock as the run
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
