@@ -57,7 +57,9 @@ def common_overrides() -> dict:
 def comparison_task(place: str, common: dict, a_kind: str, b_kind: str) -> Comparison:
     """A then B, in a thread; stops between weeks when the task is cancelled or replaced."""
     def still_wanted(done: int, total: int, share: float = 0.0) -> bool:
-        comparison_task.progress = int(100 * (share + done / total / 2))
+        percent = int(100 * (share + done / total / 2))
+        if percent != comparison_task.progress:  # each change redraws the page: at most 100 a run
+            comparison_task.progress = percent
         return comparison_task.is_current()
 
     a = run(place, {**common, "regime.kind": a_kind}, on_week=lambda d, t: still_wanted(d, t, 0.0))
