@@ -35,10 +35,6 @@ class Box:
     mass: float  # share of all runs in the box
     runs: int
 
-    def describe(self) -> str:
-        ranges = ", ".join(f"{low:g} <= {lever} <= {high:g}" for lever, (low, high) in self.limits.items()) or "any levers"
-        return f"{ranges}: coverage {self.coverage:.0%}, density {self.density:.0%} ({self.runs} runs)"
-
 
 def peel_trajectory(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 0.05) -> list[Box]:
     """Every box on PRIM's peeling path, from all runs down to `min_mass` of them."""

@@ -16,7 +16,7 @@ import tomli_w
 
 from parameters.loader import ScenarioError, load_scenario
 from parameters.schema import Scenario
-from parameters.vocabulary import CATEGORIES, POOL, TIERS
+from parameters.vocabulary import CATEGORIES, TIERS
 
 FRAMES = ("steps", "agencies", "households", "ledger")
 SCENARIO_FILE = "scenario.toml"
@@ -179,5 +179,3 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["over_spend"] = frame["spend"] - frame["budget"]
     return frame
 
-
-__all__ = ["Results", "POOL"]
