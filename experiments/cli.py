@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from parameters.loader import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
+from parameters.loader import (
+    DEFAULT_SCENARIO,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    source_for,
+)
+from parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
 
 from .analysis import DEFAULT_OUTPUTS, analyse
 from .discovery import discover
@@ -199,6 +206,35 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def cmd_costs(args) -> int:
+    costs = uprated_costs()
+    print(f"Unit costs (parameters/data/unit_costs.csv), uprated to {PRICE_YEAR} prices by the {DEFLATOR}.")
+    print("A scenario cites an item as { cost = \"item\" }; its [unit_costs] table or --set unit_costs.ITEM=POUNDS replaces one.\n")
+    for item, row in catalogue().items():
+        print(f"  {item:38s} £{costs[item]:>10,.2f} {row.unit.replace('_', ' '):18s} "
+              f"(£{row.cash:,.2f} at {row.price_year}; {row.source})")
+    return 0
+
+
+def cmd_sources(args) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(f"Every figure of {scenario.place.name} with its source (dotted keys work with --set):")
+    for key, value in _figures(scenario.model_dump()):
+        if args.key and not key.startswith(args.key):
+            continue
+        print(f"  {key} = {value!r}\n      {source_for(scenario, key) or 'no source given'}")
+    return 0
+
+
+def _figures(node, prefix: str = ""):
+    """(dotted key, number) for every number in a scenario dump."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _figures(value, f"{prefix}{key}.")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield prefix.rstrip("."), node
+
+
 # --- printing ---------------------------------------------------------------------------
 def _print_yearly(results: Results) -> None:
     table = results.yearly()
@@ -326,6 +362,16 @@ def _parser() -> argparse.ArgumentParser:
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)
+
+    costs_cmd = commands.add_parser("costs", help="list the unit costs scenarios cite, with price years and sources")
+    costs_cmd.set_defaults(handler=cmd_costs)
+
+    sources_cmd = commands.add_parser("sources", help="print every figure of a scenario with where it came from")
+    sources_cmd.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="a built-in scenario name or a TOML file")
+    sources_cmd.add_argument("--key", default="", help="only keys starting with this, e.g. agencies.police")
+    sources_cmd.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                             help="override a value first, e.g. --set unit_costs.arrest_detained=650")
+    sources_cmd.set_defaults(handler=cmd_sources)
     return parser
 
 

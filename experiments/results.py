@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from parameters.loader import ScenarioError, load_scenario
+from parameters.loader import ScenarioError, as_file, load_scenario
 from parameters.schema import Scenario
 from parameters.vocabulary import CATEGORIES, TIERS
 
@@ -123,13 +123,7 @@ class Results:
 def scenario_toml(scenario: Scenario) -> str:
     """The scenario exactly as run (every switch resolved), as TOML that loads back."""
     header = f"# Resolved scenario of a Locality run: `locality run {SCENARIO_FILE}` reproduces it.\n"
-    return header + tomli_w.dumps(_without_none(scenario.model_dump(mode="json")))
-
-
-def _without_none(value):
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    return value
+    return header + tomli_w.dumps(as_file(scenario))
 
 
 def household_frame(model) -> pd.DataFrame:

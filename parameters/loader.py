@@ -18,7 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import references
 from .schema import Scenario
+from .unit_costs import CostReferenceError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "thanet"
@@ -41,29 +43,59 @@ def load_scenario(scenario: str | Path | Mapping | Scenario = DEFAULT_SCENARIO, 
     or a mapping of dotted keys to Python values.
     """
     if isinstance(scenario, Scenario):
-        raw, sources, label = scenario.model_dump(), dict(getattr(scenario, "_sources", {})), scenario.place.name
-    elif isinstance(scenario, Mapping):
-        raw, sources = split_sources(copy.deepcopy(dict(scenario)))
-        label = "scenario"
+        raw, sources, label = scenario.model_dump(), sources_of(scenario), scenario.place.name
+        refs = dict(references_of(scenario))
     else:
-        path = _resolve_path(scenario)
-        raw, sources = split_sources(_read_with_extends(path, seen=()))
-        label = path.name
+        if isinstance(scenario, Mapping):
+            raw, label = copy.deepcopy(dict(scenario)), "scenario"
+        else:
+            path = _resolve_path(scenario)
+            raw, label = _read_with_extends(path, seen=()), path.name
+        refs = _guarded(label, references.extract, raw)
+        raw, sources = split_sources(raw)
     pairs = parse_overrides(overrides) if not isinstance(overrides, Mapping) else list(overrides.items())
     for key, value in pairs:
         set_dotted(raw, key, value)
         sources[key] = OVERRIDE_SOURCE
-    return validate(raw, label=label, sources=sources, overrides=pairs)
+        for derived in [k for k in refs if k == key or k.startswith(f"{key}.")]:
+            del refs[derived]  # the figure itself was set: it no longer follows its reference
+    _guarded(label, references.resolve, raw, sources, refs)
+    return validate(raw, label=label, sources=sources, overrides=pairs, refs=refs)
 
 
-def validate(raw: dict, *, label: str = "scenario", sources: dict[str, str] | None = None, overrides=()) -> Scenario:
+def _guarded(label: str, action, *args):
+    try:
+        return action(*args)
+    except CostReferenceError as exc:
+        raise ScenarioError(f"Invalid scenario ({label}):\n  {exc}") from None
+
+
+def validate(raw: dict, *, label: str = "scenario", sources: dict[str, str] | None = None, overrides=(), refs=None) -> Scenario:
     """Validate a plain mapping into a Scenario, or raise ScenarioError naming each bad key."""
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(_explain(exc, raw, label, overrides)) from None
     scenario._sources = dict(sources or {})
+    scenario._references = dict(refs or {})
     return scenario
+
+
+def references_of(scenario: Scenario) -> dict[str, references.Reference]:
+    """Dotted key -> the unit-cost or resource-map reference that figure follows."""
+    return dict(getattr(scenario, "_references", {}))
+
+
+def as_file(scenario: Scenario) -> dict:
+    """The scenario as a file would write it: plain values, with live references kept."""
+    dump = _without_none(scenario.model_dump(mode="json"))
+    return references.written(dump, references_of(scenario))
+
+
+def _without_none(node):
+    if isinstance(node, dict):
+        return {k: _without_none(v) for k, v in node.items() if v is not None}
+    return node
 
 
 def sources_of(scenario: Scenario) -> dict[str, str]:
@@ -145,6 +177,10 @@ def unsourced_figures(raw: dict, inherited: str | None = None, prefix: str = "")
         if isinstance(value, dict) and set(value) == {"value", "source"}:
             if not str(value["source"]).strip():
                 missing.append(dotted)
+        elif references.is_reference(value):
+            # the catalogue or the resource map is the source; a factor of our own needs a note
+            if ("times" in value or "share" in value) and not str(value.get("note", "")).strip():
+                missing.append(dotted)
         elif isinstance(value, dict):
             missing += unsourced_figures(value, here, f"{dotted}.")
         elif _has_number(value) and not (here and here.strip()):
@@ -204,11 +240,16 @@ def deep_merge(base: dict, top: dict) -> dict:
     merged = copy.deepcopy(base)
     for key, value in top.items():
         old = merged.get(key)
-        if isinstance(value, dict) and isinstance(old, dict) and set(value) != {"value", "source"} and set(old) != {"value", "source"}:
+        if isinstance(value, dict) and isinstance(old, dict) and not (_is_leaf(value) or _is_leaf(old)):
             merged[key] = deep_merge(old, value)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def _is_leaf(node: dict) -> bool:
+    """A sourced figure or a reference: replaced whole by a file that extends, never merged."""
+    return set(node) == {"value", "source"} or references.is_reference(node)
 
 
 def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:

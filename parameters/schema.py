@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .unit_costs import check_items
 from .vocabulary import DOMAINS, POOL
 
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
@@ -124,6 +125,7 @@ class Needs(Section):
     acute_line: Fraction
     complex_count: int = Field(ge=1, le=9, description="problems above the problem line that make a family complex, 1 to 9")
     shock_rate: PerDomain
+    shock_scale: float = Field(1.0, ge=0.0, le=5.0, description="multiplies every shock rate: a place's deprivation against the national base, 0 to 5")
     shock_size: PerDomain
     recovery: PerDomain
     initial_mean: PerDomain
@@ -190,6 +192,21 @@ class Crisis(Section):
     knock_on: dict[Domain, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
 
 
+class BudgetHolder(Section):
+    """One organisation's spend in the place, as a resource map gives it."""
+
+    label: str
+    total: Money
+
+
+class ResourceMap(Section):
+    """Who spends what in the place (Community Budget pilots mapped this); agencies'
+    budgets can be written as shares of a holder's total."""
+
+    households: int = Field(ge=1, description="households the resource map covers, at least 1")
+    holders: dict[str, BudgetHolder] = Field(min_length=1)
+
+
 class Scenario(Section):
     place: Place
     population: Population
@@ -203,6 +220,14 @@ class Scenario(Section):
     services: Services
     agencies: dict[str, Agency] = Field(min_length=1)
     crises: dict[str, Crisis] = Field(min_length=1)
+    unit_costs: dict[str, Money] = Field({}, description="the scenario's own figures for items of unit_costs.csv, in pounds at 2013/14 prices")
+    resource_map: ResourceMap | None = None
+
+    @field_validator("unit_costs")
+    @classmethod
+    def _known_items(cls, value: dict[str, float]) -> dict[str, float]:
+        check_items(value)
+        return value
 
     @model_validator(mode="after")
     def _agency_names_exist(self) -> "Scenario":

@@ -25,7 +25,7 @@ class NeedDynamics:
         self.pull_matrix = np.ascontiguousarray(self.coupling.T)  # pull[target] = sum over sources
         self.spread = np.float32(needs.spread)
         self.network = network
-        self.rates = np.array([needs.shock_rate[x] for x in DOMAINS])
+        self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.growth = spec.demand.growth
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]

@@ -93,7 +93,7 @@ class ReferenceModel(mesa.Model):
         needs = spec.needs
         self.coupling = [[needs.coupling.get(a, {}).get(b, 0.0) for b in DOMAINS] for a in DOMAINS]
         self.recovery = [needs.recovery[d] for d in DOMAINS]
-        self.shock_rate = [needs.shock_rate[d] for d in DOMAINS]
+        self.shock_rate = [needs.shock_rate[d] * needs.shock_scale for d in DOMAINS]
         self.shock_size = [needs.shock_size[d] for d in DOMAINS]
         self.spread = needs.spread
 

@@ -16,7 +16,7 @@ from parameters.loader import (
 
 def test_the_three_places_are_built_in():
     names = builtin_scenarios()
-    assert {"thanet", "sherwood", "kent"} <= set(names)
+    assert {"thanet", "sherwood", "kent", "swale", "triborough"} <= set(names)
     sizes = {name: load_scenario(name).population.households for name in ("thanet", "sherwood", "kent")}
     assert 50_000 <= sizes["thanet"] <= 70_000
     assert 1_000 <= sizes["sherwood"] <= 10_000
