@@ -25,6 +25,7 @@ from parameters.loader import (
 from parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
 
 from .analysis import DEFAULT_OUTPUTS, analyse
+from .calibrate import calibrate, fitted_file, verify, write_fitted
 from .discovery import discover
 from .replications import replicate
 from .report import write_report
@@ -32,6 +33,8 @@ from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
 from .sweep import SweepSpec, load_spec, plan_runs, run_sweep
+from .targets import TARGETS_FILE, load_targets
+from .validate import validate
 
 EXIT_BAD_INPUT = 2
 
@@ -235,6 +238,46 @@ def _figures(node, prefix: str = ""):
         yield prefix.rstrip("."), node
 
 
+def cmd_calibrate(args) -> int:
+    targets = _targets_with(args)
+    if args.out and Path(args.out).exists() and not args.overwrite:
+        raise ScenarioError(f"{args.out} exists; pass --overwrite to replace it")
+    params = targets.calibration.parameters
+    print(f"Calibrating {', '.join(params)} to {len(targets.fitted())} targets: ABC rejection over "
+          f"{args.samples or targets.calibration.samples} parameter sets ({targets.measure.households:,} households a run)")
+    posterior = calibrate(targets, samples=args.samples, workers=args.workers, progress=True)
+    print("\nPosterior (accepted sets): median and 90% range, against the prior")
+    print(posterior.summary.round(4).to_string())
+    out = write_fitted(args.out, fitted_file(targets, posterior, args.extends)) if args.out else None
+    print("\nHow close each target came with the fitted values, on fresh seeds not used for fitting:")
+    _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
+                           workers=args.workers, progress=True))
+    if out:
+        print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}')")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    targets = _targets_with(args)
+    report = validate(targets, args.out, reps=args.reps, place_households=args.place_households,
+                      workers=args.workers, progress=True)
+    _print_verdicts(pd.read_csv(Path(args.out) / "targets.csv", index_col="target"))
+    print(f"\nValidation report: {report} (with targets.png, targets.csv, places.csv)")
+    return 0
+
+
+def _targets_with(args):
+    targets = load_targets(args.targets)
+    if args.households:
+        targets = targets.model_copy(update={"measure": targets.measure.model_copy(update={"households": args.households})})
+    return targets
+
+
+def _print_verdicts(table: pd.DataFrame) -> None:
+    shown = table[["role", "low", "high", "model", "model_low", "model_high", "verdict"]].copy()
+    print(shown.round(4).to_string())
+
+
 # --- printing ---------------------------------------------------------------------------
 def _print_yearly(results: Results) -> None:
     table = results.yearly()
@@ -362,6 +405,28 @@ def _parser() -> argparse.ArgumentParser:
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
     list_cmd.set_defaults(handler=cmd_scenarios)
+
+    def target_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (default: parameters/targets.toml)")
+        sub.add_argument("--households", type=int, help="households a measuring run samples (default: the targets file's)")
+        sub.add_argument("--reps", type=int, help="replications on fresh seeds when judging (default: the targets file's)")
+        sub.add_argument("--workers", type=int, help="processes (default: all cores)")
+
+    calibrate_cmd = commands.add_parser("calibrate", help="fit uncertain parameters to the targets (ABC) and write them to a scenario file")
+    target_options(calibrate_cmd)
+    calibrate_cmd.add_argument("--samples", type=int, help="parameter sets to try (default: the targets file's)")
+    calibrate_cmd.add_argument("--out", help="scenario file to write the fitted values to, e.g. fitted.toml")
+    calibrate_cmd.add_argument("--extends", default=DEFAULT_SCENARIO,
+                               help=f"the scenario the written file extends (default: {DEFAULT_SCENARIO}; "
+                                    "_base to refit the built-in layer parameters/scenarios/_calibrated.toml)")
+    calibrate_cmd.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    calibrate_cmd.set_defaults(handler=cmd_calibrate)
+
+    validate_cmd = commands.add_parser("validate", help="measure every target on fresh seeds and write a validation report")
+    target_options(validate_cmd)
+    validate_cmd.add_argument("--out", default="validation", help="folder for report.md and its chart (default: validation)")
+    validate_cmd.add_argument("--place-households", type=int, default=3000, help="households each built-in place samples")
+    validate_cmd.set_defaults(handler=cmd_validate)
 
     costs_cmd = commands.add_parser("costs", help="list the unit costs scenarios cite, with price years and sources")
     costs_cmd.set_defaults(handler=cmd_costs)

@@ -16,7 +16,7 @@ import tomli_w
 
 from parameters.loader import ScenarioError, as_file, load_scenario
 from parameters.schema import Scenario
-from parameters.vocabulary import CATEGORIES, TIERS
+from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 
 FRAMES = ("steps", "agencies", "households", "ledger")
 SCENARIO_FILE = "scenario.toml"
@@ -141,7 +141,11 @@ def household_frame(model) -> pd.DataFrame:
     for i, category in enumerate(CATEGORIES):
         frame[f"cost_{category}"] = ledger.by_category[:, i]
     load = h.severity.sum(axis=0)
+    has_problem = h.severity >= model.params.needs.problem_line
+    for d, domain in enumerate(DOMAINS):
+        frame[f"has_{domain}"] = has_problem[d]
     frame = frame.assign(
+        problems=has_problem.sum(axis=0).astype(np.int8),
         services=h.services,
         assessments=h.assessments,
         crises=h.crises,

@@ -1,0 +1,231 @@
+"""Calibration targets as data, and how the model's value for each is measured.
+
+`parameters/targets.toml` lists figures the model should reproduce, each with its source
+and range. Targets that share a scenario, variant and length share one run, so measuring
+every target costs a handful of runs, not one per target.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from parameters.loader import ScenarioError, load_scenario, split_sources
+
+from .results import Results
+from .runner import run
+
+TARGETS_FILE = Path(__file__).resolve().parent.parent / "parameters" / "targets.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Target(_Strict):
+    label: str
+    metric: Literal["prevalence", "multi_problem_families", "need_growth", "extra_spend",
+                    "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family"]
+    scenario: str
+    variant: str
+    baseline: str | None = None
+    years: int = Field(ge=1, le=25)
+    low: float
+    high: float
+    unit: str = ""
+    role: Literal["fit", "check"]
+    source: str = Field(min_length=1)
+    domain: str | None = None
+    crisis: str | None = None
+    min_problems: int = 6
+    year: int | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Target:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        return self
+
+    def distance(self, value: float) -> float:
+        """0 inside the range; outside it, how far, in half-widths of the range."""
+        half = max((self.high - self.low) / 2, 1e-9)
+        return max(self.low - value, value - self.high, 0.0) / half
+
+    def inside(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+class Parameter(_Strict):
+    label: str
+    keys: list[str] = Field(min_length=1)
+    low: float
+    high: float
+    set: bool = False
+
+
+class Calibration(_Strict):
+    samples: int = Field(ge=2)
+    accept: float = Field(gt=0.0, le=1.0)
+    parameters: dict[str, Parameter] = Field(min_length=1)
+
+
+class Measure(_Strict):
+    households: int = Field(ge=100)
+    calibration_seed: int = Field(ge=0)
+    validation_seed: int = Field(ge=0)
+    reps: int = Field(ge=1)
+
+
+class TargetSet(_Strict):
+    measure: Measure
+    variants: dict[str, dict[str, Any]]
+    targets: dict[str, Target] = Field(min_length=1)
+    calibration: Calibration
+
+    @model_validator(mode="after")
+    def _known_variants(self) -> TargetSet:
+        for name, target in self.targets.items():
+            for variant in (target.variant, target.baseline):
+                if variant is not None and variant not in self.variants:
+                    raise ValueError(f"targets.{name} names variant '{variant}'; variants are {', '.join(self.variants)}")
+        return self
+
+    def fitted(self) -> dict[str, Target]:
+        return {name: t for name, t in self.targets.items() if t.role == "fit"}
+
+    def runs_needed(self, names: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+        """(scenario, variant, years) of every run the chosen targets need, each once."""
+        chosen = [self.targets[n] for n in (names or self.targets)]
+        needed = {(t.scenario, v, t.years) for t in chosen for v in (t.variant, t.baseline) if v}
+        return sorted(needed)
+
+
+def load_targets(path: str | Path = TARGETS_FILE) -> TargetSet:
+    """Read and check a targets file; errors name the target and field."""
+    try:
+        raw, sources = split_sources(tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot be read as TOML ({exc})") from None
+    for name, target in (raw.get("targets") or {}).items():
+        if isinstance(target, dict) and f"targets.{name}" in sources:
+            target["source"] = sources[f"targets.{name}"]  # a target's source is part of the target
+    try:
+        return TargetSet.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"Invalid targets file ({Path(path).name}):"]
+        lines += [f"  {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise ScenarioError("\n".join(lines)) from None
+
+
+# ---- Parameters: multipliers over scenario values -------------------------------------
+
+def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], values: Mapping[str, float]) -> dict[str, float]:
+    """Dotted overrides that apply each parameter's factor (or value) to the keys it matches."""
+    flat = dict(_flatten(load_scenario(scenario).model_dump()))
+    overrides: dict[str, float] = {}
+    for name, parameter in parameters.items():
+        for key, current in flat.items():
+            if any(fnmatch.fnmatchcase(key, pattern) and key.count(".") == pattern.count(".") for pattern in parameter.keys):
+                overrides[key] = float(values[name]) if parameter.set else float(current) * float(values[name])
+    return overrides
+
+
+def _flatten(node: Any, prefix: str = ""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _flatten(value, f"{prefix}{key}.")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield prefix.rstrip("."), node
+
+
+# ---- Metrics --------------------------------------------------------------------------
+
+def _prevalence(t: Target, runs) -> float:
+    return float(runs[t.variant].households[f"has_{t.domain}"].mean())
+
+
+def _multi_problem_families(t: Target, runs) -> float:
+    h = runs[t.variant].households
+    return float(((h["children"] > 0) & (h["problems"] >= t.min_problems)).mean())
+
+
+def _need_growth(t: Target, runs) -> float:
+    """Yearly growth (compound, first to last year) of households with at least one problem."""
+    steps = runs[t.variant].steps
+    needing = (steps["households"] - steps["tier_universal"]).groupby(steps["year"]).mean()
+    if len(needing) < 2:
+        return 0.0
+    return float((needing.iloc[-1] / needing.iloc[0]) ** (1 / (len(needing) - 1)) - 1)
+
+
+def _extra_spend(t: Target, runs) -> float:
+    """(variant - baseline) spend in the target's year, as a share of the baseline's."""
+    def spend(results: Results) -> float:
+        return float(results.ledger.loc[results.ledger["year"] == t.year, "spend"].sum())
+
+    base = spend(runs[t.baseline])
+    return (spend(runs[t.variant]) - base) / base if base else 0.0
+
+
+def _keyworker_caseload(t: Target, runs) -> float:
+    results = runs[t.variant]
+    pool = results.agencies[results.agencies["agency"] == "pooled_budget"]
+    workers = pool["slots"] / results.scenario.keyworkers.caseload
+    working = workers > 0
+    return float(pool.loc[working, "caseload"].sum() / workers[working].sum()) if working.any() else 0.0
+
+
+def _crisis_rate(t: Target, runs) -> float:
+    steps = runs[t.variant].steps
+    return float(steps[f"crises_{t.crisis}"].sum() / steps["households"].mean() * 1000 / t.years)
+
+
+def _spend_per_family(t: Target, runs) -> float:
+    h = runs[t.variant].households
+    families = h[(h["children"] > 0) & (h["problems"] >= t.min_problems)]
+    return float(families["cost_total"].mean() / t.years) if len(families) else 0.0
+
+
+METRICS: dict[str, Callable[[Target, Mapping[str, Results]], float]] = {
+    "prevalence": _prevalence,
+    "multi_problem_families": _multi_problem_families,
+    "need_growth": _need_growth,
+    "extra_spend": _extra_spend,
+    "keyworker_caseload": _keyworker_caseload,
+    "crisis_rate": _crisis_rate,
+    "spend_per_multi_problem_family": _spend_per_family,
+}
+
+
+@dataclass(frozen=True)
+class MeasureJob:
+    """Everything one measurement needs, picklable for a worker process."""
+
+    targets: TargetSet
+    names: tuple[str, ...]
+    values: Mapping[str, float]      # parameter values (empty: the scenarios as they are)
+    seed: int
+
+
+def measure(job: MeasureJob) -> dict[str, float]:
+    """Run what the chosen targets need (on one seed) and return each target's value."""
+    spec = job.targets
+    runs: dict[tuple[str, str, int], Results] = {}
+    for scenario, variant, years in spec.runs_needed(job.names):
+        overrides = parameter_overrides(scenario, spec.calibration.parameters, job.values) if job.values else {}
+        overrides |= spec.variants[variant] | {
+            "population.households": spec.measure.households, "run.years": years, "run.seed": job.seed}
+        runs[(scenario, variant, years)] = run(scenario, overrides)
+    values = {}
+    for name in job.names:
+        target = spec.targets[name]
+        mine = {v: runs[(target.scenario, v, target.years)] for v in (target.variant, target.baseline) if v}
+        values[name] = METRICS[target.metric](target, mine)
+    return values
+

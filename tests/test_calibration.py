@@ -1,0 +1,87 @@
+"""Targets as data, calibration by ABC, and the validation report: sources on every target,
+named errors, a fit that stays inside its prior and writes a loadable scenario, and a
+report that says honestly which targets pass and which are missed."""
+
+import tomllib
+
+import pytest
+
+from experiments.calibrate import calibrate, fitted_file, write_fitted
+from experiments.targets import TARGETS_FILE, load_targets, parameter_overrides
+from experiments.validate import validate
+from parameters.loader import ScenarioError, load_scenario, source_for
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets()
+
+
+def _small(targets, households):
+    return targets.model_copy(update={"measure": targets.measure.model_copy(update={"households": households})})
+
+
+def test_every_target_has_a_source_and_a_range(targets):
+    assert {"worklessness", "multi_problem_families", "demand_growth", "j_curve_costs_first", "fip_caseload"} <= set(targets.targets)
+    for name, target in targets.targets.items():
+        assert target.source.strip(), name
+        assert target.low <= target.high
+    assert targets.fitted() and len(targets.fitted()) < len(targets.targets)  # some are checks only
+
+
+def test_distance_is_zero_inside_and_grows_outside(targets):
+    target = targets.targets["worklessness"]
+    assert target.distance((target.low + target.high) / 2) == 0
+    assert 0 < target.distance(target.high * 1.1) < target.distance(target.high * 1.5)
+
+
+@pytest.mark.parametrize("change, words", [
+    (('metric = "prevalence"', 'metric = "happiness"', 1), ["metric"]),
+    (('variant = "siloed"', 'variant = "joined"', 1), ["variant 'joined'"]),
+    (("low = 0.141", "low = 0.5", 1), ["below low"]),
+])
+def test_a_bad_targets_file_is_named(tmp_path, change, words):
+    text = TARGETS_FILE.read_text().replace(*change)
+    path = tmp_path / "targets.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as error:
+        load_targets(path)
+    assert all(word in str(error.value) for word in words)
+
+
+def test_factors_multiply_only_the_keys_they_match(targets):
+    params = targets.calibration.parameters
+    base = load_scenario("kent")
+    overrides = parameter_overrides("kent", params, {"shock_rate": 2.0, "recovery": 1.0, "coupling": 1.0, "effect": 1.0, "demand_growth": 0.01})
+    assert overrides["needs.shock_rate.worklessness"] == pytest.approx(2 * base.needs.shock_rate["worklessness"])
+    assert overrides["demand.growth"] == 0.01
+    assert overrides["agencies.police.effect"] == pytest.approx(base.agencies["police"].effect)
+    assert not any(key.startswith("needs.shock_size") for key in overrides)
+
+
+def test_calibration_stays_in_its_prior_and_writes_a_scenario_that_loads(targets, tmp_path):
+    small = _small(targets, 700)
+    posterior = calibrate(small, samples=4, workers=1)
+    assert len(posterior.samples) == 4 and posterior.samples["accepted"].sum() == 2
+    summary = posterior.summary
+    assert ((summary["median"] >= summary["prior_low"]) & (summary["median"] <= summary["prior_high"])).all()
+    assert (summary["q05"] <= summary["q95"]).all()
+    path = write_fitted(tmp_path / "fitted.toml", fitted_file(small, posterior, "thanet"))
+    fitted = load_scenario(path)
+    factor = posterior.fitted["shock_rate"]
+    base = load_scenario("thanet")
+    assert fitted.needs.shock_rate["worklessness"] == pytest.approx(factor * base.needs.shock_rate["worklessness"], rel=1e-4)
+    assert "calibrated" in source_for(fitted, "needs.shock_rate.worklessness")
+    assert fitted.place.name == "Thanet"
+    assert "extends" in tomllib.loads(path.read_text())
+
+
+def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, tmp_path):
+    report = validate(_small(targets, 1500), tmp_path, reps=2, place_households=600, place_years=1, workers=1)
+    text = report.read_text()
+    for target in targets.targets.values():
+        assert target.label in text
+    assert "targets pass" in text and "Known limits" in text
+    assert (tmp_path / "targets.png").stat().st_size > 10_000
+    for place in ("Thanet", "Sherwood", "Kent", "Swale", "Tri-borough"):
+        assert place in text
