@@ -18,18 +18,18 @@ from .runner import run
 from .targets import TargetSet
 
 KNOWN_LIMITS = [
-    "Needs dynamics (shocks, recovery, coupling) are fitted to a few national and Kent figures, "
-    "not estimated from household data; the fit says the model can reproduce them, not that its mechanisms are right.",
-    "Agencies cover services on these needs only: benefits, schooling, most health care and "
+    ("Needs dynamics (shocks, recovery, coupling) are fitted to a few national and Kent figures, "
+    "not estimated from household data; the fit says the model can reproduce them, not that its mechanisms are right."),
+    ("Agencies cover services on these needs only: benefits, schooling, most health care and "
     "police work outside the families are not in the model, so spend per family falls short of "
-    "published totals that include them (the spend-per-family check).",
-    "Crisis lines are set so crisis counts come near published rates; arrests and A&E visits "
-    "that are not tied to the nine needs are left out, so those rates run low.",
-    "Early help is assumed to work three times as fast per week as late help, so the "
+    "published totals that include them (the spend-per-family check)."),
+    ("Crisis lines are set so crisis counts come near published rates; arrests and A&E visits "
+    "that are not tied to the nine needs are left out, so those rates run low."),
+    ("Early help is assumed to work three times as fast per week as late help, so the "
     "early-intervention J-curve appears as the business cases say; the national Troubled "
-    "Families evaluation found no consistent effect (evidence.md), so treat savings as a scenario, not a forecast.",
-    f"Unit costs are uprated to {PRICE_YEAR} prices; the deflator indices after 2008/09 are "
-    "approximate (parameters/data/gdp_deflator.csv says which).",
+    "Families evaluation found no consistent effect (evidence.md), so treat savings as a scenario, not a forecast."),
+    (f"Unit costs are uprated to {PRICE_YEAR} prices; the deflator indices after 2008/09 are "
+    "approximate (parameters/data/gdp_deflator.csv says which)."),
     "Place budgets other than Sherwood's resource map are assumptions set so the siloed status quo roughly balances in year 1.",
 ]
 

@@ -85,3 +85,13 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
     assert (tmp_path / "targets.png").stat().st_size > 10_000
     for place in ("Thanet", "Sherwood", "Kent", "Swale", "Tri-borough"):
         assert place in text
+
+
+def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targets):
+    """The built-in fitted layer (parameters/scenarios/_calibrated.toml), judged on seeds
+    that calibration never used, at the targets file's own size and replications."""
+    from experiments.calibrate import verify
+
+    table = verify(targets, names=list(targets.fitted()), workers=1)
+    missed = table[table["verdict"] != "pass"]
+    assert missed.empty, missed[["low", "high", "model"]].to_string()
