@@ -1,5 +1,6 @@
 """The Locality app: set the levers, run A against B on the same households, and see
-demand, crises, households by tier, money, and who pays and who saves.
+demand, crises, households by tier, money, and who pays and who saves. Beside it, on
+their own pages: workshop mode for trainers (/workshop).
 
     .venv/bin/locality app          (or: solara run viz/app.py)
 """
@@ -10,10 +11,15 @@ import solara
 import solara.lab
 
 from experiments.runner import Comparison, RunStopped, run
-from parameters.loader import ScenarioError, builtin_scenarios, load_scenario, source_for
-
+from parameters.loader import (
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    source_for,
+)
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+from viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = ["siloed", "integrated"]
@@ -180,3 +186,10 @@ def Page():
         solara.Markdown("## Locality: siloed against integrated, under cuts")
         solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
         Results()
+
+
+# The pages, as tabs in the app bar: `solara run viz/app.py` serves them at /, /workshop.
+routes = [
+    solara.Route(path="/", component=Page, label="Compare A and B"),
+    solara.Route(path="workshop", component=Workshop, label="Workshop"),
+]
