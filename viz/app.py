@@ -1,6 +1,6 @@
 """The Locality app: set the levers, run A against B on the same households, and see
 demand, crises, households by tier, money, and who pays and who saves. Beside it, on
-their own pages: workshop mode for trainers (/workshop).
+their own pages: workshop mode for trainers (/workshop) and a live view of one run (/model).
 
     .venv/bin/locality app          (or: solara run viz/app.py)
 """
@@ -19,6 +19,7 @@ from parameters.loader import (
 )
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+from viz.model_view import ModelView
 from viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
@@ -188,8 +189,9 @@ def Page():
         Results()
 
 
-# The pages, as tabs in the app bar: `solara run viz/app.py` serves them at /, /workshop.
+# The pages, as tabs in the app bar: `solara run viz/app.py` serves them at /, /workshop, /model.
 routes = [
     solara.Route(path="/", component=Page, label="Compare A and B"),
     solara.Route(path="workshop", component=Workshop, label="Workshop"),
+    solara.Route(path="model", component=ModelView, label="Model view"),
 ]
