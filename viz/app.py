@@ -239,7 +239,8 @@ def Results():
     if comparison is not None:
         spec = comparison.a.scenario
         solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
-                        f"seed {spec.run.seed}: A is {comparison.a_label}, B is {comparison.b_label}.")
+                        f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
+                        f"A is {comparison.a_label}, B is {comparison.b_label}.")
         with solara.lab.Tabs():
             for title, figure in figures.items():
                 with solara.lab.Tab(title):
