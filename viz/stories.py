@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -302,7 +302,8 @@ def loop_diagram(axis, dominant: str) -> None:
     nx.draw_networkx_labels(graph, POSITIONS, ax=axis, font_size=8)
     nx.draw_networkx_edges(graph, POSITIONS, edgelist=light, edge_color="#bbbbbb", width=1.5, arrowsize=14, **style)
     nx.draw_networkx_edges(graph, POSITIONS, edgelist=heavy, edge_color=colour, width=4, arrowsize=22, **style)
-    nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=nx.get_edge_attributes(graph, "sign"), font_size=12,
+    signs = {edge: "\u2212" if sign == "-" else "+" for edge, sign in nx.get_edge_attributes(graph, "sign").items()}
+    nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=signs, font_size=15, font_weight="bold",
                                  ax=axis, connectionstyle="arc3,rad=0.15")
     axis.set_title(LOOP_NAMES[dominant], fontsize=FONT + 1, color=colour)
     axis.set_axis_off()
@@ -337,60 +338,69 @@ def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
 
 
 # --- d. Who saves ---------------------------------------------------------------------------
+def pocket_upto(comparison: Comparison, year: int) -> pd.DataFrame:
+    """Comparison.wrong_pocket over years 1 to `year`: per agency what it put into the
+    pool, what crises avoided saved it, the change in its own services, and the net."""
+    def upto(results):
+        return replace(results, ledger=results.ledger[results.ledger["year"] <= year])
+    return replace(comparison, a=upto(comparison.a), b=upto(comparison.b)).wrong_pocket()
+
+
 def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     comparison = regimes_compared(seed, sizes["place"], sizes["households"], sizes["years"])
-    by_year = comparison.spend_change_by_year()
-    pocket = comparison.wrong_pocket()
-    frames = []
-    for year in by_year.columns:
-        upto = by_year.loc[:, :year].sum(axis=1)
-        frames.append(Frame(f"Who saves: years 1 to {year}" if year > 1 else "Who saves: year 1",
-                            pocket_caption(comparison, upto, year),
-                            functools.partial(pocket_figure, comparison, year)))
-    pool = pocket[pocket["agency"] == POOL].iloc[0]
+    years = sorted(comparison.a.ledger["year"].unique())
+    frames = [Frame(f"Who saves: years 1 to {year}" if year > 1 else "Who saves: year 1",
+                    pocket_caption(comparison, year), functools.partial(pocket_figure, comparison, year))
+              for year in years]
+    pocket = pocket_upto(comparison, years[-1])
+    agencies = pocket[pocket["agency"] != POOL].sort_values("crisis_change")
     key_workers = comparison.b.ledger.loc[comparison.b.ledger["agency"] == POOL, "spend"].sum()
-    crisis = pocket[pocket["agency"] != POOL].sort_values("crisis_change")
+    first, second = agencies.iloc[0], agencies.iloc[1]
     frames.append(Frame(
         "The wrong pocket",
-        f"The key workers cost {money(key_workers)}, paid from a pool every agency put {money(-pool['put_in_pool'])} into. "
-        f"The crises they avoided saved most for {crisis.iloc[0]['label']} ({money(-crisis.iloc[0]['crisis_change'])}) and "
-        f"{crisis.iloc[1]['label']} ({money(-crisis.iloc[1]['crisis_change'])}). Those who pay for prevention are "
-        "often not those who save, so no one agency has the reason to invest on its own.",
-        functools.partial(pocket_figure, comparison, None)))
+        f"Key workers cost {money(key_workers)}, paid from a pool every agency put {money(agencies['put_in_pool'].sum())} "
+        f"into. The crises they avoided saved most for {first['label']} ({money(-first['crisis_change'])}) and "
+        f"{second['label']} ({money(-second['crisis_change'])}). Those who pay for prevention are often not those who "
+        "save, so no one agency has the reason to invest on its own.",
+        functools.partial(pocket_figure, comparison, years[-1])))
     return frames
 
 
-def pocket_caption(comparison: Comparison, upto: pd.Series, year: int) -> str:
-    labels = dict(zip(comparison.a.ledger["agency"], comparison.a.ledger["label"]))
-    agencies = upto.drop(index=[POOL, "total"])
-    savers = agencies[agencies < 0].sort_values()
-    payers = agencies[agencies > 0].sort_values(ascending=False)
+def pocket_caption(comparison: Comparison, year: int) -> str:
+    pocket = pocket_upto(comparison, year)
+    agencies = pocket[pocket["agency"] != POOL]
+    savers = agencies[agencies["net_change"] < 0].sort_values("net_change")
+    payers = agencies[agencies["net_change"] > 0].sort_values("net_change", ascending=False)
     key_workers = comparison.b.ledger.query("agency == @POOL and year <= @year")["spend"].sum()
-    parts = [f"{labels[a]} saves {money(-v)}" for a, v in savers.head(3).items()]
+    parts = [f"{row.label} saves {money(-row.net_change)}" for row in savers.head(3).itertuples()]
     text = "; ".join(parts) + "." if parts else "No agency saves yet."
     if len(payers):
-        text += " " + "; ".join(f"{labels[a]} pays {money(v)} more" for a, v in payers.head(2).items()) + "."
-    total = upto["total"]
-    text += (f"\n\nThe pooled budget paid {money(key_workers)} for key workers. All together the places "
-             f"{'saves' if total < 0 else 'spends'} {money(abs(total))} against siloed working (each agency's figure "
-             "includes what it put into the pool).")
+        text += " " + "; ".join(f"{row.label} pays {money(row.net_change)} more" for row in payers.head(2).itertuples()) + "."
+    total = pocket["net_change"].sum()
+    text += (f"\n\nThe agencies put {money(agencies['put_in_pool'].sum())} into the pool, which paid "
+             f"{money(key_workers)} for key workers. Each agency's figure is net of what it put in. All together the "
+             f"place {'saves' if total < 0 else 'spends'} {money(abs(total))} against siloed working.")
     return text
 
 
-def pocket_figure(comparison: Comparison, year: int | None) -> Figure:
-    by_year = comparison.spend_change_by_year()
-    upto = by_year.loc[:, : (year or by_year.columns.max())].sum(axis=1).drop(index="total")
-    labels = dict(zip(comparison.a.ledger["agency"], comparison.a.ledger["label"]))
+def pocket_figure(comparison: Comparison, year: int) -> Figure:
+    pocket = pocket_upto(comparison, year)
+    agencies = pocket[pocket["agency"] != POOL]
     figure = _figure(13, 5.4)
     axis = figure.subplots()
-    names = [labels[a] for a in upto.index]
-    values = upto.values / 1e3
-    axis.barh(names, values, color=["#1a9850" if v < 0 else "#d73027" for v in values])
+    rows = np.arange(len(agencies))
+    axis.barh(rows, agencies["put_in_pool"] / 1e3, color="#d73027", alpha=0.8, label="put into the key-worker pool")
+    axis.barh(rows, agencies["crisis_change"] / 1e3, color="#1a9850", label="crisis spend avoided")
+    left = np.minimum(agencies["crisis_change"], 0) / 1e3
+    axis.barh(rows, agencies["services_change"] / 1e3, left=np.where(agencies["services_change"] < 0, left, 0),
+              color="#a6d96a", label="change in its own services")
+    axis.scatter(agencies["net_change"] / 1e3, rows, marker="D", color="black", zorder=3, label="net: saves if left of 0")
     axis.axvline(0, color="black", linewidth=1)
+    axis.set_yticks(rows, agencies["label"], fontsize=11)
     axis.invert_yaxis()
-    axis.tick_params(labelsize=11)
-    axis.set_xlabel("£k, integrated against siloed: left saves, right pays", fontsize=FONT)
-    axis.set_title("Who pays and who saves" + (f", years 1 to {year}" if year else ", whole run"), fontsize=FONT + 1)
+    axis.legend(fontsize=10, loc="lower left")
+    axis.set_xlabel("£k, integrated against siloed: left of 0 saves, right of 0 pays", fontsize=FONT)
+    axis.set_title(f"Who pays and who saves, years 1 to {year}", fontsize=FONT + 1)
     return figure
 
 
