@@ -36,3 +36,12 @@ if [ ! -x .venv/bin/python ] || ! is_new_enough .venv/bin/python; then
 fi
 # setuptools prints a banner about editable installs of top-level packages; it is not an error.
 PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install --quiet -e '.[test]'
+
+# The browser test (tests/test_browser.py) drives Debian's chromium. Install it when it is
+# missing and we can (root with apt-get, as on CI); otherwise that one test is skipped.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: installing chromium for the browser test (apt-get, about a minute)" >&2
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1; then
+        echo "setup.sh: could not install chromium; the browser test will be skipped" >&2
+    fi
+fi

@@ -16,7 +16,10 @@ def page():
     app.years.set(1)
     app.caseload.set(6)
     app.problem.set("")
-    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    app.budget_cut.set(0.0)
+    for variant in ("A", "B"):
+        app.mixes[variant].set({})
+    _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc
     rc.close()
 
@@ -54,8 +57,8 @@ def test_a_bad_value_shows_the_named_error_and_no_traceback(page):
 
 
 def test_results_and_levers_can_be_exported_and_loaded_back(page):
-    from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
     from viz.charts import crises_chart
+    from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 
     run_and_wait(page)
     comparison = app.comparison_task.value
@@ -66,9 +69,12 @@ def test_results_and_levers_can_be_exported_and_loaded_back(page):
     labels = [w.children for w in page.find(v.Btn).widgets]
     assert any("Yearly results as CSV" in str(c) for c in labels)
 
-    saved = levers_toml("sherwood", "siloed", "integrated", {**app.common_overrides(), "budget.cut": 0.3})
+    saved = levers_toml("sherwood", "siloed", "integrated", {**app.common_overrides(), "budget.cut": 0.3},
+                        a={"budget.agency_cut.police": 0.2}, b={"regime.single_assessment": False})
     app.load_levers({"name": "mine.toml", "data": saved.encode()})
     assert app.scenario.value == "sherwood" and app.budget_cut.value == 0.3 and not app.problem.value
+    assert app.mixes["A"].value == {"budget.agency_cut.police": 0.2}
+    assert app.mixes["B"].value == {"regime.single_assessment": False}
     assert read_levers(saved)[0] == "sherwood"
 
 
@@ -78,3 +84,34 @@ def test_a_bad_levers_file_is_refused_with_the_key_named(page):
     app.load_levers({"name": "bad.toml", "data": bad.encode()})
     assert "keyworkers.caseload" in app.problem.value
     assert app.budget_cut.value == 0.1  # nothing was changed
+
+
+def type_into(rc, label: str, text: str, variant: str = "A") -> None:
+    """Type into a text field of A's (or B's) levers and leave it, as a user does."""
+    fields = [w for w in rc.find(v.TextField, label=label).widgets]
+    field = fields[0 if variant == "A" else 1]
+    field.v_model = text
+    field.fire_event("focusout", None)
+
+
+def test_a_per_agency_cut_and_a_regime_mix_reach_their_variant_only(page):
+    type_into(page, "Police: cut", "0.2", "A")
+    select = page.find(v.Select, label="One shared assessment").widgets[1]  # B's
+    select.v_model = "off"
+    run_and_wait(page)
+    a, b = app.comparison_task.value.a.scenario, app.comparison_task.value.b.scenario
+    assert a.budget.agency_cut == {"police": 0.2} and b.budget.agency_cut == {}
+    assert b.regime.kind == "integrated" and b.regime.single_assessment is False and b.regime.key_workers is True
+    assert "budget.agency_cut.police=0.2" in app.comparison_task.value.a_label
+
+
+def test_a_bad_value_typed_in_a_variant_control_shows_the_named_error_inline(page):
+    type_into(page, "Police: cut", "1.5", "B")
+    text = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "budget.agency_cut.police = 1.5" in text and "Traceback" not in text
+    page.find(v.Btn, children=["Run A and B"]).widget.click()  # refused, with the same error
+    assert "budget.agency_cut.police" in app.problem.value and not app.comparison_task.pending
+    type_into(page, "Police: cut", "0.25", "B")  # fixed: the error goes and the app runs
+    assert not page.find(v.Alert, children=[text]).widgets
+    run_and_wait(page)
+    assert app.comparison_task.value.b.scenario.budget.agency_cut == {"police": 0.25}

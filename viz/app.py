@@ -1,5 +1,6 @@
 """The Locality app: set the levers, run A against B on the same households, and see
-demand, crises, households by tier, money, and who pays and who saves.
+demand, crises, households by tier, money, and who pays and who saves. Beside it, on
+their own pages: workshop mode for trainers (/workshop) and a live view of one run (/model).
 
     .venv/bin/locality app          (or: solara run viz/app.py)
 """
@@ -10,10 +11,16 @@ import solara
 import solara.lab
 
 from experiments.runner import Comparison, RunStopped, run
-from parameters.loader import ScenarioError, builtin_scenarios, load_scenario, source_for
-
+from parameters.loader import (
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    source_for,
+)
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+from viz.model_view import ModelView
+from viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = ["siloed", "integrated"]
@@ -53,8 +60,55 @@ def common_overrides() -> dict:
     }
 
 
+# Per variant, the mixes between the regimes and the per-agency cuts, as dotted overrides
+# on top of its regime.kind: only what the user set (blank or "as the regime" sets nothing).
+AS_REGIME = "as the regime"
+MIX_SWITCHES = {
+    "regime.shared_risk": "Shared risk score finds families early",
+    "regime.single_assessment": "One shared assessment",
+    "regime.key_workers": "Key workers hold whole-family plans",
+}
+MIX_CHOICES = {
+    "regime.rationing": ("When demand outruns capacity", ["threshold", "waiting_list"]),
+    "regime.queue_order": ("Who is helped first", ["severity", "arrival"]),
+}
+mixes = {"A": solara.reactive({}), "B": solara.reactive({})}
+kinds = {"A": regime_a, "B": regime_b}
+
+
+def variant_overrides(variant: str) -> dict:
+    """What makes A (or B) itself: its regime and whatever mixes and cuts were set for it."""
+    return {"regime.kind": kinds[variant].value, **mixes[variant].value}
+
+
+def set_mix(variant: str, key: str, value) -> None:
+    mix = {k: v for k, v in mixes[variant].value.items() if k != key}
+    if value is not None and value != AS_REGIME:
+        mix[key] = value
+    mixes[variant].value = mix
+
+
+def variant_problem(variant: str) -> str:
+    """The loader's named error for this variant's own levers, or "". (A problem with the
+    shared levers is A's and B's alike: it is shown once, when Run is pressed.)"""
+    common = {**common_overrides(), "regime.kind": kinds[variant].value}
+    try:
+        load_scenario(scenario.value, common)
+    except ScenarioError:
+        return ""
+    try:
+        load_scenario(scenario.value, {**common, **variant_overrides(variant)})
+    except ScenarioError as error:
+        return str(error)
+    return ""
+
+
+def describe(overrides: dict) -> str:
+    return ", ".join(f"{key}={value}" for key, value in overrides.items())
+
+
 @solara.lab.task
-def comparison_task(place: str, common: dict, a_kind: str, b_kind: str) -> Comparison:
+def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
     """A then B, in a thread; stops between weeks when the task is cancelled or replaced."""
     def still_wanted(done: int, total: int, share: float = 0.0) -> bool:
         percent = int(100 * (share + done / total / 2))
@@ -62,22 +116,22 @@ def comparison_task(place: str, common: dict, a_kind: str, b_kind: str) -> Compa
             comparison_task.progress = percent
         return comparison_task.is_current()
 
-    a = run(place, {**common, "regime.kind": a_kind}, on_week=lambda d, t: still_wanted(d, t, 0.0))
-    b = run(place, {**common, "regime.kind": b_kind}, on_week=lambda d, t: still_wanted(d, t, 0.5))
-    return Comparison(a=a, b=b, a_label=f"regime.kind={a_kind}", b_label=f"regime.kind={b_kind}")
+    a_run = run(place, {**common, **a}, on_week=lambda d, t: still_wanted(d, t, 0.0))
+    b_run = run(place, {**common, **b}, on_week=lambda d, t: still_wanted(d, t, 0.5))
+    return Comparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b))
 
 
 def start_comparison() -> None:
     """Check every value first (the same named errors as the command line), then run."""
     common = common_overrides()
     try:
-        for kind in {regime_a.value, regime_b.value}:
-            load_scenario(scenario.value, {**common, "regime.kind": kind})
+        for variant in ("A", "B"):
+            load_scenario(scenario.value, {**common, **variant_overrides(variant)})
     except ScenarioError as error:
         problem.value = str(error)
         return
     problem.value = ""
-    comparison_task(scenario.value, common, regime_a.value, regime_b.value)
+    comparison_task(scenario.value, common, variant_overrides("A"), variant_overrides("B"))
 
 
 LEVERS = {
@@ -90,12 +144,13 @@ LEVERS = {
 def load_levers(file) -> None:
     """Set every lever from a saved file, or say what is wrong with it and change nothing."""
     try:
-        place, a_kind, b_kind, overrides = read_levers(file["data"].decode("utf-8"))
+        place, a_kind, b_kind, overrides, a_mix, b_mix = read_levers(file["data"].decode("utf-8"))
     except (ScenarioError, UnicodeDecodeError) as error:
         problem.value = f"Could not load {file['name']}: {error}"
         return
     problem.value = ""
     scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
+    mixes["A"].value, mixes["B"].value = a_mix, b_mix
     for key, value in overrides.items():
         if key == "keyworkers.count":
             auto_keyworkers.value = value == "auto"
@@ -129,12 +184,40 @@ def Levers():
     solara.SliderFloat(f"Early-intervention shift: {shift.value:.0%}", value=shift, min=0.0, max=0.4, step=0.02)
     solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=10)
     solara.SliderFloat(f"Demand growth: {growth.value:.1%} a year", value=growth, min=0.0, max=0.1, step=0.005)
-    solara.FileDownload(lambda: levers_toml(scenario.value, regime_a.value, regime_b.value, common_overrides()),
+    for variant in ("A", "B"):
+        with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
+            VariantLevers(variant)
+    solara.FileDownload(lambda: levers_toml(scenario.value, regime_a.value, regime_b.value, common_overrides(),
+                                            mixes["A"].value, mixes["B"].value),
                         filename="locality-levers.toml", label="Save these levers")
     solara.FileDrop(label="Drop a saved levers file here to load it", on_file=load_levers, lazy=False)
     with solara.Details("Where the defaults come from"):
         for key in ("keyworkers.caseload", "budget.cut_years", "demand.growth", "regime.integrated_pooled_share"):
             solara.Markdown(f"**{key}**: {source_for(spec, key)}")
+
+
+@solara.component
+def VariantLevers(variant: str):
+    """The mixes between siloed and integrated, and a cut per agency, for A or B. A bad
+    value shows the loader's named error here at once; nothing runs until it is fixed."""
+    mix = mixes[variant].value
+    for key, label in MIX_SWITCHES.items():
+        shown = AS_REGIME if key not in mix else ("on" if mix[key] else "off")
+        solara.Select(label, values=[AS_REGIME, "on", "off"], value=shown,
+                      on_value=lambda choice, key=key: set_mix(variant, key, None if choice == AS_REGIME else choice == "on"))
+    for key, (label, values) in MIX_CHOICES.items():
+        solara.Select(label, values=[AS_REGIME, *values], value=mix.get(key, AS_REGIME),
+                      on_value=lambda choice, key=key: set_mix(variant, key, choice))
+    solara.InputFloat("Pooled share of budgets, 0 to 0.5 (blank: as the regime)", value=mix.get("regime.pooled_share"),
+                      optional=True, on_value=lambda share: set_mix(variant, "regime.pooled_share", share))
+    solara.Text("Cut by agency, 0 to 1, reached like the common cut (blank: the common cut)")
+    for name, agency in load_scenario(scenario.value).agencies.items():
+        key = f"budget.agency_cut.{name}"
+        solara.InputFloat(f"{agency.label}: cut", value=mix.get(key), optional=True,
+                          on_value=lambda cut, key=key: set_mix(variant, key, cut))
+    problem_here = variant_problem(variant)
+    if problem_here:
+        solara.Error(problem_here)
 
 
 @solara.component
@@ -156,7 +239,8 @@ def Results():
     if comparison is not None:
         spec = comparison.a.scenario
         solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
-                        f"seed {spec.run.seed}: A is {comparison.a_label}, B is {comparison.b_label}.")
+                        f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
+                        f"A is {comparison.a_label}, B is {comparison.b_label}.")
         with solara.lab.Tabs():
             for title, figure in figures.items():
                 with solara.lab.Tab(title):
@@ -180,3 +264,11 @@ def Page():
         solara.Markdown("## Locality: siloed against integrated, under cuts")
         solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
         Results()
+
+
+# The pages, as tabs in the app bar: `solara run viz/app.py` serves them at /, /workshop, /model.
+routes = [
+    solara.Route(path="/", component=Page, label="Compare A and B"),
+    solara.Route(path="workshop", component=Workshop, label="Workshop"),
+    solara.Route(path="model", component=ModelView, label="Model view"),
+]

@@ -34,13 +34,17 @@ def weekly_csv(comparison: Comparison) -> str:
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
 
 
-def levers_toml(place: str, regime_a: str, regime_b: str, overrides: dict) -> str:
-    """The app's settings as a file: the place, the two regimes, and the shared overrides."""
-    return tomli_w.dumps({"place": place, "regime_a": regime_a, "regime_b": regime_b, "overrides": overrides})
+def levers_toml(place: str, regime_a: str, regime_b: str, overrides: dict, a: dict | None = None,
+                b: dict | None = None) -> str:
+    """The app's settings as a file: the place, the two regimes, the shared overrides, and
+    what only A or only B sets (regime mixes, cuts by agency)."""
+    return tomli_w.dumps({"place": place, "regime_a": regime_a, "regime_b": regime_b, "overrides": overrides,
+                          "a": a or {}, "b": b or {}})
 
 
-def read_levers(text: str) -> tuple[str, str, str, dict]:
-    """Parse and check a levers file; raise ScenarioError naming what is wrong."""
+def read_levers(text: str) -> tuple[str, str, str, dict, dict, dict]:
+    """Parse and check a levers file; raise ScenarioError naming what is wrong. Returns the
+    place, the regimes of A and B, the shared overrides, and A's and B's own."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -50,6 +54,9 @@ def read_levers(text: str) -> tuple[str, str, str, dict]:
         raise ScenarioError(f"place = {place!r} in the levers file is not a built-in place ({', '.join(builtin_scenarios())})")
     overrides = raw.get("overrides", {})
     kinds = (raw.get("regime_a", "siloed"), raw.get("regime_b", "integrated"))
-    for kind in kinds:
-        load_scenario(place, {**overrides, "regime.kind": kind})  # names any bad key or value
-    return place, kinds[0], kinds[1], overrides
+    own = (raw.get("a", {}), raw.get("b", {}))
+    if not all(isinstance(extra, dict) for extra in own):
+        raise ScenarioError("[a] and [b] in the levers file must be tables of dotted keys and values")
+    for kind, extra in zip(kinds, own):
+        load_scenario(place, {**overrides, **extra, "regime.kind": kind})  # names any bad key or value
+    return place, kinds[0], kinds[1], overrides, own[0], own[1]

@@ -1,0 +1,127 @@
+"""The app in a real browser: Debian's chromium driven by Playwright, against the app
+served by `solara run` on 127.0.0.1. Open it, change the caseload limit, run A against
+B, wait for the charts, check both regimes are shown, save a screenshot, and print how
+long the charts took to come after Run (measured, never failed on)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_START_SECONDS = 120
+RUN_SECONDS = 300  # generous: a 2-core machine shared with other work
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no browser at {CHROMIUM}: the browser test needs "
+                                "Debian's chromium (setup.sh installs it with apt-get when run as root)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "solara.log"
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "5s"}
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "solara", "run", str(APP), "--host", "127.0.0.1",
+                                    "--port", str(port), "--no-open", "--production"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the app did not start on {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def drive(url: str, screenshot: Path) -> float:
+    """Everything the browser does; returns seconds from clicking Run to charts drawn."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            run_button = page.get_by_role("button", name="Run A and B")
+            run_button.wait_for(timeout=90_000)
+            caseload = page.locator(".v-input", has_text="Caseload:").first
+            if not caseload.is_visible():  # a narrow window starts with the sidebar closed
+                page.locator(".v-app-bar__nav-icon").first.click()
+            expect(caseload).to_contain_text("Caseload: 6 families")
+
+            households = page.locator(".v-input", has_text="Households (the place has").locator("input")
+            households.fill("1500")
+            households.press("Enter")
+            years = page.locator(".v-input", has_text="Years:").first
+            years.locator("[role=slider]").press("Home")
+            years.locator("[role=slider]").press("ArrowRight")
+            expect(years).to_contain_text("Years: 2")
+            thumb = caseload.locator("[role=slider]")
+            for _ in range(3):
+                thumb.press("ArrowLeft")
+            expect(caseload).to_contain_text("Caseload: 3 families")
+
+            charts = page.locator("main img, .v-main img, .v-content img")
+            assert charts.count() == 0  # nothing drawn before Run
+            started = time.perf_counter()
+            run_button.click()
+            chart = charts.first
+            chart.wait_for(state="visible", timeout=RUN_SECONDS * 1000)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(),
+                                   timeout=60_000)
+            seconds = time.perf_counter() - started
+
+            summary = page.get_by_text("families per key worker: A is")
+            expect(summary).to_contain_text("3 families per key worker")
+            expect(summary).to_contain_text("regime.kind=siloed")
+            expect(summary).to_contain_text("regime.kind=integrated")
+            page.get_by_role("tab", name="Households by tier").click()
+            expect(page.get_by_role("button", name="Households by tier as PNG")).to_be_visible()
+            page.screenshot(path=str(screenshot), full_page=True)
+            return seconds
+        finally:
+            browser.close()
+
+
+def test_the_app_runs_a_comparison_in_a_real_browser(server, tmp_path):
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra: pip install -e '.[test]'")
+    screenshot = tmp_path / "app.png"
+    # Playwright's sync API refuses to run where an asyncio loop is running (other tests'
+    # renderers may leave one on this thread), so the browser is driven from its own thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        seconds = pool.submit(drive, server, screenshot).result(timeout=RUN_SECONDS + 300)
+    assert screenshot.stat().st_size > 10_000
+    print(f"\nbrowser: charts drawn {seconds:.1f} s after clicking Run (screenshot: {screenshot})")

@@ -1,0 +1,128 @@
+"""The model view: one run of the model, live, in Mesa's SolaraViz. Step or play it week
+by week and watch households change tier (a grid, one cell per household, in the order
+of their neighbourhoods), agencies' caseloads against the capacity their money buys, their
+eligibility thresholds, and crises as they happen.
+
+    .venv/bin/locality app    then open http://127.0.0.1:8765/model
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import solara
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from parameters.vocabulary import TIERS
+from sim.model import LocalityModel
+from sim.state import SERVED, WAITING
+from viz.charts import TIER_COLOURS
+
+PLACE = "sherwood"
+SEED = 42
+
+
+class LiveModel(LocalityModel):
+    """The Locality model as SolaraViz builds it: the place by name and the levers as
+    keyword arguments. SolaraViz's Reset also passes Mesa's own `scenario` object, which
+    Locality has no use for (its scenarios are its own files), so it is ignored here."""
+
+    def __init__(self, place: str = PLACE, *, rng=SEED, scenario=None, **levers):
+        super().__init__(place, rng=rng, overrides=levers)
+
+
+MODEL_PARAMS = {
+    "place": PLACE,
+    "rng": SEED,  # fixed, so Reset rebuilds the same households
+    "run.years": 10,
+    "population.households": {"type": "SliderInt", "value": 2800, "label": "Households", "min": 400, "max": 10_000, "step": 200},
+    "regime.kind": {"type": "Select", "value": "siloed", "values": ["siloed", "integrated"], "label": "Regime"},
+    "budget.cut": {"type": "SliderFloat", "value": 0.0, "label": "Budget cut (reached over 4 years)", "min": 0.0, "max": 0.6, "step": 0.02},
+    "keyworkers.caseload": {"type": "SliderInt", "value": 6, "label": "Families per key worker", "min": 1, "max": 15, "step": 1},
+}
+
+
+def initial_levers() -> dict:
+    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in MODEL_PARAMS.items()}
+
+
+def tier_grid(model: LocalityModel) -> np.ndarray:
+    """Households' tiers laid out in a near-square grid (row-major, neighbourhood order);
+    cells past the last household are -1."""
+    tiers = model.households.tier
+    side = math.ceil(math.sqrt(tiers.size))
+    grid = np.full(side * side, -1, np.int8)
+    grid[: tiers.size] = tiers
+    return grid.reshape(side, side)
+
+
+def households_figure(model: LocalityModel) -> Figure:
+    figure = Figure(figsize=(5.4, 5.2))
+    axis = figure.subplots()
+    colours = ListedColormap(["white", *TIER_COLOURS])
+    axis.imshow(tier_grid(model) + 1, cmap=colours, vmin=0, vmax=len(TIERS), interpolation="nearest")
+    counts = np.bincount(model.households.tier, minlength=len(TIERS))
+    axis.set_title(f"Week {model.week}: " + ", ".join(f"{t} {c:,}" for t, c in zip(TIERS, counts)), fontsize=9)
+    axis.set_axis_off()
+    return figure
+
+
+def agencies_figure(model: LocalityModel) -> Figure:
+    """Each agency's open cases and waiting list against the places its money buys this
+    week, and its eligibility threshold."""
+    h = model.households
+    labels = [a.label for a in model.agency_list] + ["Key workers"]
+    caseload = (h.status == SERVED).sum(axis=1).tolist() + [int((h.keyworker == SERVED).sum())]
+    waiting = (h.status == WAITING).sum(axis=1).tolist() + [int((h.keyworker == WAITING).sum())]
+    slots = [a.slots for a in model.agency_list] + [model.keyworkers.slots]
+    figure = Figure(figsize=(7.6, 5.2))
+    cases, thresholds = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
+    rows = np.arange(len(labels))
+    cases.barh(rows, caseload, color="#4c72b0", label="open cases")
+    cases.barh(rows, waiting, left=caseload, color="#f4a582", label="waiting")
+    cases.scatter(slots, rows, marker="|", s=300, color="black", label="places money buys")
+    cases.set_yticks(rows, labels, fontsize=8)
+    cases.invert_yaxis()
+    cases.legend(fontsize=7, loc="lower right")
+    cases.set_title("Caseloads and waiting lists", fontsize=9)
+    now = [a.threshold for a in model.agency_list]
+    start = [a.spec.threshold for a in model.agency_list]
+    thresholds.barh(rows[:-1], now, color="#b2182b", alpha=0.7)
+    thresholds.scatter(start, rows[:-1], marker="|", s=300, color="black")
+    thresholds.set_xlim(0, 1)
+    thresholds.set_title("Thresholds (|: where they began)", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+@solara.component
+def Households(model):
+    update_counter.get()  # redraw after every step
+    solara.FigureMatplotlib(households_figure(model), format="png")
+
+
+@solara.component
+def Agencies(model):
+    update_counter.get()
+    solara.FigureMatplotlib(agencies_figure(model), format="png")
+
+
+COMPONENTS = [
+    (Households, 0),
+    (Agencies, 0),
+    make_plot_component({"households_in_crisis": "#b2182b", "crises": "#4c72b0"}),
+    make_plot_component({"referrals": "#66c2a5"}),
+]
+
+
+@solara.component
+def ModelView():
+    # One model per browser session (a module-level model would be shared by everyone).
+    model = solara.use_memo(lambda: LiveModel(**initial_levers()), dependencies=[])
+    SolaraViz(model, components=COMPONENTS, model_params=MODEL_PARAMS, name="Locality: one run, week by week",
+              play_interval=50, render_interval=4)
+

@@ -1,0 +1,86 @@
+"""Workshop mode for trainers: large text, few controls, one story at a time. Each story
+is a fixed sequence of frames built from real runs on a known seed (`viz/stories.py`);
+Back and Next step through it, Reset goes back to its start and to the known seed, so a
+story plays the same every time it is shown.
+
+    .venv/bin/locality app    then open http://127.0.0.1:8765/workshop
+"""
+
+from __future__ import annotations
+
+import solara
+import solara.lab
+
+from viz import stories
+
+story = solara.reactive(stories.STORIES[0].key)
+frame = solara.reactive(0)
+seed = solara.reactive(stories.WORKSHOP_SEED)
+
+BIG = {"font-size": "1.45rem", "line-height": "1.5"}
+BUTTON = {"font-size": "1.2rem", "min-width": "8rem"}
+
+
+def choose_story(key: str) -> None:
+    story.value = key
+    frame.value = 0
+
+
+def reset() -> None:
+    """Back to the first frame, on the known seed."""
+    seed.value = stories.WORKSHOP_SEED
+    frame.value = 0
+
+
+@solara.component
+def Counters(counters: dict[str, str]):
+    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+        for name, value in counters.items():
+            with solara.Card(margin=0, style={"min-width": "10rem", "text-align": "center"}):
+                solara.Text(value, style={"display": "block", "font-size": "2.2rem", "font-weight": "bold"})
+                solara.Text(name, style={"display": "block", "font-size": "1.05rem"})
+
+
+@solara.component
+def StoryFrames(key: str, seed_value: int):
+    built = solara.lab.use_task(lambda: stories.build_story(key, seed_value), dependencies=[key, seed_value])
+    if built.error:
+        solara.Error(f"The story could not be built: {built.exception}")
+        return
+    if built.value is None or built.pending:
+        solara.Text("Running the model for this story...", style=BIG)
+        solara.ProgressLinear(True)
+        return
+    FrameView(built.value, key, seed_value)
+
+
+@solara.component
+def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
+    index = min(max(frame.value, 0), len(frames) - 1)
+    shown = frames[index]
+    figure = solara.use_memo(lambda: shown.figure(), dependencies=[key, seed_value, index])
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button("Back", on_click=lambda: frame.set(index - 1), disabled=index == 0, style=BUTTON, outlined=True)
+        solara.Button("Next", on_click=lambda: frame.set(index + 1), disabled=index == len(frames) - 1,
+                      color="primary", style=BUTTON)
+        solara.Button("Reset", on_click=reset, style=BUTTON, text=True)
+        solara.Text(f"{index + 1} of {len(frames)}  (seed {seed_value})", style={"font-size": "1.1rem"})
+    solara.Text(shown.headline, style={"display": "block", "font-size": "2.1rem", "font-weight": "bold", "margin": "0.4em 0"})
+    if shown.counters:
+        Counters(shown.counters)
+    solara.Markdown(shown.caption, style=BIG)
+    solara.FigureMatplotlib(figure, format="png")
+
+
+@solara.component
+def Workshop():
+    solara.Title("Locality: workshop")
+    with solara.Column(style={"padding": "12px 24px"}):
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
+            for item in stories.STORIES:
+                solara.Button(item.title, on_click=lambda key=item.key: choose_story(key), style=BUTTON,
+                              color="primary" if item.key == story.value else None, outlined=item.key != story.value)
+        StoryFrames(story.value, seed.value)
+
+
+Page = Workshop
