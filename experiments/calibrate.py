@@ -25,7 +25,7 @@ import tomli_w
 from scipy.stats import qmc
 from tqdm import tqdm
 
-from parameters.loader import builtin_scenarios
+from parameters.loader import builtin_scenarios, set_dotted
 
 from .replications import default_workers, mean_interval, process_context, seeds_for
 from .targets import MeasureJob, TargetSet, measure, parameter_overrides
@@ -147,18 +147,10 @@ def fitted_file(targets: TargetSet, posterior: Posterior, extends: str, note: st
                   f"{row['median']:.4g} (90% of kept sets {row['q05']:.4g} to {row['q95']:.4g}; prior "
                   f"{row['prior_low']:.4g} to {row['prior_high']:.4g}); this value {value:.4g} "
                   f"(90%: {min(low[key], high[key]):.4g} to {max(low[key], high[key]):.4g})")
-        _set(document, key, {"value": round(value, 6), "source": source})
+        set_dotted(document, key, {"value": round(value, 6), "source": source})
     header = (f"# Fitted by `locality calibrate` on {today}: approximate Bayesian computation (rejection)\n"
               f"# against parameters/targets.toml. Rerun the command to refit; do not edit by hand.{note}\n")
     return header + tomli_w.dumps(document)
-
-
-def _set(document: dict, key: str, value) -> None:
-    node = document
-    parts = key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 def write_fitted(path: str | Path, text: str) -> Path:

@@ -19,6 +19,7 @@ from parameters.loader import (
     DEFAULT_SCENARIO,
     ScenarioError,
     builtin_scenarios,
+    flat_figures,
     load_scenario,
     source_for,
 )
@@ -222,20 +223,11 @@ def cmd_costs(args) -> int:
 def cmd_sources(args) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     print(f"Every figure of {scenario.place.name} with its source (dotted keys work with --set):")
-    for key, value in _figures(scenario.model_dump()):
+    for key, value in flat_figures(scenario.model_dump()):
         if args.key and not key.startswith(args.key):
             continue
         print(f"  {key} = {value!r}\n      {source_for(scenario, key) or 'no source given'}")
     return 0
-
-
-def _figures(node, prefix: str = ""):
-    """(dotted key, number) for every number in a scenario dump."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _figures(value, f"{prefix}{key}.")
-    elif isinstance(node, (int, float)) and not isinstance(node, bool):
-        yield prefix.rstrip("."), node
 
 
 def cmd_calibrate(args) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, load_scenario, split_sources
+from parameters.loader import ScenarioError, flat_figures, load_scenario, split_sources
 
 from .results import Results
 from .runner import run
@@ -127,21 +127,13 @@ def load_targets(path: str | Path = TARGETS_FILE) -> TargetSet:
 
 def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], values: Mapping[str, float]) -> dict[str, float]:
     """Dotted overrides that apply each parameter's factor (or value) to the keys it matches."""
-    flat = dict(_flatten(load_scenario(scenario).model_dump()))
+    flat = dict(flat_figures(load_scenario(scenario).model_dump()))
     overrides: dict[str, float] = {}
     for name, parameter in parameters.items():
         for key, current in flat.items():
             if any(fnmatch.fnmatchcase(key, pattern) and key.count(".") == pattern.count(".") for pattern in parameter.keys):
                 overrides[key] = float(values[name]) if parameter.set else float(current) * float(values[name])
     return overrides
-
-
-def _flatten(node: Any, prefix: str = ""):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _flatten(value, f"{prefix}{key}.")
-    elif isinstance(node, (int, float)) and not isinstance(node, bool):
-        yield prefix.rstrip("."), node
 
 
 # ---- Metrics --------------------------------------------------------------------------

@@ -148,5 +148,8 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, targets: TargetSet, pla
 
 def _markdown_table(frame: pd.DataFrame) -> str:
     header = [frame.index.name or "", *frame.columns]
-    rows = [[str(index), *(f"{v:,}" for v in values)] for index, values in zip(frame.index, frame.to_numpy().tolist())]
+    def cell(value) -> str:
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+    rows = [[str(index), *(cell(v) for v in values)] for index, values in zip(frame.index, frame.to_numpy().tolist())]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])

@@ -114,6 +114,15 @@ def source_for(scenario: Scenario, key: str) -> str | None:
     return None
 
 
+def flat_figures(node: Any, prefix: str = ""):
+    """(dotted key, number) for every number in a scenario dump, in file order."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from flat_figures(value, f"{prefix}{key}.")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield prefix.rstrip("."), node
+
+
 def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:
     """Turn ["regime.kind=integrated", "run.years=3"] into typed (key, value) pairs."""
     pairs = []

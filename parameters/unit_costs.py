@@ -141,12 +141,9 @@ class CostReference:
             check_items(items)
         except CostReferenceError as exc:
             raise CostReferenceError(f"{where}.cost: {exc}") from None
-        reference = cls(tuple(items), tuple(float(w) for w in weights), per, str(spec.get("note", "")))
-        for item in reference.items:
-            reference._factor(item, where)
-        return reference
+        return cls(tuple(items), tuple(float(w) for w in weights), per, str(spec.get("note", "")))
 
-    def _factor(self, item: str, where: str = "") -> float:
+    def _factor(self, item: str) -> float:
         """How many of the item's units make one of `per` (1 if no conversion is asked)."""
         if self.per is None:
             return 1.0
