@@ -73,6 +73,7 @@ class Journey:
     place: str
     seed: int
     household: int
+    start: dict[str, float] = field(default_factory=dict)  # the family's needs when the story starts
     weeks: list[Week] = field(default_factory=list)
 
     @property
@@ -95,7 +96,8 @@ def trace_family(place: str = STORY_PLACE, regime: str = "siloed", seed: int = S
     tracer = FamilyTracer(model, household)
     if model.params.regime.key_workers:
         tracer.pilot_key_worker()
-    journey = Journey(regime=regime, place=model.params.place.name, seed=seed, household=household)
+    journey = Journey(regime=regime, place=model.params.place.name, seed=seed, household=household,
+                      start={d: float(model.households.severity[k, household]) for k, d in enumerate(DOMAINS)})
     while model.running:
         model.step()
         journey.weeks.append(tracer.end_week())

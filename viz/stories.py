@@ -109,11 +109,12 @@ def family_figure(journey: Journey, week: int) -> Figure:
     """The family's needs week by week up to `week`, crises marked; spend by agency so far."""
     figure = _figure()
     needs, spend = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    grid = np.full((len(DOMAINS), len(journey.weeks)), np.nan)
+    grid = np.full((len(DOMAINS), len(journey.weeks) + 1), np.nan)
+    grid[:, 0] = [journey.start[d] for d in DOMAINS]
     for w in journey.weeks[:week]:
-        grid[:, w.week - 1] = [w.severity[d] for d in DOMAINS]
+        grid[:, w.week] = [w.severity[d] for d in DOMAINS]
     needs.imshow(grid, aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0, interpolation="nearest",
-                 extent=(0.5, len(journey.weeks) + 0.5, len(DOMAINS) - 0.5, -0.5))
+                 extent=(-0.5, len(journey.weeks) + 0.5, len(DOMAINS) - 0.5, -0.5))
     for w in journey.weeks[:week]:
         for event in w.events:
             if event.kind in ("crisis", "assessed", "dropped_out"):
