@@ -35,6 +35,14 @@ class Agency(mesa.Agent):
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = 0
 
+    def need_of(self, households, which: np.ndarray) -> np.ndarray:
+        """This agency's view of some households' need: the worst of its own domains (none
+        in households without children, if it serves families only)."""
+        need = households.severity[np.ix_(self.domains, which)].max(axis=0, initial=0.0)
+        if self.families_only:
+            need *= households.has_children[which]
+        return need
+
     # --- the year's money -------------------------------------------------------------
     def open_year(self, year: int) -> None:
         """Set this year's budget (year 0: the status quo before the run) (after cuts and the pooled contribution) and split it

@@ -53,4 +53,4 @@ class Household(mesa.Agent):
 
     @property
     def public_cost(self) -> float:
-        return float(self.model.ledger.by_agency[self.index].sum())
+        return float(self.model.ledger.by_agency[:, self.index].sum())

@@ -134,12 +134,12 @@ def household_frame(model) -> pd.DataFrame:
         "adults": h.adults,
         "children": h.children,
         "tier": pd.Categorical.from_codes(h.tier, categories=list(TIERS)),
-        "cost_total": ledger.by_agency.sum(axis=1),
+        "cost_total": ledger.by_agency.sum(axis=0),
     })
     for i, payer in enumerate(model.payers):
-        frame[f"cost_{payer}"] = ledger.by_agency[:, i]
+        frame[f"cost_{payer}"] = ledger.by_agency[i]
     for i, category in enumerate(CATEGORIES):
-        frame[f"cost_{category}"] = ledger.by_category[:, i]
+        frame[f"cost_{category}"] = ledger.by_category[i]
     load = h.severity.sum(axis=0)
     has_problem = h.severity >= model.params.needs.problem_line
     for d, domain in enumerate(DOMAINS):

@@ -130,6 +130,7 @@ class Needs(Section):
     recovery: PerDomain
     initial_mean: PerDomain
     spread: Fraction
+    spread_every: int = Field(1, ge=1, le=13, description="weeks between applications of the spread, at the compounded rate, 1 to 13")
     coupling: dict[Domain, dict[Domain, Annotated[float, Field(ge=0.0, le=0.2)]]] = {}
 
     @model_validator(mode="after")

@@ -18,8 +18,9 @@ class Ledger:
         self.budget = np.zeros((years, len(payers)))
         self.contribution = np.zeros((years, len(payers)))  # put into the pool
         self.week = np.zeros(shape)                         # this week's spend
-        self.by_agency = np.zeros((households, len(payers)))
-        self.by_category = np.zeros((households, len(CATEGORIES)))
+        # per household, payer-major and category-major: one payer's bookings touch one row
+        self.by_agency = np.zeros((len(payers), households))
+        self.by_category = np.zeros((len(CATEGORIES), households))
         self.overhead = np.zeros(shape)                     # spent on no household in particular
         self.year = 0
 
@@ -35,8 +36,8 @@ class Ledger:
         c = CATEGORY[category]
         self.spend[self.year, payer, c] += total
         self.week[payer, c] += total
-        self.by_agency[households, payer] += amounts
-        self.by_category[households, c] += amounts
+        self.by_agency[payer, households] += amounts
+        self.by_category[c, households] += amounts
 
     def book_overhead(self, payer: int, category: str, amount: float) -> None:
         """Book money that served no household in particular (idle key-worker time)."""

@@ -30,7 +30,7 @@ from .money import open_year, plan_capacity, settle_week
 from .needs import NeedDynamics
 from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
-from .regimes import Regime
+from .regimes import Candidates, Regime
 from .state import NEVER, WAITING
 
 WEEKS_PER_YEAR = 52
@@ -71,19 +71,21 @@ class LocalityModel(mesa.Model):
 
         # The mass of state: households in arrays, the social network as a sparse matrix.
         self.households = build_households(params, len(self.agency_list), np.random.default_rng(population_stream))
-        self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))
-        self.dynamics = NeedDynamics(params, self.households, self.network, np.random.default_rng(shock_stream))
-        self.crisis_kinds = crisis_kinds(params, {name: i for i, name in enumerate(self.payers)})
-        self.ledger = Ledger(self.payers, params.run.years, self.households.n)
-        self.counts = WeekCounts(len(self.payers), len(self.crisis_kinds))
-        self.need = np.zeros((len(self.agency_list), self.households.n), np.float32)
         # Fixed facts about agencies, as arrays for noticing over all agencies at once.
         self.clients = np.stack([self.households.has_children if a.families_only else np.ones(self.households.n, bool)
                                  for a in self.agency_list])  # (A, N): who each agency may serve
-        self.agency_domains = np.zeros((len(self.agency_list), len(self.params.needs.shock_rate)), bool)
+        self.domain_lists = np.full((len(self.agency_list), len(self.params.needs.shock_rate)), -1, np.int64)
         for agency in self.agency_list:
-            self.agency_domains[agency.index, agency.domains] = True
+            self.domain_lists[agency.index, :agency.domains.size] = agency.domains  # padded with -1
+        self.candidates = Candidates(len(self.agency_list), self.households.n)
         self.detection = np.array([a.spec.detection for a in self.agency_list])
+
+        self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))
+        self.dynamics = NeedDynamics(params, self.households, self.network, np.random.default_rng(shock_stream))
+        self.risk, self.n_problems = self.dynamics.risk, self.dynamics.n_problems
+        self.crisis_kinds = crisis_kinds(params, {name: i for i, name in enumerate(self.payers)})
+        self.ledger = Ledger(self.payers, params.run.years, self.households.n)
+        self.counts = WeekCounts(len(self.payers), len(self.crisis_kinds))
         self._views: dict[int, Household] = {}
 
         self.stages = [
@@ -129,19 +131,8 @@ class LocalityModel(mesa.Model):
         self.week += 1
 
     def evolve_needs(self) -> None:
-        """Stage 1, then the measures the later stages read: each agency's view of each
-        household's need, and the whole-family risk score."""
+        """Stage 1, then the whole-family measures the later stages read (`risk`, `n_problems`)."""
         self.dynamics.evolve(self.households.severity, self.week)
-        severity = self.households.severity
-        for agency in self.agency_list:
-            need = self.need[agency.index]
-            np.copyto(need, severity[agency.domains[0]])
-            for domain in agency.domains[1:]:
-                np.maximum(need, severity[domain], out=need)
-            if agency.families_only:
-                need *= self.households.has_children
-        self.risk = severity.sum(axis=0)
-        self.n_problems = (severity >= self.params.needs.problem_line).sum(axis=0)
 
     def notice(self) -> None:
         """Stage 2, by the regime in force."""

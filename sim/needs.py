@@ -8,10 +8,14 @@ import numpy as np
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
+from .kernels import drift_towards, needs_interact, needs_settle
+
 
 class NeedDynamics:
     """The fixed parts of the weekly update, prepared once: coupling matrix, how much of
-    each severity survives a week, and where shocks may land."""
+    each severity survives a week, and where shocks may land. Each week it also derives
+    the whole-family measures the later stages read: `risk`, the sum of severities, and
+    `n_problems`, needs at or above the problem line."""
 
     def __init__(self, spec: Scenario, households, network, rng: np.random.Generator):
         needs = spec.needs
@@ -23,13 +27,21 @@ class NeedDynamics:
         recovery = np.array([needs.recovery[x] for x in DOMAINS], np.float32)
         self.keep = (1.0 - np.outer(recovery, households.resilience)).astype(np.float32)  # (D, N)
         self.pull_matrix = np.ascontiguousarray(self.coupling.T)  # pull[target] = sum over sources
-        self.spread = np.float32(needs.spread)
-        self.network = network
+        # The spread is applied every `spread_every` weeks at the rate compounded over them.
+        self.spread_every = needs.spread_every
+        self.spread = np.float32(1.0 - (1.0 - needs.spread) ** needs.spread_every)
+        self.network = network  # row-normalised CSR: neighbours' mean is network @ severity
+        self.problem_line = np.float32(needs.problem_line)
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.growth = spec.demand.growth
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
-        self.child_mask = households.has_children.astype(np.float32)
+        self.child_domain = np.isin(np.arange(d), self.child_columns)
+        self.has_children = households.has_children
+        n = households.n
+        self.raw = np.zeros((d, n), np.float32)  # this week's severities before clipping
+        self.risk = np.zeros(n, np.float32)
+        self.n_problems = np.zeros(n, np.int64)
         # Shocks land on households in proportion to frailty (families only, for the
         # children's domains).
         frailty = households.frailty.astype(np.float64)
@@ -41,20 +53,14 @@ class NeedDynamics:
         self.rng = rng
 
     def evolve(self, severity: np.ndarray, week: int) -> None:
-        """One week of needs, in place, on (domains, households) severities. `week` counts
-        from the start of recording."""
-        pull = self.pull_matrix @ severity
-        pull *= 1.0 - severity
-        neighbours = (self.network @ severity.T).T
-        neighbours -= severity
-        neighbours *= self.spread
-        severity *= self.keep
-        severity += pull
-        severity += neighbours
-        self._shock(severity, week)
-        np.clip(severity, 0.0, 1.0, out=severity)
-        for column in self.child_columns:
-            severity[column] *= self.child_mask
+        """One week of needs, in place, on (domains, households) severities, then the
+        measures the later stages read. `week` counts from the start of recording."""
+        needs_interact(severity, self.raw, self.pull_matrix, self.keep)
+        if week % self.spread_every == 0:
+            drift_towards(self.raw, severity, self.network @ severity.T, self.spread)
+        self._shock(self.raw, week)
+        needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,
+                     self.risk, self.n_problems)
 
     def _shock(self, severity: np.ndarray, week: int) -> None:
         """New problems: a Poisson count per domain, placed by frailty. The draws depend

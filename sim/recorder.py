@@ -8,6 +8,7 @@ import pandas as pd
 
 from parameters.vocabulary import CATEGORIES, TIERS
 
+from .kernels import BLOCK, count_standing, tally_households
 from .state import EARLY, SERVED, WAITING
 
 WEEKS_PER_YEAR = 52
@@ -52,6 +53,7 @@ class Recorder:
         self.at = {name: i for i, name in enumerate(self.columns)}
         self.rows = np.zeros((steps, len(self.columns)))
         self.agency_rows = np.zeros((steps, len(m.payers), len(AGENCY_COLUMNS)))
+        self.standing = np.zeros((len(m.agency_list), 4), np.int64)  # households per agency per status
         self.payers = list(m.payers)
         self.labels = [a.label for a in m.agency_list] + ["Pooled budget (key workers)"]
         self.n = 0
@@ -60,15 +62,13 @@ class Recorder:
         h, c = m.households, m.counts
         row = self.rows[self.n]
         at = self.at
-        previous = h.tier.copy()
-        classify_tiers(m)
-        flows = np.bincount(previous.astype(np.int64) * len(TIERS) + h.tier, minlength=len(TIERS) ** 2)
+        flows = classify_tiers(m, track_outcomes=True)
         for a, b in FLOWS:
-            row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a * len(TIERS) + b]
-        row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = np.bincount(h.tier, minlength=len(TIERS))
-        _track_outcomes(m)
+            row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a, b]
+        row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = flows.sum(axis=0)
 
-        status_counts = np.stack([(h.status == s).sum(axis=1) for s in (SERVED, EARLY, WAITING)])  # (3, A)
+        count_standing(h.status, self.standing)
+        status_counts = self.standing[:, [SERVED, EARLY, WAITING]].T  # (3, A)
         row[at["referrals"]] = c.referrals.sum()
         row[at["referrals_lost"]] = c.referrals_lost.sum()
         row[at["assessments"]] = c.assessments.sum()
@@ -132,24 +132,13 @@ class Recorder:
         return frame
 
 
-def classify_tiers(m) -> None:
-    """Universal: no problem; vulnerable: one or more; complex: several; crisis: a domain
-    at the acute line, or a crisis this week."""
+def classify_tiers(m, track_outcomes: bool = False) -> np.ndarray:
+    """Each household's tier (see `kernels.tally_households`); returns the week's moves
+    between tiers, (from, to). With `track_outcomes`, also each household's weeks with
+    needs down (below half their level when help first came) and its peak severity."""
     h, needs = m.households, m.params.needs
-    n_problems = (h.severity >= needs.problem_line).sum(axis=0)
-    tier = h.tier
-    tier[:] = 0
-    tier[n_problems >= 1] = 1
-    tier[n_problems >= needs.complex_count] = 2
-    tier[(h.severity.max(axis=0) >= needs.acute_line) | h.crisis_now] = 3
-
-
-def _track_outcomes(m) -> None:
-    """Needs that fell (below half their level when help arrived) and stayed down."""
-    h = m.households
-    load = h.severity.sum(axis=0)
-    helped = h.first_help_week != -1
-    down = helped & (load < 0.5 * h.load_at_help)
-    h.weeks_down[:] = np.where(down, h.weeks_down + 1, 0)
-    np.maximum(h.peak_severity, h.severity.max(axis=0), out=h.peak_severity)
-
+    flows = np.zeros(((h.n + BLOCK - 1) // BLOCK, len(TIERS), len(TIERS)), np.int64)
+    tally_households(h.severity, h.crisis_now, np.float32(needs.problem_line), needs.complex_count,
+                     np.float32(needs.acute_line), h.tier, flows, track_outcomes, h.first_help_week,
+                     h.load_at_help, h.weeks_down, h.peak_severity)
+    return flows.sum(axis=0)

@@ -53,15 +53,18 @@ class ReferenceHousehold(mesa.Agent):
         self.next = self.severity
 
     def step(self) -> None:
-        """Needs evolve: coupling, spread from last week's neighbours, recovery, shocks."""
+        """Needs evolve: coupling, recovery, spread from last week's neighbours (in the
+        weeks it applies), shocks."""
         m = self.model
         old = self.severity
         new = []
         for d in range(D):
             s = old[d]
             pull = sum(m.coupling[j][d] * old[j] for j in range(D))
-            neighbours = sum(w * other.severity[d] for other, w in self.ties) if self.ties else s
-            value = s * (1.0 - m.recovery[d] * self.resilience) + pull * (1.0 - s) + m.spread * (neighbours - s)
+            value = s * (1.0 - m.recovery[d] * self.resilience) + pull * (1.0 - s)
+            if m.spread_due:
+                neighbours = sum(w * other.severity[d] for other, w in self.ties) if self.ties else s
+                value += m.spread * (neighbours - s)
             for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth * self.frailty)):
                 value += m.shocks.exponential(m.shock_size[d])
             value = min(max(value, 0.0), 1.0)
@@ -95,7 +98,8 @@ class ReferenceModel(mesa.Model):
         self.recovery = [needs.recovery[d] for d in DOMAINS]
         self.shock_rate = [needs.shock_rate[d] * needs.shock_scale for d in DOMAINS]
         self.shock_size = [needs.shock_size[d] for d in DOMAINS]
-        self.spread = needs.spread
+        self.spread_every = needs.spread_every
+        self.spread = 1.0 - (1.0 - needs.spread) ** needs.spread_every
 
         self.agency_list = [Agency(self, i, name, a, spec) for i, (name, a) in enumerate(spec.agencies.items())]
         self.payers = [a.name for a in self.agency_list] + [POOL]
@@ -142,6 +146,7 @@ class ReferenceModel(mesa.Model):
     def _week(self) -> None:
         self.ledger.start_week()
         self.growth = (1.0 + self.params.demand.growth) ** (self.week / 52.0)
+        self.spread_due = self.week % self.spread_every == 0
         self.households.shuffle_do("step")
         self.households.do("commit")
         referrals = self._notice()

@@ -11,12 +11,14 @@ Integrated:  SharedRiskScore + AgencyThresholds -> SharedAssessment -> KeyWorker
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 
+from .kernels import notice_candidates
 from .state import EARLY, NONE, SERVED, WAITING
 
 
@@ -34,17 +36,11 @@ class AgencyThresholds:
 
     def notice(self, m) -> None:
         """All agencies at once, over (agency, household) pairs."""
-        h, rng = m.households, m.decisions
+        rng = m.decisions
         n_agencies = len(m.agency_list)
-        thresholds = np.array([a.threshold for a in m.agency_list], np.float32)[:, None]
-        free = (h.status == NONE) & m.clients & (h.keyworker != SERVED)
-        eligible = free & (m.need >= thresholds)
-
-        agency, household = _pairs(eligible)  # candidates, grouped by agency
+        candidates = m.candidates.find(m)
+        agency, household, by_crisis, chance_referred = candidates.above()  # grouped by agency
         if household.size:
-            by_crisis = (h.crisis_domains[:, household] & m.agency_domains[agency].T).any(axis=0)
-            serving = h.status[:, household] == SERVED  # (A, candidates): who serves each candidate now
-            chance_referred = 1.0 - np.prod(1.0 - m.referral_odds[:, agency] * serving, axis=0)
             referred = rng.random(household.size) < chance_referred
             lost = referred & (rng.random(household.size) < self.referral_loss)
             seen = rng.random(household.size) < m.detection[agency]
@@ -53,10 +49,8 @@ class AgencyThresholds:
             m.counts.referrals_lost[:n_agencies] += np.bincount(agency[lost], minlength=n_agencies)
             m.inbox.update(_by_agency(agency[noticed], household[noticed], n_agencies))
 
-        below = free & ~eligible & (m.need >= m.params.needs.problem_line)
-        agency, household = _pairs(below)
-        found = rng.random(household.size) < m.params.services.early_detection
-        m.early_found.update(_by_agency(agency[found], household[found], n_agencies))
+        agency, household = candidates.sample_below(rng, m.params.services.early_detection)
+        m.early_found.update(_by_agency(agency, household, n_agencies))
 
 
 class SharedRiskScore:
@@ -81,6 +75,64 @@ class SharedRiskScore:
         found = found[np.argsort(~h.crisis_now[found], kind="stable")][:room_on_list]  # crises first
         m.inbox[m.pool_index] = found
         m.counts.referrals[m.pool_index] += found.size
+
+
+class Candidates:
+    """Who each agency could notice this week (see `kernels.notice_candidates`), in
+    buffers kept from week to week: (agency, household) pairs at or above the agency's
+    threshold, and pairs below it with a problem (for early help), grouped by agency."""
+
+    def __init__(self, n_agencies: int, n_households: int):
+        self.above_rows = np.zeros((n_agencies, n_households), np.int32)
+        self.in_crisis = np.zeros((n_agencies, n_households), bool)
+        self.referral_chance = np.zeros((n_agencies, n_households), np.float32)
+        self.below_rows = np.zeros((n_agencies, n_households), np.int32)
+        self.n_above = np.zeros(n_agencies, np.int64)
+        self.n_below = np.zeros(n_agencies, np.int64)
+
+    def find(self, m) -> "Candidates":
+        """This week's candidates, from the households with a problem (stage 1's count)."""
+        h = m.households
+        thresholds = np.array([a.threshold for a in m.agency_list], np.float32)
+        troubled = np.flatnonzero(m.n_problems).astype(np.int32)
+        notice_candidates(troubled, h.severity, h.status, m.clients, h.keyworker, m.domain_lists, thresholds,
+                          m.dynamics.problem_line, h.crisis_domains, m.referral_odds, NONE, SERVED,
+                          self.above_rows, self.in_crisis, self.referral_chance, self.n_above,
+                          self.below_rows, self.n_below)
+        return self
+
+    def above(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All (agency, household) pairs at or above the threshold, with whether each had
+        a crisis in the agency's domains and its chance of being referred."""
+        def flat(rows):
+            return np.concatenate([row[:k] for row, k in zip(rows, self.n_above)])
+        agency = np.repeat(np.arange(self.n_above.size), self.n_above)
+        return agency, flat(self.above_rows).astype(np.intp), flat(self.in_crisis), flat(self.referral_chance)
+
+    def sample_below(self, rng: np.random.Generator, chance: float) -> tuple[np.ndarray, np.ndarray]:
+        """(agency, household) pairs below the threshold, each kept with `chance`: the few
+        that are noticed are drawn directly, not one draw for each of the many pairs."""
+        ends = np.cumsum(self.n_below)
+        position = bernoulli_positions(rng, int(ends[-1]) if ends.size else 0, chance)
+        agency = np.searchsorted(ends, position, side="right")
+        household = self.below_rows[agency, position - (ends - self.n_below)[agency]].astype(np.intp)
+        return agency, household
+
+
+def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.ndarray:
+    """The positions in range(k) kept when each is kept independently with `chance`, in
+    order. Drawn as geometric gaps between kept positions, so the cost is in proportion
+    to the positions kept, not to k."""
+    if k == 0 or chance <= 0.0:
+        return np.zeros(0, np.intp)
+    if chance >= 1.0:
+        return np.arange(k)
+    expected = k * chance
+    batch = int(expected + 5.0 * np.sqrt(expected) + 16)
+    position = np.cumsum(rng.geometric(chance, batch)) - 1
+    while position[-1] < k:  # rare: more gaps than expected were needed
+        position = np.concatenate([position, position[-1] + np.cumsum(rng.geometric(chance, batch))])
+    return position[position < k]
 
 
 # --- Stage 3: households are assessed ---------------------------------------------------
@@ -120,22 +172,23 @@ class AgencyQueues:
         h = m.households
         for agency in m.agency_list:
             a = agency.index
-            column, need = h.status[a], m.need[a]
+            column, need_of = h.status[a], partial(agency.need_of, h)
             waiting = np.flatnonzero(column == WAITING)
-            still_eligible = need[waiting] >= agency.threshold
+            need = need_of(waiting)
+            still_eligible = need >= agency.threshold
             column[waiting[~still_eligible]] = NONE
             m.counts.dropped[a] += int((~still_eligible).sum())
-            waiting = waiting[still_eligible]
+            waiting, need = waiting[still_eligible], need[still_eligible]
 
-            room = _make_room(column, SERVED, agency.slots, need)
+            room = _make_room(column, SERVED, agency.slots, need_of)
             if room and waiting.size:
-                key = -need[waiting] if self.order == "severity" else h.waiting_since[a, waiting]
+                key = -need if self.order == "severity" else h.waiting_since[a, waiting]
                 admitted = waiting[np.argsort(key, kind="stable")[:room]]
                 column[admitted] = SERVED
                 h.weeks_open[a, admitted] = 0
                 m.start_help(a, admitted)
 
-            room = _make_room(column, EARLY, agency.early_slots, need)
+            room = _make_room(column, EARLY, agency.early_slots, need_of)
             found = m.early_found.get(a)
             if room and found is not None and found.size:
                 admitted = found[:room]
@@ -158,7 +211,7 @@ class KeyWorkerPlans:
         recovered = m.risk[waiting] < team.spec.risk_threshold / 2
         h.keyworker[waiting[recovered]] = NONE
         waiting = waiting[~recovered]
-        room = _make_room(h.keyworker, SERVED, team.slots, m.risk)
+        room = _make_room(h.keyworker, SERVED, team.slots, m.risk.__getitem__)
         if room <= 0 or not waiting.size:
             return
         key = -m.risk[waiting] if self.order == "severity" else h.keyworker_since[waiting]
@@ -169,24 +222,19 @@ class KeyWorkerPlans:
         m.start_help(m.pool_index, admitted)
 
 
-def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(agency, household) indices where an (agencies, households) mask is true, by agency
-    (flatnonzero then divmod: several times faster than a 2-D nonzero)."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
-
-
 def _by_agency(agency: np.ndarray, household: np.ndarray, n_agencies: int) -> dict[int, np.ndarray]:
     """Split (agency, household) pairs, sorted by agency, into each agency's households."""
     bounds = np.searchsorted(agency, np.arange(n_agencies + 1))
     return {a: household[bounds[a]:bounds[a + 1]] for a in range(n_agencies) if bounds[a + 1] > bounds[a]}
 
 
-def _make_room(column: np.ndarray, status: int, slots: int, need: np.ndarray) -> int:
-    """Close the least needy cases if capacity fell below the caseload; return free places."""
+def _make_room(column: np.ndarray, status: int, slots: int, need_of) -> int:
+    """Close the least needy cases (by `need_of(households)`) if capacity fell below the
+    caseload; return free places."""
     open_cases = np.flatnonzero(column == status)
     excess = open_cases.size - slots
     if excess > 0:
-        column[open_cases[np.argsort(need[open_cases], kind="stable")[:excess]]] = NONE
+        column[open_cases[np.argsort(need_of(open_cases), kind="stable")[:excess]]] = NONE
         return 0
     return -excess
 

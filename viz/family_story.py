@@ -148,9 +148,9 @@ class FamilyTracer:
         caseload, the team closes its least needy family's plan, as it does when money falls."""
         m, i = self.m, self.i
         pool = m.pool_index
-        before = m.ledger.by_agency[i, pool]
+        before = m.ledger.by_agency[pool, i]
         m.charge_assessment(pool, np.array([i]))
-        cost = m.ledger.by_agency[i, pool] - before
+        cost = m.ledger.by_agency[pool, i] - before
         m.households.keyworker[i] = SERVED
         m.households.keyworker_weeks[i] = 0
         m.start_help(pool, np.array([i]))
@@ -162,7 +162,7 @@ class FamilyTracer:
         return {
             "status": h.status[:, i].copy(),
             "keyworker": int(h.keyworker[i]),
-            "spend": self.m.ledger.by_agency[i].copy(),
+            "spend": self.m.ledger.by_agency[:, i].copy(),
             "crises": int(h.crises[i]),
             "weeks_open": h.weeks_open[:, i].copy(),
             "keyworker_weeks": int(h.keyworker_weeks[i]),
@@ -264,7 +264,7 @@ class FamilyTracer:
     def end_week(self) -> Week:
         m, i = self.m, self.i
         h = m.households
-        spend = m.ledger.by_agency[i]
+        spend = m.ledger.by_agency[:, i]
         week = Week(
             week=m.week,
             events=self.events,

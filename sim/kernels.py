@@ -1,0 +1,186 @@
+"""The hot path's full passes over all households, fused into compiled loops.
+
+numpy does each array operation as a separate pass over memory; at county scale (600,000
+households x 9 domains, 22 MB a copy) a week of such passes is memory traffic, not
+arithmetic. These kernels take households a block at a time, small enough to stay in
+the processor's cache, and do all of a stage's arithmetic on the block: each inner loop
+runs along one contiguous row of the block, so the compiler vectorises it.
+
+They are compiled by numba on first use (cached on disk) and run on one thread. Threads
+were tried (numba's parallel loops): on two cores they gained little, and when the other
+core was busy they ran several times slower, so parallel work is left to processes
+(replications and sweeps).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+JIT = {"cache": True, "nogil": True}
+BLOCK = 4096  # households per block: 9 domains x 4096 x 4 bytes = 144 KB, within L2
+
+
+@njit(**JIT)
+def needs_interact(severity, out, pull_matrix, keep):
+    """Stage 1, the household's own dynamics: each need fades by the household's recovery
+    (`keep`, the share that survives a week) and is pulled up by its other needs
+    (`pull_matrix[target, source]`), damped as it nears 1. Reads `severity` (D, N),
+    writes `out` (D, N)."""
+    domains, n = severity.shape
+    for b in range((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        pull = np.empty(hi - lo, np.float32)
+        for target in range(domains):
+            pull[:] = 0.0
+            for source in range(domains):
+                strength = pull_matrix[target, source]
+                if strength != 0.0:
+                    row = severity[source]
+                    for i in range(lo, hi):
+                        pull[i - lo] += strength * row[i]
+            s, k, o = severity[target], keep[target], out[target]
+            for i in range(lo, hi):
+                o[i] = s[i] * k[i] + pull[i - lo] * (np.float32(1.0) - s[i])
+
+
+@njit(**JIT)
+def drift_towards(out, severity, neighbours, rate):
+    """Stage 1, the social drift: `out += rate x (neighbours' mean - own)`, where
+    `neighbours` is (N, D), the network's weighted mean of each household's ties."""
+    domains, n = severity.shape
+    for b in range((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        for d in range(domains):
+            s, o = severity[d], out[d]
+            for i in range(lo, hi):
+                o[i] += rate * (neighbours[i, d] - s[i])
+
+
+@njit(**JIT)
+def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems):
+    """Stage 1, the end of the week's needs: clip `raw` into [0, 1] (children's domains
+    are zero in households without children) and write it to `severity`; then the
+    whole-family measures the later stages read: the risk score (sum of severities) and
+    the number of problems at or above the problem line."""
+    domains, n = raw.shape
+    for b in range((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        total = np.zeros(hi - lo, np.float32)
+        count = np.zeros(hi - lo, np.int64)
+        for d in range(domains):
+            r, s = raw[d], severity[d]
+            children_only = child_domain[d]
+            for i in range(lo, hi):
+                value = min(max(r[i], np.float32(0.0)), np.float32(1.0))
+                if children_only and not has_children[i]:
+                    value = np.float32(0.0)
+                s[i] = value
+                total[i - lo] += value
+                count[i - lo] += value >= problem_line
+        risk[lo:hi] = total
+        n_problems[lo:hi] = count
+
+
+@njit(**JIT)
+def notice_candidates(troubled, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
+                      crisis_domains, referral_odds, free_status, served, above, in_crisis, referral_chance,
+                      n_above, below, n_below):
+    """Stage 2, who each agency could notice: among the `troubled` households (those
+    with a problem, in index order), those free of the agency (its status is
+    `free_status`, no key worker's plan covers them, and the agency serves them) whose
+    need in the agency's domains (the worst of them) is at or above its threshold
+    (`above`), or below it but at or above the problem line (`below`, for early help).
+    `domain_lists[a]` holds the agency's domains, padded with -1.
+
+    For each household above the threshold, also whether it had a crisis in the
+    agency's domains (`in_crisis`) and the chance that some agency now serving it refers
+    it (`referral_chance`: one minus the product over serving agencies b of one minus
+    `referral_odds[b, a]`). Each agency's pairs go to its rows, in index order, and
+    their counts to `n_above`/`n_below`."""
+    agencies = status.shape[0]
+    width = domain_lists.shape[1]
+    for a in range(agencies):
+        threshold = thresholds[a]
+        standing, serves, down = status[a], clients[a], below[a]
+        k_above = k_below = 0
+        for i in troubled:
+            free = (standing[i] == free_status) & serves[i] & (keyworker[i] != served)
+            need = np.float32(0.0)
+            for x in range(width):
+                d = domain_lists[a, x]
+                if d < 0:
+                    break
+                need = max(need, severity[d, i])
+            # branch-free append for the many below the threshold
+            down[k_below] = i
+            k_below += free & (need < threshold) & (need >= problem_line)
+            if free and need >= threshold:
+                crisis = False
+                for x in range(width):
+                    d = domain_lists[a, x]
+                    if d < 0:
+                        break
+                    crisis |= crisis_domains[d, i]
+                missed = np.float32(1.0)
+                for b in range(agencies):
+                    if status[b, i] == served:
+                        missed *= np.float32(1.0) - referral_odds[b, a]
+                above[a, k_above] = i
+                in_crisis[a, k_above] = crisis
+                referral_chance[a, k_above] = np.float32(1.0) - missed
+                k_above += 1
+        n_above[a] = k_above
+        n_below[a] = k_below
+
+
+@njit(**JIT)
+def tally_households(severity, crisis_now, problem_line, complex_count, acute_line, tier, flows,
+                     track, first_help_week, load_at_help, weeks_down, peak):
+    """Stage 8, each household's tier this week: universal (no problem), vulnerable
+    (one or more), complex (`complex_count` or more), crisis (a domain at the acute line,
+    or a crisis this week). Counts the moves between tiers in `flows[block, from, to]`
+    (summed by the caller). If `track`, also the outcomes kept per household: weeks
+    running with needs below half their level when help first came, and the peak."""
+    domains, n = severity.shape
+    for b in range((n + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+        total = np.zeros(hi - lo, np.float32)
+        worst = np.zeros(hi - lo, np.float32)
+        count = np.zeros(hi - lo, np.int32)
+        for d in range(domains):
+            s = severity[d]
+            for i in range(lo, hi):
+                total[i - lo] += s[i]
+                worst[i - lo] = max(worst[i - lo], s[i])
+                count[i - lo] += s[i] >= problem_line
+        for i in range(lo, hi):
+            k = i - lo
+            new = 0
+            if count[k] >= 1:
+                new = 1
+            if count[k] >= complex_count:
+                new = 2
+            if worst[k] >= acute_line or crisis_now[i]:
+                new = 3
+            flows[b, tier[i], new] += 1
+            tier[i] = new
+            if track:
+                if first_help_week[i] != -1 and total[k] < np.float32(0.5) * load_at_help[i]:
+                    weeks_down[i] += 1
+                else:
+                    weeks_down[i] = 0
+                peak[i] = max(peak[i], worst[k])
+
+
+@njit(**JIT)
+def count_standing(status, counts):
+    """How many households stand in each status with each agency: `counts[a, s]`."""
+    agencies, n = status.shape
+    for a in range(agencies):
+        row = status[a]
+        for s in range(counts.shape[1]):
+            c = 0
+            for i in range(n):
+                c += row[i] == s
+            counts[a, s] = c
