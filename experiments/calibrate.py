@@ -4,8 +4,15 @@ Method: draw `samples` parameter sets from the prior (a Latin hypercube over eac
 parameter's [low, high] in targets.toml), run the targets' scenarios once per set on its
 own seed, and score each set by its distance to the fit targets (the root mean square of
 how far each value falls outside its range, in half-widths; 0 inside). The closest
-`accept` share of sets is the approximate posterior: its median is the fitted value and
-its 5th to 95th percentiles the uncertainty. Seeds differ between sets, so the posterior
+`accept` share of sets is the approximate posterior, summarised by its median and its
+5th to 95th percentiles.
+
+The fitted value is one of the kept sets, not the medians: the parameters trade off
+against each other (more shocks or less recovery give the same prevalence), so medians
+taken one parameter at a time can combine into a set far from every target. Each set was
+run once, so the closest on that run is partly the luckiest; every kept set is therefore
+run again on `measure.reps` selection seeds of its own (never the validation seeds), and
+the one closest on average is the fitted set. Seeds differ between sets, so the posterior
 carries the model's own noise as well as the parameters' (Beaumont et al., 2002; Csilléry
 et al., 2010). The fit is then judged on fresh seeds never used for fitting (`verify`).
 """
@@ -36,11 +43,12 @@ class Posterior:
     """The tried sets with their distances, and the accepted sets' summary per parameter."""
 
     samples: pd.DataFrame     # one row per set: parameter values, target values, distance, accepted
-    summary: pd.DataFrame     # per parameter: median, q05, q95, prior low and high
+    summary: pd.DataFrame     # per parameter: closest set's value, median, q05, q95, prior low and high
 
     @property
     def fitted(self) -> dict[str, float]:
-        return self.summary["median"].to_dict()
+        """The closest set's values (see the module docstring)."""
+        return self.summary["closest"].to_dict()
 
 
 def calibrate(targets: TargetSet, *, samples: int | None = None, workers: int | None = None,
@@ -63,7 +71,10 @@ def calibrate(targets: TargetSet, *, samples: int | None = None, workers: int | 
     keep = max(2, math.ceil(targets.calibration.accept * n))
     frame["accepted"] = frame["distance"].rank(method="first") <= keep
     accepted = frame.loc[frame["accepted"], list(params)]
+    frame["distance_again"] = np.nan
+    frame.loc[accepted.index, "distance_again"] = _distance_again(targets, names, accepted, workers, progress)
     summary = pd.DataFrame({
+        "closest": frame.loc[frame["distance_again"].idxmin(), list(params)].astype(float),
         "median": accepted.median(),
         "q05": accepted.quantile(0.05),
         "q95": accepted.quantile(0.95),
@@ -71,6 +82,18 @@ def calibrate(targets: TargetSet, *, samples: int | None = None, workers: int | 
         "prior_high": highs,
     })
     return Posterior(frame, summary)
+
+
+def _distance_again(targets: TargetSet, names: tuple[str, ...], sets: pd.DataFrame, workers: int | None,
+                    progress: bool) -> list[float]:
+    """Each set's distance from the mean of its targets over `measure.reps` selection seeds."""
+    reps = targets.measure.reps
+    seeds = seeds_for(targets.measure.calibration_seed + 1, reps)
+    jobs = [MeasureJob(targets, names, {k: float(v) for k, v in row.items()}, seed)
+            for _, row in sets.iterrows() for seed in seeds]
+    values = pd.DataFrame(_measure_all(jobs, workers, progress, "re-running kept sets"))
+    means = values.groupby(np.arange(len(values)) // reps).mean()
+    return [_distance(targets, row.to_dict()) for _, row in means.iterrows()]
 
 
 def _distance(targets: TargetSet, values: Mapping[str, float]) -> float:
@@ -144,7 +167,8 @@ def fitted_file(targets: TargetSet, posterior: Posterior, extends: str, note: st
         how = "set to" if params[name].set else "factor"
         source = (f"calibrated: `locality calibrate` on {today}, ABC rejection ({len(posterior.samples)} sets, "
                   f"closest {accepted} kept) against parameters/targets.toml; {params[name].label} {how} "
-                  f"{row['median']:.4g} (90% of kept sets {row['q05']:.4g} to {row['q95']:.4g}; prior "
+                  f"{row['closest']:.4g}, the kept set closest on re-running (kept sets: median {row['median']:.4g}, 90% "
+                  f"{row['q05']:.4g} to {row['q95']:.4g}; prior "
                   f"{row['prior_low']:.4g} to {row['prior_high']:.4g}); this value {value:.4g} "
                   f"(90%: {min(low[key], high[key]):.4g} to {max(low[key], high[key]):.4g})")
         set_dotted(document, key, {"value": round(value, 6), "source": source})

@@ -238,7 +238,7 @@ def cmd_calibrate(args) -> int:
     print(f"Calibrating {', '.join(params)} to {len(targets.fitted())} targets: ABC rejection over "
           f"{args.samples or targets.calibration.samples} parameter sets ({targets.measure.households:,} households a run)")
     posterior = calibrate(targets, samples=args.samples, workers=args.workers, progress=True)
-    print("\nPosterior (accepted sets): median and 90% range, against the prior")
+    print("\nPosterior (accepted sets): the kept set closest on re-running (the fitted values), median and 90% range, against the prior")
     print(posterior.summary.round(4).to_string())
     out = write_fitted(args.out, fitted_file(targets, posterior, args.extends)) if args.out else None
     print("\nHow close each target came with the fitted values, on fresh seeds not used for fitting:")

@@ -22,9 +22,9 @@ BLOCK = 4096  # households per block: 9 domains x 4096 x 4 bytes = 144 KB, withi
 
 
 @njit(**JIT)
-def needs_interact(severity, out, pull_matrix, keep):
-    """Stage 1, the household's own dynamics: each need fades by the household's recovery
-    (`keep`, the share that survives a week) and is pulled up by its other needs
+def needs_interact(severity, out, pull_matrix, recovery, resilience):
+    """Stage 1, the household's own dynamics: each need fades by the domain's recovery
+    rate times the household's resilience, and is pulled up by its other needs
     (`pull_matrix[target, source]`), damped as it nears 1. Reads `severity` (D, N),
     writes `out` (D, N)."""
     domains, n = severity.shape
@@ -39,9 +39,22 @@ def needs_interact(severity, out, pull_matrix, keep):
                     row = severity[source]
                     for i in range(lo, hi):
                         pull[i - lo] += strength * row[i]
-            s, k, o = severity[target], keep[target], out[target]
+            s, o, rate = severity[target], out[target], recovery[target]
             for i in range(lo, hi):
-                o[i] = s[i] * k[i] + pull[i - lo] * (np.float32(1.0) - s[i])
+                keep = np.float32(1.0) - rate * resilience[i]
+                o[i] = s[i] * keep + pull[i - lo] * (np.float32(1.0) - s[i])
+
+
+@njit(**JIT)
+def add_shocks(row, slot, chance, size, accept, alias, ids):
+    """Stage 1, new problems placed in one domain's `row`: shock k lands on household
+    `ids[slot[k]]` if its uniform `chance[k]` is below that slot's acceptance, else on
+    `ids[alias[slot[k]]]` (Walker's alias method), and adds `size[k]` to it. The draws
+    are made beforehand, so this only places them."""
+    for k in range(slot.size):
+        s = slot[k]
+        target = s if chance[k] < accept[s] else alias[s]
+        row[ids[target]] += size[k]
 
 
 @njit(**JIT)

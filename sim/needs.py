@@ -8,7 +8,7 @@ import numpy as np
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
-from .kernels import drift_towards, needs_interact, needs_settle
+from .kernels import add_shocks, drift_towards, needs_interact, needs_settle
 
 
 class NeedDynamics:
@@ -25,7 +25,8 @@ class NeedDynamics:
             for target, strength in targets.items():
                 self.coupling[DOMAIN_INDEX[source], DOMAIN_INDEX[target]] = strength
         recovery = np.array([needs.recovery[x] for x in DOMAINS], np.float32)
-        self.keep = (1.0 - np.outer(recovery, households.resilience)).astype(np.float32)  # (D, N)
+        self.recovery = recovery
+        self.resilience = households.resilience
         self.pull_matrix = np.ascontiguousarray(self.coupling.T)  # pull[target] = sum over sources
         # The spread is applied every `spread_every` weeks at the rate compounded over them.
         self.spread_every = needs.spread_every
@@ -55,7 +56,7 @@ class NeedDynamics:
     def evolve(self, severity: np.ndarray, week: int) -> None:
         """One week of needs, in place, on (domains, households) severities, then the
         measures the later stages read. `week` counts from the start of recording."""
-        needs_interact(severity, self.raw, self.pull_matrix, self.keep)
+        needs_interact(severity, self.raw, self.pull_matrix, self.recovery, self.resilience)
         if week % self.spread_every == 0:
             drift_towards(self.raw, severity, self.network @ severity.T, self.spread)
         self._shock(self.raw, week)
@@ -71,8 +72,7 @@ class NeedDynamics:
             count = self.rng.poisson(rate * growth * target.total)
             if count == 0:
                 continue
-            who = target.draw(self.rng, count)
-            np.add.at(severity[column], who, self.rng.exponential(size, count).astype(np.float32))
+            target.place(severity, column, count, size, self.rng)
 
 
 class FrailtySampler:
@@ -101,7 +101,11 @@ class FrailtySampler:
             large = np.concatenate([big[~became_small], large[k:]])
         # whatever is left is full up to rounding: it keeps itself
 
-    def draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
+    def place(self, severity: np.ndarray, domain: int, count: int, size: float, rng: np.random.Generator) -> None:
+        """Add `count` shocks of exponential size (mean `size`) to row `domain` of
+        `severity`, each on a household drawn by weight: a slot and a uniform per shock
+        (the alias draw), then the sizes, placed in one compiled loop."""
         slot = rng.integers(0, self.accept.size, count)
-        keep = rng.random(count) < self.accept[slot]
-        return self.ids[np.where(keep, slot, self.alias[slot])]
+        chance = rng.random(count)
+        sizes = rng.exponential(size, count).astype(np.float32)
+        add_shocks(severity[domain], slot, chance, sizes, self.accept, self.alias, self.ids)

@@ -4,6 +4,7 @@ report that says honestly which targets pass and which are missed."""
 
 import tomllib
 
+import numpy as np
 import pytest
 
 from experiments.calibrate import calibrate, fitted_file, write_fitted
@@ -66,6 +67,8 @@ def test_calibration_stays_in_its_prior_and_writes_a_scenario_that_loads(targets
     summary = posterior.summary
     assert ((summary["median"] >= summary["prior_low"]) & (summary["median"] <= summary["prior_high"])).all()
     assert (summary["q05"] <= summary["q95"]).all()
+    kept = posterior.samples.loc[posterior.samples["accepted"], list(posterior.fitted)].to_numpy()
+    assert any(np.allclose(row, list(posterior.fitted.values())) for row in kept)  # the fitted set is a kept one
     path = write_fitted(tmp_path / "fitted.toml", fitted_file(small, posterior, "thanet"))
     fitted = load_scenario(path)
     factor = posterior.fitted["shock_rate"]

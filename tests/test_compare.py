@@ -42,3 +42,12 @@ def test_auto_key_workers_are_what_the_pool_buys(households):
     fixed = LocalityModel("thanet", overrides={"population.households": households, "regime.kind": "integrated",
                                                "keyworkers.count": 3, "run.years": 1, "run.warmup_weeks": 2})
     assert fixed.keyworkers.count == 3 and fixed.keyworkers.slots == 18
+
+
+def test_running_a_and_b_in_two_threads_gives_the_same_results_as_one_after_the_other(comparison):
+    import pandas as pd
+
+    again = compare("thanet", common={"population.households": 3000, "run.years": 2, "run.seed": 4}, concurrently=False)
+    for mine, theirs in ((comparison.a, again.a), (comparison.b, again.b)):
+        pd.testing.assert_frame_equal(mine.steps, theirs.steps)
+        pd.testing.assert_frame_equal(mine.ledger, theirs.ledger)
