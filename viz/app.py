@@ -28,21 +28,45 @@ APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a 
 REGIMES = ["siloed", "integrated"]
 
 DEFAULT_PLACE = "thanet"
+LEVER_KEYS = ["population.households", "run.years", "run.seed", "budget.cut", "budget.cut_years", "keyworkers.caseload",
+              "regime.integrated_pooled_share", "early_intervention.shift", "early_intervention.start_year", "demand.growth"]
+
+
+def scenario_levers(name: str) -> dict:
+    """The place's own values for every shared lever, as dotted keys (households capped
+    at APP_HOUSEHOLDS so that a comparison takes seconds)."""
+    spec = load_scenario(name)
+    values = {key: get_dotted(spec, key) for key in LEVER_KEYS}
+    values["population.households"] = min(APP_HOUSEHOLDS, values["population.households"])
+    values["keyworkers.count"] = spec.keyworkers.count
+    return values
+
+
+def get_dotted(spec, key: str):
+    value = spec
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+# Every lever starts at the default place's own value (reactive defaults are what each
+# new browser session starts from, so they are set here, not changed after).
+_START = scenario_levers(DEFAULT_PLACE)
 scenario = solara.reactive(DEFAULT_PLACE)
-households = solara.reactive(APP_HOUSEHOLDS)
-years = solara.reactive(5)
-seed = solara.reactive(42)
+households = solara.reactive(_START["population.households"])
+years = solara.reactive(_START["run.years"])
+seed = solara.reactive(_START["run.seed"])
 regime_a = solara.reactive("siloed")
 regime_b = solara.reactive("integrated")
-budget_cut = solara.reactive(0.0)
-cut_years = solara.reactive(4)
-caseload = solara.reactive(6)
-auto_keyworkers = solara.reactive(True)
-keyworkers = solara.reactive(20)
-pooled_share = solara.reactive(0.05)
-shift = solara.reactive(0.0)
-shift_start = solara.reactive(2)
-growth = solara.reactive(0.035)
+budget_cut = solara.reactive(_START["budget.cut"])
+cut_years = solara.reactive(_START["budget.cut_years"])
+caseload = solara.reactive(_START["keyworkers.caseload"])
+auto_keyworkers = solara.reactive(_START["keyworkers.count"] == "auto")
+keyworkers = solara.reactive(20 if _START["keyworkers.count"] == "auto" else _START["keyworkers.count"])
+pooled_share = solara.reactive(_START["regime.integrated_pooled_share"])
+shift = solara.reactive(_START["early_intervention.shift"])
+shift_start = solara.reactive(_START["early_intervention.start_year"])
+growth = solara.reactive(_START["demand.growth"])
 rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
 problem = solara.reactive("")
@@ -197,23 +221,6 @@ def load_levers(file) -> None:
     set_levers(overrides)
 
 
-def scenario_levers(name: str) -> dict:
-    """The place's own values for every shared lever, as dotted keys (households capped
-    at APP_HOUSEHOLDS so that a comparison takes seconds)."""
-    spec = load_scenario(name)
-    values = {key: get_dotted(spec, key) for key in LEVERS}
-    values["population.households"] = min(APP_HOUSEHOLDS, values["population.households"])
-    values["keyworkers.count"] = spec.keyworkers.count
-    return values
-
-
-def get_dotted(spec, key: str):
-    value = spec
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def set_levers(values: dict) -> None:
     for key, value in values.items():
         if key == "keyworkers.count":
@@ -229,8 +236,6 @@ def choose_scenario(name: str) -> None:
     scenario.value = name
     set_levers(scenario_levers(name))
 
-
-set_levers(scenario_levers(DEFAULT_PLACE))
 
 #: Every shared lever with the words the sources list uses for it.
 LEVER_NAMES = {

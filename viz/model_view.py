@@ -126,11 +126,11 @@ def Settings(model):
 
 
 COMPONENTS = [
-    (Settings, 0),
     (Households, 0),
     (Agencies, 0),
     make_plot_component({"households_in_crisis": "#b2182b", "crises": "#4c72b0"}),
     make_plot_component({"referrals": "#66c2a5"}),
+    (Settings, 0),
 ]
 
 
