@@ -186,15 +186,31 @@ def cmd_discover(args) -> int:
     return 0
 
 
-def cmd_app(args) -> int:
-    """Serve the Solara app on this machine."""
+#: Settings `locality app` gives Solara unless the user set them: no telemetry, and a
+#: closed tab's session (with any Play loop of the model view still running in it) is
+#: shut down after 30 s instead of Solara's default of a day.
+APP_ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "30s"}
+
+
+def app_environment(environ: dict[str, str]) -> dict[str, str]:
+    """`environ` with APP_ENVIRONMENT's settings added where the user has not set them."""
+    return {**APP_ENVIRONMENT, **environ}
+
+
+def app_command(args) -> list[str]:
     app = Path(__file__).resolve().parent.parent / "viz" / "app.py"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port)]
     if not args.open:
         command.append("--no-open")
+    if not args.dev:
+        command.append("--production")
+    return command
+
+
+def cmd_app(args) -> int:
+    """Serve the Solara app on this machine."""
     print(f"Locality app on http://{args.host}:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(command, env=env)
+    return subprocess.call(app_command(args), env=app_environment(dict(os.environ)))
 
 
 def cmd_scenarios(args) -> int:
@@ -393,6 +409,7 @@ def _parser() -> argparse.ArgumentParser:
     app_cmd.add_argument("--host", default="127.0.0.1")
     app_cmd.add_argument("--port", type=int, default=8765)
     app_cmd.add_argument("--open", action="store_true", help="open a browser too")
+    app_cmd.add_argument("--dev", action="store_true", help="Solara's development mode: reload on code changes")
     app_cmd.set_defaults(handler=cmd_app)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")

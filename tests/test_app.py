@@ -1,6 +1,8 @@
 """The Solara app, tested with Solara's own renderer: press Run and the charts of both
 regimes appear; a bad value shows the same named error as the command line, inline."""
 
+import time
+
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
@@ -12,6 +14,8 @@ from viz.charts import ALL_CHARTS
 
 @pytest.fixture
 def page():
+    app.choose_scenario("thanet")
+    app.rerun_on_change.set(True)
     app.households.set(600)
     app.years.set(1)
     app.caseload.set(6)
@@ -26,7 +30,8 @@ def page():
 
 def run_and_wait(rc):
     rc.find(v.Btn, children=["Run A and B"]).widget.click()
-    rc.find(widgets.Image).wait_for(timeout=180)
+    wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not None)
+    rc.find(widgets.Image).wait_for(timeout=60)
 
 
 def test_run_draws_every_chart_for_both_regimes(page):
@@ -36,6 +41,7 @@ def test_run_draws_every_chart_for_both_regimes(page):
     page.find(children=["Crises"]).assert_not_empty()
     summary = app.comparison_task.value
     assert summary.a.scenario.regime.kind == "siloed" and summary.b.scenario.regime.kind == "integrated"
+    assert (summary.a_label, summary.b_label) == ("siloed", "integrated")
     assert summary.a.scenario.run.seed == summary.b.scenario.run.seed
 
 
@@ -48,7 +54,7 @@ def test_a_changed_lever_reaches_the_model(page):
 def test_a_bad_value_shows_the_named_error_and_no_traceback(page):
     app.households.set(0)
     page.find(v.Btn, children=["Run A and B"]).widget.click()
-    alert = page.find(v.Alert).widget
+    alert = page.find(v.Alert, type="error").widget
     text = " ".join(str(child) for child in alert.children)
     assert "population.households" in text and "Traceback" not in text
     app.households.set(600)  # the app keeps working after the error
@@ -102,7 +108,7 @@ def test_a_per_agency_cut_and_a_regime_mix_reach_their_variant_only(page):
     a, b = app.comparison_task.value.a.scenario, app.comparison_task.value.b.scenario
     assert a.budget.agency_cut == {"police": 0.2} and b.budget.agency_cut == {}
     assert b.regime.kind == "integrated" and b.regime.single_assessment is False and b.regime.key_workers is True
-    assert "budget.agency_cut.police=0.2" in app.comparison_task.value.a_label
+    assert "police cut 20%" in app.comparison_task.value.a_label
 
 
 def test_a_bad_value_typed_in_a_variant_control_shows_the_named_error_inline(page):
@@ -115,3 +121,56 @@ def test_a_bad_value_typed_in_a_variant_control_shows_the_named_error_inline(pag
     assert not page.find(v.Alert, children=[text]).widgets
     run_and_wait(page)
     assert app.comparison_task.value.b.scenario.budget.agency_cut == {"police": 0.25}
+
+
+def wait_until(condition, seconds=180):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_after_a_run_each_change_redraws_without_pressing_run(page):
+    run_and_wait(page)
+    first = app.comparison_task.value
+    app.caseload.set(4)  # no click: the page runs again by itself
+    wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not first
+               and app.comparison_task.value.b.scenario.keyworkers.caseload == 4)
+    app.rerun_on_change.set(False)
+    app.caseload.set(5)  # switched off: no run with the new levers, and the charts say they are out of date
+
+    def warned() -> bool:
+        alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+        return "levers have changed" in alerts and not app.comparison_task.pending
+    wait_until(warned, seconds=120)
+    time.sleep(1)
+    assert app.comparison_task.value.b.scenario.keyworkers.caseload != 5 and not app.comparison_task.pending
+
+
+def test_a_bad_value_after_a_run_is_named_at_once_and_the_last_charts_stay(page):
+    run_and_wait(page)
+    app.households.set(0)  # rerun on change: checked at once, nothing runs
+    wait_until(lambda: "population.households" in app.problem.value, seconds=10)
+    assert not app.comparison_task.pending
+    assert page.find(widgets.Image).widgets  # the last charts are still there
+    app.households.set(600)  # back to the levers of the charts shown: the error goes
+    wait_until(lambda: not app.problem.value, seconds=10)
+    assert not app.comparison_task.pending
+
+
+def test_a_place_brings_its_own_defaults_and_their_sources():
+    from parameters.loader import load_scenario
+
+    app.choose_scenario("triborough")
+    spec = load_scenario("triborough")
+    assert app.shift.value == spec.early_intervention.shift and app.shift_start.value == spec.early_intervention.start_year
+    assert app.growth.value == spec.demand.growth and app.households.value == app.APP_HOUSEHOLDS
+    sources = app.default_sources("triborough")
+    assert {label for label, _, _ in sources} >= set(app.LEVER_NAMES.values())
+    assert all(source for _, _, source in sources)
+    app.choose_scenario("thanet")
+
+
+def test_variants_are_described_in_plain_words():
+    assert app.describe({"regime.kind": "integrated", "regime.shared_risk": False, "budget.agency_cut.police": 0.2}) == \
+        "integrated; shared risk off, police cut 20%"

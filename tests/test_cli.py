@@ -13,7 +13,7 @@ QUICK = ["sherwood", "--years", "1", "--households", "500", "--set", "run.warmup
 
 
 def locality(*args, cwd=None):
-    return subprocess.run([LOCALITY, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([LOCALITY, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,23 @@ def test_compare_prints_both_regimes_and_the_wrong_pocket_table(tmp_path):
     assert "A: regime.kind=siloed" in result.stdout and "B: regime.kind=integrated" in result.stdout
     assert "wrong-pocket" in result.stdout and "Pooled budget" in result.stdout
     assert (tmp_path / "cmp" / "a" / "ledger.parquet").is_file() and (tmp_path / "cmp" / "b" / "ledger.parquet").is_file()
+
+
+def test_app_turns_telemetry_off_and_culls_closed_sessions_unless_the_user_chose(monkeypatch):
+    from experiments import cli
+
+    calls = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
+    monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "True")  # the user's own choice wins
+    assert cli.main(["app", "--port", "8799"]) == 0
+    command, env = calls[-1]
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "30s" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "True"
+    assert "--production" in command and "--no-open" in command and command[command.index("--port") + 1] == "8799"
+
+    monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "2m")
+    monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE")
+    assert cli.main(["app", "--dev"]) == 0
+    command, env = calls[-1]
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "2m" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert "--production" not in command

@@ -27,7 +27,7 @@ def images(rc) -> list[bytes]:
 def test_step_moves_the_model_and_redraws(view):
     view.find(widgets.Image).wait_for(timeout=60)
     before = images(view)
-    assert len(before) == len(model_view.COMPONENTS)
+    assert len(before) == len(model_view.COMPONENTS) - 1  # every component but the settings line is a figure
     assert all(image[:4] == b"\x89PNG" for image in before)
     view.find(v.Btn, children=["Step"]).widget.click()
     view.find(children=["Time: 4.0"]).wait_for(timeout=60)  # render_interval: four weeks a click
@@ -42,3 +42,12 @@ def test_reset_rebuilds_the_same_households():
     grid = model_view.tier_grid(first)
     assert grid.shape[0] == grid.shape[1] and (grid >= 0).sum() == 600
     assert model_view.agencies_figure(first).axes
+
+
+def test_the_run_is_described_in_words_beside_the_unlabelled_sliders():
+    model = model_view.LiveModel(**{**model_view.initial_levers(), "population.households": 600, "budget.cut": 0.2})
+    _box, rc = solara.render(model_view.Settings(model), handle_error=False)
+    text = rc.find(v.Html).widget.children[0] if rc.find(v.Html).widgets else str(_box)
+    rc.close()
+    assert model_view.households_figure(model).axes[0].get_legend() is not None
+    assert "600 households" in str(text) and "budget cut 20%" in str(text)

@@ -7,6 +7,8 @@ their own pages: workshop mode for trainers (/workshop) and a live view of one r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import solara
 import solara.lab
 
@@ -25,21 +27,48 @@ from viz.workshop import Workshop
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = ["siloed", "integrated"]
 
-scenario = solara.reactive("thanet")
-households = solara.reactive(APP_HOUSEHOLDS)
-years = solara.reactive(5)
-seed = solara.reactive(42)
+DEFAULT_PLACE = "thanet"
+LEVER_KEYS = ["population.households", "run.years", "run.seed", "budget.cut", "budget.cut_years", "keyworkers.caseload",
+              "regime.integrated_pooled_share", "early_intervention.shift", "early_intervention.start_year", "demand.growth"]
+
+
+def scenario_levers(name: str) -> dict:
+    """The place's own values for every shared lever, as dotted keys (households capped
+    at APP_HOUSEHOLDS so that a comparison takes seconds)."""
+    spec = load_scenario(name)
+    values = {key: get_dotted(spec, key) for key in LEVER_KEYS}
+    values["population.households"] = min(APP_HOUSEHOLDS, values["population.households"])
+    values["keyworkers.count"] = spec.keyworkers.count
+    return values
+
+
+def get_dotted(spec, key: str):
+    value = spec
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+# Every lever starts at the default place's own value (reactive defaults are what each
+# new browser session starts from, so they are set here, not changed after).
+_START = scenario_levers(DEFAULT_PLACE)
+scenario = solara.reactive(DEFAULT_PLACE)
+households = solara.reactive(_START["population.households"])
+years = solara.reactive(_START["run.years"])
+seed = solara.reactive(_START["run.seed"])
 regime_a = solara.reactive("siloed")
 regime_b = solara.reactive("integrated")
-budget_cut = solara.reactive(0.0)
-cut_years = solara.reactive(4)
-caseload = solara.reactive(6)
-auto_keyworkers = solara.reactive(True)
-keyworkers = solara.reactive(20)
-pooled_share = solara.reactive(0.05)
-shift = solara.reactive(0.0)
-shift_start = solara.reactive(2)
-growth = solara.reactive(0.035)
+budget_cut = solara.reactive(_START["budget.cut"])
+cut_years = solara.reactive(_START["budget.cut_years"])
+caseload = solara.reactive(_START["keyworkers.caseload"])
+auto_keyworkers = solara.reactive(_START["keyworkers.count"] == "auto")
+keyworkers = solara.reactive(20 if _START["keyworkers.count"] == "auto" else _START["keyworkers.count"])
+pooled_share = solara.reactive(_START["regime.integrated_pooled_share"])
+shift = solara.reactive(_START["early_intervention.shift"])
+shift_start = solara.reactive(_START["early_intervention.start_year"])
+growth = solara.reactive(_START["demand.growth"])
+rerun_on_change = solara.reactive(True)
+started_with = solara.reactive(())  # the levers of the last run started
 problem = solara.reactive("")
 
 
@@ -104,7 +133,31 @@ def variant_problem(variant: str) -> str:
 
 
 def describe(overrides: dict) -> str:
-    return ", ".join(f"{key}={value}" for key, value in overrides.items())
+    """A variant in plain words: its regime, then whatever else it sets ("integrated;
+    shared risk off, police cut 20%")."""
+    words = {True: "on", False: "off"}
+    extras = []
+    for key, value in overrides.items():
+        if key == "regime.kind":
+            continue
+        if key.startswith("budget.agency_cut."):
+            extras.append(f"{key.rsplit('.', 1)[1].replace('_', ' ')} cut {value:.0%}")
+        else:
+            extras.append(f"{key.removeprefix('regime.').replace('_', ' ')} {words.get(value, value)}")
+    kind = overrides.get("regime.kind", "")
+    return kind + ("; " + ", ".join(extras) if extras else "")
+
+
+@dataclass
+class AppComparison(Comparison):
+    """A comparison and the levers it was run with, to tell when the page is out of date."""
+
+    levers: tuple = ()
+
+
+def levers_now() -> tuple:
+    return (scenario.value, tuple(common_overrides().items()), tuple(variant_overrides("A").items()),
+            tuple(variant_overrides("B").items()))
 
 
 @solara.lab.task
@@ -118,7 +171,20 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
 
     a_run = run(place, {**common, **a}, on_week=lambda d, t: still_wanted(d, t, 0.0))
     b_run = run(place, {**common, **b}, on_week=lambda d, t: still_wanted(d, t, 0.5))
-    return Comparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b))
+    return AppComparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b),
+                         levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
+
+
+def rerun_after_change() -> None:
+    """After a lever changes: run again at once, if the user wants that and has run before
+    (a run under way is replaced: it stops at its next week)."""
+    ran_before = comparison_task.latest is not None or comparison_task.pending
+    if not (rerun_on_change.value and ran_before):
+        return
+    if levers_now() != started_with.value:
+        start_comparison()
+    else:
+        problem.value = ""  # back to the levers of the run shown: whatever was wrong has been undone
 
 
 def start_comparison() -> None:
@@ -131,6 +197,7 @@ def start_comparison() -> None:
         problem.value = str(error)
         return
     problem.value = ""
+    started_with.value = levers_now()
     comparison_task(scenario.value, common, variant_overrides("A"), variant_overrides("B"))
 
 
@@ -151,7 +218,11 @@ def load_levers(file) -> None:
     problem.value = ""
     scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
     mixes["A"].value, mixes["B"].value = a_mix, b_mix
-    for key, value in overrides.items():
+    set_levers(overrides)
+
+
+def set_levers(values: dict) -> None:
+    for key, value in values.items():
         if key == "keyworkers.count":
             auto_keyworkers.value = value == "auto"
             if value != "auto":
@@ -161,8 +232,41 @@ def load_levers(file) -> None:
 
 
 def choose_scenario(name: str) -> None:
+    """A new place brings its own defaults for every lever (its sources are shown below)."""
     scenario.value = name
-    households.value = min(APP_HOUSEHOLDS, load_scenario(name).population.households)
+    set_levers(scenario_levers(name))
+
+
+#: Every shared lever with the words the sources list uses for it.
+LEVER_NAMES = {
+    "population.households": "Households", "run.years": "Years", "run.seed": "Seed", "budget.cut": "Budget cut",
+    "budget.cut_years": "Years to reach the cut", "keyworkers.caseload": "Families per key worker",
+    "keyworkers.count": "Key workers", "regime.integrated_pooled_share": "Pooled share (integrated)",
+    "early_intervention.shift": "Early-intervention shift", "early_intervention.start_year": "Shift from year",
+    "demand.growth": "Demand growth",
+}
+
+
+def default_sources(name: str) -> list[tuple[str, object, str]]:
+    """(lever, the place's default, its source) for every shared lever and the regimes."""
+    spec = load_scenario(name)
+    rows = [(label, get_dotted(spec, key), source_for(spec, key) or "model setting: no figure in the sources")
+            for key, label in LEVER_NAMES.items()]
+    rows = [(label, shown(key, value), source) for (label, value, source), key in zip(rows, LEVER_NAMES)]
+    rows.insert(0, ("Regimes", "A siloed, B integrated",
+                    source_for(spec, "regime") or "model setting: the comparison the model is built for (DESIGN.md)"))
+    return rows
+
+
+def shown(key: str, value) -> str:
+    """A lever's value as the sidebar shows it."""
+    if key in ("budget.cut", "regime.integrated_pooled_share", "early_intervention.shift"):
+        return f"{value:.0%}"
+    if key == "demand.growth":
+        return f"{value:.2%} a year"
+    if key == "population.households":
+        return f"{value:,} (the app starts at {min(value, APP_HOUSEHOLDS):,})"
+    return str(value)
 
 
 @solara.component
@@ -183,7 +287,7 @@ def Levers():
     solara.SliderFloat(f"Pooled (integrated): {pooled_share.value:.0%} of budgets", value=pooled_share, min=0.0, max=0.3, step=0.01)
     solara.SliderFloat(f"Early-intervention shift: {shift.value:.0%}", value=shift, min=0.0, max=0.4, step=0.02)
     solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=10)
-    solara.SliderFloat(f"Demand growth: {growth.value:.1%} a year", value=growth, min=0.0, max=0.1, step=0.005)
+    solara.SliderFloat(f"Demand growth: {growth.value:.1%} a year", value=growth, min=0.0, max=0.1, step=0.001)
     for variant in ("A", "B"):
         with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
             VariantLevers(variant)
@@ -192,8 +296,8 @@ def Levers():
                         filename="locality-levers.toml", label="Save these levers")
     solara.FileDrop(label="Drop a saved levers file here to load it", on_file=load_levers, lazy=False)
     with solara.Details("Where the defaults come from"):
-        for key in ("keyworkers.caseload", "budget.cut_years", "demand.growth", "regime.integrated_pooled_share"):
-            solara.Markdown(f"**{key}**: {source_for(spec, key)}")
+        solara.Markdown(f"The defaults are {spec.place.name}'s own (picking a place resets every lever to them):\n\n"
+                        + "\n".join(f"- **{label}**: {value}. *{source}*" for label, value, source in default_sources(scenario.value)))
 
 
 @solara.component
@@ -226,18 +330,30 @@ def Results():
     if problem.value:
         solara.Error(problem.value)
     if task.pending:
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(f"Running A and B: {task.progress or 0:.0f}%")
+            solara.Button("Stop", on_click=task.cancel, color="error", outlined=True)
         solara.ProgressLinear(value=task.progress or True)
-        solara.Button("Stop", on_click=task.cancel, color="error", outlined=True)
     elif task.error:
         if not isinstance(task.exception, RunStopped):
             solara.Error(f"The run failed: {task.exception}")
         else:
             solara.Info("Stopped.")
-    comparison = task.value if not task.pending else None
+    comparison = task.latest
     figures = solara.use_memo(lambda: {t: chart(comparison) for t, chart in ALL_CHARTS.items()} if comparison else {},
                               dependencies=[comparison])
-    if comparison is not None:
-        spec = comparison.a.scenario
+    if comparison is None:
+        if not task.pending:
+            solara.Info("Set the levers in the sidebar, then press Run A and B. After the first run, the charts "
+                        "redraw by themselves whenever a lever changes.")
+        return
+    spec = comparison.a.scenario
+    stale = getattr(comparison, "levers", None) != levers_now()
+    if task.pending:
+        solara.Warning("Showing the last run while the new one runs.")
+    elif stale:
+        solara.Warning("The levers have changed since these charts were drawn: press Run A and B to redraw them.")
+    with solara.Column(style={"opacity": "0.55" if task.pending or stale else "1"}):
         solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
                         f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
                         f"A is {comparison.a_label}, B is {comparison.b_label}.")
@@ -260,9 +376,12 @@ def Page():
     solara.Title("Locality")
     with solara.Sidebar():
         Levers()
+    solara.use_effect(rerun_after_change, dependencies=[*levers_now(), rerun_on_change.value])
     with solara.Column():
         solara.Markdown("## Locality: siloed against integrated, under cuts")
-        solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
+        with solara.Row(style={"align-items": "center"}):
+            solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
+            solara.Switch(label="Run again after each change", value=rerun_on_change)
         Results()
 
 

@@ -4,6 +4,7 @@ object API (not pyplot), so nothing keeps them alive once they are drawn."""
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -79,11 +80,15 @@ def tiers_chart(comparison: Comparison) -> Figure:
     return figure
 
 
+CATEGORIES = ["assessment", "prevention", "intervention", "crisis"]
+CATEGORY_COLOURS = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3"]
+SPEND_COLUMNS = [f"spend_{c}" for c in CATEGORIES]
+
+
 def money_chart(comparison: Comparison) -> Figure:
     """Spend by category per year against the budget, A beside B (£m)."""
     figure, axes = _subplots(1, 2, figsize=(12, 3.4), sharey=True)
-    categories = ["assessment", "prevention", "intervention", "crisis"]
-    colours = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3"]
+    categories, colours = CATEGORIES, CATEGORY_COLOURS
     for axis, (key, label, results) in zip(axes, _runs(comparison)):
         yearly = results.ledger.groupby("year")[[f"spend_{c}" for c in categories] + ["budget"]].sum() / 1e6
         bottom = 0
@@ -99,16 +104,56 @@ def money_chart(comparison: Comparison) -> Figure:
     return figure
 
 
-def wrong_pocket_chart(comparison: Comparison) -> Figure:
-    """Who pays for the change and who saves, per agency over the run (B against A, £k)."""
-    pocket = comparison.wrong_pocket()
-    figure, axis = _subplots(figsize=(12, 0.6 + 0.32 * len(pocket)))
-    values = pocket["net_change"] / 1e3
-    axis.barh(pocket["label"], values, color=["#1a9850" if v < 0 else "#d73027" for v in values])
-    axis.axvline(0, color="black", linewidth=0.8)
+def agency_spend_chart(comparison: Comparison) -> Figure:
+    """Each agency's spend over the run by category, A above B, against its budget (£m)."""
+    figure, axis = _subplots(figsize=(12, 1.2 + 0.55 * comparison.a.ledger["agency"].nunique()))
+    tables = {key: results.ledger.groupby(["agency", "label"], sort=False)[[*SPEND_COLUMNS, "budget"]].sum() / 1e6
+              for key, _, results in _runs(comparison)}
+    labels = tables["A"].index.get_level_values("label")
+    rows = np.arange(len(labels))
+    for offset, (key, label, _) in zip((-0.2, 0.2), _runs(comparison)):
+        table = tables[key].reindex(tables["A"].index).fillna(0.0)
+        left = np.zeros(len(rows))
+        for category, colour in zip(CATEGORIES, CATEGORY_COLOURS):
+            values = table[f"spend_{category}"].to_numpy()
+            axis.barh(rows + offset, values, 0.38, left=left, color=colour, edgecolor=COLOURS[key], linewidth=1.2,
+                      label=category if key == "A" else None)
+            left += values
+        axis.scatter(table["budget"], rows + offset, marker="|", s=220, color="black", zorder=3,
+                     label="budget" if key == "A" else None)
+    axis.set_yticks(rows, [f"{label}  A\nB" for label in labels], fontsize=8)
     axis.invert_yaxis()
-    axis.set_xlabel("£k over the run: left of zero saves, right of zero pays (its own spend plus what it put in the pool)")
-    axis.set_title("Who pays and who saves: B against A", fontsize=10)
+    axis.set_xlabel("£m over the run")
+    axis.set_title(f"Spend by agency and category against budget. Upper bars (red edges) A: {comparison.a_label}; "
+                   f"lower bars (blue edges) B: {comparison.b_label}", fontsize=10)
+    axis.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def wrong_pocket_chart(comparison: Comparison) -> Figure:
+    """Who pays for the change and who saves, per agency per year and over the run (B
+    against A, £k): its own spend plus what it put in the pool, less its spend under A."""
+    by_year = comparison.spend_change_by_year() / 1e3
+    labels = dict(zip(comparison.a.ledger["agency"], comparison.a.ledger["label"]))
+    names = [labels.get(agency, "All agencies") for agency in by_year.index]
+    figure, (grid, total) = _subplots(1, 2, figsize=(12, 0.9 + 0.36 * len(by_year)),
+                                     gridspec_kw={"width_ratios": [max(2, by_year.shape[1]) * 0.6, 2.2]}, sharey=True)
+    limit = max(float(np.abs(by_year.drop(index="total").to_numpy()).max()), 1.0)
+    grid.imshow(by_year.to_numpy(), cmap="RdYlGn_r", vmin=-limit, vmax=limit, aspect="auto")
+    for (row, column), value in np.ndenumerate(by_year.to_numpy()):
+        grid.text(column, row, f"{value:,.0f}", ha="center", va="center", fontsize=7)
+    grid.set_xticks(range(by_year.shape[1]), [str(year) for year in by_year.columns])
+    grid.set_yticks(range(len(names)), names, fontsize=8)
+    grid.set_xlabel("year")
+    grid.set_title("Per year, £k (green saves, red pays)", fontsize=10)
+    overall = by_year.sum(axis=1).drop(index="total")  # the place's total is the grid's last row
+    total.barh(range(len(overall)), overall, color=["#1a9850" if v < 0 else "#d73027" for v in overall])
+    total.axvline(0, color="black", linewidth=0.8)
+    total.set_xlabel("£k over the run")
+    place = by_year.loc["total"].sum()
+    total.set_title(f"Over the run (all agencies: {'saves' if place < 0 else 'pays'} £{abs(place):,.0f}k)", fontsize=10)
+    figure.suptitle("Who pays and who saves: B against A (its own spend plus what it put in the pool)", fontsize=10)
     figure.tight_layout()
     return figure
 
@@ -118,5 +163,6 @@ ALL_CHARTS = {
     "Crises": crises_chart,
     "Households by tier": tiers_chart,
     "Spend and budget": money_chart,
+    "Spend by agency": agency_spend_chart,
     "Who pays, who saves": wrong_pocket_chart,
 }

@@ -26,6 +26,7 @@ from sim.model import LocalityModel
 from sim.state import EARLY, NEVER, NONE, SERVED, WAITING
 
 STORY_PLACE = "sherwood"
+KEY_WORKER = "Key worker"  # the pooled team's label in the family's events
 STORY_SEED = 2010
 STORY_YEARS = 2
 
@@ -73,6 +74,8 @@ class Journey:
     place: str
     seed: int
     household: int
+    key_workers: int = 0      # how many key workers the place's pool buys in week 1
+    pilot: bool = False       # the family was given a key worker in week 1 rather than queueing
     start: dict[str, float] = field(default_factory=dict)  # the family's needs when the story starts
     weeks: list[Week] = field(default_factory=list)
 
@@ -85,22 +88,34 @@ class Journey:
     def final(self) -> Week:
         return self.weeks[-1]
 
+    def first_week(self, kind: str, agency: str | None = None) -> int | None:
+        """The first week with an event of `kind` (from `agency`, if given), or None."""
+        for week in self.weeks:
+            if any(e.kind == kind and (agency is None or e.agency == agency) for e in week.events):
+                return week.week
+        return None
+
 
 def trace_family(place: str = STORY_PLACE, regime: str = "siloed", seed: int = STORY_SEED, years: int = STORY_YEARS,
-                 overrides: dict | None = None) -> Journey:
+                 overrides: dict | None = None, pilot: bool = True) -> Journey:
     """Run `place` under `regime` with the case family in it and return its journey.
+    With key workers in the regime and `pilot`, the family gets one in week 1, as the
+    pilots chose their families; without `pilot` it waits in the model's own queue.
     The same arguments give the same journey every time."""
     model = LocalityModel(place, overrides={"regime.kind": regime, "run.seed": seed, "run.years": years, **(overrides or {})})
     household = choose_family(model)
     place_case_family(model, household)
     tracer = FamilyTracer(model, household)
-    if model.params.regime.key_workers:
+    if model.params.regime.key_workers and pilot:
         tracer.pilot_key_worker()
     journey = Journey(regime=regime, place=model.params.place.name, seed=seed, household=household,
+                      pilot=bool(model.params.regime.key_workers and pilot),
                       start={d: float(model.households.severity[k, household]) for k, d in enumerate(DOMAINS)})
     while model.running:
         model.step()
         journey.weeks.append(tracer.end_week())
+        if model.week == 1:
+            journey.key_workers = model.keyworkers.count if model.params.regime.key_workers else 0
     return journey
 
 
@@ -135,7 +150,7 @@ class FamilyTracer:
 
     def __init__(self, model: LocalityModel, household: int):
         self.m, self.i = model, household
-        self.labels = [a.label for a in model.agency_list] + ["Key worker"]
+        self.labels = [a.label for a in model.agency_list] + [KEY_WORKER]
         self.met: set[str] = set()
         self.missed = 0
         self.events: list[Event] = []

@@ -14,6 +14,7 @@ import numpy as np
 import solara
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
@@ -61,13 +62,16 @@ def tier_grid(model: LocalityModel) -> np.ndarray:
 
 
 def households_figure(model: LocalityModel) -> Figure:
-    figure = Figure(figsize=(5.4, 5.2))
+    figure = Figure(figsize=(6.4, 4.6))
     axis = figure.subplots()
     colours = ListedColormap(["white", *TIER_COLOURS])
-    axis.imshow(tier_grid(model) + 1, cmap=colours, vmin=0, vmax=len(TIERS), interpolation="nearest")
+    axis.imshow(tier_grid(model) + 1, cmap=colours, vmin=-0.5, vmax=len(TIERS) + 0.5, interpolation="nearest")
     counts = np.bincount(model.households.tier, minlength=len(TIERS))
-    axis.set_title(f"Week {model.week}: " + ", ".join(f"{t} {c:,}" for t, c in zip(TIERS, counts)), fontsize=9)
+    axis.legend(handles=[Patch(color=colour, label=f"{tier} {count:,}") for tier, colour, count in zip(TIERS, TIER_COLOURS, counts)],
+                loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="Households by tier", title_fontsize=8)
+    axis.set_title(f"Week {model.week}: one cell per household, by neighbourhood", fontsize=9)
     axis.set_axis_off()
+    figure.tight_layout()
     return figure
 
 
@@ -79,7 +83,7 @@ def agencies_figure(model: LocalityModel) -> Figure:
     caseload = (h.status == SERVED).sum(axis=1).tolist() + [int((h.keyworker == SERVED).sum())]
     waiting = (h.status == WAITING).sum(axis=1).tolist() + [int((h.keyworker == WAITING).sum())]
     slots = [a.slots for a in model.agency_list] + [model.keyworkers.slots]
-    figure = Figure(figsize=(7.6, 5.2))
+    figure = Figure(figsize=(7.6, 4.6))
     cases, thresholds = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
     rows = np.arange(len(labels))
     cases.barh(rows, caseload, color="#4c72b0", label="open cases")
@@ -111,11 +115,22 @@ def Agencies(model):
     solara.FigureMatplotlib(agencies_figure(model), format="png")
 
 
+@solara.component
+def Settings(model):
+    """What this run is, in words: SolaraViz's sliders do not show their values."""
+    update_counter.get()
+    p = model.params
+    solara.Markdown(f"**{p.place.name}**, {p.population.households:,} households, {p.regime.kind}, budget cut "
+                    f"{p.budget.cut:.0%} over {p.budget.cut_years} years, {p.keyworkers.caseload} families per key "
+                    f"worker, seed {SEED}. Week {model.week} of {p.run.years * 52}. Time below is the week.")
+
+
 COMPONENTS = [
     (Households, 0),
     (Agencies, 0),
     make_plot_component({"households_in_crisis": "#b2182b", "crises": "#4c72b0"}),
     make_plot_component({"referrals": "#66c2a5"}),
+    (Settings, 0),
 ]
 
 

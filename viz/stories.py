@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from experiments.runner import Comparison, compare, run
 from parameters.vocabulary import DOMAINS, POOL
 from viz.charts import COLOURS
-from viz.family_story import STORY_PLACE, Journey, trace_family
+from viz.family_story import KEY_WORKER, STORY_PLACE, Journey, trace_family
 
 WORKSHOP_SEED = 2010
 #: Sizes of the runs behind the stories: small enough to build in seconds on a laptop.
@@ -36,6 +36,7 @@ class Frame:
     caption: str
     figure: Callable[[], Figure]
     counters: dict[str, str] = field(default_factory=dict)
+    chapter: str = ""  # frames of a long story are grouped in chapters a trainer can jump to
 
 
 @dataclass(frozen=True)
@@ -63,33 +64,56 @@ def _figure(width: float = 13, height: float = 5.2) -> Figure:
 
 # --- a. One family, ten agencies ----------------------------------------------------------
 @functools.lru_cache(maxsize=8)
-def family_journeys(seed: int, years: int) -> tuple[Journey, Journey]:
-    return (trace_family(STORY_PLACE, "siloed", seed, years), trace_family(STORY_PLACE, "integrated", seed, years))
+def family_journeys(seed: int, years: int) -> tuple[Journey, Journey, Journey]:
+    """Siloed; with a key worker from week 1 (as the pilots chose their families); and
+    integrated as the model's own queue would have it, for the on-screen comparison."""
+    return (trace_family(STORY_PLACE, "siloed", seed, years), trace_family(STORY_PLACE, "integrated", seed, years),
+            trace_family(STORY_PLACE, "integrated", seed, years, pilot=False))
+
+
+def queue_sentence(queued: Journey) -> str:
+    """What the model's own key-worker queue would have done for the family."""
+    flagged = queued.first_week("waiting", KEY_WORKER)
+    taken = queued.first_week("key_worker", KEY_WORKER)
+    text = f"In the model, {queued.place}'s pooled budget buys {workers(queued.key_workers)}. "
+    if taken is not None:
+        wait = f" and put on the key workers' waiting list in week {flagged}" if flagged else ""
+        return text + f"Left to the model's queue, this family would have been flagged{wait}, and taken on in week {taken}."
+    if flagged is not None:
+        return text + (f"Left to the model's queue, this family would have been flagged in week {flagged} and still "
+                       f"been waiting after {len(queued.weeks)} weeks.")
+    return text + f"Left to the model's queue, this family would not have been flagged in {len(queued.weeks)} weeks."
 
 
 def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
-    siloed, joined = family_journeys(seed, sizes["family_years"])
+    siloed, joined, queued = family_journeys(seed, sizes["family_years"])
+    top = max(max(w.spend_by_agency.values(), default=0.0) for j in (siloed, joined) for w in j.weeks)
     frames = []
     for journey in (siloed, joined):
         regime = REGIME_NAMES[journey.regime]
+        chapter = "Siloed" if journey.regime == "siloed" else "Key worker"
         intro = ("A single mother, four children (one newborn): neglect, worklessness, rent arrears, anti-social "
                  "behaviour, a history of domestic abuse, poor school attendance. Appointments often missed.")
         if journey.regime == "integrated":
-            intro = "The same family, the same week 1, the same shocks; this time a key worker holds one plan for the whole family."
+            intro = ("The same family, the same week 1, the same shocks; this time a key worker holds one plan for the "
+                     "whole family.\n\n**Set by hand, as in the pilots, which chose their families:** the key worker "
+                     "takes the family on in week 1. " + queue_sentence(queued))
         frames.append(Frame(f"{regime}: week 0 in {journey.place}", intro,
-                            functools.partial(family_figure, journey, 0), _family_counters(journey, 0)))
+                            functools.partial(family_figure, journey, 0, top), _family_counters(journey, 0), chapter))
         for week in journey.moments:
             lines = "\n".join(f"- {event.text}" for event in week.events)
             frames.append(Frame(f"{regime}: week {week.week}", lines,
-                                functools.partial(family_figure, journey, week.week), _family_counters(journey, week.week)))
-    s, j = siloed.final, joined.final
+                                functools.partial(family_figure, journey, week.week, top),
+                                _family_counters(journey, week.week), chapter))
+    s, j, q = siloed.final, joined.final, queued.final
     frames.append(Frame(
-        f"After {len(siloed.weeks) // 52} years: the same family, two systems",
+        f"After {len(siloed.weeks) // 52} year{'s' if len(siloed.weeks) // 52 != 1 else ''}: the same family, two systems",
         f"Siloed: {s.agencies_met} agencies, {s.assessments} assessments, {s.missed} cases closed for missed "
-        f"appointments, {s.crises} crises, {money(s.spend)}.\n\nKey worker: {j.agencies_met} agencies (the key worker "
-        f"counts as one), {j.assessments} assessments, {j.missed} closed for missed appointments, {j.crises} crises, "
-        f"{money(j.spend)}.",
-        functools.partial(family_summary_figure, siloed, joined)))
+        f"appointments, {s.crises} crises, {money(s.spend)}.\n\nKey worker from week 1 (set by hand, as the pilots "
+        f"did): {j.agencies_met} agencies (the key worker counts as one), {j.assessments} assessments, {j.missed} closed "
+        f"for missed appointments, {j.crises} crises, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
+        f"{q.assessments} assessments, {q.crises} crises, {money(q.spend)}. " + queue_sentence(queued),
+        functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
     return frames
 
 
@@ -105,8 +129,9 @@ def _family_counters(journey: Journey, week: int) -> dict[str, str]:
     }
 
 
-def family_figure(journey: Journey, week: int) -> Figure:
-    """The family's needs week by week up to `week`, crises marked; spend by agency so far."""
+def family_figure(journey: Journey, week: int, top: float | None = None) -> Figure:
+    """The family's needs week by week up to `week`, crises marked; spend by agency so far
+    (on a scale up to `top` £, so bars grow from frame to frame)."""
     figure = _figure()
     needs, spend = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     grid = np.full((len(DOMAINS), len(journey.weeks) + 1), np.nan)
@@ -126,24 +151,33 @@ def family_figure(journey: Journey, week: int) -> Figure:
     needs.set_title("The family's needs (darker is worse). Above: X crisis, v assessment, o missed", fontsize=FONT - 1, pad=16)
     paid = journey.weeks[week - 1].spend_by_agency if week else {}
     labels = sorted(paid, key=paid.get)
-    spend.barh(labels, [paid[label] / 1e3 for label in labels],
-               color=COLOURS["A"] if journey.regime == "siloed" else COLOURS["B"])
+    bars = spend.barh(labels, [paid[label] / 1e3 for label in labels],
+                      color=COLOURS["A"] if journey.regime == "siloed" else COLOURS["B"])
+    spend.bar_label(bars, [money(paid[label]) for label in labels], padding=3, fontsize=10)
+    if top:
+        spend.set_xlim(0, top / 1e3 * 1.25)
+    if not paid:
+        spend.set_yticks([])
+        spend.text(0.5, 0.5, "Nothing spent yet", transform=spend.transAxes, ha="center", fontsize=FONT)
     spend.set_title("Spent on this family so far (£k)", fontsize=FONT)
     spend.tick_params(labelsize=10)
     return figure
 
 
-def family_summary_figure(siloed: Journey, joined: Journey) -> Figure:
+def family_summary_figure(siloed: Journey, joined: Journey, queued: Journey | None = None) -> Figure:
     figure = _figure(13, 4.2)
     axes = figure.subplots(1, 4)
     measures = [("Agencies met", "agencies_met"), ("Assessments", "assessments"), ("Crises", "crises"), ("Spend £k", "spend")]
+    journeys = [("siloed", siloed, COLOURS["A"]), ("key worker\nfrom week 1", joined, COLOURS["B"])]
+    if queued is not None:
+        journeys.append(("integrated,\nqueued", queued, "#9ecae1"))
     for axis, (title, name) in zip(axes, measures):
-        values = [getattr(siloed.final, name), getattr(joined.final, name)]
+        values = [getattr(j.final, name) for _, j, _ in journeys]
         if name == "spend":
             values = [v / 1e3 for v in values]
-        axis.bar(["siloed", "key worker"], values, color=[COLOURS["A"], COLOURS["B"]])
+        axis.bar([label for label, _, _ in journeys], values, color=[colour for _, _, colour in journeys])
         axis.set_title(title, fontsize=FONT + 2)
-        axis.tick_params(labelsize=FONT)
+        axis.tick_params(labelsize=FONT - 2)
     return figure
 
 
@@ -154,7 +188,22 @@ def regimes_compared(seed: int, place: str, households: int, years: int) -> Comp
     return compare(place, a={"regime.kind": "siloed"}, b={"regime.kind": "integrated"}, common=common)
 
 
+#: The "what if" of the story's last frame. Assumption, not from the sources: the
+#: documents give no pooled share; the scenarios' 5% is itself an assumption.
+BIGGER_POOL = 0.15
+
+
+@functools.lru_cache(maxsize=8)
+def bigger_pool_run(seed: int, place: str, households: int, years: int):
+    return run(place, {"population.households": households, "run.years": years, "run.seed": seed,
+                       "regime.kind": "integrated", "regime.integrated_pooled_share": BIGGER_POOL})
+
+
 SEVERITY_BINS = [0.3, 0.45, 0.6, 0.75, 0.9, 1.0001]
+#: Bands of a household's needs when the run starts (severity summed over the nine
+#: domains): the same households fall in the same band in every regime on one seed.
+START_BINS = [0.0, 1.0, 1.5, 2.0, 2.5, 3.0, np.inf]
+SAME_BAND = 0.03  # medians of severity at first help closer than this are called the same
 
 
 def help_by_severity(households: pd.DataFrame) -> pd.DataFrame:
@@ -170,29 +219,170 @@ def help_by_severity(households: pd.DataFrame) -> pd.DataFrame:
     return table.fillna(0.0)
 
 
+def by_start_need(households: pd.DataFrame) -> pd.DataFrame:
+    """Per band of need at the start of the run (the same households in any regime on the
+    same seed): households, help received each (£, prevention and intervention, key
+    workers included), assessments each, crises each, crisis spend each (£)."""
+    frame = households.assign(help=households["cost_prevention"] + households["cost_intervention"],
+                              band=pd.cut(households["start_load"], START_BINS, right=False))
+    table = frame.groupby("band", observed=False).agg(
+        households=("help", "size"), help=("help", "mean"), assessments=("assessments", "mean"),
+        crises=("crises", "mean"), crisis_spend=("cost_crisis", "mean"))
+    table.index = [f"{b.left:g}-{b.right:g}" if np.isfinite(b.right) else f"{b.left:g}+" for b in table.index]
+    return table.fillna(0.0)
+
+
+def key_worker_families(comparison: Comparison) -> np.ndarray:
+    """Households the pooled budget spent on in B (a key worker and its shared
+    assessment): the families the key-worker team worked with."""
+    return comparison.b.households["cost_pooled_budget"].to_numpy() > 0
+
+
+def pool_reach(results) -> dict:
+    """What the pool bought in one run: key workers (its places over the caseload), the
+    families they worked with, and its yearly budget and spend."""
+    pool = results.ledger[results.ledger["agency"] == POOL]
+    places = results.agencies.loc[results.agencies["agency"] == POOL, "slots"].mean()
+    caseload = results.scenario.keyworkers.caseload
+    return {"workers": places / caseload if caseload else 0.0, "places": places,
+            "families": int((results.households["cost_pooled_budget"] > 0).sum()),
+            "budget": pool["budget"].mean(), "spend": pool["spend"].mean()}
+
+
 def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
-    comparison = regimes_compared(seed, sizes["place"], sizes["households"], sizes["years"])
-    siloed, joined = help_by_severity(comparison.a.households), help_by_severity(comparison.b.households)
-    first_s = comparison.a.households["first_help_severity"].dropna()
-    first_j = comparison.b.households["first_help_severity"].dropna()
+    args = (seed, sizes["place"], sizes["households"], sizes["years"])
+    comparison = regimes_compared(*args)
+    a, b = comparison.a.households, comparison.b.households
+    siloed = help_by_severity(a)
     low, high = siloed.iloc[0], siloed.iloc[-1]
-    acute_s, acute_j = (first_s >= 0.75).mean(), (first_j >= 0.75).mean()
+    start_a, start_b = by_start_need(a), by_start_need(b)
+    reach = pool_reach(comparison.b)
+    families = key_worker_families(comparison)
+    few_a, few_b = a[families], b[families]
+    first_s, first_j = a["first_help_severity"].dropna(), b["first_help_severity"].dropna()
+    top = start_a.index[-1]
+    bigger = bigger_pool_run(*args)
+    start_big, reach_big = by_start_need(bigger.households), pool_reach(bigger)
+    crises = a["crises"].sum(), b["crises"].sum(), bigger.households["crises"].sum()
+    unspent = reach["budget"] - reach["spend"]
     return [
         Frame("Siloed: the worse the problem, the more gets done",
               f"Households whose worst need stayed moderate ({siloed.index[0]}) got {money(low['help'])} of help each, and "
               f"{low['helped']:.0%} of them got any. Those who reached the worst band ({siloed.index[-1]}) got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
               functools.partial(need_figure, siloed, None, None, None)),
-        Frame("Integrated: the same households, help found earlier",
-              f"With a key worker and shared risk, the worst band got {money(joined.iloc[-1]['help'])} each and the moderate "
-              f"band {money(joined.iloc[0]['help'])}. Key workers are few, so the curve moves only a little.",
-              functools.partial(need_figure, siloed, joined, None, None)),
+        Frame("Integrated, across the place: the curve keeps its shape",
+              f"Here households are banded by their needs when the run starts, so each band holds the same households "
+              f"in both systems. The pool ({money(reach['budget'])} a year) buys {workers(reach['workers'])} "
+              f"({reach['places']:.0f} families at a time) and spends "
+              f"{money(reach['spend'])} a year of it; {money(unspent)} a year goes unspent. Key workers worked with "
+              f"{reach['families']} of {len(b):,} households ({reach['families'] / len(b):.1%}), the most complex, so help "
+              f"still follows severity. What changes is how: in the neediest band ({top}) a household had "
+              f"{start_a.loc[top, 'assessments']:.0f} assessments siloed and {start_b.loc[top, 'assessments']:.0f} with one "
+              "shared assessment.",
+              functools.partial(start_need_figure, start_a, start_b, "integrated")),
+        Frame("The families the key workers took on",
+              families_caption(few_a, few_b),
+              functools.partial(families_figure, few_a, few_b)),
         Frame("When does help first arrive?",
-              f"Median severity when help first arrived: {first_s.median():.2f} siloed, {first_j.median():.2f} integrated. "
-              f"Help arrived only after the need was acute (0.75 or worse) for {acute_s:.0%} of helped households siloed "
-              f"and {acute_j:.0%} integrated.",
-              functools.partial(need_figure, siloed, joined, first_s, first_j)),
+              first_help_caption(first_s, first_j, comparison.b.scenario.keyworkers.min_problems),
+              functools.partial(need_figure, siloed, help_by_severity(b), first_s, first_j)),
+        Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
+              f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
+              f"{BIGGER_POOL:.0%} pooled, {workers(reach_big['workers'])} work with {reach_big['families']} "
+              f"households. Crises across the place: {crises[0]:,} siloed, {crises[1]:,} integrated at 5%, {crises[2]:,} "
+              f"at {BIGGER_POOL:.0%}. Help in the neediest band: {money(start_a.loc[top, 'help'])} each siloed, "
+              f"{money(start_big.loc[top, 'help'])} at {BIGGER_POOL:.0%}; in the least needy "
+              f"{money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}. "
+              + where_help_grew(start_a, start_big),
+              functools.partial(start_need_figure, start_a, start_big, f"integrated, {BIGGER_POOL:.0%} pooled")),
     ]
+
+
+def where_help_grew(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
+    """Which end of the need bands the extra help went to, in plain words."""
+    extra = joined["help"] - siloed["help"]
+    if extra.iloc[-1] > extra.iloc[0]:
+        return "More key workers add help where need is greatest; they do not move it to where need is small."
+    return "The extra help goes to households with less need, earlier in their trouble."
+
+
+def workers(count: float) -> str:
+    count = round(count)
+    return "no key worker" if count == 0 else f"{count} key worker{'s' if count != 1 else ''}"
+
+
+def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
+    n = len(joined)
+    if n == 0:
+        return ("No family had a key worker in this run: at this size the pool does not buy one worker and their "
+                "families' services for a year. Try a bigger place or a bigger pooled share.")
+    s_first, j_first = siloed["first_help_severity"].median(), joined["first_help_severity"].median()
+    if abs(j_first - s_first) < SAME_BAND:
+        known = int(siloed["first_help_week"].between(0, 4).sum())
+        when = (f"Help did not come earlier: siloed, {known} of the {n} were already getting help from some agency in the "
+                f"run's first four weeks, and help first reached them at a median severity of {s_first:.2f} siloed and "
+                f"{j_first:.2f} with a key worker.")
+    else:
+        when = (f"Help first reached them at a median severity of {s_first:.2f} siloed and {j_first:.2f} with a key "
+                f"worker: {'earlier' if j_first < s_first else 'later'} in their trouble.")
+    change_s = (siloed["end_load"] - siloed["start_load"]).mean()
+    change_j = (joined["end_load"] - joined["start_load"]).mean()
+    return (f"The same {n} families in both systems. Siloed they had {siloed['assessments'].mean():.0f} assessments "
+            f"each and {siloed['crises'].sum():,} crises in all; with a key worker {joined['assessments'].mean():.0f} "
+            f"assessments each and {joined['crises'].sum():,} crises. Their needs {_moved(change_s)} siloed and "
+            f"{_moved(change_j)} with a key worker. {when}")
+
+
+def _moved(change: float) -> str:
+    return f"{'rose' if change > 0 else 'fell'} by {abs(change):.2f}"
+
+
+def first_help_caption(first_s: pd.Series, first_j: pd.Series, min_problems: int = 4) -> str:
+    s, j = first_s.median(), first_j.median()
+    acute_s, acute_j = (first_s >= 0.75).mean(), (first_j >= 0.75).mean()
+    text = (f"Median severity when help first arrived: {s:.2f} siloed, {j:.2f} integrated. Help came only after the "
+            f"need was acute (0.75 or worse) for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
+    if abs(j - s) < SAME_BAND:
+        text += ("\n\nAcross the place, integration hardly moves when help starts. In this model the shared risk "
+                 f"score flags only families with {min_problems} or more problems, and key workers are few, so it changes what "
+                 "help does for the most complex families more than how early anyone is found.")
+    return text
+
+
+def start_need_figure(siloed: pd.DataFrame, joined: pd.DataFrame, label: str) -> Figure:
+    """Help and assessments per household by need at the start, siloed against `label`."""
+    figure = _figure()
+    axes = figure.subplots(1, 2)
+    positions = np.arange(len(siloed))
+    for axis, column, title in zip(axes, ("help", "assessments"),
+                                   ("Help received per household (£)", "Assessments per household")):
+        axis.bar(positions - 0.2, siloed[column], 0.4, color=COLOURS["A"], label="siloed")
+        axis.bar(positions + 0.2, joined[column], 0.4, color=COLOURS["B"], label=label)
+        axis.set_xticks(positions, siloed.index, fontsize=11)
+        axis.set_xlabel("needs at the start of the run (severity summed over nine domains)", fontsize=FONT - 1)
+        axis.set_title(title, fontsize=FONT)
+        axis.legend(fontsize=FONT)
+    return figure
+
+
+def families_figure(siloed: pd.DataFrame, joined: pd.DataFrame) -> Figure:
+    """The key workers' families, the same households in both systems."""
+    figure = _figure(13, 4.6)
+    axes = figure.subplots(1, 4)
+    measures = [
+        ("Assessments each", siloed["assessments"].mean(), joined["assessments"].mean()),
+        ("Crises, all of them", siloed["crises"].sum(), joined["crises"].sum()),
+        ("Crisis spend each (£k)", siloed["cost_crisis"].mean() / 1e3, joined["cost_crisis"].mean() / 1e3),
+        ("Change in needs (start to end)", (siloed["end_load"] - siloed["start_load"]).mean(),
+         (joined["end_load"] - joined["start_load"]).mean()),
+    ]
+    for axis, (title, s, j) in zip(axes, measures):
+        axis.bar(["siloed", "key worker"], [s, j], color=[COLOURS["A"], COLOURS["B"]])
+        axis.axhline(0, color="black", linewidth=0.8)
+        axis.set_title(title, fontsize=FONT + 1)
+        axis.tick_params(labelsize=FONT)
+    return figure
 
 
 def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j) -> Figure:
@@ -221,6 +411,7 @@ def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, firs
         right.hist(first_j, bins=bins, alpha=0.6, color=COLOURS["B"], label="integrated")
         right.axvline(0.75, color="#b2182b", linestyle=":")
         right.set_title("Severity when help first arrived (households)", fontsize=FONT)
+        right.set_xlabel("severity of the household's worst need that week", fontsize=FONT)
         right.legend(fontsize=FONT)
     return figure
 
@@ -241,35 +432,79 @@ LOOP_EDGES = {
 }
 LOOP_NAMES = {"R": "R: the vicious cycle of failure demand", "B": "B: rationing holds waiting lists down"}
 POSITIONS = {
-    CUT_NODE: (-2.3, 0.0), THRESHOLDS: (-1.0, 1.0), WAIT: (0.5, 1.3), CRISES: (1.8, 0.6), CRISIS_SPEND: (1.8, -0.6),
+    CUT_NODE: (0.2, 0.0), THRESHOLDS: (-1.0, 1.0), WAIT: (0.5, 1.3), CRISES: (1.8, 0.6), CRISIS_SPEND: (1.8, -0.6),
     PREVENTION: (0.5, -1.3), NEEDS: (-0.6, -1.1), WAITING: (-1.4, -0.2),
 }
 
 
+#: What each loop's quantities do when the loop is running the way the story names it:
+#: +1 rises, -1 falls. Only quantities the model records every year are here ("later
+#: help" is not one), so a loop is measured by the nodes of the diagram it can be.
+LOOP_DIRECTIONS = {
+    "R": {"threshold": +1, "waiting": +1, "crises": +1, "crisis": +1, "prevention": -1, "needs": +1},
+    "B": {"threshold": +1, "waiting": -1},
+}
+MEASURES = {"threshold": "eligibility thresholds", "waiting": "waiting lists", "crises": "crises",
+            "crisis": "crisis spend", "prevention": "prevention spend", "needs": "households in need (complex or crisis)"}
+
+
+def yearly_loop_measures(results) -> pd.DataFrame:
+    """Per year, the quantities of the causal loop diagram that the model records:
+    budget, mean eligibility threshold, mean weekly waiting list, prevention and crisis
+    spend, crises, and households in the complex or crisis tier (weekly mean)."""
+    agencies = results.agencies[results.agencies["agency"] != POOL]
+    ledger = results.ledger[results.ledger["agency"] != POOL].groupby("year")
+    steps = results.steps.groupby("year")
+    return pd.DataFrame({
+        "budget": ledger["budget"].sum(),
+        "threshold": agencies.groupby("year")["threshold"].mean(),
+        "waiting": steps["waiting"].mean(),
+        "prevention": ledger["spend_prevention"].sum(),
+        "crisis": ledger["spend_crisis"].sum(),
+        "crises": steps["crises"].sum(),
+        "needs": steps["tier_complex"].mean() + steps["tier_crisis"].mean(),
+    })
+
+
+def loop_scores(cut: pd.DataFrame, no_cut: pd.DataFrame) -> pd.DataFrame:
+    """Which loop dominates each year, measured from the two runs' yearly outputs.
+
+    The cut's effect on a quantity X in year t is e(t) = X_cut(t) / X_no_cut(t) - 1: the
+    same place, seed and households, so the cut is the only difference. Its move that
+    year is m(t) = e(t) - e(t-1), with e(0) = 0 (before the cut the two runs are the same).
+    A loop's score is the mean of d * m(t) over the loop's quantities, d being the way each
+    moves when the loop runs (LOOP_DIRECTIONS): how far, on average, the cut moved the
+    loop's quantities its way that year. The loop with the higher score dominates; when
+    neither score is above zero the cut's effects eased that year and no loop is named.
+    Returns per year the effect on each quantity, both scores and the dominant loop
+    ("R", "B" or "")."""
+    effect = cut[list(MEASURES)] / no_cut[list(MEASURES)] - 1
+    move = effect.diff()
+    move.iloc[0] = effect.iloc[0]
+    scores = pd.DataFrame({loop: sum(move[name] * d for name, d in directions.items()) / len(directions)
+                           for loop, directions in LOOP_DIRECTIONS.items()})
+    dominant = scores.idxmax(axis=1).where(scores.max(axis=1) > 0, "")
+    return pd.concat({"effect": effect, "score": scores, "loop": pd.DataFrame({"dominant": dominant})}, axis=1)
+
+
 @functools.lru_cache(maxsize=8)
 def cuts_by_year(seed: int, place: str, households: int, years: int) -> pd.DataFrame:
-    """Per year, with the cut and without it: budget, mean eligibility threshold,
-    prevention and crisis spend, crises, and which loop dominates that year."""
+    """Per year, with the cut and without it, the loop's quantities (yearly_loop_measures);
+    then the cut's effect on each, each loop's score and the dominant loop (loop_scores)."""
     common = {"population.households": households, "run.years": years, "run.seed": seed, "regime.kind": "siloed"}
-    rows = {}
-    for label, cut in (("cut", CUT), ("no_cut", 0.0)):
-        results = run(place, {**common, "budget.cut": cut, "budget.cut_years": CUT_YEARS})
-        agencies = results.agencies[results.agencies["agency"] != POOL]
-        ledger = results.ledger[results.ledger["agency"] != POOL].groupby("year")
-        rows[label] = pd.DataFrame({
-            "budget": ledger["budget"].sum(),
-            "threshold": agencies.groupby("year")["threshold"].mean(),
-            "prevention": ledger["spend_prevention"].sum(),
-            "crisis": ledger["spend_crisis"].sum(),
-            "crises": results.steps.groupby("year")["crises"].sum(),
-        })
-    table = pd.concat(rows, axis=1)
-    cut = table["cut"]
-    before = pd.concat([table["no_cut"].iloc[[0]], cut.iloc[:-1]])  # year 1 is measured against the uncut year 1
-    before.index = cut.index
-    vicious = (cut["crisis"] > before["crisis"]) & ((cut["threshold"] > before["threshold"]) | (cut["prevention"] < before["prevention"]))
-    table[("loop", "dominant")] = np.where(vicious, "R", "B")
-    return table
+    runs = {label: yearly_loop_measures(run(place, {**common, "budget.cut": cut, "budget.cut_years": CUT_YEARS}))
+            for label, cut in (("cut", CUT), ("no_cut", 0.0))}
+    return pd.concat([pd.concat(runs, axis=1), loop_scores(runs["cut"], runs["no_cut"])], axis=1)
+
+
+def loop_sentence(table: pd.DataFrame, year: int) -> str:
+    loop = table.loc[year, ("loop", "dominant")]
+    r, b = table.loc[year, ("score", "R")], table.loc[year, ("score", "B")]
+    scores = (f"This year the cut moved R's quantities its way by {r:+.1%} on average, B's by {b:+.1%} "
+              "(against the same place without the cut).")
+    if not loop:
+        return f"Neither loop gains this year: the cut's effects eased. {scores}"
+    return f"Dominant loop this year: {LOOP_NAMES[loop]}. {scores}"
 
 
 def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
@@ -278,13 +513,13 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     start = table[("no_cut", "budget")].iloc[0]
     for year in table.index:
         row, calm = table.loc[year, "cut"], table.loc[year, "no_cut"]
-        loop = table.loc[year, ("loop", "dominant")]
         frames.append(Frame(
             f"Year {year}: budgets {1 - row['budget'] / start:.0%} below where they started",
-            f"Eligibility thresholds average {row['threshold']:.2f} (without the cut {calm['threshold']:.2f}). "
-            f"Prevention spend {money(row['prevention'])} (without the cut {money(calm['prevention'])}); crisis spend "
-            f"{money(row['crisis'])} (without {money(calm['crisis'])}); {row['crises']:,.0f} crises "
-            f"(without {calm['crises']:,.0f}).\n\nThis year {LOOP_NAMES[loop]} dominates.",
+            f"Eligibility thresholds average {row['threshold']:.2f} (without the cut {calm['threshold']:.2f}); waiting "
+            f"lists {row['waiting']:,.0f} (without {calm['waiting']:,.0f}). Prevention spend {money(row['prevention'])} "
+            f"(without the cut {money(calm['prevention'])}); crisis spend {money(row['crisis'])} (without "
+            f"{money(calm['crisis'])}); {row['crises']:,.0f} crises (without {calm['crises']:,.0f}).\n\n"
+            + loop_sentence(table, year),
             functools.partial(cuts_figure, table, year)))
     return frames
 
@@ -295,9 +530,9 @@ def loop_diagram(axis, dominant: str) -> None:
     graph.add_nodes_from(POSITIONS)
     for edges in LOOP_EDGES.values():
         graph.add_edges_from((source, target, {"sign": sign}) for source, target, sign in edges)
-    heavy = [(s, t) for s, t, _ in LOOP_EDGES[dominant]]
+    heavy = [(s, t) for s, t, _ in LOOP_EDGES[dominant]] if dominant else []
     light = [edge for edge in graph.edges if edge not in heavy]
-    colour = "#b2182b" if dominant == "R" else "#1a9850"
+    colour = {"R": "#b2182b", "B": "#1a9850"}.get(dominant, "#444444")
     style = {"ax": axis, "node_size": 3000, "connectionstyle": "arc3,rad=0.15"}
     nx.draw_networkx_nodes(graph, POSITIONS, ax=axis, node_size=3000, node_color="#f0f0f0", edgecolors="#444444")
     nx.draw_networkx_labels(graph, POSITIONS, ax=axis, font_size=8)
@@ -306,35 +541,33 @@ def loop_diagram(axis, dominant: str) -> None:
     signs = {edge: "\u2212" if sign == "-" else "+" for edge, sign in nx.get_edge_attributes(graph, "sign").items()}
     nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=signs, font_size=15, font_weight="bold",
                                  ax=axis, connectionstyle="arc3,rad=0.15")
-    axis.set_title(LOOP_NAMES[dominant], fontsize=FONT + 1, color=colour)
+    axis.set_title(LOOP_NAMES.get(dominant, "Neither loop gains this year"), fontsize=FONT + 1, color=colour)
     axis.set_axis_off()
 
 
+EFFECT_STYLES = {"threshold": ("black", "s"), "waiting": ("#1a9850", "v"), "prevention": ("#66bd63", "o"),
+                 "crisis": ("#b2182b", "o"), "crises": ("#f46d43", "X"), "needs": ("#762a83", "D")}
+
+
 def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
+    """The loop diagram with this year's dominant loop heavy; beside it, the cut's effect
+    on each of the loop's quantities year by year (what the loop scores are made of)."""
     figure = _figure(14, 5.6)
     diagram, lines = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     loop_diagram(diagram, table.loc[year, ("loop", "dominant")])
-    shown = table.loc[:year]
-    start = table[("no_cut", "budget")].iloc[0]
-    for variant, style in (("cut", "-"), ("no_cut", "--")):
-        label = "28% cut" if variant == "cut" else "no cut"
-        lines.plot(shown.index, shown[(variant, "prevention")] / start * 100, style, marker="o", color="#1a9850",
-                   label=f"prevention spend, {label}")
-        lines.plot(shown.index, shown[(variant, "crisis")] / start * 100, style, marker="o", color="#b2182b",
-                   label=f"crisis spend, {label}")
-    lines.set_ylabel("% of the year-1 budget", fontsize=FONT)
+    effect = table["effect"] * 100
+    shown = effect.loc[:year]
+    for name, (colour, marker) in EFFECT_STYLES.items():
+        lines.plot(shown.index, shown[name], "-", marker=marker, color=colour, linewidth=2, label=MEASURES[name])
+    lines.axhline(0, color="#888888", linewidth=1)
     lines.set_xlim(0.5, table.index.max() + 0.5)
+    low, high = effect.min().min(), effect.max().max()
+    lines.set_ylim(min(low, 0) - 3, max(high, 0) + 3)
+    lines.set_xticks(list(table.index))
     lines.set_xlabel("year", fontsize=FONT)
-    thresholds = lines.twinx()
-    thresholds.plot(shown.index, shown[("cut", "threshold")], "-", marker="s", color="black", label="threshold, 28% cut")
-    thresholds.plot(shown.index, shown[("no_cut", "threshold")], "--", marker="s", color="black", label="threshold, no cut")
-    thresholds.set_ylabel("mean eligibility threshold", fontsize=FONT)
-    low, high = table.xs("threshold", axis=1, level=1).stack().agg(["min", "max"])
-    thresholds.set_ylim(low - 0.02, high + 0.02)
-    handles = lines.get_legend_handles_labels()
-    extra = thresholds.get_legend_handles_labels()
-    lines.legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8, loc="upper left")
-    lines.set_title("Thresholds up, prevention down, crises up", fontsize=FONT)
+    lines.set_ylabel("% above (or below) the same place without the cut", fontsize=FONT - 2)
+    lines.legend(fontsize=9, loc="lower left")
+    lines.set_title("What the cut did to each quantity", fontsize=FONT)
     return figure
 
 

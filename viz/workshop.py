@@ -32,6 +32,15 @@ def reset() -> None:
     frame.value = 0
 
 
+def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
+    """The first frame of each chapter of a story, in order (none for unchaptered stories)."""
+    starts: dict[str, int] = {}
+    for index, shown in enumerate(frames):
+        if shown.chapter:
+            starts.setdefault(shown.chapter, index)
+    return starts
+
+
 @solara.component
 def Counters(counters: dict[str, str]):
     with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
@@ -65,6 +74,12 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
                       color="primary", style=BUTTON)
         solara.Button("Reset", on_click=reset, style=BUTTON, text=True)
         solara.Text(f"{index + 1} of {len(frames)}  (seed {seed_value})", style={"font-size": "1.1rem"})
+        chapters = chapter_starts(frames)
+        if len(chapters) > 1:
+            solara.Text("Jump to:", style={"font-size": "1.1rem", "margin-left": "1.5rem"})
+            for name, start in chapters.items():
+                solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
+                              color="primary" if shown.chapter == name else None)
     solara.Text(shown.headline, style={"display": "block", "font-size": "2.1rem", "font-weight": "bold", "margin": "0.4em 0"})
     if shown.counters:
         Counters(shown.counters)
