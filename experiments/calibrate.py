@@ -3,7 +3,7 @@
 Method: draw `samples` parameter sets from the prior (a Latin hypercube over each
 parameter's [low, high] in targets.toml), run the targets' scenarios once per set on its
 own seed, and score each set by its distance to the fit targets (the root mean square of
-how far each value falls outside its range, in half-widths; 0 inside). The closest
+how far each value falls from the middle of its range, in half-widths: 1 at an edge). The closest
 `accept` share of sets is the approximate posterior, summarised by its median and its
 5th to 95th percentiles.
 
@@ -97,7 +97,7 @@ def _distance_again(targets: TargetSet, names: tuple[str, ...], sets: pd.DataFra
 
 
 def _distance(targets: TargetSet, values: Mapping[str, float]) -> float:
-    gaps = [targets.targets[name].distance(value) for name, value in values.items()]
+    gaps = [targets.targets[name].off_centre(value) for name, value in values.items()]
     return float(np.sqrt(np.mean(np.square(gaps))))
 
 
@@ -173,7 +173,9 @@ def fitted_file(targets: TargetSet, posterior: Posterior, extends: str, note: st
                   f"(90%: {min(low[key], high[key]):.4g} to {max(low[key], high[key]):.4g})")
         set_dotted(document, key, {"value": round(value, 6), "source": source})
     header = (f"# Fitted by `locality calibrate` on {today}: approximate Bayesian computation (rejection)\n"
-              f"# against parameters/targets.toml. Rerun the command to refit; do not edit by hand.{note}\n")
+              f"# against parameters/targets.toml, its factors applied to the targets' scenarios as they stood\n"
+              f"# (refitting the built-in layer refines the last fit). Rerun the command to refit; do not edit\n"
+              f"# by hand.{note}\n")
     return header + tomli_w.dumps(document)
 
 

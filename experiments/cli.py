@@ -256,10 +256,12 @@ def cmd_calibrate(args) -> int:
     posterior = calibrate(targets, samples=args.samples, workers=args.workers, progress=True)
     print("\nPosterior (accepted sets): the kept set closest on re-running (the fitted values), median and 90% range, against the prior")
     print(posterior.summary.round(4).to_string())
-    out = write_fitted(args.out, fitted_file(targets, posterior, args.extends)) if args.out else None
+    # Judge the fit before writing it: the factors are relative to the scenarios as they
+    # are now, and once written the scenarios already carry them.
     print("\nHow close each target came with the fitted values, on fresh seeds not used for fitting:")
     _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
                            workers=args.workers, progress=True))
+    out = write_fitted(args.out, fitted_file(targets, posterior, args.extends)) if args.out else None
     if out:
         print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}')")
     return 0

@@ -52,10 +52,12 @@ class Target(_Strict):
             raise ValueError(f"high ({self.high}) is below low ({self.low})")
         return self
 
-    def distance(self, value: float) -> float:
-        """0 inside the range; outside it, how far, in half-widths of the range."""
+    def off_centre(self, value: float) -> float:
+        """How far from the middle of the range, in half-widths: 0 at the middle, 1 at
+        either end. Calibration aims at the middle, so that a fitted model does not sit
+        on an edge where the noise of a few runs flips its verdict."""
         half = max((self.high - self.low) / 2, 1e-9)
-        return max(self.low - value, value - self.high, 0.0) / half
+        return abs(value - (self.low + self.high) / 2) / half
 
     def inside(self, value: float) -> bool:
         return self.low <= value <= self.high

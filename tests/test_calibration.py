@@ -30,10 +30,12 @@ def test_every_target_has_a_source_and_a_range(targets):
     assert targets.fitted() and len(targets.fitted()) < len(targets.targets)  # some are checks only
 
 
-def test_distance_is_zero_inside_and_grows_outside(targets):
+def test_distance_is_zero_in_the_middle_one_at_the_edges_and_grows_outside(targets):
     target = targets.targets["worklessness"]
-    assert target.distance((target.low + target.high) / 2) == 0
-    assert 0 < target.distance(target.high * 1.1) < target.distance(target.high * 1.5)
+    middle = (target.low + target.high) / 2
+    assert target.off_centre(middle) == 0
+    assert target.off_centre(target.low) == pytest.approx(1) and target.off_centre(target.high) == pytest.approx(1)
+    assert 0 < target.off_centre(middle * 1.05) < 1 < target.off_centre(target.high * 1.1) < target.off_centre(target.high * 1.5)
 
 
 @pytest.mark.parametrize("change, words", [

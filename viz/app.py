@@ -7,7 +7,10 @@ their own pages: workshop mode for trainers (/workshop) and a live view of one r
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 
 import solara
 import solara.lab
@@ -162,15 +165,27 @@ def levers_now() -> tuple:
 
 @solara.lab.task
 def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
-    """A then B, in a thread; stops between weeks when the task is cancelled or replaced."""
-    def still_wanted(done: int, total: int, share: float = 0.0) -> bool:
-        percent = int(100 * (share + done / total / 2))
-        if percent != comparison_task.progress:  # each change redraws the page: at most 100 a run
-            comparison_task.progress = percent
-        return comparison_task.is_current()
+    """A and B at once, each in a thread of its own (the model's kernels release the
+    GIL); this task's thread watches them, shows their progress and stops them between
+    weeks when the task is cancelled or replaced. Solara asks only the task's own thread
+    whether the task is still wanted, so the runs read a flag that this thread sets."""
+    weeks_done, stop = [0, 0], threading.Event()
 
-    a_run = run(place, {**common, **a}, on_week=lambda d, t: still_wanted(d, t, 0.0))
-    b_run = run(place, {**common, **b}, on_week=lambda d, t: still_wanted(d, t, 0.5))
+    def still_wanted(which: int, done: int, total: int) -> bool:
+        weeks_done[which] = done / total
+        return not stop.is_set()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="locality-app") as pool:
+        runs = [pool.submit(run, place, {**common, **variant}, on_week=partial(still_wanted, i))
+                for i, variant in enumerate((a, b))]
+        while not all(future.done() for future in runs):
+            if not comparison_task.is_current():
+                stop.set()
+            percent = int(50 * sum(weeks_done))
+            if percent != comparison_task.progress:  # each change redraws the page: at most 100 a comparison
+                comparison_task.progress = percent
+            wait(runs, timeout=0.1)
+        a_run, b_run = (future.result() for future in runs)
     return AppComparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b),
                          levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
 
