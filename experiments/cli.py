@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print("locality: interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
-        sys.stdout = open(os.devnull, "w")
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- must stay open: Python flushes stdout at exit
         return 0
 
 

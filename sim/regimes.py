@@ -90,11 +90,15 @@ class Candidates:
         self.n_above = np.zeros(n_agencies, np.int64)
         self.n_below = np.zeros(n_agencies, np.int64)
 
-    def find(self, m) -> "Candidates":
-        """This week's candidates, from the households with a problem (stage 1's count)."""
+    def find(self, m) -> Candidates:
+        """This week's candidates, from the households with a problem (stage 1's count),
+        or from every household if some agency's threshold is below the problem line."""
         h = m.households
         thresholds = np.array([a.threshold for a in m.agency_list], np.float32)
-        troubled = np.flatnonzero(m.n_problems).astype(np.int32)
+        if thresholds.min() >= m.dynamics.problem_line:
+            troubled = np.flatnonzero(m.n_problems).astype(np.int32)
+        else:
+            troubled = np.arange(h.n, dtype=np.int32)
         notice_candidates(troubled, h.severity, h.status, m.clients, h.keyworker, m.domain_lists, thresholds,
                           m.dynamics.problem_line, h.crisis_domains, m.referral_odds, NONE, SERVED,
                           self.above_rows, self.in_crisis, self.referral_chance, self.n_above,
@@ -248,7 +252,7 @@ class Regime:
     rations_by_threshold: bool = True  # siloed agencies raise eligibility when lists grow
 
     @classmethod
-    def from_spec(cls, spec: RegimeSpec, scenario: Scenario) -> "Regime":
+    def from_spec(cls, spec: RegimeSpec, scenario: Scenario) -> Regime:
         shared_data = bool(spec.shared_risk)
         noticing = ((SharedRiskScore(),) if shared_data else ()) + (
             AgencyThresholds(referral_loss=0.0 if shared_data else scenario.services.referral_loss),

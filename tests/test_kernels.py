@@ -1,0 +1,53 @@
+"""The compiled kernels against the plain numpy they replace: the same households, the
+same numbers, on a model's real state."""
+
+import numpy as np
+import pytest
+
+from sim.model import LocalityModel
+from sim.state import NONE, SERVED
+
+
+@pytest.mark.parametrize("housing_threshold", [None, 0.2])  # 0.2: below the problem line (0.3)
+def test_candidates_are_the_households_each_agency_could_notice(housing_threshold):
+    overrides = {"population.households": 2000, "run.years": 1, "run.warmup_weeks": 12, "run.seed": 5}
+    if housing_threshold is not None:
+        overrides["agencies.housing.threshold"] = housing_threshold
+    m = LocalityModel("sherwood", overrides=overrides)
+    m.evolve_needs()
+    candidates = m.candidates.find(m)
+    agency, household, in_crisis, chance = candidates.above()
+    h, line = m.households, np.float32(m.params.needs.problem_line)
+    assert household.size and candidates.n_below.sum()
+    for a in m.agency_list:
+        need = a.need_of(h, np.arange(h.n))
+        free = (h.status[a.index] == NONE) & m.clients[a.index] & (h.keyworker != SERVED)
+        threshold = np.float32(a.threshold)
+        above = np.flatnonzero(free & (need >= threshold))
+        mine = agency == a.index
+        assert np.array_equal(household[mine], above), a.name
+        below = np.flatnonzero(free & (need < threshold) & (need >= line))
+        assert np.array_equal(candidates.below_rows[a.index, :candidates.n_below[a.index]], below), a.name
+        assert np.array_equal(in_crisis[mine], h.crisis_domains[np.ix_(a.domains, above)].any(axis=0))
+        serving = h.status[:, above] == SERVED
+        expected = 1 - np.prod(1 - m.referral_odds[:, [a.index]] * serving, axis=0)
+        assert np.allclose(chance[mine], expected)
+    if housing_threshold is not None:  # housing now notices needs under the problem line too
+        housing = m.agency_list[list(m.params.agencies).index("housing")]
+        need = housing.need_of(h, household[agency == housing.index])
+        assert (need < line).any()
+
+
+def test_the_week_tally_matches_the_tiers_by_definition():
+    m = LocalityModel("sherwood", overrides={"population.households": 2000, "run.years": 1, "run.seed": 6})
+    for _ in range(5):
+        m.step()
+    h, needs = m.households, m.params.needs
+    problems = (h.severity >= np.float32(needs.problem_line)).sum(axis=0)
+    tier = np.where(problems >= 1, 1, 0)
+    tier = np.where(problems >= needs.complex_count, 2, tier)
+    tier = np.where((h.severity.max(axis=0) >= np.float32(needs.acute_line)) | h.crisis_now, 3, tier)
+    assert np.array_equal(h.tier, tier)
+    assert np.array_equal(np.bincount(h.tier, minlength=4), m.recorder.rows[m.recorder.n - 1, m.recorder.at["tier_universal"]:][:4])
+    standing = np.stack([(h.status == s).sum(axis=1) for s in range(4)], axis=1)
+    assert np.array_equal(m.recorder.standing, standing)
