@@ -2,9 +2,10 @@
 
 numpy does each array operation as a separate pass over memory; at county scale (600,000
 households x 9 domains, 22 MB a copy) a week of such passes is memory traffic, not
-arithmetic. These kernels take households a block at a time, small enough to stay in
-the processor's cache, and do all of a stage's arithmetic on the block: each inner loop
-runs along one contiguous row of the block, so the compiler vectorises it.
+arithmetic. Most of these kernels take households a block at a time, small enough to
+stay in the processor's cache, and do all of a stage's arithmetic on the block, each
+inner loop running along one contiguous row of the block; noticing walks only the
+households with a problem, agency by agency.
 
 They are compiled by numba on first use (cached on disk) and run on one thread. Threads
 were tried (numba's parallel loops): on two cores they gained little, and when the other

@@ -179,8 +179,9 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
         runs = [pool.submit(run, place, {**common, **variant}, on_week=partial(still_wanted, i))
                 for i, variant in enumerate((a, b))]
         while not all(future.done() for future in runs):
-            if not comparison_task.is_current():
-                stop.set()
+            failed = any(future.done() and future.exception() is not None for future in runs)
+            if failed or not comparison_task.is_current():
+                stop.set()  # replaced, cancelled, or the other run failed: stop at the next week
             percent = int(50 * sum(weeks_done))
             if percent != comparison_task.progress:  # each change redraws the page: at most 100 a comparison
                 comparison_task.progress = percent
