@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .state import NEVER
+
 JIT = {"cache": True, "nogil": True}
 BLOCK = 4096  # households per block: 9 domains x 4096 x 4 bytes = 144 KB, within L2
 
@@ -180,7 +182,7 @@ def tally_households(severity, crisis_now, problem_line, complex_count, acute_li
             flows[b, tier[i], new] += 1
             tier[i] = new
             if track:
-                if first_help_week[i] != -1 and total[k] < np.float32(0.5) * load_at_help[i]:
+                if first_help_week[i] != NEVER and total[k] < np.float32(0.5) * load_at_help[i]:
                     weeks_down[i] += 1
                 else:
                     weeks_down[i] = 0

@@ -12,8 +12,8 @@ from .kernels import add_shocks, drift_towards, needs_interact, needs_settle
 
 
 class NeedDynamics:
-    """The fixed parts of the weekly update, prepared once: coupling matrix, how much of
-    each severity survives a week, and where shocks may land. Each week it also derives
+    """The fixed parts of the weekly update, prepared once: coupling matrix, recovery
+    rates, the spread's rate and rhythm, and where shocks may land. Each week it also derives
     the whole-family measures the later stages read: `risk`, the sum of severities, and
     `n_problems`, needs at or above the problem line."""
 
