@@ -3,6 +3,8 @@ families per worker than the caseload limit, paid from the pooled budget."""
 
 from __future__ import annotations
 
+import math
+
 import mesa
 
 from parameters.schema import Scenario
@@ -23,8 +25,9 @@ class KeyWorkerTeam(mesa.Agent):
 
     @property
     def slots(self) -> int:
-        """Families the team can hold at once (none while the team is not running)."""
-        return self.count * self.caseload if self.active else 0
+        """Families the team can hold at once (none while the team is not running): a
+        part-time worker holds their share of a caseload, in whole families."""
+        return math.floor(self.count * self.caseload + 1e-9) if self.active else 0
 
     @property
     def salary_per_week(self) -> float:
@@ -42,7 +45,9 @@ class KeyWorkerTeam(mesa.Agent):
 
     def open_year(self, contributions: float) -> None:
         """The pooled budget for the year is what the agencies put in; an 'auto' team is
-        as many workers as that buys (so it shrinks when cuts shrink the pool)."""
+        as many full-time equivalents as that buys, part-time included (so it shrinks when
+        cuts shrink the pool, and a small pool is spent rather than rounded down to
+        whole workers and left idle)."""
         self.budget = contributions
         if self.auto:
-            self.count = int(contributions // self.cost_per_worker_year)
+            self.count = contributions / self.cost_per_worker_year

@@ -9,69 +9,54 @@ import numpy as np
 
 from parameters.vocabulary import DOMAINS
 
+from .kernels import help_cases
 from .state import NONE, SERVED
 
-ALL_DOMAINS = np.arange(len(DOMAINS))
+ALL_DOMAINS = np.arange(len(DOMAINS), dtype=np.intp)
 
 
 def deliver_help(m) -> None:
-    h, services = m.households, m.params.services
+    h, services, problem_line = m.households, m.params.services, m.params.needs.problem_line
     for agency in m.agency_list:
-        spec, column = agency.spec, h.status[agency.index]
-        cases = np.flatnonzero(column >= SERVED)  # late help (SERVED) and early help (EARLY)
+        spec, a = agency.spec, agency.index
+        cases = np.flatnonzero(h.status[a] >= SERVED)  # late help (SERVED) and early help (EARLY)
         if not cases.size:
             continue
-        late = column[cases] == SERVED
-        effect = np.where(late, spec.effect, spec.prevention_effect)
-        after = relieve(h.severity, cases, agency.domains, effect * h.engagement[cases], services.lateness)
-        m.ledger.book(agency.index, "intervention", cases[late], spec.intervention_week_cost)
-        m.ledger.book(agency.index, "prevention", cases[~late], spec.prevention_week_cost)
-        weeks = h.weeks_open[agency.index, cases]
-        weeks += 1
-        h.weeks_open[agency.index, cases] = weeks
-        recovered = after.max(axis=0) < m.params.needs.problem_line
-        close = recovered | (weeks >= spec.max_weeks) | _drops_out(m, cases)
-        column[cases[close]] = NONE
+        paid, paid_late = m.ledger.household_books(a, "intervention")
+        paid_early = m.ledger.household_books(a, "prevention")[1]
+        n_late, n_early, n_dropouts = help_cases(
+            cases, h.severity, agency.domains, h.status[a], h.weeks_open[a], h.engagement, m.decisions.random(cases.size),
+            SERVED, NONE, spec.effect, spec.prevention_effect, services.lateness, problem_line, spec.max_weeks,
+            services.dropout, spec.intervention_week_cost, spec.prevention_week_cost, paid, paid_late, paid_early)
+        m.ledger.book_total(a, "intervention", n_late * spec.intervention_week_cost)
+        m.ledger.book_total(a, "prevention", n_early * spec.prevention_week_cost)
+        m.counts.dropouts += n_dropouts
     _key_worker_plans(m)
     _engagement_drifts(m)
 
 
 def _key_worker_plans(m) -> None:
+    """A key worker's plan helps in every domain at once, more strongly (the whole-family
+    bonus), and builds the family's trust; the pool pays the worker's time and the
+    services the plan buys."""
     h, team = m.households, m.keyworkers
     if not team.active:
         return
     spec = team.spec
     families = np.flatnonzero(h.keyworker == SERVED)
     if families.size:
-        strength = spec.effect * spec.whole_family_bonus * h.engagement[families]
-        after = relieve(h.severity, families, ALL_DOMAINS, strength, m.params.services.lateness)
+        each = team.worker_week_per_family + spec.services_per_family_week
+        paid, paid_late = m.ledger.household_books(m.pool_index, "intervention")
+        effect = spec.effect * spec.whole_family_bonus
+        _, _, n_dropouts = help_cases(
+            families, h.severity, ALL_DOMAINS, h.keyworker, h.keyworker_weeks, h.engagement,
+            m.decisions.random(families.size), SERVED, NONE, effect, effect, m.params.services.lateness,
+            m.params.needs.problem_line, spec.plan_weeks, m.params.services.dropout, each, each, paid, paid_late, paid_late)
+        m.ledger.book_total(m.pool_index, "intervention", families.size * each)
+        m.counts.dropouts += n_dropouts
         h.engagement[families] += spec.trust_gain * (1.0 - h.engagement[families])
-        m.ledger.book(m.pool_index, "intervention", families, team.worker_week_per_family + spec.services_per_family_week)
-        h.keyworker_weeks[families] += 1
-        recovered = after.max(axis=0) < m.params.needs.problem_line
-        close = recovered | (h.keyworker_weeks[families] >= spec.plan_weeks) | _drops_out(m, families)
-        h.keyworker[families[close]] = NONE
     idle = team.salary_per_week - families.size * team.worker_week_per_family
     m.ledger.book_overhead(m.pool_index, "intervention", idle)
-
-
-def relieve(severity: np.ndarray, households: np.ndarray, domains: np.ndarray, strength: np.ndarray,
-            lateness: float) -> np.ndarray:
-    """Lower severity by strength x (1 - lateness x severity) x severity: proportionally,
-    and less per pound the worse the problem already is. Returns the new severities of
-    those domains and households."""
-    block = np.ix_(domains, households)
-    current = severity[block]
-    current -= strength * (1.0 - lateness * current) * current
-    severity[block] = current
-    return current
-
-
-def _drops_out(m, households: np.ndarray) -> np.ndarray:
-    chance = m.params.services.dropout * (1.0 - m.households.engagement[households])
-    out = m.decisions.random(households.size) < chance
-    m.counts.dropouts += int(out.sum())
-    return out
 
 
 def _engagement_drifts(m) -> None:

@@ -49,15 +49,18 @@ def needs_interact(severity, out, pull_matrix, recovery, resilience):
 
 
 @njit(**JIT)
-def add_shocks(row, slot, chance, size, accept, alias, ids):
-    """Stage 1, new problems placed in one domain's `row`: shock k lands on household
-    `ids[slot[k]]` if its uniform `chance[k]` is below that slot's acceptance, else on
-    `ids[alias[slot[k]]]` (Walker's alias method), and adds `size[k]` to it. The draws
-    are made beforehand, so this only places them."""
-    for k in range(slot.size):
-        s = slot[k]
-        target = s if chance[k] < accept[s] else alias[s]
-        row[ids[target]] += size[k]
+def add_shocks(row, uniform, size, accept, alias_ids, ids):
+    """Stage 1, new problems placed in one domain's `row` (Walker's alias method): shock
+    k's `uniform[k]` scaled to the table's length picks slot s by its whole part; the
+    shock lands on household `ids[s]` if the fraction is below the slot's acceptance,
+    else on `alias_ids[s]`, and adds `size[k]` to it. The draws are made beforehand, so
+    this only places them."""
+    slots = accept.size
+    for k in range(uniform.size):
+        x = uniform[k] * slots
+        s = min(int(x), slots - 1)
+        target = ids[s] if x - s < accept[s] else alias_ids[s]
+        row[target] += size[k]
 
 
 @njit(**JIT)
@@ -200,3 +203,56 @@ def count_standing(status, counts):
             for i in range(n):
                 c += row[i] == s
             counts[a, s] = c
+
+
+@njit(**JIT)
+def help_cases(cases, severity, domains, status, weeks_open, engagement, dropout_draw, served, closed,
+               late_effect, early_effect, lateness, problem_line, max_weeks, dropout,
+               late_cost, early_cost, paid, paid_late, paid_early):
+    """Stage 5 for one service's open `cases` (status `served` is late help, any other
+    early help): each case's needs in `domains` fall by strength x (1 - lateness x
+    severity) x severity, strength being the help's effect times the household's
+    engagement; the week is paid for (into the per-household books `paid`, and
+    `paid_late` or `paid_early` by kind); the case closes (`closed`) on recovery (every
+    need in its domains below the problem line), at `max_weeks`, or when the household
+    drops out (`dropout_draw[k]` below dropout x (1 - engagement)). Returns the number
+    of late and early weeks of help, and of dropouts."""
+    n_late = n_early = n_dropouts = 0
+    for k in range(cases.size):
+        i = cases[k]
+        late = status[i] == served
+        strength = (late_effect if late else early_effect) * engagement[i]
+        worst = np.float32(0.0)
+        for x in range(domains.size):
+            d = domains[x]
+            value = severity[d, i]
+            value = np.float32(value - strength * (1.0 - lateness * value) * value)
+            severity[d, i] = value
+            worst = max(worst, value)
+        if late:
+            n_late += 1
+            paid[i] += late_cost
+            paid_late[i] += late_cost
+        else:
+            n_early += 1
+            paid[i] += early_cost
+            paid_early[i] += early_cost
+        weeks_open[i] += 1
+        drops = dropout_draw[k] < dropout * (1.0 - engagement[i])
+        n_dropouts += drops
+        if worst < problem_line or weeks_open[i] >= max_weeks or drops:
+            status[i] = closed
+    return n_late, n_early, n_dropouts
+
+
+@njit(**JIT)
+def by_standing(row, lists, counts):
+    """Households by their standing with one service, in one pass over its `row`:
+    `lists[s, :counts[s]]` are those with status s, in index order (status 0, the
+    many with no standing, is counted but not listed)."""
+    counts[:] = 0
+    for i in range(row.size):
+        s = row[i]
+        if s:
+            lists[s, counts[s]] = i
+        counts[s] += 1

@@ -33,20 +33,27 @@ class Ledger:
         else:
             amounts = np.asarray(each, np.float64)
             total = float(amounts.sum())
+        self.book_total(payer, category, total)
+        self.by_agency[payer, households] += amounts
+        self.by_category[CATEGORY[category], households] += amounts
+
+    def household_books(self, payer: int, category: str) -> tuple[np.ndarray, np.ndarray]:
+        """The payer's and the category's per-household rows, for a compiled stage that
+        books each household itself; it then books the sum with `book_total`."""
+        return self.by_agency[payer], self.by_category[CATEGORY[category]]
+
+    def book_total(self, payer: int, category: str, total: float) -> None:
+        """The year's and the week's side of bookings already made per household."""
         c = CATEGORY[category]
         self.spend[self.year, payer, c] += total
         self.week[payer, c] += total
-        self.by_agency[payer, households] += amounts
-        self.by_category[c, households] += amounts
 
     def book_overhead(self, payer: int, category: str, amount: float) -> None:
         """Book money that served no household in particular (idle key-worker time)."""
         if amount <= 0:
             return
-        c = CATEGORY[category]
-        self.spend[self.year, payer, c] += amount
-        self.week[payer, c] += amount
-        self.overhead[payer, c] += amount
+        self.book_total(payer, category, amount)
+        self.overhead[payer, CATEGORY[category]] += amount
 
     def spent_this_year(self, payer: int) -> np.ndarray:
         return self.spend[self.year, payer]

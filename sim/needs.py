@@ -77,35 +77,43 @@ class NeedDynamics:
 
 class FrailtySampler:
     """Draw households with probability in proportion to their weight, in constant time per
-    draw (Walker's alias method). The table is built by pairing all under-full entries
-    with over-full ones at once, a pass at a time, rather than one pair at a time."""
+    draw (Walker's alias method)."""
 
     def __init__(self, weights: np.ndarray, ids: np.ndarray):
-        self.ids = ids
         self.total = float(weights.sum())
-        n = weights.size
-        self.accept = np.ones(n)
-        self.alias = np.arange(n)
-        if n == 0 or self.total <= 0:
-            return
-        scaled = weights * n / self.total
-        small, large = np.flatnonzero(scaled < 1.0), np.flatnonzero(scaled >= 1.0)
-        while small.size and large.size:
-            k = min(small.size, large.size)
-            s, big = small[:k], large[:k]
-            self.accept[s] = scaled[s]
-            self.alias[s] = big
-            scaled[big] -= 1.0 - scaled[s]
-            became_small = scaled[big] < 1.0
-            small = np.concatenate([small[k:], big[became_small]])
-            large = np.concatenate([big[~became_small], large[k:]])
-        # whatever is left is full up to rounding: it keeps itself
+        accept, alias = _alias_table(weights, self.total)
+        # Compact, with the alias resolved to its household, so a draw touches little memory.
+        self.accept = accept.astype(np.float32)
+        self.ids = ids.astype(np.int32)
+        self.alias_ids = self.ids[alias]
 
     def place(self, severity: np.ndarray, domain: int, count: int, size: float, rng: np.random.Generator) -> None:
         """Add `count` shocks of exponential size (mean `size`) to row `domain` of
-        `severity`, each on a household drawn by weight: a slot and a uniform per shock
-        (the alias draw), then the sizes, placed in one compiled loop."""
-        slot = rng.integers(0, self.accept.size, count)
-        chance = rng.random(count)
+        `severity`, each on a household drawn by weight: one uniform per shock (its whole
+        part picks a slot, its fraction the slot's own household or its alias), then the
+        sizes, placed in one compiled loop."""
+        uniform = rng.random(count)
         sizes = rng.exponential(size, count).astype(np.float32)
-        add_shocks(severity[domain], slot, chance, sizes, self.accept, self.alias, self.ids)
+        add_shocks(severity[domain], uniform, sizes, self.accept, self.alias_ids, self.ids)
+
+
+def _alias_table(weights: np.ndarray, total: float) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's table: slot i keeps itself with chance `accept[i]`, else gives `alias[i]`.
+    Built by pairing all under-full slots with over-full ones at once, a pass at a time,
+    rather than one pair at a time."""
+    n = weights.size
+    accept, alias = np.ones(n), np.arange(n)
+    if n == 0 or total <= 0:
+        return accept, alias
+    scaled = weights * n / total
+    small, large = np.flatnonzero(scaled < 1.0), np.flatnonzero(scaled >= 1.0)
+    while small.size and large.size:
+        k = min(small.size, large.size)
+        s, big = small[:k], large[:k]
+        accept[s] = scaled[s]
+        alias[s] = big
+        scaled[big] -= 1.0 - scaled[s]
+        became_small = scaled[big] < 1.0
+        small = np.concatenate([small[k:], big[became_small]])
+        large = np.concatenate([big[~became_small], large[k:]])
+    return accept, alias  # whatever is left is full up to rounding: it keeps itself

@@ -18,7 +18,7 @@ import numpy as np
 from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 
-from .kernels import notice_candidates
+from .kernels import by_standing, notice_candidates
 from .state import EARLY, NONE, SERVED, WAITING
 
 
@@ -177,22 +177,22 @@ class AgencyQueues:
         for agency in m.agency_list:
             a = agency.index
             column, need_of = h.status[a], partial(agency.need_of, h)
-            waiting = np.flatnonzero(column == WAITING)
+            waiting, served, early = m.standing.lists(column)
             need = need_of(waiting)
             still_eligible = need >= agency.threshold
             column[waiting[~still_eligible]] = NONE
             m.counts.dropped[a] += int((~still_eligible).sum())
             waiting, need = waiting[still_eligible], need[still_eligible]
 
-            room = _make_room(column, SERVED, agency.slots, need_of)
+            room = _make_room(column, served, agency.slots, need_of)
             if room and waiting.size:
                 key = -need if self.order == "severity" else h.waiting_since[a, waiting]
-                admitted = waiting[np.argsort(key, kind="stable")[:room]]
+                admitted = waiting[first_by(key, room)]
                 column[admitted] = SERVED
                 h.weeks_open[a, admitted] = 0
                 m.start_help(a, admitted)
 
-            room = _make_room(column, EARLY, agency.early_slots, need_of)
+            room = _make_room(column, early, agency.early_slots, need_of)
             found = m.early_found.get(a)
             if room and found is not None and found.size:
                 admitted = found[:room]
@@ -211,19 +211,47 @@ class KeyWorkerPlans:
 
     def allocate(self, m) -> None:
         h, team = m.households, m.keyworkers
-        waiting = np.flatnonzero(h.keyworker == WAITING)
+        waiting, served, _ = m.standing.lists(h.keyworker)
         recovered = m.risk[waiting] < team.spec.risk_threshold / 2
         h.keyworker[waiting[recovered]] = NONE
         waiting = waiting[~recovered]
-        room = _make_room(h.keyworker, SERVED, team.slots, m.risk.__getitem__)
+        room = _make_room(h.keyworker, served, team.slots, m.risk.__getitem__)
         if room <= 0 or not waiting.size:
             return
         key = -m.risk[waiting] if self.order == "severity" else h.keyworker_since[waiting]
-        admitted = waiting[np.argsort(key, kind="stable")[:room]]
+        admitted = waiting[first_by(key, room)]
         h.keyworker[admitted] = SERVED
         h.keyworker_weeks[admitted] = 0
         h.status[:, admitted] = NONE
         m.start_help(m.pool_index, admitted)
+
+
+class Standing:
+    """Who stands where with one service (waiting, served, early help), found in one
+    pass over its status row, into buffers kept from week to week."""
+
+    def __init__(self, n_households: int):
+        self.buffers = np.zeros((EARLY + 1, n_households), np.int32)
+        self.counts = np.zeros(EARLY + 1, np.int64)
+
+    def lists(self, column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The households waiting, served and in early help, each in index order (copies:
+        the buffers are reused at the next call)."""
+        by_standing(column, self.buffers, self.counts)
+        return tuple(self.buffers[s, :self.counts[s]].astype(np.intp) for s in (WAITING, SERVED, EARLY))
+
+
+def first_by(key: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` smallest keys, ties going to the earlier position: the same
+    set as a stable argsort's first k, found by partitioning rather than a full sort."""
+    if k <= 0:
+        return np.zeros(0, np.intp)
+    if k >= key.size:
+        return np.arange(key.size)
+    kth = np.partition(key, k - 1)[k - 1]
+    below = np.flatnonzero(key < kth)
+    tied = np.flatnonzero(key == kth)[:k - below.size]
+    return np.concatenate([below, tied])
 
 
 def _by_agency(agency: np.ndarray, household: np.ndarray, n_agencies: int) -> dict[int, np.ndarray]:
@@ -232,13 +260,12 @@ def _by_agency(agency: np.ndarray, household: np.ndarray, n_agencies: int) -> di
     return {a: household[bounds[a]:bounds[a + 1]] for a in range(n_agencies) if bounds[a + 1] > bounds[a]}
 
 
-def _make_room(column: np.ndarray, status: int, slots: int, need_of) -> int:
-    """Close the least needy cases (by `need_of(households)`) if capacity fell below the
-    caseload; return free places."""
-    open_cases = np.flatnonzero(column == status)
+def _make_room(column: np.ndarray, open_cases: np.ndarray, slots: int, need_of) -> int:
+    """Close the least needy of `open_cases` (by `need_of(households)`) if capacity fell
+    below the caseload; return free places."""
     excess = open_cases.size - slots
     if excess > 0:
-        column[open_cases[np.argsort(need_of(open_cases), kind="stable")[:excess]]] = NONE
+        column[open_cases[first_by(need_of(open_cases), excess)]] = NONE
         return 0
     return -excess
 

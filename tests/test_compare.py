@@ -37,8 +37,8 @@ def test_auto_key_workers_are_what_the_pool_buys(households):
     model = LocalityModel("thanet", overrides={"population.households": households, "regime.kind": "integrated",
                                                "run.years": 1, "run.warmup_weeks": 2})
     team = model.keyworkers
-    assert team.count == int(team.budget // team.cost_per_worker_year)
-    assert team.count * team.cost_per_worker_year <= team.budget
+    assert team.count == pytest.approx(team.budget / team.cost_per_worker_year)  # part-time workers count
+    assert team.slots == int(team.count * team.caseload) and team.slots > 0
     fixed = LocalityModel("thanet", overrides={"population.households": households, "regime.kind": "integrated",
                                                "keyworkers.count": 3, "run.years": 1, "run.warmup_weeks": 2})
     assert fixed.keyworkers.count == 3 and fixed.keyworkers.slots == 18

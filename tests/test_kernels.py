@@ -51,3 +51,21 @@ def test_the_week_tally_matches_the_tiers_by_definition():
     assert np.array_equal(np.bincount(h.tier, minlength=4), m.recorder.rows[m.recorder.n - 1, m.recorder.at["tier_universal"]:][:4])
     standing = np.stack([(h.status == s).sum(axis=1) for s in range(4)], axis=1)
     assert np.array_equal(m.recorder.standing, standing)
+
+
+def test_first_by_picks_the_same_households_as_a_stable_sort():
+    from sim.regimes import first_by
+
+    rng = np.random.default_rng(3)
+    for key in (rng.integers(0, 5, 200), rng.random(200).astype(np.float32), np.zeros(50)):
+        for k in (0, 1, 7, 49, 50, 300):
+            assert set(first_by(key, k)) == set(np.argsort(key, kind="stable")[:k])
+
+
+def test_standing_lists_each_status_in_index_order():
+    from sim.regimes import Standing
+
+    column = np.random.default_rng(4).integers(0, 4, 1000).astype(np.int8)
+    waiting, served, early = Standing(column.size).lists(column)
+    for listed, status in zip((waiting, served, early), (1, 2, 3)):
+        assert np.array_equal(listed, np.flatnonzero(column == status))

@@ -74,7 +74,7 @@ class Journey:
     place: str
     seed: int
     household: int
-    key_workers: int = 0      # how many key workers the place's pool buys in week 1
+    key_workers: float = 0.0  # full-time key workers the place's pool buys in week 1
     pilot: bool = False       # the family was given a key worker in week 1 rather than queueing
     start: dict[str, float] = field(default_factory=dict)  # the family's needs when the story starts
     weeks: list[Week] = field(default_factory=list)

@@ -308,15 +308,20 @@ def where_help_grew(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
 
 
 def workers(count: float) -> str:
-    count = round(count)
-    return "no key worker" if count == 0 else f"{count} key worker{'s' if count != 1 else ''}"
+    """Key workers in words; a pool that buys part-time workers is counted in full-time
+    equivalents."""
+    if count == 0:
+        return "no key worker"
+    if count == int(count):
+        return f"{int(count)} key worker{'s' if count != 1 else ''}"
+    return f"{count:.1f} full-time key workers"
 
 
 def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
     n = len(joined)
     if n == 0:
-        return ("No family had a key worker in this run: at this size the pool does not buy one worker and their "
-                "families' services for a year. Try a bigger place or a bigger pooled share.")
+        return ("No family had a key worker in this run: at this size the pool does not buy one family's share of "
+                "a key worker and the family's services for a year. Try a bigger place or a bigger pooled share.")
     s_first, j_first = siloed["first_help_severity"].median(), joined["first_help_severity"].median()
     if abs(j_first - s_first) < SAME_BAND:
         known = int(siloed["first_help_week"].between(0, 4).sum())
