@@ -90,4 +90,4 @@ def _affordable(money_per_week: float, unit_cost: float) -> int:
         return 0
     if unit_cost <= 0:
         return 10**9
-    return int(math.floor(money_per_week / unit_cost))
+    return math.floor(money_per_week / unit_cost)

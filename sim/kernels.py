@@ -25,14 +25,14 @@ BLOCK = 4096  # households per block: 9 domains x 4096 x 4 bytes = 144 KB, withi
 
 
 @njit(**JIT)
-def needs_interact(severity, out, pull_matrix, recovery, resilience):
+def needs_interact(severity, out, pull_matrix, recovery, resilience, first, last):
     """Stage 1, the household's own dynamics: each need fades by the domain's recovery
     rate times the household's resilience, and is pulled up by its other needs
     (`pull_matrix[target, source]`), damped as it nears 1. Reads `severity` (D, N),
-    writes `out` (D, N)."""
-    domains, n = severity.shape
-    for b in range((n + BLOCK - 1) // BLOCK):
-        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+    writes `out` (D, N), for households first to last (first on a block boundary)."""
+    domains = severity.shape[0]
+    for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
         pull = np.empty(hi - lo, np.float32)
         for target in range(domains):
             pull[:] = 0.0
@@ -64,27 +64,29 @@ def add_shocks(row, uniform, size, accept, alias_ids, ids):
 
 
 @njit(**JIT)
-def drift_towards(out, severity, neighbours, rate):
-    """Stage 1, the social drift: `out += rate x (neighbours' mean - own)`, where
-    `neighbours` is (N, D), the network's weighted mean of each household's ties."""
-    domains, n = severity.shape
-    for b in range((n + BLOCK - 1) // BLOCK):
-        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+def drift_towards(out, severity, neighbours, rate, first, last):
+    """Stage 1, the social drift: `out += rate x (neighbours' mean - own)` for households
+    first to last (first on a block boundary), where `neighbours` is (last - first, D),
+    the network's weighted mean of each one's ties."""
+    domains = severity.shape[0]
+    for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
         for d in range(domains):
             s, o = severity[d], out[d]
             for i in range(lo, hi):
-                o[i] += rate * (neighbours[i, d] - s[i])
+                o[i] += rate * (neighbours[i - first, d] - s[i])
 
 
 @njit(**JIT)
-def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems):
+def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems, first, last):
     """Stage 1, the end of the week's needs: clip `raw` into [0, 1] (children's domains
     are zero in households without children) and write it to `severity`; then the
     whole-family measures the later stages read: the risk score (sum of severities) and
-    the number of problems at or above the problem line."""
-    domains, n = raw.shape
-    for b in range((n + BLOCK - 1) // BLOCK):
-        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+    the number of problems at or above the problem line. For households first to last
+    (first on a block boundary)."""
+    domains = raw.shape[0]
+    for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
         total = np.zeros(hi - lo, np.float32)
         count = np.zeros(hi - lo, np.int64)
         for d in range(domains):
@@ -104,7 +106,7 @@ def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, 
 @njit(**JIT)
 def notice_candidates(troubled, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
                       crisis_domains, referral_odds, free_status, served, above, in_crisis, referral_chance,
-                      n_above, below, n_below):
+                      n_above, below, n_below, first, last):
     """Stage 2, who each agency could notice: among the `troubled` households (those
     with a problem, in index order), those free of the agency (its status is
     `free_status`, no key worker's plan covers them, and the agency serves them) whose
@@ -116,10 +118,10 @@ def notice_candidates(troubled, severity, status, clients, keyworker, domain_lis
     agency's domains (`in_crisis`) and the chance that some agency now serving it refers
     it (`referral_chance`: one minus the product over serving agencies b of one minus
     `referral_odds[b, a]`). Each agency's pairs go to its rows, in index order, and
-    their counts to `n_above`/`n_below`."""
+    their counts to `n_above`/`n_below`. For agencies first to last."""
     agencies = status.shape[0]
     width = domain_lists.shape[1]
-    for a in range(agencies):
+    for a in range(first, last):
         threshold = thresholds[a]
         standing, serves, down = status[a], clients[a], below[a]
         k_above = k_below = 0
@@ -155,15 +157,16 @@ def notice_candidates(troubled, severity, status, clients, keyworker, domain_lis
 
 @njit(**JIT)
 def tally_households(severity, crisis_now, problem_line, complex_count, acute_line, tier, flows,
-                     track, first_help_week, load_at_help, weeks_down, peak):
+                     track, first_help_week, load_at_help, weeks_down, peak, first, last):
     """Stage 8, each household's tier this week: universal (no problem), vulnerable
     (one or more), complex (`complex_count` or more), crisis (a domain at the acute line,
     or a crisis this week). Counts the moves between tiers in `flows[block, from, to]`
     (summed by the caller). If `track`, also the outcomes kept per household: weeks
-    running with needs below half their level when help first came, and the peak."""
-    domains, n = severity.shape
-    for b in range((n + BLOCK - 1) // BLOCK):
-        lo, hi = b * BLOCK, min(n, (b + 1) * BLOCK)
+    running with needs below half their level when help first came, and the peak. For
+    households first to last (first on a block boundary)."""
+    domains = severity.shape[0]
+    for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
+        lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
         total = np.zeros(hi - lo, np.float32)
         worst = np.zeros(hi - lo, np.float32)
         count = np.zeros(hi - lo, np.int32)

@@ -32,6 +32,7 @@ from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
 from .regimes import Candidates, Regime, Standing
 from .state import NEVER, WAITING
+from .threads import split, threads_for
 
 WEEKS_PER_YEAR = 52
 
@@ -82,7 +83,12 @@ class LocalityModel(mesa.Model):
         self.detection = np.array([a.spec.detection for a in self.agency_list])
 
         self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))
-        self.dynamics = NeedDynamics(params, self.households, self.network, np.random.default_rng(shock_stream))
+        # County-sized places do the biggest passes over households in two halves at once.
+        threads = threads_for(self.households.n)
+        self.parts = split(self.households.n, threads)
+        self.agency_parts = split(len(self.agency_list), threads, align=1)
+        self.dynamics = NeedDynamics(params, self.households, self.network, np.random.default_rng(shock_stream),
+                                     self.parts)
         self.risk, self.n_problems = self.dynamics.risk, self.dynamics.n_problems
         self.crisis_kinds = crisis_kinds(params, {name: i for i, name in enumerate(self.payers)})
         self.ledger = Ledger(self.payers, params.run.years, self.households.n)

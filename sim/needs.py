@@ -9,6 +9,7 @@ from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
 from .kernels import add_shocks, drift_towards, needs_interact, needs_settle
+from .threads import run_parts
 
 
 class NeedDynamics:
@@ -17,7 +18,8 @@ class NeedDynamics:
     the whole-family measures the later stages read: `risk`, the sum of severities, and
     `n_problems`, needs at or above the problem line."""
 
-    def __init__(self, spec: Scenario, households, network, rng: np.random.Generator):
+    def __init__(self, spec: Scenario, households, network, rng: np.random.Generator,
+                 parts: list[tuple[int, int]]):
         needs = spec.needs
         d = len(DOMAINS)
         self.coupling = np.zeros((d, d), np.float32)
@@ -32,6 +34,9 @@ class NeedDynamics:
         self.spread_every = needs.spread_every
         self.spread = np.float32(1.0 - (1.0 - needs.spread) ** needs.spread_every)
         self.network = network  # row-normalised CSR: neighbours' mean is network @ severity
+        # The households in parts, each part's rows of the network with it (see sim.threads).
+        self.parts = parts
+        self.network_rows = {part: network if len(parts) == 1 else network[part[0]:part[1]] for part in parts}
         self.problem_line = np.float32(needs.problem_line)
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
@@ -56,12 +61,21 @@ class NeedDynamics:
     def evolve(self, severity: np.ndarray, week: int) -> None:
         """One week of needs, in place, on (domains, households) severities, then the
         measures the later stages read. `week` counts from the start of recording."""
-        needs_interact(severity, self.raw, self.pull_matrix, self.recovery, self.resilience)
-        if week % self.spread_every == 0:
-            drift_towards(self.raw, severity, self.network @ severity.T, self.spread)
+        spreads = week % self.spread_every == 0
+
+        def own_dynamics_and_spread(first: int, last: int) -> None:
+            needs_interact(severity, self.raw, self.pull_matrix, self.recovery, self.resilience, first, last)
+            if spreads:
+                neighbours = self.network_rows[first, last] @ severity.T
+                drift_towards(self.raw, severity, neighbours, self.spread, first, last)
+
+        def settle(first: int, last: int) -> None:
+            needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,
+                         self.risk, self.n_problems, first, last)
+
+        run_parts(own_dynamics_and_spread, self.parts)
         self._shock(self.raw, week)
-        needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,
-                     self.risk, self.n_problems)
+        run_parts(settle, self.parts)
 
     def _shock(self, severity: np.ndarray, week: int) -> None:
         """New problems: a Poisson count per domain, placed by frailty. The draws depend

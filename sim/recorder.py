@@ -3,6 +3,8 @@ preallocated arrays (no pandas in the step); frames are built once, at the end."
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,7 @@ from parameters.vocabulary import CATEGORIES, TIERS
 
 from .kernels import BLOCK, count_standing, tally_households
 from .state import EARLY, SERVED, WAITING
+from .threads import run_parts
 
 WEEKS_PER_YEAR = 52
 FLOWS = [(a, b) for a in range(len(TIERS)) for b in range(len(TIERS)) if a != b]
@@ -138,7 +141,7 @@ def classify_tiers(m, track_outcomes: bool = False) -> np.ndarray:
     needs down (below half their level when help first came) and its peak severity."""
     h, needs = m.households, m.params.needs
     flows = np.zeros(((h.n + BLOCK - 1) // BLOCK, len(TIERS), len(TIERS)), np.int64)
-    tally_households(h.severity, h.crisis_now, np.float32(needs.problem_line), needs.complex_count,
-                     np.float32(needs.acute_line), h.tier, flows, track_outcomes, h.first_help_week,
-                     h.load_at_help, h.weeks_down, h.peak_severity)
+    run_parts(partial(tally_households, h.severity, h.crisis_now, np.float32(needs.problem_line), needs.complex_count,
+                      np.float32(needs.acute_line), h.tier, flows, track_outcomes, h.first_help_week,
+                      h.load_at_help, h.weeks_down, h.peak_severity), m.parts)
     return flows.sum(axis=0)

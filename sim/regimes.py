@@ -20,6 +20,7 @@ from parameters.schema import Scenario
 
 from .kernels import by_standing, notice_candidates
 from .state import EARLY, NONE, SERVED, WAITING
+from .threads import run_parts
 
 
 # --- Stage 2: needs are noticed -------------------------------------------------------
@@ -99,10 +100,10 @@ class Candidates:
             troubled = np.flatnonzero(m.n_problems).astype(np.int32)
         else:
             troubled = np.arange(h.n, dtype=np.int32)
-        notice_candidates(troubled, h.severity, h.status, m.clients, h.keyworker, m.domain_lists, thresholds,
-                          m.dynamics.problem_line, h.crisis_domains, m.referral_odds, NONE, SERVED,
+        run_parts(partial(notice_candidates, troubled, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
+                          thresholds, m.dynamics.problem_line, h.crisis_domains, m.referral_odds, NONE, SERVED,
                           self.above_rows, self.in_crisis, self.referral_chance, self.n_above,
-                          self.below_rows, self.n_below)
+                          self.below_rows, self.n_below), m.agency_parts)
         return self
 
     def above(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

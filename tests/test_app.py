@@ -21,6 +21,7 @@ def page():
     app.caseload.set(6)
     app.problem.set("")
     app.budget_cut.set(0.0)
+    app.chart_tab.set(0)
     for variant in ("A", "B"):
         app.mixes[variant].set({})
     _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
@@ -36,8 +37,14 @@ def run_and_wait(rc):
 
 def test_run_draws_every_chart_for_both_regimes(page):
     run_and_wait(page)
-    assert len(page.find(widgets.Image).widgets) == len(ALL_CHARTS)
-    assert all(image.value[:4] == b"\x89PNG" for image in page.find(widgets.Image).widgets)
+    assert len(page.find(widgets.Image).widgets) == 1  # only the chart on show is drawn
+    for tab in range(1, len(ALL_CHARTS)):  # each tab, when shown, draws its chart
+        before = page.find(widgets.Image).widget.value
+        app.chart_tab.set(tab)
+        wait_until(lambda before=before: [i.value for i in page.find(widgets.Image).widgets] not in ([], [before]),
+                   seconds=30)
+        assert len(page.find(widgets.Image).widgets) == 1
+        assert page.find(widgets.Image).widget.value[:4] == b"\x89PNG"
     page.find(children=["Crises"]).assert_not_empty()
     summary = app.comparison_task.value
     assert summary.a.scenario.regime.kind == "siloed" and summary.b.scenario.regime.kind == "integrated"

@@ -10,7 +10,8 @@ from sim.model import LocalityModel
 
 @pytest.fixture(scope="module")
 def comparison():
-    return compare("thanet", common={"population.households": 3000, "run.years": 2, "run.seed": 4})
+    return compare("thanet", common={"population.households": 3000, "run.years": 2, "run.seed": 4},
+                   concurrently=True)  # A and B in two threads: compared below with one after the other
 
 
 def test_wrong_pocket_rows_add_up_to_the_change_in_total_spend(comparison):

@@ -22,6 +22,7 @@ from parameters.loader import (
     load_scenario,
     source_for,
 )
+from sim.threads import pair_at_once
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 from viz.model_view import ModelView
@@ -58,6 +59,7 @@ _START = scenario_levers(DEFAULT_PLACE)
 scenario = solara.reactive(DEFAULT_PLACE)
 households = solara.reactive(_START["population.households"])
 years = solara.reactive(_START["run.years"])
+chart_tab = solara.reactive(0)  # the chart on show: only it is drawn
 seed = solara.reactive(_START["run.seed"])
 regime_a = solara.reactive("siloed")
 regime_b = solara.reactive("integrated")
@@ -165,17 +167,19 @@ def levers_now() -> tuple:
 
 @solara.lab.task
 def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
-    """A and B at once, each in a thread of its own (the model's kernels release the
-    GIL); this task's thread watches them, shows their progress and stops them between
-    weeks when the task is cancelled or replaced. Solara asks only the task's own thread
-    whether the task is still wanted, so the runs read a flag that this thread sets."""
+    """A and B on worker threads: at once where that is faster (a big place: the
+    model's kernels release the GIL), else one after the other. This task's thread
+    watches them, shows their progress and stops them between weeks when the task is
+    cancelled or replaced. Solara asks only the task's own thread whether the task is
+    still wanted, so the runs read a flag that this thread sets."""
     weeks_done, stop = [0, 0], threading.Event()
 
     def still_wanted(which: int, done: int, total: int) -> bool:
         weeks_done[which] = done / total
         return not stop.is_set()
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="locality-app") as pool:
+    at_once = pair_at_once(common.get("population.households", APP_HOUSEHOLDS))
+    with ThreadPoolExecutor(max_workers=2 if at_once else 1, thread_name_prefix="locality-app") as pool:
         runs = [pool.submit(run, place, {**common, **variant}, on_week=partial(still_wanted, i))
                 for i, variant in enumerate((a, b))]
         while not all(future.done() for future in runs):
@@ -356,8 +360,7 @@ def Results():
         else:
             solara.Info("Stopped.")
     comparison = task.latest
-    figures = solara.use_memo(lambda: {t: chart(comparison) for t, chart in ALL_CHARTS.items()} if comparison else {},
-                              dependencies=[comparison])
+    figures = solara.use_memo(dict, dependencies=[comparison])  # each chart, drawn when its tab is first shown
     if comparison is None:
         if not task.pending:
             solara.Info("Set the levers in the sidebar, then press Run A and B. After the first run, the charts "
@@ -373,18 +376,29 @@ def Results():
         solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
                         f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
                         f"A is {comparison.a_label}, B is {comparison.b_label}.")
-        with solara.lab.Tabs():
-            for title, figure in figures.items():
+        with solara.lab.Tabs(value=chart_tab, lazy=True):
+            for title in ALL_CHARTS:
                 with solara.lab.Tab(title):
-                    solara.FigureMatplotlib(figure, format="png")
-                    solara.FileDownload(lambda figure=figure: figure_png(figure), label=f"{title} as PNG",
-                                        filename=f"locality-{title.lower().replace(' ', '-').replace(',', '')}.png",
-                                        mime_type="image/png")
+                    Chart(comparison, title, figures)
         with solara.Row():
             solara.FileDownload(lambda: yearly_csv(comparison), filename="locality-yearly.csv",
                                 label="Yearly results as CSV", mime_type="text/csv")
             solara.FileDownload(lambda: weekly_csv(comparison), filename="locality-weekly.csv",
                                 label="Weekly results as CSV", mime_type="text/csv")
+
+
+@solara.component
+def Chart(comparison: Comparison, title: str, figures: dict):
+    """One chart of a comparison, with its PNG download. Only the tab on show is drawn
+    (turning a figure into a PNG is most of a redraw's time); a figure once drawn is
+    kept in `figures` until the next comparison."""
+    if title not in figures:
+        figures[title] = ALL_CHARTS[title](comparison)
+    figure = figures[title]
+    solara.FigureMatplotlib(figure, format="png")
+    solara.FileDownload(lambda: figure_png(figure), label=f"{title} as PNG",
+                        filename=f"locality-{title.lower().replace(' ', '-').replace(',', '')}.png",
+                        mime_type="image/png")
 
 
 @solara.component
