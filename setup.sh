@@ -37,6 +37,23 @@ fi
 # setuptools prints a banner about editable installs of top-level packages; it is not an error.
 PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install --quiet -e '.[test]'
 
+# Solara's Markdown (on every page of the app) loads KaTeX through Solara's CDN proxy, and
+# solara-assets lacks the version this solara asks for: offline that is a 404 per file in the
+# browser. Put the same package from the npm registry into Solara's asset cache.
+read -r cdn_dir katex < <(.venv/bin/python -c 'import inspect, re, solara.components.markdown as md, solara.server.settings as s
+print(s.assets.proxy_cache_dir, re.search(r"katex@[0-9.]+", inspect.getsource(md)).group())')
+if [ ! -f "$cdn_dir/$katex/dist/katex.min.js" ]; then
+    echo "setup.sh: adding $katex (npm pack) to Solara's offline assets in $cdn_dir" >&2
+    pack=$(mktemp -d)
+    if command -v npm >/dev/null 2>&1 && (cd "$pack" && npm pack --silent "$katex" >/dev/null 2>&1); then
+        mkdir -p "$cdn_dir/$katex"
+        tar xzf "$pack"/*.tgz -C "$cdn_dir/$katex" --strip-components=1
+    else
+        echo "setup.sh: could not fetch $katex with npm; the app works, but its pages log 404s for KaTeX offline" >&2
+    fi
+    rm -rf "$pack"
+fi
+
 # The browser test (tests/test_browser.py) drives Debian's chromium. Install it when it is
 # missing and we can (root with apt-get, as on CI); otherwise that one test is skipped.
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

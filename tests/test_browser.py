@@ -2,7 +2,9 @@
 served by `solara run` on 127.0.0.1. Open it, run the default comparison (A against B on
 the place's own levers) and print how long its charts took to come after Run (measured,
 never failed on); then change the caseload limit, wait for the charts to redraw, check
-both regimes are shown, and save a screenshot."""
+both regimes are shown, save a screenshot, open the workshop page, and check the app's
+server answered every request of both pages without an error (a missing offline asset
+is a 404 in the browser's console)."""
 
 from __future__ import annotations
 
@@ -66,6 +68,45 @@ def server(tmp_path_factory):
             process.wait()
 
 
+class AppAnswers:
+    """Watches a page's requests to the app's own server, to check none was answered with an
+    error. Solara's asset proxy answers a file it cannot fetch (offline) only after seconds
+    of retries, so the check first waits for every answer."""
+
+    def __init__(self, page, url: str):
+        self.page, self.url = page, url
+        self.errors: list[str] = []
+        self.waiting: set = set()
+        page.on("request", self.sent)
+        page.on("response", self.answered)
+        page.on("requestfinished", self.done)
+        page.on("requestfailed", self.done)
+
+    def sent(self, request) -> None:
+        if request.url.startswith(self.url):
+            self.waiting.add(request)
+
+    def done(self, request) -> None:
+        self.waiting.discard(request)
+
+    def answered(self, response) -> None:
+        if response.url.startswith(self.url) and response.status >= 400:
+            self.errors.append(f"{response.status} {response.url}")
+
+    def check(self, quiet: float = 1, seconds: float = 60) -> None:
+        """Waits until no request has waited for `quiet` seconds (a page's scripts ask for files
+        one after another), then fails on any error answered so far."""
+        deadline = time.monotonic() + seconds
+        quiet_until = time.monotonic() + quiet
+        while time.monotonic() < deadline:
+            if self.waiting:
+                quiet_until = time.monotonic() + quiet
+            elif time.monotonic() >= quiet_until:
+                break
+            self.page.wait_for_timeout(100)
+        assert not self.errors, "the app's server answered with errors:\n" + "\n".join(self.errors)
+
+
 def drive(url: str, screenshot: Path) -> float:
     """Everything the browser does; returns seconds from clicking Run to the default
     comparison's charts drawn."""
@@ -78,6 +119,7 @@ def drive(url: str, screenshot: Path) -> float:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
+            answers = AppAnswers(page, url)
             page.goto(url)
             run_button = page.get_by_role("button", name="Run A and B")
             run_button.wait_for(timeout=90_000)
@@ -122,6 +164,12 @@ def drive(url: str, screenshot: Path) -> float:
             page.get_by_role("tab", name="Households by tier").click()
             expect(page.get_by_role("button", name="Households by tier as PNG")).to_be_visible()
             page.screenshot(path=str(screenshot), full_page=True)
+            answers.check()
+
+            page.goto(url + "workshop")  # its first story, drawn on the known seed
+            page.get_by_role("button", name="Next").wait_for(timeout=RUN_SECONDS * 1000)
+            page.locator(".solara-markdown").first.wait_for()
+            answers.check()
             return seconds
         finally:
             browser.close()
