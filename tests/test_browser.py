@@ -161,8 +161,11 @@ def drive(url: str, screenshot: Path) -> float:
             expect(summary).to_contain_text("3 families per key worker", timeout=RUN_SECONDS * 1000)
             expect(summary).to_contain_text("1,500 households, 2 years")
             expect(summary).to_contain_text("A is siloed, B is integrated")
-            page.get_by_role("tab", name="Households by tier").click()
+            page.get_by_role("tab", name="Households by tier").click()  # a tab's chart is drawn when shown
             expect(page.get_by_role("button", name="Households by tier as PNG")).to_be_visible()
+            expect(charts).to_have_count(1)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=charts.first.element_handle())
+            page.wait_for_timeout(500)  # the tabs' slide from one chart to the next
             page.screenshot(path=str(screenshot), full_page=True)
             answers.check()
 

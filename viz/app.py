@@ -421,3 +421,16 @@ routes = [
     solara.Route(path="workshop", component=Workshop, label="Workshop"),
     solara.Route(path="model", component=ModelView, label="Model view"),
 ]
+
+
+def warm_up() -> None:
+    """A tiny comparison and one chart, so the first Run does not also wait for the
+    compiled kernels to load from disk and for matplotlib's first figure."""
+    tiny = {"population.households": 300, "run.years": 1, "run.warmup_weeks": 1}
+    comparison = Comparison(a=run(DEFAULT_PLACE, {**tiny, "regime.kind": "siloed"}),
+                            b=run(DEFAULT_PLACE, {**tiny, "regime.kind": "integrated"}), a_label="", b_label="")
+    figure_png(next(iter(ALL_CHARTS.values()))(comparison))
+
+
+# while the server starts and the page loads
+threading.Thread(target=warm_up, name="locality-warm-up", daemon=True).start()
