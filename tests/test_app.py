@@ -24,6 +24,8 @@ def page():
     app.chart_tab.set(0)
     for variant in ("A", "B"):
         app.mixes[variant].set({})
+    wait_until(lambda: not app.comparison_task.pending)  # the last test's run, if any, is over
+    app.started_with.set(app.levers_now())  # the reset above is not a change to run again for
     _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc
     rc.close()
