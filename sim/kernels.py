@@ -78,17 +78,18 @@ def drift_towards(out, severity, neighbours, rate, first, last):
 
 
 @njit(**JIT)
-def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems, first, last):
+def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems, worst, first, last):
     """Stage 1, the end of the week's needs: clip `raw` into [0, 1] (children's domains
     are zero in households without children) and write it to `severity`; then the
-    whole-family measures the later stages read: the risk score (sum of severities) and
-    the number of problems at or above the problem line. For households first to last
-    (first on a block boundary)."""
+    whole-family measures the later stages read: the risk score (sum of severities), the
+    number of problems at or above the problem line, and the worst need. For households
+    first to last (first on a block boundary)."""
     domains = raw.shape[0]
     for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
         total = np.zeros(hi - lo, np.float32)
         count = np.zeros(hi - lo, np.int64)
+        top = np.zeros(hi - lo, np.float32)
         for d in range(domains):
             r, s = raw[d], severity[d]
             children_only = child_domain[d]
@@ -99,60 +100,89 @@ def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, 
                 s[i] = value
                 total[i - lo] += value
                 count[i - lo] += value >= problem_line
+                top[i - lo] = max(top[i - lo], value)
         risk[lo:hi] = total
         n_problems[lo:hi] = count
+        worst[lo:hi] = top
 
 
 @njit(**JIT)
-def notice_candidates(troubled, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
-                      crisis_domains, referral_odds, free_status, served, above, in_crisis, referral_chance,
-                      n_above, below, n_below, first, last):
-    """Stage 2, who each agency could notice: among the `troubled` households (those
-    with a problem, in index order), those free of the agency (its status is
-    `free_status`, no key worker's plan covers them, and the agency serves them) whose
-    need in the agency's domains (the worst of them) is at or above its threshold
-    (`above`), or below it but at or above the problem line (`below`, for early help).
+def at_least(values, line, out):
+    """The positions where `values` is at or above `line`, in order, into `out`;
+    returns how many."""
+    k = 0
+    for i in range(values.size):
+        out[k] = i
+        k += values[i] >= line
+    return k
+
+
+@njit(**JIT)
+def agency_need(severity, domain_list, i):
+    """Household i's need as one agency sees it: the worst of its domains
+    (`domain_list`, padded with -1)."""
+    need = np.float32(0.0)
+    for d in domain_list:
+        if d < 0:
+            break
+        need = max(need, severity[d, i])
+    return need
+
+
+@njit(**JIT)
+def notice_candidates(listed, severity, status, clients, keyworker, domain_lists, thresholds, crisis_domains,
+                      referral_odds, free_status, served, above, in_crisis, referral_chance, n_above, first, last):
+    """Stage 2, who each agency could notice: among the `listed` households (in index
+    order; at least those whose worst need reaches the lowest threshold), those free of
+    the agency (its status is `free_status`, no key worker's plan covers them, and the
+    agency serves them) whose need in the agency's domains is at or above its threshold.
     `domain_lists[a]` holds the agency's domains, padded with -1.
 
-    For each household above the threshold, also whether it had a crisis in the
-    agency's domains (`in_crisis`) and the chance that some agency now serving it refers
-    it (`referral_chance`: one minus the product over serving agencies b of one minus
-    `referral_odds[b, a]`). Each agency's pairs go to its rows, in index order, and
-    their counts to `n_above`/`n_below`. For agencies first to last."""
+    For each, also whether it had a crisis in the agency's domains (`in_crisis`) and the
+    chance that some agency now serving it refers it (`referral_chance`: one minus the
+    product over serving agencies b of one minus `referral_odds[b, a]`). Each agency's
+    households go to its row of `above`, in index order, and their count to `n_above`.
+    For agencies first to last."""
     agencies = status.shape[0]
-    width = domain_lists.shape[1]
     for a in range(first, last):
-        threshold = thresholds[a]
-        standing, serves, down = status[a], clients[a], below[a]
-        k_above = k_below = 0
-        for i in troubled:
-            free = (standing[i] == free_status) & serves[i] & (keyworker[i] != served)
-            need = np.float32(0.0)
-            for x in range(width):
-                d = domain_lists[a, x]
+        threshold, domain_list = thresholds[a], domain_lists[a]
+        standing, serves = status[a], clients[a]
+        k = 0
+        for i in listed:
+            if standing[i] != free_status or not serves[i] or keyworker[i] == served:
+                continue
+            if agency_need(severity, domain_list, i) < threshold:
+                continue
+            crisis = False
+            for d in domain_list:
                 if d < 0:
                     break
-                need = max(need, severity[d, i])
-            # branch-free append for the many below the threshold
-            down[k_below] = i
-            k_below += free & (need < threshold) & (need >= problem_line)
-            if free and need >= threshold:
-                crisis = False
-                for x in range(width):
-                    d = domain_lists[a, x]
-                    if d < 0:
-                        break
-                    crisis |= crisis_domains[d, i]
-                missed = np.float32(1.0)
-                for b in range(agencies):
-                    if status[b, i] == served:
-                        missed *= np.float32(1.0) - referral_odds[b, a]
-                above[a, k_above] = i
-                in_crisis[a, k_above] = crisis
-                referral_chance[a, k_above] = np.float32(1.0) - missed
-                k_above += 1
-        n_above[a] = k_above
-        n_below[a] = k_below
+                crisis |= crisis_domains[d, i]
+            missed = np.float32(1.0)
+            for b in range(agencies):
+                if status[b, i] == served:
+                    missed *= np.float32(1.0) - referral_odds[b, a]
+            above[a, k] = i
+            in_crisis[a, k] = crisis
+            referral_chance[a, k] = np.float32(1.0) - missed
+            k += 1
+        n_above[a] = k
+
+
+@njit(**JIT)
+def in_early_band(agency, household, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
+                  free_status, served):
+    """For (agency, household) pairs: is the household free of the agency (as in
+    `notice_candidates`) with a need in its domains at or above the problem line but
+    below the agency's threshold, where early help may find it?"""
+    keep = np.zeros(agency.size, np.bool_)
+    for k in range(agency.size):
+        a, i = agency[k], household[k]
+        if status[a, i] != free_status or not clients[a, i] or keyworker[i] == served:
+            continue
+        need = agency_need(severity, domain_lists[a], i)
+        keep[k] = problem_line <= need < thresholds[a]
+    return keep
 
 
 @njit(**JIT)

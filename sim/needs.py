@@ -15,8 +15,8 @@ from .threads import run_parts
 class NeedDynamics:
     """The fixed parts of the weekly update, prepared once: coupling matrix, recovery
     rates, the spread's rate and rhythm, and where shocks may land. Each week it also derives
-    the whole-family measures the later stages read: `risk`, the sum of severities, and
-    `n_problems`, needs at or above the problem line."""
+    the whole-family measures the later stages read: `risk`, the sum of severities,
+    `n_problems`, needs at or above the problem line, and `worst`, the worst need."""
 
     def __init__(self, spec: Scenario, households, network, rng: np.random.Generator,
                  parts: list[tuple[int, int]]):
@@ -48,6 +48,7 @@ class NeedDynamics:
         self.raw = np.zeros((d, n), np.float32)  # this week's severities before clipping
         self.risk = np.zeros(n, np.float32)
         self.n_problems = np.zeros(n, np.int64)
+        self.worst = np.zeros(n, np.float32)
         # Shocks land on households in proportion to frailty (families only, for the
         # children's domains).
         frailty = households.frailty.astype(np.float64)
@@ -71,7 +72,7 @@ class NeedDynamics:
 
         def settle(first: int, last: int) -> None:
             needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,
-                         self.risk, self.n_problems, first, last)
+                         self.risk, self.n_problems, self.worst, first, last)
 
         run_parts(own_dynamics_and_spread, self.parts)
         self._shock(self.raw, week)

@@ -18,7 +18,7 @@ import numpy as np
 from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 
-from .kernels import by_standing, notice_candidates
+from .kernels import at_least, by_standing, in_early_band, notice_candidates
 from .state import EARLY, NONE, SERVED, WAITING
 from .threads import run_parts
 
@@ -50,7 +50,7 @@ class AgencyThresholds:
             m.counts.referrals_lost[:n_agencies] += np.bincount(agency[lost], minlength=n_agencies)
             m.inbox.update(_by_agency(agency[noticed], household[noticed], n_agencies))
 
-        agency, household = candidates.sample_below(rng, m.params.services.early_detection)
+        agency, household = candidates.sample_below(m, rng, m.params.services.early_detection)
         m.early_found.update(_by_agency(agency, household, n_agencies))
 
 
@@ -79,32 +79,33 @@ class SharedRiskScore:
 
 
 class Candidates:
-    """Who each agency could notice this week (see `kernels.notice_candidates`), in
-    buffers kept from week to week: (agency, household) pairs at or above the agency's
-    threshold, and pairs below it with a problem (for early help), grouped by agency."""
+    """Who each agency could notice this week, in buffers kept from week to week:
+    (agency, household) pairs at or above the agency's threshold (see
+    `kernels.notice_candidates`), grouped by agency; and, for early help, a sample of
+    the pairs below it with a problem."""
 
     def __init__(self, n_agencies: int, n_households: int):
         self.above_rows = np.zeros((n_agencies, n_households), np.int32)
         self.in_crisis = np.zeros((n_agencies, n_households), bool)
         self.referral_chance = np.zeros((n_agencies, n_households), np.float32)
-        self.below_rows = np.zeros((n_agencies, n_households), np.int32)
         self.n_above = np.zeros(n_agencies, np.int64)
-        self.n_below = np.zeros(n_agencies, np.int64)
+        self.listed = np.zeros(n_households, np.int32)
 
     def find(self, m) -> Candidates:
-        """This week's candidates, from the households with a problem (stage 1's count),
-        or from every household if some agency's threshold is below the problem line."""
+        """This week's pairs above the threshold, looked for only among the households
+        whose worst need (stage 1's) reaches the lowest threshold of any agency."""
         h = m.households
         thresholds = np.array([a.threshold for a in m.agency_list], np.float32)
-        if thresholds.min() >= m.dynamics.problem_line:
-            troubled = np.flatnonzero(m.n_problems).astype(np.int32)
-        else:
-            troubled = np.arange(h.n, dtype=np.int32)
-        run_parts(partial(notice_candidates, troubled, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
-                          thresholds, m.dynamics.problem_line, h.crisis_domains, m.referral_odds, NONE, SERVED,
-                          self.above_rows, self.in_crisis, self.referral_chance, self.n_above,
-                          self.below_rows, self.n_below), m.agency_parts)
+        listed = self.households_at_least(m.dynamics.worst, thresholds.min())
+        run_parts(partial(notice_candidates, listed, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
+                          thresholds, h.crisis_domains, m.referral_odds, NONE, SERVED,
+                          self.above_rows, self.in_crisis, self.referral_chance, self.n_above), m.agency_parts)
         return self
+
+    def households_at_least(self, worst: np.ndarray, line: float) -> np.ndarray:
+        """The households whose worst need is at or above `line`, in index order (a view
+        of a buffer reused at the next call)."""
+        return self.listed[:at_least(worst, np.float32(line), self.listed)]
 
     def above(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All (agency, household) pairs at or above the threshold, with whether each had
@@ -114,14 +115,21 @@ class Candidates:
         agency = np.repeat(np.arange(self.n_above.size), self.n_above)
         return agency, flat(self.above_rows).astype(np.intp), flat(self.in_crisis), flat(self.referral_chance)
 
-    def sample_below(self, rng: np.random.Generator, chance: float) -> tuple[np.ndarray, np.ndarray]:
-        """(agency, household) pairs below the threshold, each kept with `chance`: the few
-        that are noticed are drawn directly, not one draw for each of the many pairs."""
-        ends = np.cumsum(self.n_below)
-        position = bernoulli_positions(rng, int(ends[-1]) if ends.size else 0, chance)
-        agency = np.searchsorted(ends, position, side="right")
-        household = self.below_rows[agency, position - (ends - self.n_below)[agency]].astype(np.intp)
-        return agency, household
+    def sample_below(self, m, rng: np.random.Generator, chance: float) -> tuple[np.ndarray, np.ndarray]:
+        """(agency, household) pairs free of the agency with a problem below its
+        threshold, each kept with `chance`, grouped by agency and in index order. The
+        few kept are drawn directly from all (agency, household-with-a-problem) pairs
+        and then checked, rather than listing the many pairs in the band first: each
+        pair in the band is still kept independently with `chance`."""
+        h = m.households
+        thresholds = np.array([a.threshold for a in m.agency_list], np.float32)
+        troubled = self.households_at_least(m.dynamics.worst, m.dynamics.problem_line)
+        position = bernoulli_positions(rng, troubled.size * thresholds.size, chance)
+        agency, household = np.divmod(position, max(troubled.size, 1))
+        household = troubled[household].astype(np.intp)
+        keep = in_early_band(agency, household, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
+                             thresholds, m.dynamics.problem_line, NONE, SERVED)
+        return agency[keep], household[keep]
 
 
 def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.ndarray:

@@ -10,6 +10,8 @@ from sim.state import NONE, SERVED
 
 @pytest.mark.parametrize("housing_threshold", [None, 0.2])  # 0.2: below the problem line (0.3)
 def test_candidates_are_the_households_each_agency_could_notice(housing_threshold):
+    """Above the threshold: every free household whose need reaches it. Below it (early
+    help), drawn with chance 1: every free household with a problem under it."""
     overrides = {"population.households": 2000, "run.years": 1, "run.warmup_weeks": 12, "run.seed": 5}
     if housing_threshold is not None:
         overrides["agencies.housing.threshold"] = housing_threshold
@@ -18,7 +20,8 @@ def test_candidates_are_the_households_each_agency_could_notice(housing_threshol
     candidates = m.candidates.find(m)
     agency, household, in_crisis, chance = candidates.above()
     h, line = m.households, np.float32(m.params.needs.problem_line)
-    assert household.size and candidates.n_below.sum()
+    found, found_household = candidates.sample_below(m, np.random.default_rng(0), 1.0)  # with chance 1: all of them
+    assert household.size and found.size
     for a in m.agency_list:
         need = a.need_of(h, np.arange(h.n))
         free = (h.status[a.index] == NONE) & m.clients[a.index] & (h.keyworker != SERVED)
@@ -27,7 +30,7 @@ def test_candidates_are_the_households_each_agency_could_notice(housing_threshol
         mine = agency == a.index
         assert np.array_equal(household[mine], above), a.name
         below = np.flatnonzero(free & (need < threshold) & (need >= line))
-        assert np.array_equal(candidates.below_rows[a.index, :candidates.n_below[a.index]], below), a.name
+        assert np.array_equal(found_household[found == a.index], below), a.name
         assert np.array_equal(in_crisis[mine], h.crisis_domains[np.ix_(a.domains, above)].any(axis=0))
         serving = h.status[:, above] == SERVED
         expected = 1 - np.prod(1 - m.referral_odds[:, [a.index]] * serving, axis=0)
@@ -69,3 +72,11 @@ def test_standing_lists_each_status_in_index_order():
     waiting, served, early = Standing(column.size).lists(column)
     for listed, status in zip((waiting, served, early), (1, 2, 3)):
         assert np.array_equal(listed, np.flatnonzero(column == status))
+
+
+def test_early_help_finds_each_household_in_the_band_with_the_chance_given():
+    m = LocalityModel("sherwood", overrides={"population.households": 2000, "run.years": 1, "run.seed": 5})
+    m.evolve_needs()
+    everyone = m.candidates.sample_below(m, np.random.default_rng(0), 1.0)[0].size
+    found = [m.candidates.sample_below(m, np.random.default_rng(seed), 0.1)[0].size for seed in range(200)]
+    assert np.mean(found) == pytest.approx(0.1 * everyone, rel=0.05)
