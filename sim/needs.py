@@ -9,7 +9,7 @@ from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
 from .kernels import add_shocks, drift_towards, needs_interact, needs_settle
-from .threads import run_parts
+from .threads import run_parts, split
 
 
 class NeedDynamics:
@@ -80,14 +80,22 @@ class NeedDynamics:
 
     def _shock(self, severity: np.ndarray, week: int) -> None:
         """New problems: a Poisson count per domain, placed by frailty. The draws depend
-        only on the week, never on the state, so two regimes meet the same shocks."""
+        only on the week, never on the state, so two regimes meet the same shocks. They
+        are made in one stream, domain by domain; then each domain's row takes its
+        shocks, the domains shared between threads (each writes only its own rows)."""
         growth = (1.0 + self.growth) ** (week / 52.0)
+        shocks = []
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             target = self.targets[column in self.child_columns]
             count = self.rng.poisson(rate * growth * target.total)
-            if count == 0:
-                continue
-            target.place(severity, column, count, size, self.rng)
+            if count:
+                shocks.append((severity[column], target, *target.draw(count, size, self.rng)))
+
+        def place(first: int, last: int) -> None:
+            for row, target, uniform, sizes in shocks[first:last]:
+                target.place(row, uniform, sizes)
+
+        run_parts(place, split(len(shocks), len(self.parts), align=1))
 
 
 class FrailtySampler:
@@ -102,14 +110,15 @@ class FrailtySampler:
         self.ids = ids.astype(np.int32)
         self.alias_ids = self.ids[alias]
 
-    def place(self, severity: np.ndarray, domain: int, count: int, size: float, rng: np.random.Generator) -> None:
-        """Add `count` shocks of exponential size (mean `size`) to row `domain` of
-        `severity`, each on a household drawn by weight: one uniform per shock (its whole
-        part picks a slot, its fraction the slot's own household or its alias), then the
-        sizes, placed in one compiled loop."""
-        uniform = rng.random(count)
-        sizes = rng.exponential(size, count).astype(np.float32)
-        add_shocks(severity[domain], uniform, sizes, self.accept, self.alias_ids, self.ids)
+    def draw(self, count: int, size: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """`count` shocks of exponential size (mean `size`): a uniform per shock (its
+        whole part, scaled to the table, picks a slot; its fraction, the slot's own
+        household or its alias), and the sizes."""
+        return rng.random(count), rng.exponential(size, count).astype(np.float32)
+
+    def place(self, row: np.ndarray, uniform: np.ndarray, sizes: np.ndarray) -> None:
+        """Add drawn shocks to one domain's `row` of severities, in one compiled loop."""
+        add_shocks(row, uniform, sizes, self.accept, self.alias_ids, self.ids)
 
 
 def _alias_table(weights: np.ndarray, total: float) -> tuple[np.ndarray, np.ndarray]:
