@@ -178,10 +178,10 @@ def in_early_band(agency, household, severity, status, clients, keyworker, domai
     keep = np.zeros(agency.size, np.bool_)
     for k in range(agency.size):
         a, i = agency[k], household[k]
-        if status[a, i] != free_status or not clients[a, i] or keyworker[i] == served:
+        need = agency_need(severity, domain_lists[a], i)  # first: most pairs fail here
+        if need < problem_line or need >= thresholds[a]:
             continue
-        need = agency_need(severity, domain_lists[a], i)
-        keep[k] = problem_line <= need < thresholds[a]
+        keep[k] = status[a, i] == free_status and clients[a, i] and keyworker[i] != served
     return keep
 
 
@@ -279,13 +279,14 @@ def help_cases(cases, severity, domains, status, weeks_open, engagement, dropout
 
 
 @njit(**JIT)
-def by_standing(row, lists, counts):
-    """Households by their standing with one service, in one pass over its `row`:
-    `lists[s, :counts[s]]` are those with status s, in index order (status 0, the
-    many with no standing, is counted but not listed)."""
-    counts[:] = 0
-    for i in range(row.size):
-        s = row[i]
-        if s:
-            lists[s, counts[s]] = i
-        counts[s] += 1
+def on_books(status, at_least, listed, counts, first, last):
+    """For agencies first to last: the households whose status with the agency is at
+    least `at_least` (WAITING: on its books at all; SERVED: being helped), in index
+    order, into `listed[a, :counts[a]]`."""
+    for a in range(first, last):
+        row, out = status[a], listed[a]
+        k = 0
+        for i in range(row.size):
+            out[k] = i  # branch-free append: most households are not on the books
+            k += row[i] >= at_least
+        counts[a] = k

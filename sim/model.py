@@ -30,7 +30,7 @@ from .money import open_year, plan_capacity, settle_week
 from .needs import NeedDynamics
 from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
-from .regimes import Candidates, Regime, Standing
+from .regimes import Books, Candidates, Regime
 from .state import NEVER, WAITING
 from .threads import split, threads_for
 
@@ -79,7 +79,7 @@ class LocalityModel(mesa.Model):
         for agency in self.agency_list:
             self.domain_lists[agency.index, :agency.domains.size] = agency.domains  # padded with -1
         self.candidates = Candidates(len(self.agency_list), self.households.n)
-        self.standing = Standing(self.households.n)
+        self.books = Books(len(self.agency_list), self.households.n)
         self.detection = np.array([a.spec.detection for a in self.agency_list])
 
         self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))

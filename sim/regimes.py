@@ -18,7 +18,7 @@ import numpy as np
 from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 
-from .kernels import at_least, by_standing, in_early_band, notice_candidates
+from .kernels import at_least, in_early_band, notice_candidates, on_books
 from .state import EARLY, NONE, SERVED, WAITING
 from .threads import run_parts
 
@@ -142,9 +142,14 @@ def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.n
         return np.arange(k)
     expected = k * chance
     batch = int(expected + 5.0 * np.sqrt(expected) + 16)
-    position = np.cumsum(rng.geometric(chance, batch)) - 1
+    rate = -np.log1p(-chance)
+
+    def gaps() -> np.ndarray:  # geometric on 1, 2, ...: the floor of an exponential, plus one
+        return np.floor(rng.exponential(1.0 / rate, batch)).astype(np.int64) + 1
+
+    position = np.cumsum(gaps()) - 1
     while position[-1] < k:  # rare: more gaps than expected were needed
-        position = np.concatenate([position, position[-1] + np.cumsum(rng.geometric(chance, batch))])
+        position = np.concatenate([position, position[-1] + np.cumsum(gaps())])
     return position[position < k]
 
 
@@ -183,10 +188,11 @@ class AgencyQueues:
 
     def allocate(self, m) -> None:
         h = m.households
+        books = m.books.find(m, WAITING)
         for agency in m.agency_list:
             a = agency.index
             column, need_of = h.status[a], partial(agency.need_of, h)
-            waiting, served, early = m.standing.lists(column)
+            waiting, served, early = standing_lists(column, books[a])
             need = need_of(waiting)
             still_eligible = need >= agency.threshold
             column[waiting[~still_eligible]] = NONE
@@ -220,7 +226,7 @@ class KeyWorkerPlans:
 
     def allocate(self, m) -> None:
         h, team = m.households, m.keyworkers
-        waiting, served, _ = m.standing.lists(h.keyworker)
+        waiting, served, _ = standing_lists(h.keyworker)
         recovered = m.risk[waiting] < team.spec.risk_threshold / 2
         h.keyworker[waiting[recovered]] = NONE
         waiting = waiting[~recovered]
@@ -235,19 +241,28 @@ class KeyWorkerPlans:
         m.start_help(m.pool_index, admitted)
 
 
-class Standing:
-    """Who stands where with one service (waiting, served, early help), found in one
-    pass over its status row, into buffers kept from week to week."""
+class Books:
+    """Who is on each agency's books, found for all agencies in one pass over their
+    status rows (in two halves at county scale), into a buffer kept from week to week."""
 
-    def __init__(self, n_households: int):
-        self.buffers = np.zeros((EARLY + 1, n_households), np.int32)
-        self.counts = np.zeros(EARLY + 1, np.int64)
+    def __init__(self, n_agencies: int, n_households: int):
+        self.listed = np.zeros((n_agencies, n_households), np.int32)
+        self.counts = np.zeros(n_agencies, np.int64)
 
-    def lists(self, column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The households waiting, served and in early help, each in index order (copies:
-        the buffers are reused at the next call)."""
-        by_standing(column, self.buffers, self.counts)
-        return tuple(self.buffers[s, :self.counts[s]].astype(np.intp) for s in (WAITING, SERVED, EARLY))
+    def find(self, m, at_least: int) -> list[np.ndarray]:
+        """Each agency's households with a status at least `at_least` (WAITING: waiting,
+        served or in early help; SERVED: being helped), in index order."""
+        run_parts(partial(on_books, m.households.status, at_least, self.listed, self.counts), m.agency_parts)
+        return [self.listed[a, :k].astype(np.intp) for a, k in enumerate(self.counts)]
+
+
+def standing_lists(column: np.ndarray, listed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The households waiting for one service, served by it and in its early help (from
+    its status row, or from `listed`, those on its books), each in index order."""
+    if listed is None:
+        listed = np.flatnonzero(column != NONE)
+    standing = column[listed]
+    return tuple(listed[standing == s] for s in (WAITING, SERVED, EARLY))
 
 
 def first_by(key: np.ndarray, k: int) -> np.ndarray:

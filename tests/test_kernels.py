@@ -66,10 +66,10 @@ def test_first_by_picks_the_same_households_as_a_stable_sort():
 
 
 def test_standing_lists_each_status_in_index_order():
-    from sim.regimes import Standing
+    from sim.regimes import standing_lists
 
     column = np.random.default_rng(4).integers(0, 4, 1000).astype(np.int8)
-    waiting, served, early = Standing(column.size).lists(column)
+    waiting, served, early = standing_lists(column)
     for listed, status in zip((waiting, served, early), (1, 2, 3)):
         assert np.array_equal(listed, np.flatnonzero(column == status))
 
