@@ -5,12 +5,14 @@ households x 9 domains, 22 MB a copy) a week of such passes is memory traffic, n
 arithmetic. Most of these kernels take households a block at a time, small enough to
 stay in the processor's cache, and do all of a stage's arithmetic on the block, each
 inner loop running along one contiguous row of the block; noticing walks only the
-households with a problem, agency by agency.
+households whose worst need could reach a threshold, agency by agency; helping walks
+only each service's cases.
 
-They are compiled by numba on first use (cached on disk) and run on one thread. Threads
-were tried (numba's parallel loops): on two cores they gained little, and when the other
-core was busy they ran several times slower, so parallel work is left to processes
-(replications and sweeps).
+They are compiled by numba on first use (cached on disk) and each runs on one thread.
+Those that take a range (`first`, `last`: of households or of agencies) can be run in
+parts at once, each part writing only its own outputs: `sim.threads` does so in a
+county. (numba's own parallel loops were tried first: on two cores they gained little,
+and when the other core was busy they ran several times slower.)
 """
 
 from __future__ import annotations

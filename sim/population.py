@@ -72,7 +72,7 @@ def build_social_network(spec: Scenario, neighbourhood: np.ndarray, rng: np.rand
             edges = templates[key] + start
             sources.append(edges[:, 0])
             targets.append(edges[:, 1])
-        n_kin = int(round(pop.kin_share * n * pop.ties / 2))
+        n_kin = round(pop.kin_share * n * pop.ties / 2)
         if n_kin:
             # Kin live in other neighbourhoods, but mostly nearby: within kin_reach
             # neighbourhoods either way (which also keeps ties near in memory).

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 import mesa
-from mesa.agent import AgentSet
 import numpy as np
+from mesa.agent import AgentSet
 
 from agents import Agency
 from parameters.loader import load_scenario
@@ -34,7 +34,7 @@ CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
 class ReferenceHousehold(mesa.Agent):
     """One household, its needs held in plain Python lists."""
 
-    def __init__(self, model: "ReferenceModel", index: int, arrays):
+    def __init__(self, model: ReferenceModel, index: int, arrays):
         super().__init__(model)
         self.index = index
         self.severity = [float(arrays.severity[d, index]) for d in range(D)]
@@ -42,7 +42,7 @@ class ReferenceHousehold(mesa.Agent):
         self.resilience = float(arrays.resilience[index])
         self.base_engagement = self.engagement = float(arrays.base_engagement[index])
         self.frailty = float(arrays.frailty[index])
-        self.ties: list[tuple["ReferenceHousehold", float]] = []
+        self.ties: list[tuple[ReferenceHousehold, float]] = []
         self.standing = [NONE] * len(model.agency_list)
         self.weeks_open = [0] * len(model.agency_list)
         self.waiting_since = [0] * len(model.agency_list)
