@@ -86,8 +86,9 @@ def test_results_and_levers_can_be_exported_and_loaded_back(page):
 
     saved = levers_toml("sherwood", "siloed", "integrated", {**app.common_overrides(), "budget.cut": 0.3},
                         a={"budget.agency_cut.police": 0.2}, b={"regime.single_assessment": False})
-    app.load_levers({"name": "mine.toml", "data": saved.encode()})
-    assert app.scenario.value == "sherwood" and app.budget_cut.value == 0.3 and not app.problem.value
+    app.load_levers({"name": "mine.toml", "data": saved.encode()})  # read on the drop's thread, applied by the page
+    wait_until(lambda: app.scenario.value == "sherwood", seconds=10)
+    assert app.budget_cut.value == 0.3 and not app.problem.value
     assert app.mixes["A"].value == {"budget.agency_cut.police": 0.2}
     assert app.mixes["B"].value == {"regime.single_assessment": False}
     assert read_levers(saved)[0] == "sherwood"
@@ -183,3 +184,27 @@ def test_a_place_brings_its_own_defaults_and_their_sources():
 def test_variants_are_described_in_plain_words():
     assert app.describe({"regime.kind": "integrated", "regime.shared_risk": False, "budget.agency_cut.police": 0.2}) == \
         "integrated; shared risk off, police cut 20%"
+
+
+HOUSEHOLDS = "Households (the place has 59,000; budgets scale with it)"  # Thanet's
+
+
+def test_text_that_is_not_a_number_is_named_and_refused_not_run_as_the_last_value(page):
+    type_into(page, HOUSEHOLDS, "2000abc")
+    wait_until(lambda: "population.households" in app.mistyped.value, seconds=10)
+    page.find(v.Btn, children=["Run A and B"]).widget.click()
+    assert "'2000abc' is not a number" in app.problem.value and not app.comparison_task.pending
+    assert "Traceback" not in app.problem.value
+    type_into(page, HOUSEHOLDS, "700")  # put right: it runs with what was typed
+    wait_until(lambda: not app.mistyped.value and app.households.value == 700, seconds=10)
+    run_and_wait(page)
+    assert app.comparison_task.value.a.scenario.population.households == 700
+
+
+def test_an_error_shown_without_rerunning_goes_when_the_value_is_put_right(page):
+    app.rerun_on_change.set(False)  # as before a first run: nothing reruns by itself
+    app.seed.set(-1)
+    page.find(v.Btn, children=["Run A and B"]).widget.click()
+    assert "run.seed" in app.problem.value
+    app.seed.set(42)
+    wait_until(lambda: not app.problem.value, seconds=10)

@@ -129,7 +129,9 @@ def drive(url: str, screenshot: Path) -> float:
             expect(caseload).to_contain_text("Caseload: 6 families")
             # a new session starts from the place's own defaults (here the calibrated demand growth)
             growth = load_scenario("thanet").demand.growth
-            expect(page.locator(".v-input", has_text="Demand growth:").first).to_contain_text(f"Demand growth: {growth:.1%} a year")
+            growth_field = page.locator(".v-input", has_text="Demand growth:").first
+            expect(growth_field).to_contain_text(f"Demand growth: {growth:.2%} a year")
+            expect(growth_field.locator("input")).to_have_value(str(growth))  # the figure itself, not rounded
 
             charts = page.locator("main img, .v-main img, .v-content img")
             summary = page.get_by_text("families per key worker: A is")
@@ -168,6 +170,7 @@ def drive(url: str, screenshot: Path) -> float:
             page.wait_for_timeout(500)  # the tabs' slide from one chart to the next
             page.screenshot(path=str(screenshot), full_page=True)
             answers.check()
+            load_back_saved_levers(page, screenshot.parent)
 
             page.goto(url + "workshop")  # its first story, drawn on the known seed
             page.get_by_role("button", name="Next").wait_for(timeout=RUN_SECONDS * 1000)
@@ -176,6 +179,40 @@ def drive(url: str, screenshot: Path) -> float:
             return seconds
         finally:
             browser.close()
+
+
+def load_back_saved_levers(page, folder: Path) -> None:
+    """Save the levers, edit the file, drop it on the app as a user drags a file in (the
+    browser's own drag events, through the DevTools protocol), save again: the second
+    file says what the edited one said."""
+    import tomllib
+
+    from playwright.sync_api import expect
+
+    def save() -> str:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Save these levers").click()
+        return Path(download.value.path()).read_text()
+
+    edited = folder / "edited-levers.toml"
+    text = save()
+    for old, new in (('"run.seed" = 42', '"run.seed" = 9'), ('"budget.cut" = 0.0', '"budget.cut" = 0.2'),
+                     ('"keyworkers.count" = "auto"', '"keyworkers.count" = 20'), ('"run.years" = 2', '"run.years" = 3')):
+        assert old in text, f"the saved levers file has no {old}:\n{text}"
+        text = text.replace(old, new)
+    edited.write_text(text)
+    zone = page.locator(".solara-file-drop").first
+    zone.scroll_into_view_if_needed()
+    box = zone.bounding_box()
+    where = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    devtools = page.context.new_cdp_session(page)
+    data = {"items": [], "files": [str(edited)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        devtools.send("Input.dispatchDragEvent", {"type": kind, **where, "data": data})
+    seed = page.locator(".v-input", has_text="Seed (the same seed").locator("input")
+    expect(seed).to_have_value("9", timeout=60_000)  # the file is in
+    page.wait_for_timeout(1000)  # the sidebar redraws with it
+    assert tomllib.loads(save()) == tomllib.loads(text)
 
 
 def test_the_app_runs_a_comparison_in_a_real_browser(server, tmp_path):

@@ -75,6 +75,8 @@ growth = solara.reactive(_START["demand.growth"])
 rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
 problem = solara.reactive("")
+loaded = solara.reactive(None)  # a levers file just read, for the page to apply
+mistyped = solara.reactive({})  # field -> what is wrong with the text typed in it (not a number)
 
 
 def common_overrides() -> dict:
@@ -200,6 +202,8 @@ def rerun_after_change() -> None:
     (a run under way is replaced: it stops at its next week)."""
     ran_before = comparison_task.latest is not None or comparison_task.pending
     if not (rerun_on_change.value and ran_before):
+        if problem.value:  # say at once whether the change put right what Run refused
+            problem.value = levers_problem()
         return
     if levers_now() != started_with.value:
         start_comparison()
@@ -207,18 +211,26 @@ def rerun_after_change() -> None:
         problem.value = ""  # back to the levers of the run shown: whatever was wrong has been undone
 
 
-def start_comparison() -> None:
-    """Check every value first (the same named errors as the command line), then run."""
+def levers_problem() -> str:
+    """What is wrong with the levers as they stand (the loader's named errors), or ""."""
+    if mistyped.value:
+        return "\n".join(mistyped.value.values())
     common = common_overrides()
     try:
         for variant in ("A", "B"):
             load_scenario(scenario.value, {**common, **variant_overrides(variant)})
     except ScenarioError as error:
-        problem.value = str(error)
+        return str(error)
+    return ""
+
+
+def start_comparison() -> None:
+    """Check every value first (the same named errors as the command line), then run."""
+    problem.value = levers_problem()
+    if problem.value:
         return
-    problem.value = ""
     started_with.value = levers_now()
-    comparison_task(scenario.value, common, variant_overrides("A"), variant_overrides("B"))
+    comparison_task(scenario.value, common_overrides(), variant_overrides("A"), variant_overrides("B"))
 
 
 LEVERS = {
@@ -229,12 +241,21 @@ LEVERS = {
 
 
 def load_levers(file) -> None:
-    """Set every lever from a saved file, or say what is wrong with it and change nothing."""
+    """Read a saved levers file, or say what is wrong with it and change nothing. The file
+    drop calls this on a thread of its own, so the levers are set by the page, in
+    `apply_loaded_levers`, all in one go."""
     try:
-        place, a_kind, b_kind, overrides, a_mix, b_mix = read_levers(file["data"].decode("utf-8"))
+        loaded.value = read_levers(file["data"].decode("utf-8"))
     except (ScenarioError, UnicodeDecodeError) as error:
         problem.value = f"Could not load {file['name']}: {error}"
+
+
+def apply_loaded_levers() -> None:
+    """Set every lever from the file just read (if any)."""
+    if loaded.value is None:
         return
+    place, a_kind, b_kind, overrides, a_mix, b_mix = loaded.value
+    loaded.value = None
     problem.value = ""
     scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
     mixes["A"].value, mixes["B"].value = a_mix, b_mix
@@ -290,24 +311,58 @@ def shown(key: str, value) -> str:
 
 
 @solara.component
+def NumberField(label: str, key: str, number, on_number, whole: bool = True, optional: bool = False):
+    """A number typed in. Text that is not a number is named at the field (like the
+    loader's errors) and kept in `mistyped`, so that Run refuses it rather than running
+    the last good value; a number is passed to `on_number` (blank is None, if optional)."""
+    text, set_text = solara.use_state("" if number is None else str(number))
+
+    def show_number() -> None:  # the lever was set: by this field, a place chosen or a file loaded
+        set_text("" if number is None else str(number))
+        if key in mistyped.value:
+            mistyped.value = {k: v for k, v in mistyped.value.items() if k != key}
+
+    solara.use_effect(show_number, [number])
+
+    def typed(new: str | None) -> None:
+        new = (new or "").strip()
+        set_text(new)
+        others = {k: v for k, v in mistyped.value.items() if k != key}
+        try:
+            value = None if optional and not new else (int if whole else float)(new.replace(",", "").replace("_", ""))
+        except ValueError:
+            kind = "a whole number, e.g. 10000" if whole else "a number, e.g. 0.2"
+            mistyped.value = {**others, key: f"{key} = {new!r} is not a number: type {kind}"
+                              + (", or leave it blank" if optional else "")}
+            return
+        mistyped.value = others
+        on_number(value)
+
+    solara.InputText(label, value=text, on_value=typed, error=mistyped.value.get(key, False))
+
+
+@solara.component
 def Levers():
     spec = load_scenario(scenario.value)
     solara.Select("Place", values=list(builtin_scenarios()), value=scenario.value, on_value=choose_scenario)
-    solara.InputInt(f"Households (the place has {spec.population.households:,}; budgets scale with it)", value=households)
-    solara.SliderInt(f"Years: {years.value}", value=years, min=1, max=15)
-    solara.InputInt("Seed (the same seed gives the same households in A and B)", value=seed)
+    NumberField(f"Households (the place has {spec.population.households:,}; budgets scale with it)",
+                "population.households", households.value, households.set)
+    solara.SliderInt(f"Years: {years.value}", value=years, min=1, max=25)
+    NumberField("Seed (the same seed gives the same households in A and B)", "run.seed", seed.value, seed.set)
     solara.Select("Regime A", values=REGIMES, value=regime_a)
     solara.Select("Regime B", values=REGIMES, value=regime_b)
-    solara.SliderFloat(f"Budget cut: {budget_cut.value:.0%}", value=budget_cut, min=0.0, max=0.6, step=0.02)
-    solara.SliderInt(f"... reached over {cut_years.value} years", value=cut_years, min=1, max=10)
+    solara.SliderFloat(f"Budget cut: {budget_cut.value:.0%}", value=budget_cut, min=0.0, max=1.0, step=0.02)
+    solara.SliderInt(f"... reached over {cut_years.value} years", value=cut_years, min=1, max=25)
     solara.SliderInt(f"Caseload: {caseload.value} families per key worker", value=caseload, min=1, max=15)
     solara.Switch(label="Key workers: as many as the pool buys", value=auto_keyworkers)
     if not auto_keyworkers.value:
-        solara.InputInt("Key workers", value=keyworkers)
+        NumberField("Key workers", "keyworkers.count", keyworkers.value, keyworkers.set)
     solara.SliderFloat(f"Pooled (integrated): {pooled_share.value:.0%} of budgets", value=pooled_share, min=0.0, max=0.3, step=0.01)
     solara.SliderFloat(f"Early-intervention shift: {shift.value:.0%}", value=shift, min=0.0, max=0.4, step=0.02)
-    solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=10)
-    solara.SliderFloat(f"Demand growth: {growth.value:.1%} a year", value=growth, min=0.0, max=0.1, step=0.001)
+    solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=25)
+    # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
+    NumberField(f"Demand growth: {growth.value:.2%} a year (a fraction: 0.03 is 3%; below 0, demand falls)",
+                "demand.growth", growth.value, growth.set, whole=False)
     for variant in ("A", "B"):
         with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
             VariantLevers(variant)
@@ -332,13 +387,14 @@ def VariantLevers(variant: str):
     for key, (label, values) in MIX_CHOICES.items():
         solara.Select(label, values=[AS_REGIME, *values], value=mix.get(key, AS_REGIME),
                       on_value=lambda choice, key=key: set_mix(variant, key, choice))
-    solara.InputFloat("Pooled share of budgets, 0 to 0.5 (blank: as the regime)", value=mix.get("regime.pooled_share"),
-                      optional=True, on_value=lambda share: set_mix(variant, "regime.pooled_share", share))
+    NumberField("Pooled share of budgets, 0 to 0.5 (blank: as the regime)", f"{variant}: regime.pooled_share",
+                mix.get("regime.pooled_share"), lambda share: set_mix(variant, "regime.pooled_share", share),
+                whole=False, optional=True)
     solara.Text("Cut by agency, 0 to 1, reached like the common cut (blank: the common cut)")
     for name, agency in load_scenario(scenario.value).agencies.items():
         key = f"budget.agency_cut.{name}"
-        solara.InputFloat(f"{agency.label}: cut", value=mix.get(key), optional=True,
-                          on_value=lambda cut, key=key: set_mix(variant, key, cut))
+        NumberField(f"{agency.label}: cut", f"{variant}: {key}", mix.get(key),
+                    lambda cut, key=key: set_mix(variant, key, cut), whole=False, optional=True)
     problem_here = variant_problem(variant)
     if problem_here:
         solara.Error(problem_here)
@@ -354,11 +410,10 @@ def Results():
             solara.Text(f"Running A and B: {task.progress or 0:.0f}%")
             solara.Button("Stop", on_click=task.cancel, color="error", outlined=True)
         solara.ProgressLinear(value=task.progress or True)
-    elif task.error:
-        if not isinstance(task.exception, RunStopped):
-            solara.Error(f"The run failed: {task.exception}")
-        else:
-            solara.Info("Stopped.")
+    elif task.error and not isinstance(task.exception, RunStopped):
+        solara.Error(f"The run failed: {task.exception}")
+    elif task.cancelled or task.error:
+        solara.Info("Stopped." + (" The charts below are from the last run that finished." if task.latest else ""))
     comparison = task.latest
     figures = solara.use_memo(dict, dependencies=[comparison])  # each chart, drawn when its tab is first shown
     if comparison is None:
@@ -370,6 +425,8 @@ def Results():
     stale = getattr(comparison, "levers", None) != levers_now()
     if task.pending:
         solara.Warning("Showing the last run while the new one runs.")
+    elif stale and rerun_on_change.value and not problem.value:
+        solara.Info("The levers have changed: the charts redraw in a moment.")
     elif stale:
         solara.Warning("The levers have changed since these charts were drawn: press Run A and B to redraw them.")
     with solara.Column(style={"opacity": "0.55" if task.pending or stale else "1"}):
@@ -406,6 +463,7 @@ def Page():
     solara.Title("Locality")
     with solara.Sidebar():
         Levers()
+    solara.use_effect(apply_loaded_levers, dependencies=[loaded.value])
     solara.use_effect(rerun_after_change, dependencies=[*levers_now(), rerun_on_change.value])
     with solara.Column():
         solara.Markdown("## Locality: siloed against integrated, under cuts")
