@@ -1,16 +1,19 @@
 """Workshop mode: the stories are built from real runs on a known seed, play the same
 every time, and the page steps through them with Back, Next and Reset."""
 
+import re
+
 import ipyvuetify as v
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 import pytest
 import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from viz import stories, workshop
 from viz.exports import figure_png
-from viz.family_story import trace_family
+from viz.family_story import plural, trace_family
 
 SMALL = {"place": "thanet", "households": 800, "years": 1, "cut_years": 2, "family_years": 1}
 
@@ -41,12 +44,35 @@ def test_the_same_seed_plays_the_same_story(journeys):
     assert figure_png(first) == figure_png(stories.family_figure(again, 30))
 
 
+#: A count of one before a plural noun: "1 crises", "1 assessments", "years 1 to 1".
+ONE_BEFORE_PLURAL = re.compile(r"(?<![\d.,£])1 (?:agencies|assessments|crises|cases|weeks|years|families|households|key "
+                               r"workers)\b|\b1 to 1\b", re.IGNORECASE)
+COUNTED = {"Agency met": "Agencies met", "Assessment": "Assessments", "Missed appointment": "Missed appointments",
+           "Crisis": "Crises"}
+
+
+def titles_fit(figure) -> bool:
+    """Every axis title of `figure` lies inside the figure and clear of the others."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer, inside = canvas.get_renderer(), figure.bbox
+    boxes = [axis.title.get_window_extent(renderer) for axis in figure.axes if axis.get_title()]
+    return (all(inside.x0 <= box.x0 and box.x1 <= inside.x1 for box in boxes)
+            and not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]))
+
+
 def test_every_story_has_frames_with_captions_and_figures(monkeypatch):
     monkeypatch.setattr(stories, "SIZES", SMALL)
     for story in stories.STORIES:
         frames = stories.build_story(story.key, seed=3)
         assert frames and all(f.headline and f.caption for f in frames)
         assert figure_png(frames[-1].figure())[:4] == b"\x89PNG"
+        assert titles_fit(frames[-1].figure()), story.key
+        for shown in frames:  # signed sums in words, counts agreeing with their nouns
+            words = " ".join([shown.headline, shown.caption, *shown.counters.values()])
+            assert "£-" not in words and not ONE_BEFORE_PLURAL.search(words), words
+            for name, count in shown.counters.items():  # "1 Crisis", "2 Crises"
+                assert (count == "1") if name in COUNTED else (count != "1" or name not in COUNTED.values()), name
     cuts = stories.build_story("cuts", seed=3)
     assert len(cuts) == SMALL["cut_years"]
     assert all("Dominant loop this year" in f.caption or "Neither loop gains" in f.caption for f in cuts)
@@ -138,6 +164,7 @@ def test_the_need_story_compares_the_same_households_and_states_its_assumption()
     assert f"The same {families.sum()} families in both systems" in frames[2].caption
     assert "assumption" in frames[-1].headline and f"{stories.BIGGER_POOL:.0%}" in frames[-1].headline
     assert "Not from the sources" in frames[-1].caption
+    assert all(titles_fit(shown.figure()) for shown in frames)  # "Change in needs (start to end)" was cut off
 
 
 def test_the_need_story_says_when_integration_hardly_moves_the_start_of_help():
@@ -168,3 +195,57 @@ def test_the_trainer_jumps_between_chapters_of_the_family_story(page):
     assert "Set by hand" in frames[starts["Key worker"]].caption
     page.find(v.Btn, children=["Summary"]).widget.click()
     assert workshop.frame.value == len(frames) - 1
+
+
+def test_signed_sums_are_worded_and_counts_agree():
+    assert stories.money(-6276) == "-£6,276" and stories.money(-2.4e6) == "-£2.4m" and stories.money(-0.2) == "£0"
+    overspent = stories.signed_money(-6276, "leaving {} a year unspent", "overspending it by {} a year")
+    assert overspent == "overspending it by £6,276 a year"
+    assert stories.signed_money(15_000, "leaving {} a year unspent", "overspending it") == "leaving £15k a year unspent"
+    assert [plural(n, "crisis", "crises") for n in (0, 1, 2)] == ["0 crises", "1 crisis", "2 crises"]
+    assert plural(1.2, "assessment") == "1 assessment" and plural(1_500, "household") == "1,500 households"
+    assert stories.and_list(["a"]) == "a" and stories.and_list(["a", "b", "c"]) == "a, b and c"
+
+
+def pocket_tables(nets: dict[str, float], crises: dict[str, float], years: dict[str, list[float]]):
+    """A wrong-pocket table and a year-by-year table for made-up agencies, each of which
+    put £100 into the pool; the pool's own row and the total are there as in the model's."""
+    pocket = pd.DataFrame({"agency": [*nets, stories.POOL], "label": [*(name.upper() for name in nets), "Pool"],
+                           "put_in_pool": [100.0] * len(nets) + [-100.0 * len(nets)],
+                           "crisis_change": [*crises.values(), 0.0], "net_change": [*nets.values(), 5.0]})
+    by_year = pd.DataFrame(years, index=[1, 2]).T
+    by_year.loc[stories.POOL] = 2.5
+    by_year.loc["total"] = by_year.sum()
+    return pocket, by_year
+
+
+def test_the_wrong_pocket_caption_follows_the_numbers():
+    # every agency saves over the run: the caption says so, and finds the wrong pocket in
+    # a single year (a's year 1) and in an agency that paid in but avoided no crises (b)
+    pocket, by_year = pocket_tables({"a": -300.0, "b": -20.0}, {"a": -400.0, "b": 0.0},
+                                    {"a": [40.0, -340.0], "b": [-10.0, -10.0]})
+    text = stories.pocket_moral(pocket, by_year, 205.0)
+    assert "every agency saves more than it put into the pool" in text
+    assert "in year 1 A paid £40 more" in text and "B put £100 into the pool and avoided no crisis spend" in text
+    assert "would not invest" not in text and "£-" not in text
+    # one agency pays more than it saves over the run: it is named, and the moral holds
+    pocket, by_year = pocket_tables({"a": -300.0, "b": 30.0}, {"a": -400.0, "b": -5.0},
+                                    {"a": [-150.0, -150.0], "b": [15.0, 15.0]})
+    text = stories.pocket_moral(pocket, by_year, 205.0)
+    assert "B (£30 more) pays more than it saves" in text and "would not invest" in text
+    assert "every agency saves" not in text
+    # nobody loses in any year and every payer avoided crises: the pool pays its way
+    pocket, by_year = pocket_tables({"a": -300.0, "b": -20.0}, {"a": -400.0, "b": -30.0},
+                                    {"a": [-150.0, -150.0], "b": [-10.0, -10.0]})
+    assert "pays its way for all of them" in stories.pocket_moral(pocket, by_year, 205.0)
+
+
+def test_who_saves_says_year_1_and_ends_on_what_its_own_run_shows(monkeypatch):
+    monkeypatch.setattr(stories, "SIZES", SMALL)
+    frames = stories.build_story("pocket", seed=3)
+    assert frames[0].headline == "Who saves: year 1"
+    assert frames[0].figure().axes[0].get_title().endswith("year 1")
+    comparison = stories.regimes_compared(3, SMALL["place"], SMALL["households"], SMALL["years"])
+    pocket = stories.pocket_upto(comparison, SMALL["years"])
+    every_one_saves = (pocket.loc[pocket["agency"] != stories.POOL, "net_change"] <= stories.NO_CHANGE).all()
+    assert ("every agency saves" in frames[-1].caption) == every_one_saves

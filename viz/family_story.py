@@ -47,6 +47,17 @@ CASE_ENGAGEMENT = 0.45  # counselling, mediation and the parenting course were n
 CASE_ADULTS, CASE_CHILDREN = 1, 4
 
 
+def noun(count: float, one: str, many: str | None = None) -> str:
+    """`one` or `many` (by default `one` + "s"), whichever agrees with `count` rounded to
+    a whole number, as it is shown: a mean of 1.2 assessments reads "1 assessment"."""
+    return one if round(count) == 1 else many or one + "s"
+
+
+def plural(count: float, one: str, many: str | None = None) -> str:
+    """A count and its noun agreeing in number: "1 crisis", "3 crises", "0 weeks"."""
+    return f"{round(count):,} {noun(count, one, many)}"
+
+
 @dataclass
 class Event:
     kind: str        # noticed, assessed, waiting, help, early_help, closed, dropped_out, off_list, crisis, key_worker
@@ -233,7 +244,8 @@ class FamilyTracer:
             self._add("early_help", agency, f"{self.labels[agency]} gives early help")
         if before["keyworker"] != SERVED and after["keyworker"] == SERVED:
             handed = int(np.count_nonzero(was != NONE))
-            extra = f"; {handed} agency cases fold into one family plan" if handed else ""
+            fold = "folds" if handed == 1 else "fold"
+            extra = f"; {plural(handed, 'agency case')} {fold} into one family plan" if handed else ""
             self._add("key_worker", self.m.pool_index, f"A key worker takes the family on{extra}")
             return
         for agency in np.flatnonzero((was == WAITING) & (now == NONE)):
@@ -250,7 +262,8 @@ class FamilyTracer:
             if m.households.severity[spec.domains, i].max() < line:
                 self._add("closed", agency, f"{self.labels[agency]} closes the case: problem below the line")
             elif after["weeks_open"][agency] >= spec.spec.max_weeks:
-                self._add("closed", agency, f"{self.labels[agency]} closes the case after {spec.spec.max_weeks} weeks")
+                self._add("closed", agency,
+                          f"{self.labels[agency]} closes the case after {plural(spec.spec.max_weeks, 'week')}")
             else:
                 self.missed += 1
                 self._add("dropped_out", agency, f"Appointments missed: {self.labels[agency]} closes the case")
@@ -259,7 +272,8 @@ class FamilyTracer:
             if m.households.severity[:, i].max() < line:
                 self._add("closed", pool, "The key worker's plan ends: every problem below the line")
             elif after["keyworker_weeks"] >= m.keyworkers.spec.plan_weeks:
-                self._add("closed", pool, f"The key worker's plan ends after {m.keyworkers.spec.plan_weeks} weeks")
+                self._add("closed", pool,
+                          f"The key worker's plan ends after {plural(m.keyworkers.spec.plan_weeks, 'week')}")
             else:
                 self.missed += 1
                 self._add("dropped_out", pool, "Appointments missed: the key worker's plan stops")

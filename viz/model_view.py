@@ -1,7 +1,8 @@
-"""The model view: one run of the model, live, in Mesa's SolaraViz. Step or play it week
-by week and watch households change tier (a grid, one cell per household, in the order
+"""The model view: one run of the model, live, in Mesa's SolaraViz. Step or play it, five
+weeks a draw, and watch households change tier (a grid, one cell per household, in the order
 of their neighbourhoods), agencies' caseloads against the capacity their money buys, their
-eligibility thresholds, and crises as they happen.
+eligibility thresholds, and crises as they happen. The sidebar's settings make a new run
+when Reset is pressed; a line above the charts says what the run on screen is.
 
     .venv/bin/locality app    then open http://127.0.0.1:8765/model
 """
@@ -22,9 +23,14 @@ from parameters.vocabulary import TIERS
 from sim.model import LocalityModel
 from sim.state import SERVED, WAITING
 from viz.charts import TIER_COLOURS
+from viz.family_story import plural
 
 PLACE = "sherwood"
 SEED = 42
+#: Weeks each Step (and each redraw while playing) moves the run on. Mesa's Render
+#: Interval slider is fixed in SolaraViz at 1 to 100 in steps of 2, so it holds only odd
+#: numbers, and the browser snaps any other start to one of them (4 ran as 5).
+WEEKS_PER_DRAW = 5
 
 
 class LiveModel(LocalityModel):
@@ -117,12 +123,15 @@ def Agencies(model):
 
 @solara.component
 def Settings(model):
-    """What this run is, in words: SolaraViz's sliders do not show their values."""
+    """What the run on screen is, in words: SolaraViz's sliders do not show their values,
+    and until Reset they may not be the run's."""
     update_counter.get()
     p = model.params
-    solara.Markdown(f"**{p.place.name}**, {p.population.households:,} households, {p.regime.kind}, budget cut "
-                    f"{p.budget.cut:.0%} over {p.budget.cut_years} years, {p.keyworkers.caseload} families per key "
-                    f"worker, seed {SEED}. Week {model.week} of {p.run.years * 52}. Time below is the week.")
+    solara.Markdown(f"This run: **{p.place.name}**, {p.population.households:,} households, {p.regime.kind}, budget "
+                    f"cut {p.budget.cut:.0%} over {plural(p.budget.cut_years, 'year')}, "
+                    f"{plural(p.keyworkers.caseload, 'family', 'families')} per key worker, seed {SEED}. Week "
+                    f"{model.week} of {p.run.years * 52} (the sidebar's Time). Changes in the sidebar take effect "
+                    "when you press Reset.")
 
 
 COMPONENTS = [
@@ -130,14 +139,18 @@ COMPONENTS = [
     (Agencies, 0),
     make_plot_component({"households_in_crisis": "#b2182b", "crises": "#4c72b0"}),
     make_plot_component({"referrals": "#66c2a5"}),
-    (Settings, 0),
 ]
 
 
 @solara.component
 def ModelView():
-    # One model per browser session (a module-level model would be shared by everyone).
-    model = solara.use_memo(lambda: LiveModel(**initial_levers()), dependencies=[])
+    # One model per browser session (a module-level model would be shared by everyone),
+    # held here rather than inside SolaraViz so the line above the charts follows Reset.
+    first = solara.use_memo(lambda: LiveModel(**initial_levers()), dependencies=[])
+    model = solara.use_reactive(first)
+    with solara.Sidebar():
+        solara.Info("Changes to the model parameters below take effect when you press Reset.")
+    Settings(model.value)
     SolaraViz(model, components=COMPONENTS, model_params=MODEL_PARAMS, name="Locality: one run, week by week",
-              play_interval=50, render_interval=4)
+              play_interval=50, render_interval=WEEKS_PER_DRAW)
 

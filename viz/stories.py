@@ -21,7 +21,14 @@ from matplotlib.figure import Figure
 from experiments.runner import Comparison, compare, run
 from parameters.vocabulary import DOMAINS, POOL
 from viz.charts import COLOURS
-from viz.family_story import KEY_WORKER, STORY_PLACE, Journey, trace_family
+from viz.family_story import (
+    KEY_WORKER,
+    STORY_PLACE,
+    Journey,
+    noun,
+    plural,
+    trace_family,
+)
 
 WORKSHOP_SEED = 2010
 #: Sizes of the runs behind the stories: small enough to build in seconds on a laptop.
@@ -47,13 +54,28 @@ class Story:
 
 
 def money(pounds: float) -> str:
-    """£ in plain words: £1.2m, £340k, £900."""
+    """£ in plain words: £1.2m, £340k, £900. A sum below zero reads -£900, never £-900;
+    where a sentence can go either way, `signed_money` words the sign instead."""
     size = abs(pounds)
     if size >= 1e6:
-        return f"£{pounds / 1e6:,.1f}m"
-    if size >= 1e4:
-        return f"£{pounds / 1e3:,.0f}k"
-    return f"£{pounds:,.0f}"
+        text = f"£{size / 1e6:,.1f}m"
+    elif size >= 1e4:
+        text = f"£{size / 1e3:,.0f}k"
+    else:
+        text = f"£{size:,.0f}"
+    return "-" + text if pounds < 0 and text != "£0" else text
+
+
+def signed_money(pounds: float, above: str, below: str) -> str:
+    """`above` or `below`, as `pounds` is at least zero or under it, with the size of the
+    sum in plain words at {}: signed_money(-6276, "{} goes unspent", "overspent by {}")
+    gives "overspent by £6,276"."""
+    return (above if pounds >= 0 else below).format(money(abs(pounds)))
+
+
+def and_list(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _figure(width: float = 13, height: float = 5.2) -> Figure:
@@ -81,8 +103,9 @@ def queue_sentence(queued: Journey) -> str:
         return text + f"Left to the model's queue, this family would have been flagged{wait}, and taken on in week {taken}."
     if flagged is not None:
         return text + (f"Left to the model's queue, this family would have been flagged in week {flagged} and still "
-                       f"been waiting after {len(queued.weeks)} weeks.")
-    return text + f"Left to the model's queue, this family would not have been flagged in {len(queued.weeks)} weeks."
+                       f"been waiting after {plural(len(queued.weeks), 'week')}.")
+    return text + ("Left to the model's queue, this family would not have been flagged in "
+                   f"{plural(len(queued.weeks), 'week')}.")
 
 
 def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
@@ -107,24 +130,30 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
                                 _family_counters(journey, week.week), chapter))
     s, j, q = siloed.final, joined.final, queued.final
     frames.append(Frame(
-        f"After {len(siloed.weeks) // 52} year{'s' if len(siloed.weeks) // 52 != 1 else ''}: the same family, two systems",
-        f"Siloed: {s.agencies_met} agencies, {s.assessments} assessments, {s.missed} cases closed for missed "
-        f"appointments, {s.crises} crises, {money(s.spend)}.\n\nKey worker from week 1 (set by hand, as the pilots "
-        f"did): {j.agencies_met} agencies (the key worker counts as one), {j.assessments} assessments, {j.missed} closed "
-        f"for missed appointments, {j.crises} crises, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
-        f"{q.assessments} assessments, {q.crises} crises, {money(q.spend)}. " + queue_sentence(queued),
+        f"After {plural(len(siloed.weeks) // 52, 'year')}: the same family, two systems",
+        f"Siloed: {plural(s.agencies_met, 'agency', 'agencies')}, {plural(s.assessments, 'assessment')}, "
+        f"{plural(s.missed, 'case')} closed for missed appointments, {plural(s.crises, 'crisis', 'crises')}, "
+        f"{money(s.spend)}.\n\nKey worker from week 1 (set by hand, as the pilots did): "
+        f"{plural(j.agencies_met, 'agency', 'agencies')} (the key worker counts as one), "
+        f"{plural(j.assessments, 'assessment')}, {plural(j.missed, 'case')} closed for missed appointments, "
+        f"{plural(j.crises, 'crisis', 'crises')}, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
+        f"{plural(q.assessments, 'assessment')}, {plural(q.crises, 'crisis', 'crises')}, {money(q.spend)}. "
+        + queue_sentence(queued),
         functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
     return frames
 
 
 def _family_counters(journey: Journey, week: int) -> dict[str, str]:
+    """The counters over the family's frames, each named in the number its count takes
+    ("1 Crisis", "2 Crises")."""
     now = journey.weeks[week - 1] if week else None
+    met, assessed, missed, crises = (now.agencies_met, now.assessments, now.missed, now.crises) if now else (0, 0, 0, 0)
     return {
         "Week": str(week),
-        "Agencies met": str(now.agencies_met if now else 0),
-        "Assessments": str(now.assessments if now else 0),
-        "Missed appointments": str(now.missed if now else 0),
-        "Crises": str(now.crises if now else 0),
+        noun(met, "Agency met", "Agencies met"): str(met),
+        noun(assessed, "Assessment"): str(assessed),
+        noun(missed, "Missed appointment"): str(missed),
+        noun(crises, "Crisis", "Crises"): str(crises),
         "Spent on the family": money(now.spend if now else 0.0),
     }
 
@@ -274,12 +303,13 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
         Frame("Integrated, across the place: the curve keeps its shape",
               f"Here households are banded by their needs when the run starts, so each band holds the same households "
               f"in both systems. The pool ({money(reach['budget'])} a year) buys {workers(reach['workers'])} "
-              f"({reach['places']:.0f} families at a time) and spends "
-              f"{money(reach['spend'])} a year of it; {money(unspent)} a year goes unspent. Key workers worked with "
-              f"{reach['families']} of {len(b):,} households ({reach['families'] / len(b):.1%}), the most complex, so help "
-              f"still follows severity. What changes is how: in the neediest band ({top}) a household had "
-              f"{start_a.loc[top, 'assessments']:.0f} assessments siloed and {start_b.loc[top, 'assessments']:.0f} with one "
-              "shared assessment.",
+              f"({plural(reach['places'], 'family', 'families')} at a time) and spends {money(reach['spend'])} a year, "
+              + signed_money(unspent, "leaving {} a year unspent.", "overspending it by {} a year.")
+              + f" Key workers worked with {reach['families']:,} of {len(b):,} households "
+              f"({reach['families'] / len(b):.1%}), the most complex, so help still follows severity."
+              f" What changes is how: in the neediest band ({top}) a household had "
+              f"{plural(start_a.loc[top, 'assessments'], 'assessment')} siloed and {start_b.loc[top, 'assessments']:.0f} "
+              "with one shared assessment.",
               functools.partial(start_need_figure, start_a, start_b, "integrated")),
         Frame("The families the key workers took on",
               families_caption(few_a, few_b),
@@ -289,9 +319,9 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               functools.partial(need_figure, siloed, help_by_severity(b), first_s, first_j)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
-              f"{BIGGER_POOL:.0%} pooled, {workers(reach_big['workers'])} work with {reach_big['families']} "
-              f"households. Crises across the place: {crises[0]:,} siloed, {crises[1]:,} integrated at 5%, {crises[2]:,} "
-              f"at {BIGGER_POOL:.0%}. Help in the neediest band: {money(start_a.loc[top, 'help'])} each siloed, "
+              f"{BIGGER_POOL:.0%} pooled, the pool buys {workers(reach_big['workers'])} and the key-worker team works "
+              f"with {plural(reach_big['families'], 'household')}. Crises across the place: {crises[0]:,} siloed, "
+              f"{crises[1]:,} integrated at 5%, {crises[2]:,} at {BIGGER_POOL:.0%}. Help in the neediest band: {money(start_a.loc[top, 'help'])} each siloed, "
               f"{money(start_big.loc[top, 'help'])} at {BIGGER_POOL:.0%}; in the least needy "
               f"{money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}. "
               + where_help_grew(start_a, start_big),
@@ -333,9 +363,10 @@ def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
                 f"worker: {'earlier' if j_first < s_first else 'later'} in their trouble.")
     change_s = (siloed["end_load"] - siloed["start_load"]).mean()
     change_j = (joined["end_load"] - joined["start_load"]).mean()
-    return (f"The same {n} families in both systems. Siloed they had {siloed['assessments'].mean():.0f} assessments "
-            f"each and {siloed['crises'].sum():,} crises in all; with a key worker {joined['assessments'].mean():.0f} "
-            f"assessments each and {joined['crises'].sum():,} crises. Their needs {_moved(change_s)} siloed and "
+    return (f"The same {plural(n, 'family', 'families')} in both systems. Siloed they had "
+            f"{plural(siloed['assessments'].mean(), 'assessment')} each and "
+            f"{plural(siloed['crises'].sum(), 'crisis', 'crises')} in all; with a key worker {plural(joined['assessments'].mean(), 'assessment')} each and "
+            f"{plural(joined['crises'].sum(), 'crisis', 'crises')}. Their needs {_moved(change_s)} siloed and "
             f"{_moved(change_j)} with a key worker. {when}")
 
 
@@ -379,7 +410,7 @@ def families_figure(siloed: pd.DataFrame, joined: pd.DataFrame) -> Figure:
         ("Assessments each", siloed["assessments"].mean(), joined["assessments"].mean()),
         ("Crises, all of them", siloed["crises"].sum(), joined["crises"].sum()),
         ("Crisis spend each (£k)", siloed["cost_crisis"].mean() / 1e3, joined["cost_crisis"].mean() / 1e3),
-        ("Change in needs (start to end)", (siloed["end_load"] - siloed["start_load"]).mean(),
+        ("Change in needs,\nstart to end", (siloed["end_load"] - siloed["start_load"]).mean(),
          (joined["end_load"] - joined["start_load"]).mean()),
     ]
     for axis, (title, s, j) in zip(axes, measures):
@@ -523,7 +554,7 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
             f"Eligibility thresholds average {row['threshold']:.2f} (without the cut {calm['threshold']:.2f}); waiting "
             f"lists {row['waiting']:,.0f} (without {calm['waiting']:,.0f}). Prevention spend {money(row['prevention'])} "
             f"(without the cut {money(calm['prevention'])}); crisis spend {money(row['crisis'])} (without "
-            f"{money(calm['crisis'])}); {row['crises']:,.0f} crises (without {calm['crises']:,.0f}).\n\n"
+            f"{money(calm['crisis'])}); {plural(row['crises'], 'crisis', 'crises')} (without {calm['crises']:,.0f}).\n\n"
             + loop_sentence(table, year),
             functools.partial(cuts_figure, table, year)))
     return frames
@@ -588,28 +619,83 @@ def pocket_upto(comparison: Comparison, year: int) -> pd.DataFrame:
 def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     comparison = regimes_compared(seed, sizes["place"], sizes["households"], sizes["years"])
     years = sorted(comparison.a.ledger["year"].unique())
-    frames = [Frame(f"Who saves: years 1 to {year}" if year > 1 else "Who saves: year 1",
-                    pocket_caption(comparison, year), functools.partial(pocket_figure, comparison, year))
+    frames = [Frame(f"Who saves: {years_upto(year)}", pocket_caption(comparison, year),
+                    functools.partial(pocket_figure, comparison, year))
               for year in years]
-    pocket = pocket_upto(comparison, years[-1])
-    agencies = pocket[pocket["agency"] != POOL].sort_values("crisis_change")
     key_workers = comparison.b.ledger.loc[comparison.b.ledger["agency"] == POOL, "spend"].sum()
-    first, second = agencies.iloc[0], agencies.iloc[1]
     frames.append(Frame(
         "The wrong pocket",
-        f"Key workers cost {money(key_workers)}, paid from a pool every agency put {money(agencies['put_in_pool'].sum())} "
-        f"into. The crises they avoided saved most for {first['label']} ({money(-first['crisis_change'])}) and "
-        f"{second['label']} ({money(-second['crisis_change'])}). Those who pay for prevention are often not those who "
-        "save, so no one agency has the reason to invest on its own.",
+        pocket_moral(pocket_upto(comparison, years[-1]), comparison.spend_change_by_year(), key_workers),
         functools.partial(pocket_figure, comparison, years[-1])))
     return frames
+
+
+def years_upto(year: int) -> str:
+    """Years 1 to `year` in words: "year 1" alone, else "years 1 to 3"."""
+    return "year 1" if year == 1 else f"years 1 to {year}"
+
+
+#: Net changes smaller than this (£) are no change, as in the comparison's verdicts.
+NO_CHANGE = 0.5
+
+
+def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float) -> str:
+    """The story's last word, as this run's numbers have it. `pocket` is the wrong pocket
+    over the run (Comparison.wrong_pocket), `by_year` each agency's net change year by
+    year (Comparison.spend_change_by_year), `key_workers` what the pool spent on them.
+    Agencies that pay more than they save over the run are named. When every agency
+    saves, as the chart beside it then shows, it says so and points to where the wrong
+    pocket still shows: single years in which an agency paid more, and agencies that paid
+    into the pool but avoided no crisis spend, so saved only on their own services."""
+    agencies = pocket[pocket["agency"] != POOL]
+    labels = dict(zip(agencies["agency"], agencies["label"]))
+    years = list(by_year.columns)
+    span = "the year" if len(years) == 1 else f"the {len(years)} years"
+    text = (f"Key workers cost {money(key_workers)}, paid from a pool the agencies put "
+            f"{money(agencies['put_in_pool'].sum())} into. ")
+    avoided = agencies[agencies["crisis_change"] < -NO_CHANGE].sort_values("crisis_change")
+    if len(avoided):
+        text += "The crises they avoided saved most for " + and_list(
+            [f"{row.label} ({money(-row.crisis_change)})" for row in avoided.head(2).itertuples()]) + ". "
+    else:
+        text += "They avoided no crisis spend. "
+    payers = agencies[agencies["net_change"] > NO_CHANGE].sort_values("net_change", ascending=False)
+    if len(payers):
+        one = len(payers) == 1
+        named = and_list([f"{row.label} ({money(row.net_change)} more)" for row in payers.itertuples()])
+        return text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
+                       "those who pay for prevention are not all those who save, so on "
+                       f"{'its own budget it' if one else 'their own budgets they'} would not invest.")
+    text += (f"Over {span} every agency saves more than it put into the pool, so the wrong pocket does not show in "
+             "the totals.")
+    losses = by_year.loc[by_year.index.isin(labels)]
+    years_lost = []
+    for year in years:
+        lost = losses[year][losses[year] > NO_CHANGE].sort_values(ascending=False)
+        if len(lost):
+            years_lost.append(f"in year {year} " + and_list([f"{labels[agency]} paid {money(change)} more"
+                                                              for agency, change in lost.items()]))
+    if years_lost:
+        text += (" It shows in single years: " + "; ".join(years_lost) + ", so an agency judging the pool on one "
+                 "year's budget would have seen a loss.")
+    services_only = agencies[(agencies["put_in_pool"] > NO_CHANGE) & (agencies["crisis_change"] >= -NO_CHANGE)]
+    if len(services_only):
+        one = len(services_only) == 1
+        text += (f" It shows in who pays in: {and_list(list(services_only['label']))} put "
+                 f"{money(services_only['put_in_pool'].sum())} into the pool and avoided no crisis spend; "
+                 f"{'it saves' if one else 'they save'} only on {'its' if one else 'their'} own services, where the "
+                 "key workers took on some of the work.")
+    if not years_lost and services_only.empty:
+        text += (" No agency paid more in any single year, and every one that paid in avoided crisis spend: in this run "
+                 "the pool pays its way for all of them.")
+    return text
 
 
 def pocket_caption(comparison: Comparison, year: int) -> str:
     pocket = pocket_upto(comparison, year)
     agencies = pocket[pocket["agency"] != POOL]
-    savers = agencies[agencies["net_change"] < 0].sort_values("net_change")
-    payers = agencies[agencies["net_change"] > 0].sort_values("net_change", ascending=False)
+    savers = agencies[agencies["net_change"] < -NO_CHANGE].sort_values("net_change")
+    payers = agencies[agencies["net_change"] > NO_CHANGE].sort_values("net_change", ascending=False)
     key_workers = comparison.b.ledger.query("agency == @POOL and year <= @year")["spend"].sum()
     parts = [f"{row.label} saves {money(-row.net_change)}" for row in savers.head(3).itertuples()]
     text = "; ".join(parts) + "." if parts else "No agency saves yet."
@@ -639,7 +725,7 @@ def pocket_figure(comparison: Comparison, year: int) -> Figure:
     axis.invert_yaxis()
     axis.legend(fontsize=10, loc="lower left")
     axis.set_xlabel("£k, integrated against siloed: left of 0 saves, right of 0 pays", fontsize=FONT)
-    axis.set_title(f"Who pays and who saves, years 1 to {year}", fontsize=FONT + 1)
+    axis.set_title(f"Who pays and who saves, {years_upto(year)}", fontsize=FONT + 1)
     return figure
 
 
