@@ -11,6 +11,7 @@ import numpy as np
 from parameters.schema import Agency as AgencySpec
 from parameters.schema import Scenario
 from parameters.vocabulary import DOMAIN_INDEX
+from sim.kernels import needs_of
 
 WEEKS_PER_YEAR = 52
 
@@ -38,10 +39,7 @@ class Agency(mesa.Agent):
     def need_of(self, households, which: np.ndarray) -> np.ndarray:
         """This agency's view of some households' need: the worst of its own domains (none
         in households without children, if it serves families only)."""
-        need = households.severity[np.ix_(self.domains, which)].max(axis=0, initial=0.0)
-        if self.families_only:
-            need *= households.has_children[which]
-        return need
+        return needs_of(households.severity, self.domains, which, households.has_children, self.families_only)
 
     # --- the year's money -------------------------------------------------------------
     def open_year(self, year: int) -> None:

@@ -292,3 +292,30 @@ def on_books(status, at_least, listed, counts, first, last):
             out[k] = i  # branch-free append: most households are not on the books
             k += row[i] >= at_least
         counts[a] = k
+
+
+@njit(**JIT)
+def needs_of(severity, domain_list, households, has_children, families_only):
+    """One agency's view of some households' need (see `agency_need`): zero in households
+    without children if it serves families only."""
+    need = np.empty(households.size, np.float32)
+    for k in range(households.size):
+        i = households[k]
+        need[k] = agency_need(severity, domain_list, i) if has_children[i] or not families_only else 0.0
+    return need
+
+
+@njit(**JIT)
+def first_help(households, week, severity, services, first_help_week, first_help_severity, load_at_help, never):
+    """Help begins for `households`: count the episode, and for those helped for the first
+    time note the week, their worst need and the sum of their needs."""
+    for i in households:
+        services[i] += 1
+        if first_help_week[i] == never:
+            first_help_week[i] = week
+            worst = total = np.float32(0.0)
+            for d in range(severity.shape[0]):
+                worst = max(worst, severity[d, i])
+                total += severity[d, i]
+            first_help_severity[i] = worst
+            load_at_help[i] = total

@@ -25,6 +25,7 @@ from parameters.vocabulary import POOL
 
 from .crises import crisis_kinds, resolve_crises
 from .help import deliver_help
+from .kernels import first_help
 from .ledger import Ledger
 from .money import open_year, plan_capacity, settle_week
 from .needs import NeedDynamics
@@ -190,12 +191,9 @@ class LocalityModel(mesa.Model):
     def start_help(self, payer: int, households: np.ndarray) -> None:
         """Help begins: count the episode, and note how bad things were when help first came."""
         h = self.households
-        h.services[households] += 1
         self.counts.admissions[payer] += households.size
-        first = households[h.first_help_week[households] == NEVER]
-        h.first_help_week[first] = self.week
-        h.first_help_severity[first] = h.severity[:, first].max(axis=0)
-        h.load_at_help[first] = h.severity[:, first].sum(axis=0)
+        first_help(households, self.week, h.severity, h.services, h.first_help_week, h.first_help_severity,
+                   h.load_at_help, NEVER)
 
     # --- set-up ----------------------------------------------------------------------------
     def _referral_graph(self) -> nx.DiGraph:
