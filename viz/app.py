@@ -76,6 +76,7 @@ rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
 problem = solara.reactive("")
 loaded = solara.reactive(None)  # a levers file just read, for the page to apply
+run_progress = solara.reactive(0)  # percent of A and B's weeks done
 mistyped = solara.reactive({})  # field -> what is wrong with the text typed in it (not a number)
 
 
@@ -175,6 +176,7 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
     cancelled or replaced. Solara asks only the task's own thread whether the task is
     still wanted, so the runs read a flag that this thread sets."""
     weeks_done, stop = [0, 0], threading.Event()
+    run_progress.value = 0
 
     def still_wanted(which: int, done: int, total: int) -> bool:
         weeks_done[which] = done / total
@@ -188,9 +190,9 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
             failed = any(future.done() and future.exception() is not None for future in runs)
             if failed or not comparison_task.is_current():
                 stop.set()  # replaced, cancelled, or the other run failed: stop at the next week
-            percent = int(50 * sum(weeks_done))
-            if percent != comparison_task.progress:  # each change redraws the page: at most 100 a comparison
-                comparison_task.progress = percent
+            percent = 5 * int(10 * sum(weeks_done))  # in steps of 5%: each step redraws the progress bar
+            if percent != run_progress.value:
+                run_progress.value = percent
             wait(runs, timeout=0.1)
         a_run, b_run = (future.result() for future in runs)
     return AppComparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b),
@@ -406,10 +408,7 @@ def Results():
     if problem.value:
         solara.Error(problem.value)
     if task.pending:
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text(f"Running A and B: {task.progress or 0:.0f}%")
-            solara.Button("Stop", on_click=task.cancel, color="error", outlined=True)
-        solara.ProgressLinear(value=task.progress or True)
+        Progress()
     elif task.error and not isinstance(task.exception, RunStopped):
         solara.Error(f"The run failed: {task.exception}")
     elif task.cancelled or task.error:
@@ -442,6 +441,17 @@ def Results():
                                 label="Yearly results as CSV", mime_type="text/csv")
             solara.FileDownload(lambda: weekly_csv(comparison), filename="locality-weekly.csv",
                                 label="Weekly results as CSV", mime_type="text/csv")
+
+
+@solara.component
+def Progress():
+    """How far A and B have got, and Stop. Progress is a reactive value of its own (not
+    the task's), read only here, so that each step redraws only this: the task's own
+    progress would redraw everything that reads the task, the page included."""
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text(f"Running A and B: {run_progress.value}%")
+        solara.Button("Stop", on_click=comparison_task.cancel, color="error", outlined=True)
+    solara.ProgressLinear(value=run_progress.value or True)
 
 
 @solara.component
