@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -209,8 +208,11 @@ def app_command(args) -> list[str]:
 
 def cmd_app(args) -> int:
     """Serve the Solara app on this machine."""
-    print(f"Locality app on http://{args.host}:{args.port} (Ctrl-C to stop)")
-    return subprocess.call(app_command(args), env=app_environment(dict(os.environ)))
+    print(f"Locality app on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    command = app_command(args)
+    # This process becomes the server, so a signal to stop it (Ctrl-C, or a service
+    # manager's SIGTERM) reaches the server itself rather than leaving it running.
+    os.execve(command[0], command, app_environment(dict(os.environ)))
 
 
 def cmd_scenarios(args) -> int:

@@ -45,7 +45,7 @@ class Population(Section):
     kin_reach: int = Field(ge=1, le=10_000, description="how many neighbourhoods away kin ties reach, at least 1")
 
     @model_validator(mode="after")
-    def _even_ties(self) -> "Population":
+    def _even_ties(self) -> Population:
         if self.ties % 2:
             raise ValueError(f"population.ties must be even (ties are made in pairs), got {self.ties}")
         return self
@@ -74,7 +74,7 @@ class Regime(Section):
     queue_order: Literal["severity", "arrival"] | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
 
     @model_validator(mode="after")
-    def _resolve_kind(self) -> "Regime":
+    def _resolve_kind(self) -> Regime:
         joined = self.kind == "integrated"
         for switch in ("shared_risk", "single_assessment", "key_workers"):
             if getattr(self, switch) is None:
@@ -108,6 +108,8 @@ class Budget(Section):
     cut: Fraction
     cut_years: int = Field(ge=1, le=25, description="years over which the cut is reached, 1 to 25")
     agency_cut: dict[str, Fraction] = {}
+    agency_cut_years: dict[str, Annotated[int, Field(ge=1, le=25)]] = Field(
+        {}, description="years over which an agency's own cut is reached, 1 to 25 (default: cut_years)")
 
 
 class EarlyIntervention(Section):
@@ -134,7 +136,7 @@ class Needs(Section):
     coupling: dict[Domain, dict[Domain, Annotated[float, Field(ge=0.0, le=0.2)]]] = {}
 
     @model_validator(mode="after")
-    def _all_domains(self) -> "Needs":
+    def _all_domains(self) -> Needs:
         for table in ("shock_rate", "shock_size", "recovery", "initial_mean"):
             missing = [d for d in DOMAINS if d not in getattr(self, table)]
             if missing:
@@ -178,7 +180,7 @@ class Agency(Section):
     refers_to: dict[str, Fraction] = {}
 
     @model_validator(mode="after")
-    def _threshold_order(self) -> "Agency":
+    def _threshold_order(self) -> Agency:
         if self.max_threshold < self.threshold:
             raise ValueError(f"max_threshold ({self.max_threshold}) must not be below threshold ({self.threshold})")
         return self
@@ -231,7 +233,7 @@ class Scenario(Section):
         return value
 
     @model_validator(mode="after")
-    def _agency_names_exist(self) -> "Scenario":
+    def _agency_names_exist(self) -> Scenario:
         known = set(self.agencies)
         if POOL in known:
             raise ValueError(f"agencies.{POOL} is reserved for the pooled budget")
@@ -242,6 +244,7 @@ class Scenario(Section):
                     raise ValueError(f"{where} names unknown agency '{name}'; agencies are: {', '.join(sorted(known))}")
 
         check("budget.agency_cut", self.budget.agency_cut)
+        check("budget.agency_cut_years", self.budget.agency_cut_years)
         for name, agency in self.agencies.items():
             check(f"agencies.{name}.refers_to", agency.refers_to)
         for name, crisis in self.crises.items():

@@ -208,3 +208,18 @@ def test_an_error_shown_without_rerunning_goes_when_the_value_is_put_right(page)
     assert "run.seed" in app.problem.value
     app.seed.set(42)
     wait_until(lambda: not app.problem.value, seconds=10)
+
+
+def test_a_long_run_can_be_stopped_and_says_so(page):
+    app.households.set(20_000)
+    app.years.set(15)
+    page.find(v.Btn, children=["Run A and B"]).widget.click()
+    wait_until(lambda: app.comparison_task.pending, seconds=10)
+    page.find(v.Btn, children=["Stop"]).wait_for(timeout=10)
+    page.find(v.Btn, children=["Stop"]).widget.click()
+    wait_until(lambda: not app.comparison_task.pending, seconds=60)
+
+    def says_stopped() -> bool:
+        return any("Stopped." in str(w.children) for w in page.find(v.Alert).widgets)
+    wait_until(says_stopped, seconds=10)
+    app.years.set(1)

@@ -67,3 +67,18 @@ def test_siloed_households_with_worse_problems_receive_more_services():
     assert households.services[worst_fifth].mean() > 3 * households.services[best_fifth].mean()
     assert households["peak_severity"].corr(households["services"], method="spearman") > 0.3
     assert households["peak_severity"].corr(households["cost_total"], method="spearman") > 0.3
+
+
+def test_an_agency_cut_reached_sooner_takes_more_of_its_money_in_the_early_years():
+    from sim.model import LocalityModel
+
+    settings = {"population.households": 1500, "run.years": 4, "run.warmup_weeks": 1, "budget.cut": 0.0,
+                "budget.agency_cut.police": 0.4, "budget.cut_years": 4}
+    slow = LocalityModel("thanet", overrides=settings)
+    fast = LocalityModel("thanet", overrides={**settings, "budget.agency_cut_years.police": 1})
+    police = list(slow.params.agencies).index("police")
+    housing = list(slow.params.agencies).index("housing")
+    assert fast.ledger.budget[0, police] < slow.ledger.budget[0, police]  # year 1: all of the cut against a quarter
+    assert fast.ledger.budget[0, housing] == slow.ledger.budget[0, housing]  # other agencies: the common years
+    gross = fast.ledger.budget[0, police] + fast.ledger.contribution[0, police]
+    assert np.isclose(gross, fast.agency_list[police].base_budget * 0.6)

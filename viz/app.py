@@ -148,8 +148,11 @@ def describe(overrides: dict) -> str:
     for key, value in overrides.items():
         if key == "regime.kind":
             continue
+        agency = key.rsplit(".", 1)[1].replace("_", " ")
         if key.startswith("budget.agency_cut."):
-            extras.append(f"{key.rsplit('.', 1)[1].replace('_', ' ')} cut {value:.0%}")
+            extras.append(f"{agency} cut {value:.0%}")
+        elif key.startswith("budget.agency_cut_years."):
+            extras.append(f"{agency} cut over {value} year{'s' if value != 1 else ''}")
         else:
             extras.append(f"{key.removeprefix('regime.').replace('_', ' ')} {words.get(value, value)}")
     kind = overrides.get("regime.kind", "")
@@ -392,11 +395,15 @@ def VariantLevers(variant: str):
     NumberField("Pooled share of budgets, 0 to 0.5 (blank: as the regime)", f"{variant}: regime.pooled_share",
                 mix.get("regime.pooled_share"), lambda share: set_mix(variant, "regime.pooled_share", share),
                 whole=False, optional=True)
-    solara.Text("Cut by agency, 0 to 1, reached like the common cut (blank: the common cut)")
+    solara.Text("Cut by agency, 0 to 1, and the years over which it is reached (blank: the common cut, "
+                "over the common years)")
     for name, agency in load_scenario(scenario.value).agencies.items():
-        key = f"budget.agency_cut.{name}"
-        NumberField(f"{agency.label}: cut", f"{variant}: {key}", mix.get(key),
-                    lambda cut, key=key: set_mix(variant, key, cut), whole=False, optional=True)
+        cut, years = f"budget.agency_cut.{name}", f"budget.agency_cut_years.{name}"
+        with solara.Row():
+            NumberField(f"{agency.label}: cut", f"{variant}: {cut}", mix.get(cut),
+                        lambda value, key=cut: set_mix(variant, key, value), whole=False, optional=True)
+            NumberField("over years", f"{variant}: {years}", mix.get(years),
+                        lambda value, key=years: set_mix(variant, key, value), optional=True)
     problem_here = variant_problem(variant)
     if problem_here:
         solara.Error(problem_here)
