@@ -87,17 +87,25 @@ def test_app_turns_telemetry_off_and_culls_closed_sessions_unless_the_user_chose
     from experiments import cli
 
     calls = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+
+    def becomes(program, command, env):  # os.execve: this process becomes the server, never to return
+        calls.append((command, env))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli.os, "execve", becomes)
     monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
     monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "True")  # the user's own choice wins
-    assert cli.main(["app", "--port", "8799"]) == 0
+    with pytest.raises(SystemExit):
+        cli.main(["app", "--port", "8799"])
     command, env = calls[-1]
+    assert command[0] == sys.executable
     assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "30s" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "True"
     assert "--production" in command and "--no-open" in command and command[command.index("--port") + 1] == "8799"
 
     monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "2m")
     monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE")
-    assert cli.main(["app", "--dev"]) == 0
+    with pytest.raises(SystemExit):
+        cli.main(["app", "--dev"])
     command, env = calls[-1]
     assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "2m" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert "--production" not in command
