@@ -476,6 +476,13 @@ def Chart(comparison: Comparison, title: str, figures: dict):
 
 
 @solara.component
+def RunButton():
+    """Run A and B, disabled while they run. A component of its own, so that a run
+    starting or ending redraws the button and the results, not the whole page."""
+    solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
+
+
+@solara.component
 def Page():
     solara.Title("Locality")
     with solara.Sidebar():
@@ -485,7 +492,7 @@ def Page():
     with solara.Column():
         solara.Markdown("## Locality: siloed against integrated, under cuts")
         with solara.Row(style={"align-items": "center"}):
-            solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
+            RunButton()
             solara.Switch(label="Run again after each change", value=rerun_on_change)
         Results()
 
