@@ -24,19 +24,23 @@ PAIR_FROM_HOUSEHOLDS = 30_000  # below this, two runs go faster one after the ot
 _pool: ThreadPoolExecutor | None = None
 
 
+def spare_threads() -> int:
+    """Threads a run may use: up to two on a machine with two cores or more, one in a
+    sweep's (or replications', or calibration's) worker process, which fill the cores
+    one run each already."""
+    return 1 if multiprocessing.parent_process() is not None else min(2, os.cpu_count() or 1)
+
+
 def threads_for(households: int) -> int:
-    """How many threads a run of this size uses: two on a machine with two cores or more,
-    for a county-sized place, in a process of its own (not a sweep's worker)."""
-    if households < FROM_HOUSEHOLDS or multiprocessing.parent_process() is not None:
-        return 1
-    return min(2, os.cpu_count() or 1)
+    """How many threads a run of this size uses: two only for a county-sized place."""
+    return spare_threads() if households >= FROM_HOUSEHOLDS else 1
 
 
 def pair_at_once(households: int) -> bool:
     """Whether to run two variants of a place (A and B) at once, in two threads. Their
     kernels run in parallel, but their Python between kernels takes turns for the GIL;
     in a small place that is most of the week, so there the pair is faster in turn."""
-    return threads_for(max(households, FROM_HOUSEHOLDS)) > 1 and households >= PAIR_FROM_HOUSEHOLDS
+    return spare_threads() > 1 and households >= PAIR_FROM_HOUSEHOLDS
 
 
 def split(n: int, parts: int, align: int = BLOCK) -> list[tuple[int, int]]:
