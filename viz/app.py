@@ -15,6 +15,7 @@ from functools import partial
 import solara
 import solara.lab
 
+from experiments import standing_worker
 from experiments.runner import Comparison, RunStopped, run
 from parameters.loader import (
     ScenarioError,
@@ -22,7 +23,6 @@ from parameters.loader import (
     load_scenario,
     source_for,
 )
-from sim.threads import pair_at_once
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 from viz.model_view import ModelView
@@ -173,30 +173,41 @@ def levers_now() -> tuple:
 
 @solara.lab.task
 def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
-    """A and B on worker threads: at once where that is faster (a big place: the
-    model's kernels release the GIL), else one after the other. This task's thread
-    watches them, shows their progress and stops them between weeks when the task is
-    cancelled or replaced. Solara asks only the task's own thread whether the task is
-    still wanted, so the runs read a flag that this thread sets."""
-    weeks_done, stop = [0, 0], threading.Event()
+    """A on a worker thread and, where the machine has a second core, B at the same time
+    in the standing worker process (two processes do not take turns for the GIL, as two
+    threads would); else B after A. This task's thread watches them, shows their
+    progress and stops them between weeks when the task is cancelled or replaced. Solara
+    asks only the task's own thread whether the task is still wanted, so the runs read
+    a flag that this thread sets."""
+    weeks_done, stop = [0.0, 0.0], threading.Event()  # fraction of A's and of B's weeks run
     run_progress.value = 0
 
     def still_wanted(which: int, done: int, total: int) -> bool:
         weeks_done[which] = done / total
         return not stop.is_set()
 
-    at_once = pair_at_once(common.get("population.households", APP_HOUSEHOLDS))
-    with ThreadPoolExecutor(max_workers=2 if at_once else 1, thread_name_prefix="locality-app") as pool:
-        runs = [pool.submit(run, place, {**common, **variant}, on_week=partial(still_wanted, i))
-                for i, variant in enumerate((a, b))]
-        while not all(future.done() for future in runs):
-            failed = any(future.done() and future.exception() is not None for future in runs)
-            if failed or not comparison_task.is_current():
-                stop.set()  # replaced, cancelled, or the other run failed: stop at the next week
-            percent = 5 * int(10 * sum(weeks_done))  # in steps of 5%: each step redraws the progress bar
-            if percent != run_progress.value:
-                run_progress.value = percent
-            wait(runs, timeout=0.1)
+    worker = standing_worker.shared()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="locality-app") as pool:
+        run_a = pool.submit(run, place, {**common, **a}, on_week=partial(still_wanted, 0))
+        remote_b = worker.submit(place, {**common, **b}) if worker is not None else None
+        run_b = remote_b.future if remote_b else pool.submit(run, place, {**common, **b}, on_week=partial(still_wanted, 1))
+        runs = [run_a, run_b]
+        try:
+            while not all(future.done() for future in runs):
+                failed = any(future.done() and future.exception() is not None for future in runs)
+                if failed or not comparison_task.is_current():
+                    stop.set()  # replaced, cancelled, or the other run failed: stop at the next week
+                    if remote_b:
+                        remote_b.stop()
+                if remote_b:
+                    weeks_done[1] = remote_b.done
+                percent = 5 * int(10 * sum(weeks_done))  # in steps of 5%: each step redraws the progress bar
+                if percent != run_progress.value:
+                    run_progress.value = percent
+                wait(runs, timeout=0.1)
+        finally:
+            if remote_b and not run_b.done():
+                remote_b.stop()
         a_run, b_run = (future.result() for future in runs)
     return AppComparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b),
                          levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
@@ -507,12 +518,18 @@ routes = [
 
 def warm_up() -> None:
     """A tiny comparison and one chart, so the first Run does not also wait for the
-    compiled kernels to load from disk and for matplotlib's first figure."""
+    worker process to start, the compiled kernels to load from disk or matplotlib's
+    first figure. It runs while the app is loaded, so the server answers once it is
+    warm (a few seconds), and the first Run is as quick as any other."""
     tiny = {"population.households": 300, "run.years": 1, "run.warmup_weeks": 1}
-    comparison = Comparison(a=run(DEFAULT_PLACE, {**tiny, "regime.kind": "siloed"}),
-                            b=run(DEFAULT_PLACE, {**tiny, "regime.kind": "integrated"}), a_label="", b_label="")
-    figure_png(next(iter(ALL_CHARTS.values()))(comparison))
+    worker = standing_worker.shared()
+    remote_b = worker.submit(DEFAULT_PLACE, {**tiny, "regime.kind": "integrated"}) if worker is not None else None
+    a = run(DEFAULT_PLACE, {**tiny, "regime.kind": "siloed"})
+    try:
+        b = remote_b.future.result() if remote_b else run(DEFAULT_PLACE, {**tiny, "regime.kind": "integrated"})
+    except RunStopped:  # a run already under way (the app reloaded) replaced it; the worker is warm
+        b = a
+    figure_png(next(iter(ALL_CHARTS.values()))(Comparison(a=a, b=b, a_label="", b_label="")))
 
 
-# while the server starts and the page loads
-threading.Thread(target=warm_up, name="locality-warm-up", daemon=True).start()
+warm_up()
