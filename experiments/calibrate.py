@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,8 @@ from tqdm import tqdm
 
 from parameters.loader import builtin_scenarios, set_dotted
 
-from .replications import default_workers, mean_interval, process_context, seeds_for
+from .processes import worker_pool
+from .replications import default_workers, mean_interval, seeds_for
 from .targets import MeasureJob, TargetSet, measure, parameter_overrides
 
 
@@ -111,7 +111,7 @@ def _measure_all(jobs: Sequence[MeasureJob], workers: int | None, progress: bool
                 results.append(measure(job))
                 bar.update()
             return results
-        with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+        with worker_pool(workers) as pool:
             results = []
             for value in pool.map(measure, jobs):
                 results.append(value)

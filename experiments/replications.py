@@ -3,10 +3,8 @@ per year as means with confidence intervals."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +14,7 @@ from scipy import stats
 
 from parameters.loader import load_scenario
 
+from .processes import worker_pool
 from .results import Results
 from .runner import Overrides, _as_mapping, run
 
@@ -29,14 +28,6 @@ def seeds_for(master_seed: int, reps: int) -> list[int]:
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
-
-
-def process_context():
-    """Workers start from a clean server process: forking a process that already runs
-    BLAS threads can deadlock the child."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["experiments.runner"])  # import the model once, in the server
-    return context
 
 
 @dataclass
@@ -85,7 +76,7 @@ def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, maste
     if workers <= 1:
         results = [run(*job) for job in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+        with worker_pool(workers) as pool:
             results = list(pool.map(_run_job, jobs))
     return Replications(seeds=seeds, runs=results)
 

@@ -38,7 +38,7 @@ class Results:
     wall_seconds: float = 0.0
 
     @classmethod
-    def from_model(cls, model, wall_seconds: float = 0.0) -> "Results":
+    def from_model(cls, model, wall_seconds: float = 0.0) -> Results:
         return cls(
             scenario=model.params,
             steps=model.recorder.steps_frame(),
@@ -113,7 +113,7 @@ class Results:
         return target
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Results":
+    def load(cls, directory: str | Path) -> Results:
         folder = Path(directory)
         frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
         run_info = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}

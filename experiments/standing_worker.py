@@ -11,6 +11,7 @@ costs nothing, and a run that is no longer wanted stops at its next week.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +21,7 @@ from typing import Any
 
 from sim.threads import spare_threads
 
-from .replications import process_context
+from .processes import worker_pool
 from .results import Results
 from .runner import run
 
@@ -74,16 +75,14 @@ class StandingWorker:
     A worker that died is started afresh on the next submit."""
 
     def __init__(self) -> None:
-        self._context = process_context()
-        self._wanted = self._context.RawValue("q", 0)
-        self._done = self._context.RawValue("d", 0.0)
+        self._wanted = multiprocessing.RawValue("q", 0)
+        self._done = multiprocessing.RawValue("d", 0.0)
         self._jobs = itertools.count(1)
         self._lock = threading.Lock()
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=1, mp_context=self._context, initializer=_attach,
-                                   initargs=(self._wanted, self._done))
+        return worker_pool(1, _attach, (self._wanted, self._done))
 
     def submit(self, scenario: Any, overrides: Mapping[str, Any]) -> RemoteRun:
         with self._lock:

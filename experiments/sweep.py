@@ -48,7 +48,7 @@ class Range(BaseModel):
     steps: int | None = Field(None, ge=2, description="values on a grid, at least 2")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Range":
+    def _ordered(self) -> Range:
         if not self.high > self.low:
             raise ValueError(f"high ({self.high}) must be above low ({self.low})")
         return self
@@ -78,7 +78,7 @@ class SweepSpec(BaseModel):
     levers: dict[str, Lever] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _designs_need_ranges(self) -> "SweepSpec":
+    def _designs_need_ranges(self) -> SweepSpec:
         if self.sweep.design != "grid":
             lists = [key for key, lever in self.levers.items() if not isinstance(lever, Range)]
             if lists:
@@ -215,11 +215,12 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     instead of local processes; its workers need Locality installed and the --out folder
     on a filesystem they share."""
     import signal
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     from tqdm import tqdm
 
-    from .replications import default_workers, process_context
+    from .processes import worker_pool
+    from .replications import default_workers
     from .store import Store
 
     store = Store(out)
@@ -236,7 +237,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
         elif workers == 1:
             _tally((execute(spec, run, str(store.root)) for run in pending), bar)
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+            with worker_pool(workers) as pool:
                 futures = [pool.submit(execute, spec, run, str(store.root)) for run in pending]
                 try:
                     _tally((future.result() for future in as_completed(futures)), bar)
