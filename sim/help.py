@@ -17,10 +17,9 @@ ALL_DOMAINS = np.arange(len(DOMAINS), dtype=np.intp)
 
 def deliver_help(m) -> None:
     h, services, problem_line = m.households, m.params.services, m.params.needs.problem_line
-    being_helped = m.books.find(m, SERVED)  # late help (SERVED) and early help (EARLY)
     for agency in m.agency_list:
         spec, a = agency.spec, agency.index
-        cases = being_helped[a]
+        cases = m.caseloads[a]  # late help (SERVED) and early help (EARLY), from stage 4
         if not cases.size:
             continue
         paid, paid_late = m.ledger.household_books(a, "intervention")

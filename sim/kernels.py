@@ -66,17 +66,23 @@ def add_shocks(row, uniform, size, accept, alias_ids, ids):
 
 
 @njit(**JIT)
-def drift_towards(out, severity, neighbours, rate, first, last):
+def drift_towards(out, severity, indptr, indices, weights, rate, first, last):
     """Stage 1, the social drift: `out += rate x (neighbours' mean - own)` for households
-    first to last (first on a block boundary), where `neighbours` is (last - first, D),
-    the network's weighted mean of each one's ties."""
+    first to last, the neighbours' mean being row i of the row-normalised network (CSR:
+    `indptr`, `indices`, `weights`) times `severity`. Each tie is read once and adds to
+    all domains' means; neighbours live close together in index order (same or nearby
+    neighbourhood), so their severities are mostly in cache already. Each mean is summed
+    in the order of the row's ties, as a sparse product would."""
     domains = severity.shape[0]
-    for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
-        lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
+    mean = np.zeros(domains, np.float32)
+    for i in range(first, last):
+        mean[:] = 0.0
+        for t in range(indptr[i], indptr[i + 1]):
+            j, weight = indices[t], weights[t]
+            for d in range(domains):
+                mean[d] += weight * severity[d, j]
         for d in range(domains):
-            s, o = severity[d], out[d]
-            for i in range(lo, hi):
-                o[i] += rate * (neighbours[i - first, d] - s[i])
+            out[d, i] += rate * (mean[d] - severity[d, i])
 
 
 @njit(**JIT)

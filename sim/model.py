@@ -132,6 +132,7 @@ class LocalityModel(mesa.Model):
         self.ledger.start_week()
         self.inbox: dict[int, np.ndarray] = {}
         self.early_found: dict[int, np.ndarray] = {}
+        self.caseloads: list[np.ndarray] = []  # each agency's open cases, from allocation
         for name, stage in self.stages:
             started = time.perf_counter()
             stage()

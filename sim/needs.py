@@ -34,9 +34,7 @@ class NeedDynamics:
         self.spread_every = needs.spread_every
         self.spread = np.float32(1.0 - (1.0 - needs.spread) ** needs.spread_every)
         self.network = network  # row-normalised CSR: neighbours' mean is network @ severity
-        # The households in parts, each part's rows of the network with it (see sim.threads).
-        self.parts = parts
-        self.network_rows = {part: network if len(parts) == 1 else network[part[0]:part[1]] for part in parts}
+        self.parts = parts  # the households in parts, done at once (see sim.threads)
         self.problem_line = np.float32(needs.problem_line)
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
@@ -67,8 +65,8 @@ class NeedDynamics:
         def own_dynamics_and_spread(first: int, last: int) -> None:
             needs_interact(severity, self.raw, self.pull_matrix, self.recovery, self.resilience, first, last)
             if spreads:
-                neighbours = self.network_rows[first, last] @ severity.T
-                drift_towards(self.raw, severity, neighbours, self.spread, first, last)
+                network = self.network
+                drift_towards(self.raw, severity, network.indptr, network.indices, network.data, self.spread, first, last)
 
         def settle(first: int, last: int) -> None:
             needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,

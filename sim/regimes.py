@@ -187,8 +187,11 @@ class AgencyQueues:
         self.order = order
 
     def allocate(self, m) -> None:
+        """Then each agency's open cases, late and early, in index order, are this week's
+        `m.caseloads`, the cases stage 5 helps."""
         h = m.households
         books = m.books.find(m, WAITING)
+        m.caseloads = []
         for agency in m.agency_list:
             a = agency.index
             column, need_of = h.status[a], partial(agency.need_of, h)
@@ -208,12 +211,15 @@ class AgencyQueues:
                 m.start_help(a, admitted)
 
             room = _make_room(column, early, agency.early_slots, need_of)
+            open_cases = books[a][column[books[a]] >= SERVED]  # kept on or just admitted
             found = m.early_found.get(a)
             if room and found is not None and found.size:
-                admitted = found[:room]
+                admitted = found[:room]  # in index order, and new to the agency's books
                 column[admitted] = EARLY
                 h.weeks_open[a, admitted] = 0
                 m.start_help(a, admitted)
+                open_cases = np.sort(np.concatenate([open_cases, admitted]), kind="stable")  # merges two sorted runs
+            m.caseloads.append(open_cases)
 
 
 class KeyWorkerPlans:

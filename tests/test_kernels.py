@@ -56,6 +56,21 @@ def test_the_week_tally_matches_the_tiers_by_definition():
     assert np.array_equal(m.recorder.standing, standing)
 
 
+def test_the_social_drift_is_the_sparse_product_it_replaces():
+    from sim.kernels import drift_towards
+    m = LocalityModel("sherwood", overrides={"population.households": 3000, "run.years": 1, "run.seed": 8})
+    for _ in range(3):
+        m.step()
+    severity, network, rate = m.households.severity, m.dynamics.network, m.dynamics.spread
+    start = np.random.default_rng(3).random(severity.shape).astype(np.float32)
+    expected = start + rate * ((network @ severity.T).T - severity)
+    drifted = start.copy()
+    half = severity.shape[1] // 2
+    for first, last in ((0, half), (half, severity.shape[1])):  # in two parts, as two threads would
+        drift_towards(drifted, severity, network.indptr, network.indices, network.data, rate, first, last)
+    assert np.array_equal(drifted, expected)
+
+
 def test_first_by_picks_the_same_households_as_a_stable_sort():
     from sim.regimes import first_by
 
