@@ -51,18 +51,25 @@ def needs_interact(severity, out, pull_matrix, recovery, resilience, first, last
 
 
 @njit(**JIT)
-def add_shocks(row, uniform, size, accept, alias_ids, ids):
-    """Stage 1, new problems placed in one domain's `row` (Walker's alias method): shock
-    k's `uniform[k]` scaled to the table's length picks slot s by its whole part; the
-    shock lands on household `ids[s]` if the fraction is below the slot's acceptance,
-    else on `alias_ids[s]`, and adds `size[k]` to it. The draws are made beforehand, so
-    this only places them."""
+def shock_households(uniform, accept, alias_ids, ids):
+    """Stage 1, where new problems land (Walker's alias method): shock k's `uniform[k]`
+    scaled to the table's length picks slot s by its whole part; the shock lands on
+    household `ids[s]` if the fraction is below the slot's acceptance, else on
+    `alias_ids[s]`."""
+    households = np.empty(uniform.size, np.int32)
     slots = accept.size
     for k in range(uniform.size):
         x = uniform[k] * slots
         s = min(int(x), slots - 1)
-        target = ids[s] if x - s < accept[s] else alias_ids[s]
-        row[target] += size[k]
+        households[k] = ids[s] if x - s < accept[s] else alias_ids[s]
+    return households
+
+
+@njit(**JIT)
+def add_shocks(row, households, sizes):
+    """Stage 1, new problems placed in one domain's `row` of severities, in order."""
+    for k in range(households.size):
+        row[households[k]] += sizes[k]
 
 
 @njit(**JIT)

@@ -8,8 +8,14 @@ import numpy as np
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
-from .kernels import add_shocks, drift_towards, needs_interact, needs_settle
-from .threads import run_parts, split
+from .kernels import (
+    add_shocks,
+    drift_towards,
+    needs_interact,
+    needs_settle,
+    shock_households,
+)
+from .threads import in_background, run_parts, split
 
 
 class NeedDynamics:
@@ -56,6 +62,7 @@ class NeedDynamics:
             True: FrailtySampler(frailty[families], families),
         }
         self.rng = rng
+        self._ahead = None  # (week, Future of its shocks), drawn ahead in a county
 
     def evolve(self, severity: np.ndarray, week: int) -> None:
         """One week of needs, in place, on (domains, households) severities, then the
@@ -75,25 +82,45 @@ class NeedDynamics:
         run_parts(own_dynamics_and_spread, self.parts)
         self._shock(self.raw, week)
         run_parts(settle, self.parts)
+        self.draw_ahead(week + 1)
+
+    def draw_ahead(self, week: int) -> None:
+        """In a county, start drawing `week`'s shocks on a thread of their own while this
+        week's later stages go on (they mostly use one core). The draws are the same as
+        if made in `week` itself. (Started later in the week, at allocation, it was
+        slower: its Python then takes turns for the GIL with allocation's.)"""
+        if len(self.parts) > 1:
+            self._ahead = (week, in_background(self.draw_shocks, week))
 
     def _shock(self, severity: np.ndarray, week: int) -> None:
-        """New problems: a Poisson count per domain, placed by frailty. The draws depend
-        only on the week, never on the state, so two regimes meet the same shocks. They
-        are made in one stream, domain by domain; then each domain's row takes its
-        shocks, the domains shared between threads (each writes only its own rows)."""
+        """New problems: this week's shocks added to their households, the domains shared
+        between threads (each writes only its own rows)."""
+        if self._ahead is not None:
+            drawn_for, shocks = self._ahead
+            assert drawn_for == week, f"shocks were drawn ahead for week {drawn_for}, not {week}"
+            shocks = shocks.result()
+        else:
+            shocks = self.draw_shocks(week)
+
+        def place(first: int, last: int) -> None:
+            for column, households, sizes in shocks[first:last]:
+                add_shocks(severity[column], households, sizes)
+
+        run_parts(place, split(len(shocks), len(self.parts), align=1))
+
+    def draw_shocks(self, week: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """A week's new problems, as (domain, households, sizes): a Poisson count per
+        domain, placed by frailty. The draws depend only on the week, never on the
+        state, so two regimes meet the same shocks; and they come from a stream of their
+        own, week after week in order, so they may be drawn a week ahead."""
         growth = (1.0 + self.growth) ** (week / 52.0)
         shocks = []
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             target = self.targets[column in self.child_columns]
             count = self.rng.poisson(rate * growth * target.total)
             if count:
-                shocks.append((severity[column], target, *target.draw(count, size, self.rng)))
-
-        def place(first: int, last: int) -> None:
-            for row, target, uniform, sizes in shocks[first:last]:
-                target.place(row, uniform, sizes)
-
-        run_parts(place, split(len(shocks), len(self.parts), align=1))
+                shocks.append((column, *target.draw(count, size, self.rng)))
+        return shocks
 
 
 class FrailtySampler:
@@ -109,14 +136,11 @@ class FrailtySampler:
         self.alias_ids = self.ids[alias]
 
     def draw(self, count: int, size: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """`count` shocks of exponential size (mean `size`): a uniform per shock (its
-        whole part, scaled to the table, picks a slot; its fraction, the slot's own
-        household or its alias), and the sizes."""
-        return rng.random(count), rng.exponential(size, count).astype(np.float32)
-
-    def place(self, row: np.ndarray, uniform: np.ndarray, sizes: np.ndarray) -> None:
-        """Add drawn shocks to one domain's `row` of severities, in one compiled loop."""
-        add_shocks(row, uniform, sizes, self.accept, self.alias_ids, self.ids)
+        """`count` shocks of exponential size (mean `size`): the households they land
+        on (a uniform each: its whole part, scaled to the table, picks a slot; its
+        fraction, the slot's own household or its alias), and their sizes."""
+        households = shock_households(rng.random(count), self.accept, self.alias_ids, self.ids)
+        return households, rng.exponential(size, count).astype(np.float32)
 
 
 def _alias_table(weights: np.ndarray, total: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,12 +1,13 @@
 """Two threads inside one run, for the week's biggest passes over households at county
 scale; and when two runs (A and B) are worth running at once.
 
-The compiled kernels and scipy's sparse products release the GIL, so the two halves of
-a pass (households split at a block boundary, or agencies split in two) run at once on
-two cores. Each half writes only its own part of the output, so a run gives the same
-results, bit for bit, on one thread or two. Small places stay on one thread, where
-handing work to a thread costs more than it saves; so do the worker processes of
-sweeps, replications and calibration, which already fill the cores one run each.
+The compiled kernels release the GIL, so the two halves of a pass (households split at
+a block boundary, or agencies split in two) run at once on two cores. Each half writes
+only its own part of the output, so a run gives the same results, bit for bit, on one
+thread or two. Work that can run ahead of the week (next week's shocks) goes to a
+thread of its own. Small places stay on one thread, where handing work to a thread
+costs more than it saves; so do the worker processes of sweeps, replications and
+calibration, which already fill the cores one run each.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise
 
 from .kernels import BLOCK
@@ -22,6 +23,7 @@ from .kernels import BLOCK
 FROM_HOUSEHOLDS = 100_000  # below this, one thread is faster (measured: experiments.bench)
 PAIR_FROM_HOUSEHOLDS = 30_000  # below this, two runs go faster one after the other than at once
 _pool: ThreadPoolExecutor | None = None
+_background: ThreadPoolExecutor | None = None
 
 
 def spare_threads() -> int:
@@ -66,3 +68,12 @@ def run_parts(task: Callable[[int, int], object], parts: list[tuple[int, int]]) 
     finally:
         for other in others:
             other.result()
+
+
+def in_background(task: Callable, *args) -> Future:
+    """`task(*args)` on a thread of its own, for work that can run ahead of the week (it
+    must touch nothing the week's stages touch); the Future gives its result."""
+    global _background
+    if _background is None:
+        _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="locality-ahead")
+    return _background.submit(task, *args)

@@ -55,12 +55,13 @@ def test_saved_results_reproduce_the_run(tmp_path):
 
 
 def test_shocks_land_in_proportion_to_frailty():
+    from sim.kernels import add_shocks
     from sim.needs import FrailtySampler
 
     rng = np.random.default_rng(0)
     sampler = FrailtySampler(np.array([1.0, 2.0, 0.0, 7.0]), np.array([10, 11, 12, 13]))
     severity = np.zeros((2, 15), np.float32)
-    sampler.place(severity[1], *sampler.draw(200_000, 1e-4, rng))  # 200,000 shocks of mean size 1e-4 into domain 1
+    add_shocks(severity[1], *sampler.draw(200_000, 1e-4, rng))  # 200,000 shocks of mean size 1e-4 into domain 1
     assert not severity[0].any()
     hit = np.flatnonzero(severity[1])
     assert list(hit) == [10, 11, 13]  # weight 0 is never drawn
