@@ -1,11 +1,13 @@
-"""A standing worker process that runs one scenario at a time beside this process, so
+"""A standing worker process that runs scenarios one at a time beside this process, so
 that a small place's A and B use both cores: two runs in threads of one process take
 turns for the GIL between kernels (most of a small place's week), two processes do not.
 
 The process is started once and warmed up, so a run does not wait for imports or for
-the compiled kernels to load. Which run is wanted, and how far it has got, cross the
-process boundary as two shared numbers rather than messages: reading them each week
-costs nothing, and a run that is no longer wanted stops at its next week.
+the compiled kernels to load. Runs from several callers (several app sessions) queue
+for it in turn; each can be stopped on its own, and none stops another. Whether a run
+is still wanted, and how far it has got, cross the process boundary as shared numbers
+in a slot of its own rather than as messages: reading them each week costs nothing, and
+a run no longer wanted stops at its next week.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import itertools
 import multiprocessing
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -25,24 +27,29 @@ from .processes import worker_pool
 from .results import Results
 from .runner import run
 
+SLOTS = 256  # runs queued or running at once, at most; a slot is reused 256 runs later
+
 _shared: StandingWorker | None = None
 _shared_lock = threading.Lock()
 
 # In the worker process: set once by _attach when it starts.
-_wanted = None  # id of the job wanted now (0: none); any other job stops at its next week
-_done = None  # fraction of its weeks the wanted job has run
+_owner = None  # the job each slot is for: a job whose slot has another owner is not wanted
+_stopped = None  # 1 in a slot whose job was asked to stop
+_done = None  # fraction of its weeks each slot's job has run
 
 
-def _attach(wanted, done) -> None:
-    global _wanted, _done
-    _wanted, _done = wanted, done
+def _attach(owner, stopped, done) -> None:
+    global _owner, _stopped, _done
+    _owner, _stopped, _done = owner, stopped, done
 
 
 def _run_job(job: int, scenario: Any, overrides: Mapping[str, Any]) -> Results:
+    slot = job % SLOTS
+
     def on_week(done: int, total: int) -> bool:
-        still_wanted = _wanted.value == job
+        still_wanted = _owner[slot] == job and not _stopped[slot]
         if still_wanted:
-            _done.value = done / total
+            _done[slot] = done / total
         return still_wanted
 
     return run(scenario, overrides, on_week=on_week)
@@ -58,36 +65,39 @@ class RemoteRun:
 
     @property
     def done(self) -> float:
-        """Fraction of its weeks run so far (as last reported, while it is the one wanted)."""
-        return self.worker._done.value if self.worker._wanted.value == self.job else float(self.future.done())
+        """Fraction of its weeks run so far."""
+        slot = self.job % SLOTS
+        return self.worker._done[slot] if self.worker._owner[slot] == self.job else float(self.future.done())
 
     def stop(self) -> None:
-        """Stop at its next week (the Future then raises RunStopped), unless a later run
-        has replaced it already."""
+        """Stop at its next week (the Future then raises RunStopped); a run still queued
+        stops at its first."""
+        slot = self.job % SLOTS
         with self.worker._lock:
-            if self.worker._wanted.value == self.job:
-                self.worker._wanted.value = 0
+            if self.worker._owner[slot] == self.job:
+                self.worker._stopped[slot] = 1
 
 
 class StandingWorker:
-    """`submit(scenario, overrides)` starts a run in the worker process and returns it as
-    a RemoteRun. A new submit replaces the run before it, which stops at its next week.
-    A worker that died is started afresh on the next submit."""
+    """`submit(scenario, overrides)` queues a run for the worker process and returns it
+    as a RemoteRun. A worker that died is started afresh on the next submit."""
 
     def __init__(self) -> None:
-        self._wanted = multiprocessing.RawValue("q", 0)
-        self._done = multiprocessing.RawValue("d", 0.0)
+        self._owner = multiprocessing.RawArray("q", SLOTS)
+        self._stopped = multiprocessing.RawArray("b", SLOTS)
+        self._done = multiprocessing.RawArray("d", SLOTS)
         self._jobs = itertools.count(1)
         self._lock = threading.Lock()
         self._pool = self._start()
 
-    def _start(self) -> ProcessPoolExecutor:
-        return worker_pool(1, _attach, (self._wanted, self._done))
+    def _start(self):
+        return worker_pool(1, _attach, (self._owner, self._stopped, self._done))
 
     def submit(self, scenario: Any, overrides: Mapping[str, Any]) -> RemoteRun:
         with self._lock:
             job = next(self._jobs)
-            self._wanted.value, self._done.value = job, 0.0
+            slot = job % SLOTS
+            self._owner[slot], self._stopped[slot], self._done[slot] = job, 0, 0.0
             try:
                 future = self._pool.submit(_run_job, job, scenario, dict(overrides))
             except BrokenProcessPool:  # the worker died (killed, out of memory): start another
@@ -96,7 +106,10 @@ class StandingWorker:
         return RemoteRun(future, job, self)
 
     def shutdown(self) -> None:
-        self._wanted.value = 0
+        """Stop every run and end the worker process."""
+        with self._lock:
+            for slot in range(SLOTS):
+                self._stopped[slot] = 1
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -118,7 +118,7 @@ def test_a_per_agency_cut_and_a_regime_mix_reach_their_variant_only(page):
     a, b = app.comparison_task.value.a.scenario, app.comparison_task.value.b.scenario
     assert a.budget.agency_cut == {"police": 0.2} and b.budget.agency_cut == {}
     assert b.regime.kind == "integrated" and b.regime.single_assessment is False and b.regime.key_workers is True
-    assert "police cut 20%" in app.comparison_task.value.a_label
+    assert "Police cut 20%" in app.comparison_task.value.a_label
 
 
 def test_a_bad_value_typed_in_a_variant_control_shows_the_named_error_inline(page):
@@ -182,8 +182,9 @@ def test_a_place_brings_its_own_defaults_and_their_sources():
 
 
 def test_variants_are_described_in_plain_words():
-    assert app.describe({"regime.kind": "integrated", "regime.shared_risk": False, "budget.agency_cut.police": 0.2}) == \
-        "integrated; shared risk off, police cut 20%"
+    assert app.describe({"regime.kind": "integrated", "regime.shared_risk": False, "budget.agency_cut.police": 0.2,
+                         "budget.agency_cut.childrens_social_care": 0.3}, "thanet") == \
+        "integrated; shared risk off, Police cut 20%, Children's social care cut 30%"
 
 
 HOUSEHOLDS = "Households (the place has 59,000; budgets scale with it)"  # Thanet's
@@ -223,3 +224,39 @@ def test_a_long_run_can_be_stopped_and_says_so(page):
         return any("Stopped." in str(w.children) for w in page.find(v.Alert).widgets)
     wait_until(says_stopped, seconds=10)
     app.years.set(1)
+
+
+class DeadWorker:
+    """A standing worker whose process dies under B's run."""
+
+    def __init__(self):
+        import threading
+
+        from experiments.standing_worker import SLOTS
+        self._lock, self._owner, self._stopped, self._done = threading.Lock(), [-1] * SLOTS, [0] * SLOTS, [0.0] * SLOTS
+
+    def submit(self, scenario, overrides):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        from experiments.standing_worker import RemoteRun
+        future = Future()
+        future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+        return RemoteRun(future, 0, self)
+
+
+def test_a_run_that_fails_says_why_keeps_the_last_charts_and_runs_again_after_a_change(page, monkeypatch):
+    run_and_wait(page)
+    shown = app.comparison_task.value
+    monkeypatch.setattr(app.standing_worker, "shared", DeadWorker)
+    app.caseload.set(4)  # runs again by itself, and B's worker dies
+    wait_until(lambda: not app.comparison_task.pending and app.comparison_task.error, seconds=60)
+    alerts = lambda: " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    wait_until(lambda: "The run failed" in alerts() and "terminated abruptly" in alerts(), seconds=10)
+    assert "Stopped." not in alerts()  # A stopped only because B failed: the failure is what is said
+    assert "last run that finished" in alerts() and page.find(widgets.Image).widgets  # the last charts stay
+    assert app.kept.value is shown
+    monkeypatch.undo()
+    app.caseload.set(5)  # a change still runs again by itself
+    wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not None
+               and app.comparison_task.value.b.scenario.keyworkers.caseload == 5, seconds=60)

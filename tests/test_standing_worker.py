@@ -27,13 +27,20 @@ def test_a_run_in_the_worker_is_the_run_here(worker):
     assert remote.done == 1.0
 
 
-def test_a_new_run_replaces_the_one_before_which_stops(worker):
+def test_runs_queue_in_turn_and_stopping_one_stops_no_other(worker):
+    """Two callers (two app sessions): the second's run waits for the first's, and each
+    stops only its own."""
     first = worker.submit("sherwood", LONG)
     second = worker.submit("sherwood", SMALL)
+    third = worker.submit("sherwood", LONG)
+    third.stop()  # still queued: it stops at its first week
+    first.stop()
     with pytest.raises(RunStopped):
         first.future.result(timeout=120)
     assert second.future.result(timeout=120).scenario.run.years == 1
-    first.stop()  # too late to matter: it must not stop a later run
+    with pytest.raises(RunStopped):
+        third.future.result(timeout=120)
+    first.stop()  # long over: it must not stop a later run
     assert worker.submit("sherwood", SMALL).future.result(timeout=120).scenario.run.seed == 7
 
 

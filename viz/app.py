@@ -74,6 +74,7 @@ shift_start = solara.reactive(_START["early_intervention.start_year"])
 growth = solara.reactive(_START["demand.growth"])
 rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
+kept = solara.reactive(None)  # the last comparison shown, kept on show after a run that failed
 problem = solara.reactive("")
 loaded = solara.reactive(None)  # a levers file just read, for the page to apply
 run_progress = solara.reactive(0)  # percent of A and B's weeks done
@@ -140,15 +141,17 @@ def variant_problem(variant: str) -> str:
     return ""
 
 
-def describe(overrides: dict) -> str:
+def describe(overrides: dict, place: str = DEFAULT_PLACE) -> str:
     """A variant in plain words: its regime, then whatever else it sets ("integrated;
-    shared risk off, police cut 20%")."""
+    shared risk off, police cut 20%"), agencies by the place's own names for them."""
     words = {True: "on", False: "off"}
+    labels = {name: agency.label for name, agency in load_scenario(place).agencies.items()}
     extras = []
     for key, value in overrides.items():
         if key == "regime.kind":
             continue
-        agency = key.rsplit(".", 1)[1].replace("_", " ")
+        name = key.rsplit(".", 1)[1]
+        agency = labels.get(name, name.replace("_", " "))
         if key.startswith("budget.agency_cut."):
             extras.append(f"{agency} cut {value:.0%}")
         elif key.startswith("budget.agency_cut_years."):
@@ -205,18 +208,26 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
                 if percent != run_progress.value:
                     run_progress.value = percent
                 wait(runs, timeout=0.1)
+        except BaseException:
+            kept.value = comparison_task.latest  # Solara forgets the last result when a run fails
+            raise
         finally:
             if remote_b and not run_b.done():
                 remote_b.stop()
+        failures = [future.exception() for future in runs if future.exception() is not None]
+        if failures:
+            kept.value = comparison_task.latest
+            # a real failure first: the other run only stopped because of it
+            raise next((error for error in failures if not isinstance(error, RunStopped)), failures[0])
         a_run, b_run = (future.result() for future in runs)
-    return AppComparison(a=a_run, b=b_run, a_label=describe(a), b_label=describe(b),
+    return AppComparison(a=a_run, b=b_run, a_label=describe(a, place), b_label=describe(b, place),
                          levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
 
 
 def rerun_after_change() -> None:
     """After a lever changes: run again at once, if the user wants that and has run before
     (a run under way is replaced: it stops at its next week)."""
-    ran_before = comparison_task.latest is not None or comparison_task.pending
+    ran_before = comparison_task.latest is not None or comparison_task.pending or kept.value is not None
     if not (rerun_on_change.value and ran_before):
         if problem.value:  # say at once whether the change put right what Run refused
             problem.value = levers_problem()
@@ -425,13 +436,16 @@ def Results():
     task = comparison_task
     if problem.value:
         solara.Error(problem.value)
+    comparison = task.latest if task.latest is not None else kept.value
+    stopped = not task.pending and (task.cancelled or (task.error and isinstance(task.exception, RunStopped)))
+    failed = not task.pending and task.error and not isinstance(task.exception, RunStopped)
     if task.pending:
         Progress()
-    elif task.error and not isinstance(task.exception, RunStopped):
+    elif failed:
         solara.Error(f"The run failed: {task.exception}")
-    elif task.cancelled or task.error:
-        solara.Info("Stopped." + (" The charts below are from the last run that finished." if task.latest else ""))
-    comparison = task.latest
+    if stopped or (failed and comparison is not None):
+        solara.Info(("Stopped." if stopped else "")
+                    + (" The charts below are from the last run that finished." if comparison is not None else ""))
     figures = solara.use_memo(dict, dependencies=[comparison])  # each chart, drawn when its tab is first shown
     if comparison is None:
         if not task.pending:
@@ -442,7 +456,7 @@ def Results():
     stale = getattr(comparison, "levers", None) != levers_now()
     if task.pending:
         solara.Warning("Showing the last run while the new one runs.")
-    elif stale and rerun_on_change.value and not problem.value:
+    elif stale and rerun_on_change.value and not problem.value and not (task.cancelled or task.error):
         solara.Info("The levers have changed: the charts redraw in a moment.")
     elif stale:
         solara.Warning("The levers have changed since these charts were drawn: press Run A and B to redraw them.")
