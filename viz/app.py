@@ -143,7 +143,7 @@ def variant_problem(variant: str) -> str:
 
 def describe(overrides: dict, place: str = DEFAULT_PLACE) -> str:
     """A variant in plain words: its regime, then whatever else it sets ("integrated;
-    shared risk off, police cut 20%"), agencies by the place's own names for them."""
+    shared risk off, Police cut 20%"), agencies by the place's own names for them."""
     words = {True: "on", False: "off"}
     labels = {name: agency.label for name, agency in load_scenario(place).agencies.items()}
     extras = []
@@ -209,19 +209,25 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
                     run_progress.value = percent
                 wait(runs, timeout=0.1)
         except BaseException:
-            kept.value = comparison_task.latest  # Solara forgets the last result when a run fails
+            keep_on_show()
             raise
         finally:
             if remote_b and not run_b.done():
                 remote_b.stop()
         failures = [future.exception() for future in runs if future.exception() is not None]
         if failures:
-            kept.value = comparison_task.latest
+            keep_on_show()
             # a real failure first: the other run only stopped because of it
             raise next((error for error in failures if not isinstance(error, RunStopped)), failures[0])
         a_run, b_run = (future.result() for future in runs)
     return AppComparison(a=a_run, b=b_run, a_label=describe(a, place), b_label=describe(b, place),
                          levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
+
+
+def keep_on_show() -> None:
+    """Solara forgets the last result when a task fails: keep it, to stay on show."""
+    if comparison_task.latest is not None:
+        kept.value = comparison_task.latest
 
 
 def rerun_after_change() -> None:
@@ -444,8 +450,8 @@ def Results():
     elif failed:
         solara.Error(f"The run failed: {task.exception}")
     if stopped or (failed and comparison is not None):
-        solara.Info(("Stopped." if stopped else "")
-                    + (" The charts below are from the last run that finished." if comparison is not None else ""))
+        solara.Info(" ".join((["Stopped."] if stopped else [])
+                             + (["The charts below are from the last run that finished."] if comparison is not None else [])))
     figures = solara.use_memo(dict, dependencies=[comparison])  # each chart, drawn when its tab is first shown
     if comparison is None:
         if not task.pending:
