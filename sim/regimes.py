@@ -190,7 +190,7 @@ class AgencyQueues:
         """Then each agency's open cases, late and early, in index order, are this week's
         `m.caseloads`, the cases stage 5 helps."""
         h = m.households
-        books = m.books.find(m, WAITING)
+        books = m.books.find(m)
         m.caseloads = []
         for agency in m.agency_list:
             a = agency.index
@@ -255,10 +255,9 @@ class Books:
         self.listed = np.zeros((n_agencies, n_households), np.int32)
         self.counts = np.zeros(n_agencies, np.int64)
 
-    def find(self, m, at_least: int) -> list[np.ndarray]:
-        """Each agency's households with a status at least `at_least` (WAITING: waiting,
-        served or in early help; SERVED: being helped), in index order."""
-        run_parts(partial(on_books, m.households.status, at_least, self.listed, self.counts), m.agency_parts)
+    def find(self, m) -> list[np.ndarray]:
+        """Each agency's households waiting, served or in early help, in index order."""
+        run_parts(partial(on_books, m.households.status, WAITING, self.listed, self.counts), m.agency_parts)
         return [self.listed[a, :k].astype(np.intp) for a, k in enumerate(self.counts)]
 
 
