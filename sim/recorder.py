@@ -70,7 +70,7 @@ class Recorder:
             row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a, b]
         row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = flows.sum(axis=0)
 
-        count_standing(h.status, self.standing)
+        run_parts(partial(count_standing, h.status, self.standing), m.agency_parts)
         status_counts = self.standing[:, [SERVED, EARLY, WAITING]].T  # (3, A)
         row[at["referrals"]] = c.referrals.sum()
         row[at["referrals_lost"]] = c.referrals_lost.sum()

@@ -195,7 +195,7 @@ class AgencyQueues:
         for agency in m.agency_list:
             a = agency.index
             column, need_of = h.status[a], partial(agency.need_of, h)
-            waiting, served, early = standing_lists(column, books[a])
+            listed, waiting, served, early = books[a]
             need = need_of(waiting)
             still_eligible = need >= agency.threshold
             column[waiting[~still_eligible]] = NONE
@@ -211,7 +211,7 @@ class AgencyQueues:
                 m.start_help(a, admitted)
 
             room = _make_room(column, early, agency.early_slots, need_of)
-            open_cases = books[a][column[books[a]] >= SERVED]  # kept on or just admitted
+            open_cases = listed[column[listed] >= SERVED]  # kept on or just admitted
             found = m.early_found.get(a)
             if room and found is not None and found.size:
                 admitted = found[:room]  # in index order, and new to the agency's books
@@ -248,24 +248,27 @@ class KeyWorkerPlans:
 
 
 class Books:
-    """Who is on each agency's books, found for all agencies in one pass over their
-    status rows (in two halves at county scale), into a buffer kept from week to week."""
+    """Who is on each agency's books, and in which standing, found for all agencies in
+    one pass over their status rows (in two halves at county scale), into buffers kept
+    from week to week."""
 
     def __init__(self, n_agencies: int, n_households: int):
-        self.listed = np.zeros((n_agencies, n_households), np.int32)
-        self.counts = np.zeros(n_agencies, np.int64)
+        self.listed = np.zeros((EARLY + 1, n_agencies, n_households), np.int32)  # [0]: all on the books
+        self.counts = np.zeros((n_agencies, EARLY + 1), np.int64)
 
-    def find(self, m) -> list[np.ndarray]:
-        """Each agency's households waiting, served or in early help, in index order."""
-        run_parts(partial(on_books, m.households.status, WAITING, self.listed, self.counts), m.agency_parts)
-        return [self.listed[a, :k].astype(np.intp) for a, k in enumerate(self.counts)]
+    def find(self, m) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """For each agency, its households on the books, then of those the waiting, the
+        served and those in early help, each in index order."""
+        run_parts(partial(on_books, m.households.status, NONE, self.listed, self.counts), m.agency_parts)
+        statuses = (0, WAITING, SERVED, EARLY)
+        return [tuple(self.listed[s, a, :self.counts[a, s]].astype(np.intp) for s in statuses)
+                for a in range(self.counts.shape[0])]
 
 
-def standing_lists(column: np.ndarray, listed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standing_lists(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The households waiting for one service, served by it and in its early help (from
-    its status row, or from `listed`, those on its books), each in index order."""
-    if listed is None:
-        listed = np.flatnonzero(column != NONE)
+    its status row), each in index order."""
+    listed = np.flatnonzero(column != NONE)
     standing = column[listed]
     return tuple(listed[standing == s] for s in (WAITING, SERVED, EARLY))
 

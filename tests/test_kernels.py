@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sim.model import LocalityModel
-from sim.state import NONE, SERVED
+from sim.state import EARLY, NONE, SERVED, WAITING
 
 
 @pytest.mark.parametrize("housing_threshold", [None, 0.2])  # 0.2: below the problem line (0.3)
@@ -87,6 +87,19 @@ def test_standing_lists_each_status_in_index_order():
     waiting, served, early = standing_lists(column)
     for listed, status in zip((waiting, served, early), (1, 2, 3)):
         assert np.array_equal(listed, np.flatnonzero(column == status))
+
+
+def test_the_books_list_each_agency_s_households_by_standing_in_index_order():
+    m = LocalityModel("sherwood", overrides={"population.households": 3000, "run.years": 1, "run.seed": 7})
+    for _ in range(4):
+        m.step()
+    status = m.households.status
+    assert (status == WAITING).any() and (status == SERVED).any() and (status == EARLY).any()
+    m.agency_parts = [(0, 5), (5, len(m.agency_list))]  # in two parts, as two threads would
+    for a, (listed, waiting, served, early) in enumerate(m.books.find(m)):
+        assert np.array_equal(listed, np.flatnonzero(status[a] != NONE))
+        for found, standing in ((waiting, WAITING), (served, SERVED), (early, EARLY)):
+            assert np.array_equal(found, np.flatnonzero(status[a] == standing))
 
 
 def test_early_help_finds_each_household_in_the_band_with_the_chance_given():
