@@ -11,26 +11,42 @@ from parameters.vocabulary import DOMAINS
 
 from .kernels import help_cases
 from .state import NONE, SERVED
+from .threads import run_parts
 
 ALL_DOMAINS = np.arange(len(DOMAINS), dtype=np.intp)
 
 
 def deliver_help(m) -> None:
+    """Each agency's week of help to its open cases, then key workers' plans, then
+    engagement drifting back. A household's help depends only on its own state, so at
+    county scale the households are helped in two halves at once (each agency's cases
+    below the cut, then those above), every household meeting its agencies in the same
+    order as on one thread."""
     h, services, problem_line = m.households, m.params.services, m.params.needs.problem_line
+    draws = [m.decisions.random(cases.size) if cases.size else cases for cases in m.caseloads]  # dropouts, in agency order
+    tallies = {first: np.zeros((len(m.agency_list), 3), np.int64) for first, _ in m.parts}  # late, early, dropouts
+
+    def help_households(first: int, last: int) -> None:
+        for agency in m.agency_list:
+            spec, a = agency.spec, agency.index
+            cases = m.caseloads[a]  # late help (SERVED) and early help (EARLY), from stage 4, in index order
+            lo, hi = np.searchsorted(cases, (first, last))
+            if hi == lo:
+                continue
+            paid, paid_late = m.ledger.household_books(a, "intervention")
+            paid_early = m.ledger.household_books(a, "prevention")[1]
+            tallies[first][a] = help_cases(
+                cases[lo:hi], h.severity, agency.domains, h.status[a], h.weeks_open[a], h.engagement, draws[a][lo:hi],
+                SERVED, NONE, spec.effect, spec.prevention_effect, services.lateness, problem_line, spec.max_weeks,
+                services.dropout, spec.intervention_week_cost, spec.prevention_week_cost, paid, paid_late, paid_early)
+
+    run_parts(help_households, m.parts)
+    n_late, n_early, n_dropouts = sum(tallies.values()).T
     for agency in m.agency_list:
         spec, a = agency.spec, agency.index
-        cases = m.caseloads[a]  # late help (SERVED) and early help (EARLY), from stage 4
-        if not cases.size:
-            continue
-        paid, paid_late = m.ledger.household_books(a, "intervention")
-        paid_early = m.ledger.household_books(a, "prevention")[1]
-        n_late, n_early, n_dropouts = help_cases(
-            cases, h.severity, agency.domains, h.status[a], h.weeks_open[a], h.engagement, m.decisions.random(cases.size),
-            SERVED, NONE, spec.effect, spec.prevention_effect, services.lateness, problem_line, spec.max_weeks,
-            services.dropout, spec.intervention_week_cost, spec.prevention_week_cost, paid, paid_late, paid_early)
-        m.ledger.book_total(a, "intervention", n_late * spec.intervention_week_cost)
-        m.ledger.book_total(a, "prevention", n_early * spec.prevention_week_cost)
-        m.counts.dropouts += n_dropouts
+        m.ledger.book_total(a, "intervention", n_late[a] * spec.intervention_week_cost)
+        m.ledger.book_total(a, "prevention", n_early[a] * spec.prevention_week_cost)
+    m.counts.dropouts += int(n_dropouts.sum())
     _key_worker_plans(m)
     _engagement_drifts(m)
 

@@ -86,3 +86,4 @@ def test_two_threads_inside_a_run_give_the_same_results_as_one(monkeypatch):
     pd.testing.assert_frame_equal(one.recorder.steps_frame(), two.recorder.steps_frame())
     assert np.array_equal(one.households.severity, two.households.severity)
     assert np.array_equal(one.ledger.by_agency, two.ledger.by_agency)
+    assert np.array_equal(one.ledger.by_category, two.ledger.by_category)
