@@ -186,18 +186,15 @@ def notice_candidates(listed, severity, status, clients, keyworker, domain_lists
 
 @njit(**JIT)
 def in_early_band(agency, household, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
-                  free_status, served):
-    """For (agency, household) pairs: is the household free of the agency (as in
-    `notice_candidates`) with a need in its domains at or above the problem line but
-    below the agency's threshold, where early help may find it?"""
-    keep = np.zeros(agency.size, np.bool_)
-    for k in range(agency.size):
+                  free_status, served, keep, first, last):
+    """For (agency, household) pairs first to last: is the household free of the agency
+    (as in `notice_candidates`) with a need in its domains at or above the problem line
+    but below the agency's threshold, where early help may find it? Into `keep`."""
+    for k in range(first, last):
         a, i = agency[k], household[k]
         need = agency_need(severity, domain_lists[a], i)  # first: most pairs fail here
-        if need < problem_line or need >= thresholds[a]:
-            continue
-        keep[k] = status[a, i] == free_status and clients[a, i] and keyworker[i] != served
-    return keep
+        keep[k] = (problem_line <= need < thresholds[a] and status[a, i] == free_status and clients[a, i]
+                   and keyworker[i] != served)
 
 
 @njit(**JIT)

@@ -20,7 +20,7 @@ from parameters.schema import Scenario
 
 from .kernels import at_least, in_early_band, notice_candidates, on_books
 from .state import EARLY, NONE, SERVED, WAITING
-from .threads import run_parts
+from .threads import run_parts, split
 
 
 # --- Stage 2: needs are noticed -------------------------------------------------------
@@ -127,8 +127,10 @@ class Candidates:
         position = bernoulli_positions(rng, troubled.size * thresholds.size, chance)
         agency, household = np.divmod(position, max(troubled.size, 1))
         household = troubled[household].astype(np.intp)
-        keep = in_early_band(agency, household, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
-                             thresholds, m.dynamics.problem_line, NONE, SERVED)
+        keep = np.empty(household.size, bool)
+        run_parts(partial(in_early_band, agency, household, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
+                          thresholds, m.dynamics.problem_line, NONE, SERVED, keep),
+                  split(household.size, len(m.parts), align=1))
         return agency[keep], household[keep]
 
 
