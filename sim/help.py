@@ -49,6 +49,7 @@ def deliver_help(m) -> None:
     m.counts.dropouts += int(n_dropouts.sum())
     _key_worker_plans(m)
     _engagement_drifts(m)
+    m.count_standing()  # everyone's status is settled for the week
 
 
 def _key_worker_plans(m) -> None:

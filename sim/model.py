@@ -25,7 +25,7 @@ from parameters.vocabulary import POOL
 
 from .crises import crisis_kinds, resolve_crises
 from .help import deliver_help
-from .kernels import first_help
+from .kernels import count_standing, first_help
 from .ledger import Ledger
 from .money import open_year, plan_capacity, settle_week
 from .needs import NeedDynamics
@@ -33,7 +33,7 @@ from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
 from .regimes import Books, Candidates, Regime
 from .state import NEVER, WAITING
-from .threads import split, threads_for
+from .threads import run_parts, split, threads_for
 
 WEEKS_PER_YEAR = 52
 
@@ -81,6 +81,7 @@ class LocalityModel(mesa.Model):
             self.domain_lists[agency.index, :agency.domains.size] = agency.domains  # padded with -1
         self.candidates = Candidates(len(self.agency_list), self.households.n)
         self.books = Books(len(self.agency_list), self.households.n)
+        self.standing = np.zeros((len(self.agency_list), 4), np.int64)  # households per agency per status
         self.detection = np.array([a.spec.detection for a in self.agency_list])
 
         self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))
@@ -188,6 +189,12 @@ class LocalityModel(mesa.Model):
         else:
             self.households.status[payer, households] = WAITING
             self.households.waiting_since[payer, households] = self.week
+
+    def count_standing(self) -> None:
+        """Count how many households stand in each status with each agency, once help has
+        worked (crises and money change no one's status): read by money moves, to ration,
+        and by the record."""
+        run_parts(partial(count_standing, self.households.status, self.standing), self.agency_parts)
 
     def start_help(self, payer: int, households: np.ndarray) -> None:
         """Help begins: count the episode, and note how bad things were when help first came."""

@@ -5,8 +5,6 @@ later help: the vicious cycle of failure demand."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from .ledger import CATEGORY
 from .state import WAITING
 
@@ -19,7 +17,7 @@ def settle_week(m) -> None:
     for agency in m.agency_list:
         agency.note_crisis_spend(m.ledger.week[agency.index, CATEGORY["crisis"]])
         if raise_thresholds:
-            waiting = int(np.count_nonzero(m.households.status[agency.index] == WAITING))
+            waiting = int(m.standing[agency.index, WAITING])
             agency.ration(waiting, services.threshold_step, services.target_wait_weeks)
     next_week = m.week + 1
     if next_week % WEEKS_PER_YEAR == 0:

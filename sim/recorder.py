@@ -10,7 +10,7 @@ import pandas as pd
 
 from parameters.vocabulary import CATEGORIES, TIERS
 
-from .kernels import BLOCK, count_standing, tally_households
+from .kernels import BLOCK, tally_households
 from .state import EARLY, SERVED, WAITING
 from .threads import run_parts
 
@@ -56,7 +56,6 @@ class Recorder:
         self.at = {name: i for i, name in enumerate(self.columns)}
         self.rows = np.zeros((steps, len(self.columns)))
         self.agency_rows = np.zeros((steps, len(m.payers), len(AGENCY_COLUMNS)))
-        self.standing = np.zeros((len(m.agency_list), 4), np.int64)  # households per agency per status
         self.payers = list(m.payers)
         self.labels = [a.label for a in m.agency_list] + ["Pooled budget (key workers)"]
         self.n = 0
@@ -70,8 +69,7 @@ class Recorder:
             row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a, b]
         row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = flows.sum(axis=0)
 
-        run_parts(partial(count_standing, h.status, self.standing), m.agency_parts)
-        status_counts = self.standing[:, [SERVED, EARLY, WAITING]].T  # (3, A)
+        status_counts = m.standing[:, [SERVED, EARLY, WAITING]].T  # (3, A)
         row[at["referrals"]] = c.referrals.sum()
         row[at["referrals_lost"]] = c.referrals_lost.sum()
         row[at["assessments"]] = c.assessments.sum()

@@ -53,7 +53,7 @@ def test_the_week_tally_matches_the_tiers_by_definition():
     assert np.array_equal(h.tier, tier)
     assert np.array_equal(np.bincount(h.tier, minlength=4), m.recorder.rows[m.recorder.n - 1, m.recorder.at["tier_universal"]:][:4])
     standing = np.stack([(h.status == s).sum(axis=1) for s in range(4)], axis=1)
-    assert np.array_equal(m.recorder.standing, standing)
+    assert np.array_equal(m.standing, standing)
 
 
 def test_the_social_drift_is_the_sparse_product_it_replaces():
