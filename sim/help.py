@@ -21,7 +21,8 @@ def deliver_help(m) -> None:
     engagement drifting back. A household's help depends only on its own state, so at
     county scale the households are helped in two halves at once (each agency's cases
     below the cut, then those above), every household meeting its agencies in the same
-    order as on one thread."""
+    order as on one thread. Then everyone's standing with each agency is settled for the
+    week, and counted."""
     h, services, problem_line = m.households, m.params.services, m.params.needs.problem_line
     draws = [m.decisions.random(cases.size) if cases.size else cases for cases in m.caseloads]  # dropouts, in agency order
     tallies = {first: np.zeros((len(m.agency_list), 3), np.int64) for first, _ in m.parts}  # late, early, dropouts
