@@ -24,7 +24,8 @@ def deliver_help(m) -> None:
     order as on one thread. Then everyone's standing with each agency is settled for the
     week, and counted."""
     h, services, problem_line = m.households, m.params.services, m.params.needs.problem_line
-    draws = [m.decisions.random(cases.size) if cases.size else cases for cases in m.caseloads]  # dropouts, in agency order
+    # each case's dropout draw, made up front in agency order (none for an agency with no cases)
+    draws = [m.decisions.random(cases.size) if cases.size else cases for cases in m.caseloads]
     tallies = {first: np.zeros((len(m.agency_list), 3), np.int64) for first, _ in m.parts}  # late, early, dropouts
 
     def help_households(first: int, last: int) -> None:
@@ -50,7 +51,7 @@ def deliver_help(m) -> None:
     m.counts.dropouts += int(n_dropouts.sum())
     _key_worker_plans(m)
     _engagement_drifts(m)
-    m.count_standing()  # everyone's status is settled for the week
+    m.tally_standing()  # everyone's status is settled for the week
 
 
 def _key_worker_plans(m) -> None:

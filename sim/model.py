@@ -190,7 +190,7 @@ class LocalityModel(mesa.Model):
             self.households.status[payer, households] = WAITING
             self.households.waiting_since[payer, households] = self.week
 
-    def count_standing(self) -> None:
+    def tally_standing(self) -> None:
         """Count how many households stand in each status with each agency, once help has
         worked (crises and money change no one's status): read by money moves, to ration,
         and by the record."""
