@@ -4,7 +4,10 @@ numpy does each array operation as a separate pass over memory; at county scale 
 households x 9 domains, 22 MB a copy) a week of such passes is memory traffic, not
 arithmetic. Most of these kernels take households a block at a time, small enough to
 stay in the processor's cache, and do all of a stage's arithmetic on the block, each
-inner loop running along one contiguous row of the block; noticing walks only the
+inner loop running along one contiguous row of the block, indexed from 0 within the
+block (a slice): numba then knows no index is negative, drops its wraparound checks,
+and the loop compiles to vector instructions (about four times faster than indexing
+the whole row with `i - lo`, measured on a county); noticing walks only the
 households whose worst need could reach a threshold, agency by agency; helping walks
 only each service's cases.
 
@@ -33,21 +36,22 @@ def needs_interact(severity, out, pull_matrix, recovery, resilience, first, last
     (`pull_matrix[target, source]`), damped as it nears 1. Reads `severity` (D, N),
     writes `out` (D, N), for households first to last (first on a block boundary)."""
     domains = severity.shape[0]
+    pull = np.empty(BLOCK, np.float32)
     for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
-        pull = np.empty(hi - lo, np.float32)
+        res, p = resilience[lo:hi], pull[: hi - lo]  # indices from 0 within the block let the loops vectorise
         for target in range(domains):
-            pull[:] = 0.0
+            p[:] = 0.0
             for source in range(domains):
                 strength = pull_matrix[target, source]
                 if strength != 0.0:
-                    row = severity[source]
-                    for i in range(lo, hi):
-                        pull[i - lo] += strength * row[i]
-            s, o, rate = severity[target], out[target], recovery[target]
-            for i in range(lo, hi):
-                keep = np.float32(1.0) - rate * resilience[i]
-                o[i] = s[i] * keep + pull[i - lo] * (np.float32(1.0) - s[i])
+                    row = severity[source, lo:hi]
+                    for k in range(p.size):
+                        p[k] += strength * row[k]
+            s, o, rate = severity[target, lo:hi], out[target, lo:hi], recovery[target]
+            for k in range(p.size):
+                keep = np.float32(1.0) - rate * res[k]
+                o[k] = s[k] * keep + p[k] * (np.float32(1.0) - s[k])
 
 
 @njit(**JIT)
@@ -102,23 +106,22 @@ def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, 
     domains = raw.shape[0]
     for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
-        total = np.zeros(hi - lo, np.float32)
-        count = np.zeros(hi - lo, np.int64)
-        top = np.zeros(hi - lo, np.float32)
+        total, count, top = risk[lo:hi], n_problems[lo:hi], worst[lo:hi]
+        total[:] = 0.0
+        count[:] = 0
+        top[:] = 0.0
+        families = has_children[lo:hi]
         for d in range(domains):
-            r, s = raw[d], severity[d]
+            r, s = raw[d, lo:hi], severity[d, lo:hi]
             children_only = child_domain[d]
-            for i in range(lo, hi):
-                value = min(max(r[i], np.float32(0.0)), np.float32(1.0))
-                if children_only and not has_children[i]:
+            for k in range(total.size):
+                value = min(max(r[k], np.float32(0.0)), np.float32(1.0))
+                if children_only and not families[k]:
                     value = np.float32(0.0)
-                s[i] = value
-                total[i - lo] += value
-                count[i - lo] += value >= problem_line
-                top[i - lo] = max(top[i - lo], value)
-        risk[lo:hi] = total
-        n_problems[lo:hi] = count
-        worst[lo:hi] = top
+                s[k] = value
+                total[k] += value
+                count[k] += value >= problem_line
+                top[k] = max(top[k], value)
 
 
 @njit(**JIT)
@@ -207,34 +210,38 @@ def tally_households(severity, crisis_now, problem_line, complex_count, acute_li
     running with needs below half their level when help first came, and the peak. For
     households first to last (first on a block boundary)."""
     domains = severity.shape[0]
+    total, worst, count = np.empty(BLOCK, np.float32), np.empty(BLOCK, np.float32), np.empty(BLOCK, np.int32)
     for b in range(first // BLOCK, (last + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min(last, (b + 1) * BLOCK)
-        total = np.zeros(hi - lo, np.float32)
-        worst = np.zeros(hi - lo, np.float32)
-        count = np.zeros(hi - lo, np.int32)
+        m = hi - lo
+        total[:m] = 0.0
+        worst[:m] = 0.0
+        count[:m] = 0
         for d in range(domains):
-            s = severity[d]
-            for i in range(lo, hi):
-                total[i - lo] += s[i]
-                worst[i - lo] = max(worst[i - lo], s[i])
-                count[i - lo] += s[i] >= problem_line
-        for i in range(lo, hi):
-            k = i - lo
+            s = severity[d, lo:hi]
+            for k in range(m):
+                total[k] += s[k]
+                worst[k] = max(worst[k], s[k])
+                count[k] += s[k] >= problem_line
+        crisis, tiers, block_flows = crisis_now[lo:hi], tier[lo:hi], flows[b]
+        for k in range(m):
             new = 0
             if count[k] >= 1:
                 new = 1
             if count[k] >= complex_count:
                 new = 2
-            if worst[k] >= acute_line or crisis_now[i]:
+            if worst[k] >= acute_line or crisis[k]:
                 new = 3
-            flows[b, tier[i], new] += 1
-            tier[i] = new
-            if track:
-                if first_help_week[i] != NEVER and total[k] < np.float32(0.5) * load_at_help[i]:
-                    weeks_down[i] += 1
+            block_flows[tiers[k], new] += 1
+            tiers[k] = new
+        if track:
+            helped, load, down, top = first_help_week[lo:hi], load_at_help[lo:hi], weeks_down[lo:hi], peak[lo:hi]
+            for k in range(m):
+                if helped[k] != NEVER and total[k] < np.float32(0.5) * load[k]:
+                    down[k] += 1
                 else:
-                    weeks_down[i] = 0
-                peak[i] = max(peak[i], worst[k])
+                    down[k] = 0
+                top[k] = max(top[k], worst[k])
 
 
 @njit(**JIT)
