@@ -138,12 +138,14 @@ def at_least(values, line, out):
 @njit(**JIT)
 def agency_need(severity, domain_list, i):
     """Household i's need as one agency sees it: the worst of its domains
-    (`domain_list`, padded with -1)."""
+    (`domain_list`, padded with -1). Indices are made unsigned, so that numba checks
+    none of them for being negative (see the module's docstring)."""
     need = np.float32(0.0)
+    i = np.uint64(i)
     for d in domain_list:
         if d < 0:
             break
-        need = max(need, severity[d, i])
+        need = max(need, severity[np.uint64(d), i])
     return need
 
 
@@ -160,29 +162,37 @@ def notice_candidates(listed, severity, status, clients, keyworker, domain_lists
     chance that some agency now serving it refers it (`referral_chance`: one minus the
     product over serving agencies b of one minus `referral_odds[b, a]`). Each agency's
     households go to its row of `above`, in index order, and their count to `n_above`.
-    For agencies first to last."""
+    For agencies first to last.
+
+    Two passes per agency: the first keeps those whose need reaches the threshold,
+    without a branch (most fail, unpredictably, and a mispredicted branch costs more
+    than the store); the second checks the few kept."""
     agencies = status.shape[0]
     for a in range(first, last):
         threshold, domain_list = thresholds[a], domain_lists[a]
         standing, serves = status[a], clients[a]
+        households, crises, chances = above[a], in_crisis[a], referral_chance[a]
+        reach = 0
+        for x in range(listed.size):
+            households[reach] = listed[x]
+            reach += agency_need(severity, domain_list, listed[x]) >= threshold
         k = 0
-        for i in listed:
+        for x in range(reach):
+            i = np.uint64(households[x])
             if standing[i] != free_status or not serves[i] or keyworker[i] == served:
-                continue
-            if agency_need(severity, domain_list, i) < threshold:
                 continue
             crisis = False
             for d in domain_list:
                 if d < 0:
                     break
-                crisis |= crisis_domains[d, i]
+                crisis |= crisis_domains[np.uint64(d), i]
             missed = np.float32(1.0)
             for b in range(agencies):
-                if status[b, i] == served:
+                if status[np.uint64(b), i] == served:
                     missed *= np.float32(1.0) - referral_odds[b, a]
-            above[a, k] = i
-            in_crisis[a, k] = crisis
-            referral_chance[a, k] = np.float32(1.0) - missed
+            households[k] = i
+            crises[k] = crisis
+            chances[k] = np.float32(1.0) - missed
             k += 1
         n_above[a] = k
 

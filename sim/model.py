@@ -33,7 +33,7 @@ from .population import build_households, build_social_network
 from .recorder import Recorder, WeekCounts, classify_tiers
 from .regimes import Books, Candidates, Regime
 from .state import NEVER, WAITING
-from .threads import run_parts, split, threads_for
+from .threads import run_parts, split, split_by_cost, threads_for
 
 WEEKS_PER_YEAR = 52
 
@@ -89,6 +89,8 @@ class LocalityModel(mesa.Model):
         threads = threads_for(self.households.n)
         self.parts = split(self.households.n, threads)
         self.agency_parts = split(len(self.agency_list), threads, align=1)
+        # Noticing costs an agency about one pass per domain it watches.
+        self.noticing_parts = split_by_cost([a.domains.size for a in self.agency_list], threads)
         self.dynamics = NeedDynamics(params, self.households, self.network, np.random.default_rng(shock_stream),
                                      self.parts)
         self.risk, self.n_problems = self.dynamics.risk, self.dynamics.n_problems

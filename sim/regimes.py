@@ -99,7 +99,7 @@ class Candidates:
         listed = self.households_at_least(m.dynamics.worst, thresholds.min())
         run_parts(partial(notice_candidates, listed, h.severity, h.status, m.clients, h.keyworker, m.domain_lists,
                           thresholds, h.crisis_domains, m.referral_odds, NONE, SERVED,
-                          self.above_rows, self.in_crisis, self.referral_chance, self.n_above), m.agency_parts)
+                          self.above_rows, self.in_crisis, self.referral_chance, self.n_above), m.noticing_parts)
         return self
 
     def households_at_least(self, worst: np.ndarray, line: float) -> np.ndarray:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise
 
+import numpy as np
+
 from .kernels import BLOCK
 
 FROM_HOUSEHOLDS = 100_000  # below this, one thread is faster (measured: experiments.bench)
@@ -51,6 +53,14 @@ def split(n: int, parts: int, align: int = BLOCK) -> list[tuple[int, int]]:
     blocks = (n + align - 1) // align
     cuts = [min(n, round(blocks * p / parts) * align) for p in range(parts + 1)]
     return [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo] or [(0, n)]
+
+
+def split_by_cost(costs, parts: int) -> list[tuple[int, int]]:
+    """`parts` ranges covering range(len(costs)), cut where the running total of `costs`
+    comes nearest to each equal share, so that the parts take about as long."""
+    running = np.cumsum(costs)
+    cuts = [0, *(int(np.abs(running - running[-1] * p / parts).argmin()) + 1 for p in range(1, parts)), len(costs)]
+    return [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
 
 
 def run_parts(task: Callable[[int, int], object], parts: list[tuple[int, int]]) -> None:

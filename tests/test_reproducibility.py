@@ -80,10 +80,20 @@ def test_two_threads_inside_a_run_give_the_same_results_as_one(monkeypatch):
     monkeypatch.setattr(threads, "FROM_HOUSEHOLDS", 0)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
     two = LocalityModel("thanet", overrides=settings)
-    assert len(one.parts) == 1 and len(two.parts) == 2 and len(two.agency_parts) == 2
+    assert len(one.parts) == 1 and len(two.parts) == 2 and len(two.agency_parts) == len(two.noticing_parts) == 2
     one.run()
     two.run()
     pd.testing.assert_frame_equal(one.recorder.steps_frame(), two.recorder.steps_frame())
     assert np.array_equal(one.households.severity, two.households.severity)
     assert np.array_equal(one.ledger.by_agency, two.ledger.by_agency)
     assert np.array_equal(one.ledger.by_category, two.ledger.by_category)
+
+
+def test_agencies_are_split_between_threads_by_what_they_cost():
+    """Noticing costs an agency about a pass per domain it watches: the halves are cut
+    where those costs split most evenly, and always cover every agency once."""
+    from sim.threads import split_by_cost
+
+    assert split_by_cost([3, 1, 1, 1], 2) == [(0, 1), (1, 4)]
+    assert split_by_cost([2, 2, 1, 1, 2, 3, 2, 1, 1, 1, 1], 2) == [(0, 5), (5, 11)]
+    assert split_by_cost([2, 2, 1], 1) == [(0, 3)]
