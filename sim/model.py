@@ -147,8 +147,10 @@ class LocalityModel(mesa.Model):
         self.dynamics.evolve(self.households.severity, self.week)
 
     def notice(self) -> None:
-        """Stage 2, by the regime in force."""
+        """Stage 2, by the regime in force; then, in a county, next week's shocks start
+        to be drawn in the background (see `NeedDynamics.draw_ahead`)."""
         self.regime.notice(self)
+        self.dynamics.draw_ahead(self.week + 1)
 
     def assess(self) -> None:
         """Stage 3, by the regime in force."""

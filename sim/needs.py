@@ -82,13 +82,13 @@ class NeedDynamics:
         run_parts(own_dynamics_and_spread, self.parts)
         self._shock(self.raw, week)
         run_parts(settle, self.parts)
-        self.draw_ahead(week + 1)
 
     def draw_ahead(self, week: int) -> None:
         """In a county, start drawing `week`'s shocks on a thread of their own while this
-        week's later stages go on (they mostly use one core). The draws are the same as
-        if made in `week` itself. (Started later in the week, at allocation, it was
-        slower: its Python then takes turns for the GIL with allocation's.)"""
+        week's later stages go on. The draws are the same as if made in `week` itself.
+        The model starts them once noticing is done: from then on the week mostly uses
+        one core, where noticing uses both (started before it, the draws slowed it by
+        more than they saved)."""
         if len(self.parts) > 1:
             self._ahead = (week, in_background(self.draw_shocks, week))
 
