@@ -1,0 +1,18 @@
+"""The benchmark still runs end to end and prints a table a reader can paste: the fast
+engine's figures and its ratio against the per-agent reference."""
+
+import re
+
+from experiments import bench
+
+
+def test_benchmark_prints_the_fast_engine_and_its_ratio_against_the_reference(capsys):
+    assert bench.main(["--scenarios", "sherwood", "--years", "1", "--reference", "sherwood",
+                       "--reference-weeks", "1", "--sweep-runs", "0"]) == 0
+    printed = capsys.readouterr().out
+    fast_row = re.search(r"^sherwood\s+[\d,]+\s+1\s+[\d.]+\s+[\d.]+\s+([\d,]+)\s+([\d,]+)", printed, re.M)
+    assert fast_row, printed
+    steps_per_s, peak_mb = (int(x.replace(",", "")) for x in fast_row.groups())
+    assert steps_per_s > 0 and peak_mb > 0
+    ratio = re.search(r"^sherwood\s+[\d,]+\s+1\s+[\d,]+\s+(\d+)x$", printed, re.M)
+    assert ratio and int(ratio.group(1)) > 1, printed
