@@ -365,6 +365,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--years", type=int, help="years to run (run.years)")
         sub.add_argument("--seed", type=int, help="random seed (run.seed)")
         sub.add_argument("--households", type=int, help="number of households (population.households)")
+        sub.add_argument("--record-every", choices=["week", "month", "year"],
+                         help="rows of the saved steps and agencies results (run.record_every; default: week)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override any scenario value by its dotted key, e.g. --set budget.cut=0.28 (repeatable)")
         sub.add_argument("--out", help="folder for the results")
@@ -455,7 +457,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common_overrides(args) -> list[str]:
     overrides = []
-    for flag, key in (("years", "run.years"), ("seed", "run.seed"), ("households", "population.households")):
+    for flag, key in (("years", "run.years"), ("seed", "run.seed"), ("households", "population.households"),
+                      ("record_every", "run.record_every")):
         value = getattr(args, flag)
         if value is not None:
             overrides.append(f"{key}={value}")

@@ -52,14 +52,15 @@ class Results:
     def yearly(self) -> pd.DataFrame:
         """The short summary per year: demand, crises, households in crisis, money."""
         steps = self.steps.groupby("year")
+        levels = weekly_means(self.steps, ["open_cases", "waiting", "keyworker_families", "tier_crisis"], "year")
         summary = pd.DataFrame({
             "referrals": steps["referrals"].sum(),
             "assessments": steps["assessments"].sum(),
-            "open_cases": steps["open_cases"].mean().round(0).astype(int),
-            "waiting": steps["waiting"].mean().round(0).astype(int),
-            "keyworker_families": steps["keyworker_families"].mean().round(0).astype(int),
+            "open_cases": levels["open_cases"].round(0).astype(int),
+            "waiting": levels["waiting"].round(0).astype(int),
+            "keyworker_families": levels["keyworker_families"].round(0).astype(int),
             "crises": steps["crises"].sum(),
-            "in_crisis_tier": steps["tier_crisis"].mean().round(0).astype(int),
+            "in_crisis_tier": levels["tier_crisis"].round(0).astype(int),
         })
         money = self.ledger.groupby("year")[["budget", "spend", "over_spend"]].sum()
         return summary.join(money)
@@ -76,7 +77,7 @@ class Results:
             "crisis_spend": float(ledger["spend_crisis"].sum()),
             "households_helped": float((homes["first_help_week"] >= 0).sum()),
             "needs_fell_and_stayed_down": float(homes["needs_fell_and_stayed_down"].sum()),
-            "in_crisis_tier_final_year": float(self.steps.loc[self.steps["year"] == self.steps["year"].max(), "tier_crisis"].mean()),
+            "in_crisis_tier_final_year": float(weekly_means(self.steps, ["tier_crisis"], "year")["tier_crisis"].iloc[-1]),
         }
         for agency, spend in ledger.groupby("agency", sort=False)["spend"].sum().items():
             totals[f"spend_{agency}"] = float(spend)
@@ -124,6 +125,15 @@ def scenario_toml(scenario: Scenario) -> str:
     """The scenario exactly as run (every switch resolved), as TOML that loads back."""
     header = f"# Resolved scenario of a Locality run: `locality run {SCENARIO_FILE}` reproduces it.\n"
     return header + tomli_w.dumps(as_file(scenario))
+
+
+def weekly_means(steps: pd.DataFrame, columns: list[str], by: str) -> pd.DataFrame:
+    """Means over weeks of level columns (households in a tier, open cases), per `by`:
+    rows recorded monthly or yearly (`run.record_every`) hold several weeks, counted in
+    their `weeks` column, and weigh by them; weekly rows weigh one each."""
+    weeks = steps["weeks"] if "weeks" in steps else pd.Series(1, index=steps.index)
+    totals = steps[columns].mul(weeks, axis=0).groupby(steps[by]).sum()
+    return totals.div(weeks.groupby(steps[by]).sum(), axis=0)
 
 
 def household_frame(model) -> pd.DataFrame:

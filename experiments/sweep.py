@@ -14,6 +14,7 @@ it finishes, so a killed sweep resumes where it stopped.
 
     [set]                        # fixed overrides for every run
     "population.households" = 1000
+    "run.record_every" = "month" # rows of the stored steps and agencies: week (default), month, year
 
     [levers]                     # lists (grid) or ranges { low, high } (any design)
     "budget.cut" = [0.0, 0.2, 0.4]

@@ -214,7 +214,8 @@ def measure(job: MeasureJob) -> dict[str, float]:
     for scenario, variant, years in spec.runs_needed(job.names):
         overrides = parameter_overrides(scenario, spec.calibration.parameters, job.values) if job.values else {}
         overrides |= spec.variants[variant] | {
-            "population.households": spec.measure.households, "run.years": years, "run.seed": job.seed}
+            "population.households": spec.measure.households, "run.years": years, "run.seed": job.seed,
+            "run.record_every": "week"}  # the measures below read weekly rows
         runs[(scenario, variant, years)] = run(scenario, overrides)
     values = {}
     for name in job.names:

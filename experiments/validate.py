@@ -57,7 +57,8 @@ def place_summary(households: int, years: int) -> pd.DataFrame:
     rows = []
     for name in builtin_scenarios():
         spec = load_scenario(name)
-        results = run(name, {"population.households": min(households, spec.population.households), "run.years": years})
+        results = run(name, {"population.households": min(households, spec.population.households), "run.years": years,
+                             "run.record_every": "week"})  # the measures read weekly rows
         steps, ledger = results.steps, results.ledger
         n = float(steps["households"].mean())
         rows.append({

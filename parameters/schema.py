@@ -55,6 +55,9 @@ class Run(Section):
     years: int = Field(ge=1, le=25, description="years to run, 1 to 25")
     seed: int = Field(ge=0, description="random seed, a whole number >= 0")
     warmup_weeks: int = Field(ge=0, le=520, description="weeks run before recording starts, 0 to 520")
+    record_every: Literal["week", "month", "year"] = Field(
+        "week", description="rows of the steps and agencies results: 'week', 'month' or 'year' "
+                            "(counts and spend summed over the period, levels averaged over its weeks)")
 
 
 RegimeKind = Literal["siloed", "integrated"]

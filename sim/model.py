@@ -111,7 +111,7 @@ class LocalityModel(mesa.Model):
         ]
         self.stage_seconds = dict.fromkeys((name for name, _ in self.stages), 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
-        self.recorder = Recorder(self, self.total_steps)
+        self.recorder = Recorder(self, self.total_steps, params.run.record_every)
         self.datacollector = mesa.DataCollector(model_reporters={
             "crises": lambda m: m.latest("crises"),
             "spend": lambda m: m.latest("spend"),
@@ -168,7 +168,7 @@ class LocalityModel(mesa.Model):
             classify_tiers(self)
 
     def latest(self, column: str) -> float:
-        return float(self.recorder.rows[self.recorder.n - 1, self.recorder.at[column]]) if self.recorder.n else 0.0
+        return self.recorder.latest(column)
 
     # --- shared actions the regime strategies call ---------------------------------------
     def charge_assessment(self, payer: int, households: np.ndarray) -> None:

@@ -1,5 +1,7 @@
-"""Stage 8, everything is recorded: per week for the locality and per agency, into
-preallocated arrays (no pandas in the step); frames are built once, at the end."""
+"""Stage 8, everything is recorded: each week for the locality and per agency, folded
+into preallocated arrays at the resolution asked for (`run.record_every`: week, month or
+year; no pandas in the step); frames are built once, at the end. Counts and spend are
+summed over a period, levels (caseloads, tiers, thresholds) averaged over its weeks."""
 
 from __future__ import annotations
 
@@ -21,6 +23,26 @@ AGENCY_COLUMNS = [
     "caseload", "early_help", "waiting", "threshold", "slots",
     "referrals", "referrals_lost", "assessments",
 ]
+AGENCY_LEVELS = ["budget", "caseload", "early_help", "waiting", "threshold", "slots"]
+# Levels of the locality: how many are in a state in a week, not how many events happened.
+LEVELS = ["open_cases", "early_help", "waiting", "keyworker_families", "keyworker_waiting",
+          *[f"tier_{t}" for t in TIERS], "households"]
+MONTHS_PER_YEAR = 12
+
+
+def periods_of(resolution: str, weeks: int) -> np.ndarray:
+    """The period (0, 1, ...) each of `weeks` recorded weeks falls in: the week itself, its
+    month (a model year is 52 weeks; its twelve months take 4 or 5 weeks each, in the
+    pattern of a calendar) or its year."""
+    week = np.arange(weeks)
+    year, week_of_year = np.divmod(week, WEEKS_PER_YEAR)
+    if resolution == "week":
+        return week
+    if resolution == "month":
+        return year * MONTHS_PER_YEAR + week_of_year * MONTHS_PER_YEAR // WEEKS_PER_YEAR
+    if resolution == "year":
+        return year
+    raise ValueError(f"run.record_every is {resolution!r}; use 'week', 'month' or 'year'")
 
 
 class WeekCounts:
@@ -42,7 +64,10 @@ class WeekCounts:
 
 
 class Recorder:
-    def __init__(self, m, steps: int):
+    """The week's figures (`week`, `week_agencies`), added each week into the row of
+    the period it falls in (`rows`, `agency_rows`)."""
+
+    def __init__(self, m, steps: int, resolution: str = "week"):
         self.crisis_names = [k.name for k in m.crisis_kinds]
         self.columns = [
             "referrals", "referrals_lost", "assessments", "admissions", "dropouts", "dropped_from_waiting",
@@ -54,15 +79,33 @@ class Recorder:
             "households",
         ]
         self.at = {name: i for i, name in enumerate(self.columns)}
-        self.rows = np.zeros((steps, len(self.columns)))
-        self.agency_rows = np.zeros((steps, len(m.payers), len(AGENCY_COLUMNS)))
+        self.resolution = resolution
+        self.period = periods_of(resolution, steps)
+        periods = int(self.period[-1]) + 1 if steps else 0
+        self.week = np.zeros(len(self.columns))
+        self.week_agencies = np.zeros((len(m.payers), len(AGENCY_COLUMNS)))
+        self.rows = np.zeros((periods, len(self.columns)))
+        self.agency_rows = np.zeros((periods, len(m.payers), len(AGENCY_COLUMNS)))
+        self.weeks_in = np.zeros(periods, np.int64)
         self.payers = list(m.payers)
         self.labels = [a.label for a in m.agency_list] + ["Pooled budget (key workers)"]
-        self.n = 0
+        self.n = 0  # weeks recorded
+
+    def latest(self, column: str) -> float:
+        """This week's figure (0 before the first week is recorded)."""
+        return float(self.week[self.at[column]]) if self.n else 0.0
 
     def record(self, m) -> None:
+        self._measure_week(m)
+        period = self.period[self.n]
+        self.rows[period] += self.week
+        self.agency_rows[period] += self.week_agencies
+        self.weeks_in[period] += 1
+        self.n += 1
+
+    def _measure_week(self, m) -> None:
         h, c = m.households, m.counts
-        row = self.rows[self.n]
+        row = self.week
         at = self.at
         flows = classify_tiers(m, track_outcomes=True)
         for a, b in FLOWS:
@@ -90,7 +133,7 @@ class Recorder:
         row[at["spend"]] = week_spend.sum()
         row[at["households"]] = h.n
 
-        agencies = self.agency_rows[self.n]
+        agencies = self.week_agencies
         year = m.ledger.year
         agencies[:, 0] = m.ledger.budget[year]
         agencies[:, 1: 1 + len(CATEGORIES)] = week_spend
@@ -109,27 +152,53 @@ class Recorder:
         agencies[:, col("referrals")] = c.referrals
         agencies[:, col("referrals_lost")] = c.referrals_lost
         agencies[:, col("assessments")] = c.assessments
-        self.n += 1
+
+    def _periods(self) -> tuple[int, np.ndarray]:
+        """How many periods hold recorded weeks, and the week (step) each ends on."""
+        periods = int(self.period[self.n - 1]) + 1 if self.n else 0
+        return periods, np.cumsum(self.weeks_in[:periods])
+
+    def _when(self, frame: pd.DataFrame, last_step: np.ndarray) -> None:
+        """Label the rows: the step each period ends on, its year, and its week of the
+        year or month; coarser than weekly, also the weeks it holds (for averaging)."""
+        if self.resolution != "week":
+            frame.insert(0, "weeks", self.weeks_in[:last_step.size])
+        if self.resolution == "month":
+            frame.insert(0, "month", self.period[last_step - 1] % MONTHS_PER_YEAR + 1)
+        elif self.resolution == "week":
+            frame.insert(0, "week_of_year", (last_step - 1) % WEEKS_PER_YEAR + 1)
+        frame.insert(0, "year", (last_step - 1) // WEEKS_PER_YEAR + 1)
+        frame.insert(0, "step", last_step)
 
     def steps_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows[: self.n], columns=self.columns)
-        integer = [name for name in self.columns if not name.startswith("spend")]
-        frame[integer] = frame[integer].astype(np.int64)
-        frame.insert(0, "week_of_year", np.arange(self.n) % WEEKS_PER_YEAR + 1)
-        frame.insert(0, "year", np.arange(self.n) // WEEKS_PER_YEAR + 1)
-        frame.insert(0, "step", np.arange(1, self.n + 1))
+        periods, last_step = self._periods()
+        rows = self.rows[:periods].copy()
+        levels = [self.at[name] for name in LEVELS]
+        rows[:, levels] /= self.weeks_in[:periods, None]
+        frame = pd.DataFrame(rows, columns=self.columns)
+        whole = [name for name in self.columns if not name.startswith("spend")]
+        if self.resolution != "week":  # averages of levels over several weeks need not be whole
+            whole = [name for name in whole if name not in LEVELS]
+        frame[whole] = frame[whole].astype(np.int64)
+        self._when(frame, last_step)
         return frame
 
     def agencies_frame(self) -> pd.DataFrame:
-        steps, payers = self.n, len(self.payers)
-        frame = pd.DataFrame(self.agency_rows[: self.n].reshape(steps * payers, -1), columns=AGENCY_COLUMNS)
-        for name in ("caseload", "early_help", "waiting", "slots", "referrals", "referrals_lost", "assessments"):
-            frame[name] = frame[name].astype(np.int64)
-        step = np.repeat(np.arange(1, steps + 1), payers)
-        frame.insert(0, "label", np.tile(self.labels, steps))
-        frame.insert(0, "agency", np.tile(self.payers, steps))
-        frame.insert(0, "year", (step - 1) // WEEKS_PER_YEAR + 1)
-        frame.insert(0, "step", step)
+        periods, last_step = self._periods()
+        payers = len(self.payers)
+        rows = self.agency_rows[:periods].copy()
+        rows[:, :, [AGENCY_COLUMNS.index(name) for name in AGENCY_LEVELS]] /= self.weeks_in[:periods, None, None]
+        frame = pd.DataFrame(rows.reshape(periods * payers, -1), columns=AGENCY_COLUMNS)
+        whole = ["caseload", "early_help", "waiting", "slots", "referrals", "referrals_lost", "assessments"]
+        if self.resolution != "week":
+            whole = [name for name in whole if name not in AGENCY_LEVELS]
+        frame[whole] = frame[whole].astype(np.int64)
+        frame.insert(0, "label", np.tile(self.labels, periods))
+        frame.insert(0, "agency", np.tile(self.payers, periods))
+        when = pd.DataFrame(index=range(periods))
+        self._when(when, last_step)
+        for column in reversed(when.columns):
+            frame.insert(0, column, np.repeat(when[column].to_numpy(), payers))
         return frame
 
 

@@ -51,7 +51,7 @@ def test_the_week_tally_matches_the_tiers_by_definition():
     tier = np.where(problems >= needs.complex_count, 2, tier)
     tier = np.where((h.severity.max(axis=0) >= np.float32(needs.acute_line)) | h.crisis_now, 3, tier)
     assert np.array_equal(h.tier, tier)
-    assert np.array_equal(np.bincount(h.tier, minlength=4), m.recorder.rows[m.recorder.n - 1, m.recorder.at["tier_universal"]:][:4])
+    assert np.array_equal(np.bincount(h.tier, minlength=4), m.recorder.week[m.recorder.at["tier_universal"]:][:4])
     standing = np.stack([(h.status == s).sum(axis=1) for s in range(4)], axis=1)
     assert np.array_equal(m.standing, standing)
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.results import weekly_means
 from experiments.runner import Comparison, compare, run
 from parameters.vocabulary import DOMAINS, POOL
 from viz.charts import COLOURS
@@ -490,15 +491,15 @@ def yearly_loop_measures(results) -> pd.DataFrame:
     spend, crises, and households in the complex or crisis tier (weekly mean)."""
     agencies = results.agencies[results.agencies["agency"] != POOL]
     ledger = results.ledger[results.ledger["agency"] != POOL].groupby("year")
-    steps = results.steps.groupby("year")
+    levels = weekly_means(results.steps, ["waiting", "tier_complex", "tier_crisis"], "year")
     return pd.DataFrame({
         "budget": ledger["budget"].sum(),
-        "threshold": agencies.groupby("year")["threshold"].mean(),
-        "waiting": steps["waiting"].mean(),
+        "threshold": weekly_means(agencies, ["threshold"], "year")["threshold"],
+        "waiting": levels["waiting"],
         "prevention": ledger["spend_prevention"].sum(),
         "crisis": ledger["spend_crisis"].sum(),
-        "crises": steps["crises"].sum(),
-        "needs": steps["tier_complex"].mean() + steps["tier_crisis"].mean(),
+        "crises": results.steps.groupby("year")["crises"].sum(),
+        "needs": levels["tier_complex"] + levels["tier_crisis"],
     })
 
 
