@@ -70,7 +70,7 @@ def cmd_run(args) -> int:
     if args.profile:
         _print_profile(results)
     results.save(out, overwrite=args.overwrite)
-    print(f"\nResults written to {out}/ (steps, agencies, households, ledger as Parquet; scenario.toml reproduces the run)")
+    print(f"\nResults written to {out}/ ({', '.join(results.frames_kept())} as Parquet; scenario.toml reproduces the run)")
     return 0
 
 
@@ -367,6 +367,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--households", type=int, help="number of households (population.households)")
         sub.add_argument("--record-every", choices=["week", "month", "year"],
                          help="rows of the saved steps and agencies results (run.record_every; default: week)")
+        sub.add_argument("--panel", type=int, metavar="N",
+                         help="keep the history of N sampled households, period by period (run.panel; default: none)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override any scenario value by its dotted key, e.g. --set budget.cut=0.28 (repeatable)")
         sub.add_argument("--out", help="folder for the results")
@@ -458,7 +460,7 @@ def _parser() -> argparse.ArgumentParser:
 def _common_overrides(args) -> list[str]:
     overrides = []
     for flag, key in (("years", "run.years"), ("seed", "run.seed"), ("households", "population.households"),
-                      ("record_every", "run.record_every")):
+                      ("record_every", "run.record_every"), ("panel", "run.panel")):
         value = getattr(args, flag)
         if value is not None:
             overrides.append(f"{key}={value}")

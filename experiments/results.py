@@ -18,7 +18,7 @@ from parameters.loader import ScenarioError, as_file, load_scenario
 from parameters.schema import Scenario
 from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 
-FRAMES = ("steps", "agencies", "households", "ledger")
+FRAMES = ("steps", "agencies", "households", "ledger", "panel")
 SCENARIO_FILE = "scenario.toml"
 STAYED_DOWN_WEEKS = 26  # needs must stay below half their level for half a year to count as fallen
 
@@ -27,13 +27,15 @@ STAYED_DOWN_WEEKS = 26  # needs must stay below half their level for half a year
 class Results:
     """One run. `steps`: per week for the locality; `agencies`: per week per agency (and
     the pooled budget); `households`: one row per household at the end; `ledger`: per
-    year per agency, budget against spend by category."""
+    year per agency, budget against spend by category; `panel`: a sample of households
+    period by period, if `run.panel` asked for one (else empty)."""
 
     scenario: Scenario
     steps: pd.DataFrame
     agencies: pd.DataFrame
     households: pd.DataFrame
     ledger: pd.DataFrame
+    panel: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
 
@@ -45,6 +47,7 @@ class Results:
             agencies=model.recorder.agencies_frame(),
             households=household_frame(model),
             ledger=ledger_frame(model),
+            panel=model.recorder.panel_frame(),
             stage_seconds=dict(model.stage_seconds),
             wall_seconds=wall_seconds,
         )
@@ -89,6 +92,10 @@ class Results:
         table.columns = [c.removeprefix("crises_") for c in columns]
         return table
 
+    def frames_kept(self) -> list[str]:
+        """The frames a run writes: all but the panel, and the panel when there is one."""
+        return [name for name in FRAMES if name != "panel" or not self.panel.empty]
+
     def save(self, directory: str | Path, overwrite: bool = False) -> Path:
         """Write every frame as Parquet plus the resolved scenario, all or nothing: the
         files are written to a temporary folder first and moved into place at the end."""
@@ -98,7 +105,7 @@ class Results:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".locality-", dir=target.parent))
         try:
-            for name in FRAMES:
+            for name in self.frames_kept():
                 getattr(self, name).to_parquet(staging / f"{name}.parquet", index=False)
             (staging / SCENARIO_FILE).write_text(scenario_toml(self.scenario), encoding="utf-8")
             (staging / "run.json").write_text(json.dumps({
@@ -116,7 +123,8 @@ class Results:
     @classmethod
     def load(cls, directory: str | Path) -> Results:
         folder = Path(directory)
-        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+        frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES
+                  if (folder / f"{name}.parquet").exists() or name != "panel"}  # older runs have no panel
         run_info = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
         return cls(scenario=load_scenario(folder / SCENARIO_FILE), **frames, **run_info)
 

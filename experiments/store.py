@@ -6,6 +6,7 @@ top, so that a different spec is not mixed into the same folder.
     DIR/runs/<run_id>/steps.parquet     per week, with the run's levers, seed and ids as columns
     DIR/runs/<run_id>/agencies.parquet  per week per agency
     DIR/runs/<run_id>/ledger.parquet    per year per agency
+    DIR/runs/<run_id>/panel.parquet     sampled households per period, if run.panel asked for them
     DIR/runs/<run_id>/summary.parquet   one row of whole-run outcomes (what analyses read)
     DIR/failed/<run_id>.json            the error and parameters of a run that raised
 
@@ -72,7 +73,8 @@ class Store:
         identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, **run.params}
         staging = Path(tempfile.mkdtemp(prefix=f".{run.run_id}-", dir=self.runs))
         try:
-            for name in (*keep, "summary"):
+            panel = ("panel",) if not results.panel.empty else ()  # asked for with run.panel: always kept
+            for name in (*keep, *panel, "summary"):
                 frame = pd.DataFrame([results.outcomes()]) if name == "summary" else getattr(results, name)
                 frame = frame.assign(**{key: value for key, value in identity.items()})
                 frame.to_parquet(staging / f"{name}.parquet", index=False)

@@ -56,7 +56,7 @@ class LocalityModel(mesa.Model):
         params.run.seed = seed
         super().__init__(rng=seed)
         self.params: Scenario = params
-        population_stream, network_stream, shock_stream, decision_stream = np.random.SeedSequence(seed).spawn(4)
+        population_stream, network_stream, shock_stream, decision_stream, panel_stream = np.random.SeedSequence(seed).spawn(5)
         self.decisions = np.random.default_rng(decision_stream)
 
         # The actors: agencies and the key-worker team are Mesa agents. The warm-up runs
@@ -111,7 +111,8 @@ class LocalityModel(mesa.Model):
         ]
         self.stage_seconds = dict.fromkeys((name for name, _ in self.stages), 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
-        self.recorder = Recorder(self, self.total_steps, params.run.record_every)
+        self.recorder = Recorder(self, self.total_steps, params.run.record_every,
+                                 panel_size=params.run.panel, panel_rng=np.random.default_rng(panel_stream))
         self.datacollector = mesa.DataCollector(model_reporters={
             "crises": lambda m: m.latest("crises"),
             "spend": lambda m: m.latest("spend"),

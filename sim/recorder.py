@@ -13,6 +13,7 @@ import pandas as pd
 from parameters.vocabulary import CATEGORIES, TIERS
 
 from .kernels import BLOCK, tally_households
+from .panel import Panel
 from .state import EARLY, SERVED, WAITING
 from .threads import run_parts
 
@@ -65,9 +66,11 @@ class WeekCounts:
 
 class Recorder:
     """The week's figures (`week`, `week_agencies`), added each week into the row of
-    the period it falls in (`rows`, `agency_rows`)."""
+    the period it falls in (`rows`, `agency_rows`); at a period's end, the sampled
+    households' state into the panel, if one was asked for."""
 
-    def __init__(self, m, steps: int, resolution: str = "week"):
+    def __init__(self, m, steps: int, resolution: str = "week", panel_size: int = 0,
+                 panel_rng: np.random.Generator | None = None):
         self.crisis_names = [k.name for k in m.crisis_kinds]
         self.columns = [
             "referrals", "referrals_lost", "assessments", "admissions", "dropouts", "dropped_from_waiting",
@@ -87,6 +90,8 @@ class Recorder:
         self.rows = np.zeros((periods, len(self.columns)))
         self.agency_rows = np.zeros((periods, len(m.payers), len(AGENCY_COLUMNS)))
         self.weeks_in = np.zeros(periods, np.int64)
+        self.period_ends = np.append(self.period[1:] != self.period[:-1], True) if steps else np.zeros(0, bool)
+        self.panel = Panel(m.households.n, panel_size, periods, panel_rng) if panel_size else None
         self.payers = list(m.payers)
         self.labels = [a.label for a in m.agency_list] + ["Pooled budget (key workers)"]
         self.n = 0  # weeks recorded
@@ -102,6 +107,8 @@ class Recorder:
         self.agency_rows[period] += self.week_agencies
         self.weeks_in[period] += 1
         self.n += 1
+        if self.panel is not None and self.period_ends[self.n - 1]:
+            self.panel.record(m, self.n)
 
     def _measure_week(self, m) -> None:
         h, c = m.households, m.counts
@@ -182,6 +189,10 @@ class Recorder:
         frame[whole] = frame[whole].astype(np.int64)
         self._when(frame, last_step)
         return frame
+
+    def panel_frame(self) -> pd.DataFrame:
+        """The sampled households' history (`run.panel`), or an empty frame if none was asked for."""
+        return self.panel.frame(WEEKS_PER_YEAR) if self.panel is not None else pd.DataFrame()
 
     def agencies_frame(self) -> pd.DataFrame:
         periods, last_step = self._periods()

@@ -65,3 +65,69 @@ def test_a_run_stopped_part_way_keeps_the_weeks_it_recorded():
     months = model.recorder.steps_frame()
     assert months["weeks"].tolist() == [5, 2] and months["step"].tolist() == [5, 7]
     assert np.isfinite(months["tier_crisis"]).all()
+
+
+# --- the household panel (run.panel): history kept only when asked for ----------------
+PANEL = {**SMALL, "run.panel": 150, "run.record_every": "month"}
+
+
+@pytest.fixture(scope="module")
+def with_panel():
+    return run("sherwood", PANEL)
+
+
+def test_no_household_history_is_kept_unless_asked_for(by_resolution):
+    assert by_resolution["week"].panel.empty
+    assert by_resolution["week"].frames_kept() == ["steps", "agencies", "households", "ledger"]
+
+
+def test_a_panel_changes_nothing_that_happens(with_panel, by_resolution):
+    pd.testing.assert_frame_equal(with_panel.steps, by_resolution["month"].steps)
+    pd.testing.assert_frame_equal(with_panel.households, by_resolution["month"].households)
+
+
+def test_the_panel_follows_the_same_sample_every_period(with_panel):
+    panel = with_panel.panel
+    assert len(panel) == 150 * 24
+    ids = panel.groupby("step")["household"].apply(tuple)
+    assert ids.nunique() == 1 and len(set(ids.iloc[0])) == 150
+    assert panel["step"].unique().tolist() == with_panel.steps["step"].tolist()
+
+
+def test_the_panels_last_period_agrees_with_the_households_at_the_end(with_panel):
+    last = with_panel.panel[with_panel.panel["step"] == with_panel.panel["step"].max()].set_index("household")
+    end = with_panel.households.set_index("household").loc[last.index]
+    assert (last["tier"] == end["tier"]).all()
+    assert (last["crises_so_far"] == end["crises"]).all()
+    assert last["cost_so_far"].to_numpy() == pytest.approx(end["cost_total"].to_numpy())
+    assert (last["crises_so_far"] >= with_panel.panel.groupby("household")["crises_so_far"].min()).all()
+
+
+def test_a_saved_panel_loads_back_and_a_run_without_one_writes_none(with_panel, by_resolution, tmp_path):
+    from experiments.results import Results
+
+    with_panel.save(tmp_path / "panel")
+    pd.testing.assert_frame_equal(Results.load(tmp_path / "panel").panel, with_panel.panel)
+    by_resolution["week"].save(tmp_path / "none")
+    assert not (tmp_path / "none" / "panel.parquet").exists()
+    assert Results.load(tmp_path / "none").panel.empty
+
+
+def test_a_panel_too_big_for_memory_is_refused_naming_the_field():
+    with pytest.raises(ScenarioError, match=r"run\.panel.*20,000"):
+        load_scenario("sherwood", {"run.panel": 1_000_000})
+
+
+def test_a_sweep_keeps_each_runs_panel_and_rows_at_the_resolution_set(tmp_path):
+    from experiments.store import Store
+    from experiments.sweep import load_spec, run_sweep
+
+    spec_file = tmp_path / "spec.toml"
+    spec_file.write_text('[sweep]\nscenario = "sherwood"\nyears = 1\nreps = 2\nseed = 5\n\n'
+                         '[set]\n"population.households" = 300\n"run.warmup_weeks" = 4\n'
+                         '"run.record_every" = "month"\n"run.panel" = 20\n\n[levers]\n"budget.cut" = [0.0, 0.3]\n')
+    run_sweep(load_spec(spec_file), tmp_path / "out", workers=1, progress=False)
+    store = Store(tmp_path / "out")
+    assert len(store.frame("steps")) == 4 * 12
+    panel = store.frame("panel")
+    assert len(panel) == 4 * 12 * 20 and panel["run_id"].nunique() == 4
