@@ -60,8 +60,8 @@ class Run(Section):
                             "(counts and spend summed over the period, levels averaged over its weeks)")
     panel: int = Field(0, ge=0, le=20_000, description=(
         "households (a random sample) whose needs, tier and help are kept at every recorded period, "
-        "0 to 20,000; 0 keeps none (each costs about 60 bytes a recorded period: 10,000 weekly for "
-        "10 years take about 300 MB)"))
+        "0 to 20,000; 0 keeps none (memory: 10,000 households weekly for 10 years add about 800 MB "
+        "at the peak)"))
 
 
 RegimeKind = Literal["siloed", "integrated"]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from parameters.vocabulary import DOMAINS, TIERS
 
-from .state import SERVED, WAITING
+from .state import EARLY, SERVED, WAITING
 
 KEY_WORKER = ["none", "waiting", "served"]  # by the team's status codes NONE, WAITING, SERVED
 
@@ -27,6 +27,7 @@ class Panel:
         self.tier = np.zeros((periods, k), np.int8)
         self.helping = np.zeros((periods, k), np.int8)
         self.waiting = np.zeros((periods, k), np.int8)
+        self.early_help = np.zeros((periods, k), np.int8)
         self.key_worker = np.zeros((periods, k), np.int8)
         self.crises = np.zeros((periods, k), np.int32)
         self.cost = np.zeros((periods, k), np.float64)
@@ -41,6 +42,7 @@ class Panel:
         status = h.status[:, ids]
         self.helping[p] = (status == SERVED).sum(axis=0)
         self.waiting[p] = (status == WAITING).sum(axis=0)
+        self.early_help[p] = (status == EARLY).sum(axis=0)
         self.key_worker[p] = h.keyworker[ids]
         self.crises[p] = h.crises[ids]
         self.cost[p] = m.ledger.by_agency[:, ids].sum(axis=0)
@@ -49,7 +51,7 @@ class Panel:
 
     def frame(self, weeks_per_year: int) -> pd.DataFrame:
         """One row per household per period: when, who, needs by domain, tier, agencies
-        helping and waited for, the key-worker team's standing, and crises and public
+        helping, giving early help and waited for, the key-worker team's standing, and crises and public
         cost so far in the run."""
         periods, k = self.n, self.ids.size
         step = np.repeat(self.step[:periods], k)
@@ -63,6 +65,7 @@ class Panel:
             frame[f"need_{domain}"] = self.severity[:periods, d].ravel()
         return frame.assign(
             agencies_helping=self.helping[:periods].ravel(),
+            agencies_early_help=self.early_help[:periods].ravel(),
             agencies_waiting=self.waiting[:periods].ravel(),
             key_worker=pd.Categorical.from_codes(self.key_worker[:periods].ravel(), categories=KEY_WORKER),
             crises_so_far=self.crises[:periods].ravel(),

@@ -141,8 +141,9 @@ class Recorder:
         row[at["households"]] = h.n
 
         agencies = self.week_agencies
-        year = m.ledger.year
-        agencies[:, 0] = m.ledger.budget[year]
+        # The year this week belongs to: in a year's last week the ledger has already
+        # opened the next year (stage 7), whose budget is not this week's.
+        agencies[:, 0] = m.ledger.budget[min(m.week // WEEKS_PER_YEAR, m.ledger.budget.shape[0] - 1)]
         agencies[:, 1: 1 + len(CATEGORIES)] = week_spend
         agencies[:, 1 + len(CATEGORIES)] = week_spend.sum(axis=1)
         a = len(m.agency_list)

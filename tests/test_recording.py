@@ -131,3 +131,17 @@ def test_a_sweep_keeps_each_runs_panel_and_rows_at_the_resolution_set(tmp_path):
     assert len(store.frame("steps")) == 4 * 12
     panel = store.frame("panel")
     assert len(panel) == 4 * 12 * 20 and panel["run_id"].nunique() == 4
+
+
+@pytest.mark.parametrize("every", ["week", "year"])
+def test_each_row_carries_its_own_years_budget(every):
+    """The last week of a year is recorded after the next year has opened: its row still
+    shows that year's budget, so a year's rows all agree with the ledger (under a cut
+    that phases in, so the years' budgets differ)."""
+    results = run("sherwood", {**SMALL, "budget.cut": 0.3, "run.record_every": every})
+    yearly_budget = results.ledger.groupby("year")["budget"].sum()
+    assert yearly_budget.iloc[0] > yearly_budget.iloc[-1]
+    by_agency = results.agencies.groupby(["year", "agency"])["budget"]
+    ledger = results.ledger.set_index(["year", "agency"])["budget"]
+    assert by_agency.min().to_numpy() == pytest.approx(by_agency.max().to_numpy())
+    assert by_agency.mean().to_numpy() == pytest.approx(ledger.loc[by_agency.mean().index].to_numpy())

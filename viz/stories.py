@@ -272,7 +272,7 @@ def pool_reach(results) -> dict:
     """What the pool bought in one run: key workers (its places over the caseload), the
     families they worked with, and its yearly budget and spend."""
     pool = results.ledger[results.ledger["agency"] == POOL]
-    places = results.agencies.loc[results.agencies["agency"] == POOL, "slots"].mean()
+    places = weekly_means(results.agencies[results.agencies["agency"] == POOL], ["slots"], "agency")["slots"].iloc[0]
     caseload = results.scenario.keyworkers.caseload
     return {"workers": places / caseload if caseload else 0.0, "places": places,
             "families": int((results.households["cost_pooled_budget"] > 0).sum()),
