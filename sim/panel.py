@@ -51,8 +51,8 @@ class Panel:
 
     def frame(self, weeks_per_year: int) -> pd.DataFrame:
         """One row per household per period: when, who, needs by domain, tier, agencies
-        helping, giving early help and waited for, the key-worker team's standing, and crises and public
-        cost so far in the run."""
+        helping, giving early help and waited for, the key-worker team's standing, and
+        crises and public cost so far in the run."""
         periods, k = self.n, self.ids.size
         step = np.repeat(self.step[:periods], k)
         frame = pd.DataFrame({

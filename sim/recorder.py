@@ -180,15 +180,22 @@ class Recorder:
 
     def steps_frame(self) -> pd.DataFrame:
         periods, last_step = self._periods()
-        rows = self.rows[:periods].copy()
-        levels = [self.at[name] for name in LEVELS]
-        rows[:, levels] /= self.weeks_in[:periods, None]
-        frame = pd.DataFrame(rows, columns=self.columns)
         whole = [name for name in self.columns if not name.startswith("spend")]
-        if self.resolution != "week":  # averages of levels over several weeks need not be whole
-            whole = [name for name in whole if name not in LEVELS]
-        frame[whole] = frame[whole].astype(np.int64)
+        frame = self._averaged(self.rows[:periods], self.weeks_in[:periods], self.columns, LEVELS, whole)
         self._when(frame, last_step)
+        return frame
+
+    def _averaged(self, rows: np.ndarray, weeks: np.ndarray, columns: list[str], levels: list[str],
+                  whole: list[str]) -> pd.DataFrame:
+        """Rows of summed weeks as a frame: levels divided by the weeks their row holds,
+        `whole` columns as integers (levels only when weekly: an average over several
+        weeks need not be whole)."""
+        rows = rows.copy()
+        rows[:, [columns.index(name) for name in levels]] /= weeks[:, None]
+        frame = pd.DataFrame(rows, columns=columns)
+        if self.resolution != "week":
+            whole = [name for name in whole if name not in levels]
+        frame[whole] = frame[whole].astype(np.int64)
         return frame
 
     def panel_frame(self) -> pd.DataFrame:
@@ -198,13 +205,9 @@ class Recorder:
     def agencies_frame(self) -> pd.DataFrame:
         periods, last_step = self._periods()
         payers = len(self.payers)
-        rows = self.agency_rows[:periods].copy()
-        rows[:, :, [AGENCY_COLUMNS.index(name) for name in AGENCY_LEVELS]] /= self.weeks_in[:periods, None, None]
-        frame = pd.DataFrame(rows.reshape(periods * payers, -1), columns=AGENCY_COLUMNS)
         whole = ["caseload", "early_help", "waiting", "slots", "referrals", "referrals_lost", "assessments"]
-        if self.resolution != "week":
-            whole = [name for name in whole if name not in AGENCY_LEVELS]
-        frame[whole] = frame[whole].astype(np.int64)
+        frame = self._averaged(self.agency_rows[:periods].reshape(periods * payers, -1),
+                               np.repeat(self.weeks_in[:periods], payers), AGENCY_COLUMNS, AGENCY_LEVELS, whole)
         frame.insert(0, "label", np.tile(self.labels, periods))
         frame.insert(0, "agency", np.tile(self.payers, periods))
         when = pd.DataFrame(index=range(periods))

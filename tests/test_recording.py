@@ -100,7 +100,9 @@ def test_the_panels_last_period_agrees_with_the_households_at_the_end(with_panel
     assert (last["tier"] == end["tier"]).all()
     assert (last["crises_so_far"] == end["crises"]).all()
     assert last["cost_so_far"].to_numpy() == pytest.approx(end["cost_total"].to_numpy())
-    assert (last["crises_so_far"] >= with_panel.panel.groupby("household")["crises_so_far"].min()).all()
+    for column in ("crises_so_far", "cost_so_far"):  # running totals never fall
+        assert with_panel.panel.groupby("household")[column].apply(lambda x: x.is_monotonic_increasing).all()
+    assert with_panel.panel["crises_so_far"].max() > 0
 
 
 def test_a_saved_panel_loads_back_and_a_run_without_one_writes_none(with_panel, by_resolution, tmp_path):
