@@ -28,7 +28,7 @@ class Agency(mesa.Agent):
         self.threshold = spec.threshold
         self.cut = scenario.budget.agency_cut.get(name, scenario.budget.cut)
         self.cut_years = scenario.budget.agency_cut_years.get(name, scenario.budget.cut_years)
-        self.pooled_share = scenario.regime.pooled_share
+        self.pooled_share = scenario.regime.switches().pooled_share
         self.shift = scenario.early_intervention
         self.base_budget = spec.budget_per_household * scenario.population.households
         self.forecast_weeks = scenario.services.crisis_forecast_weeks

@@ -25,6 +25,8 @@ from .unit_costs import CostReferenceError
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "thanet"
 OVERRIDE_SOURCE = "override"
+#: Keys that were renamed: the old name is refused with the new one.
+RENAMED = {"regime.integrated_pooled_share": "regime.pooled_share (the share pooled for key workers while they run)"}
 
 
 class ScenarioError(ValueError):
@@ -270,6 +272,9 @@ def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
             lines.append("  " + error["msg"].removeprefix("Value error, "))
             continue
         value = _lookup(raw, loc)
+        if error["type"] == "extra_forbidden" and key in RENAMED:
+            lines.append(f"  {key}: renamed; use {RENAMED[key]}.")
+            continue
         if error["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key. {_allowed_here(loc)}")
             continue

@@ -6,6 +6,7 @@ per bad key. Field descriptions double as the "what is allowed" half of that mes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -65,34 +66,54 @@ class Run(Section):
 
 
 RegimeKind = Literal["siloed", "integrated"]
+Rationing = Literal["threshold", "waiting_list"]
+QueueOrder = Literal["severity", "arrival"]
+
+
+@dataclass(frozen=True)
+class Switches:
+    """The regime in force: each part of integration on or off, how agencies ration and
+    whom they help first, and the share of budgets pooled for key workers."""
+
+    shared_risk: bool
+    single_assessment: bool
+    key_workers: bool
+    rationing: Rationing
+    queue_order: QueueOrder
+    pooled_share: float
 
 
 class Regime(Section):
-    """How agencies notice, assess and allocate. `kind` sets the defaults; the
-    other switches make the mixes between the two."""
+    """How agencies notice, assess and allocate: `kind` gives every switch its default,
+    and a switch set here overrides it. Only what was set is stored (a saved scenario
+    keeps the same choices, so changing its `kind` later changes every switch left to
+    it); `switches()` gives the regime in force."""
 
     kind: RegimeKind
     shared_risk: bool | None = Field(None, description="a whole-family risk score finds families early (integrated default)")
     single_assessment: bool | None = Field(None, description="one shared assessment instead of one per agency (integrated default)")
     key_workers: bool | None = Field(None, description="key workers hold whole-family plans (integrated default)")
-    rationing: Literal["threshold", "waiting_list"] | None = Field(None, description="how agencies ration when demand outruns capacity: 'threshold' (raise eligibility, siloed default) or 'waiting_list' (keep eligibility, queue; integrated default)")
-    pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of each agency budget pooled for key workers, 0 to 0.5")
-    integrated_pooled_share: Fraction = 0.0
-    queue_order: Literal["severity", "arrival"] | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
+    rationing: Rationing | None = Field(None, description="how agencies ration when demand outruns capacity: 'threshold' (raise eligibility, siloed default) or 'waiting_list' (keep eligibility, queue; integrated default)")
+    queue_order: QueueOrder | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
+    pooled_share: float = Field(0.0, ge=0.0, le=0.5, description="share of each agency's budget pooled for the key-worker team, 0 to 0.5 (pooled only while key workers run)")
 
-    @model_validator(mode="after")
-    def _resolve_kind(self) -> Regime:
+    def switches(self) -> Switches:
+        """Each switch as set, else as `kind` has it. Money is pooled only for a team of
+        key workers: without one, nothing is pooled."""
         joined = self.kind == "integrated"
-        for switch in ("shared_risk", "single_assessment", "key_workers"):
-            if getattr(self, switch) is None:
-                setattr(self, switch, joined)
-        if self.rationing is None:
-            self.rationing = "waiting_list" if joined else "threshold"
-        if self.queue_order is None:
-            self.queue_order = "arrival" if joined else "severity"
-        if self.pooled_share is None:
-            self.pooled_share = self.integrated_pooled_share if joined else 0.0
-        return self
+
+        def chosen(value, default):
+            return default if value is None else value
+
+        key_workers = chosen(self.key_workers, joined)
+        return Switches(
+            shared_risk=chosen(self.shared_risk, joined),
+            single_assessment=chosen(self.single_assessment, joined),
+            key_workers=key_workers,
+            rationing=chosen(self.rationing, "waiting_list" if joined else "threshold"),
+            queue_order=chosen(self.queue_order, "arrival" if joined else "severity"),
+            pooled_share=self.pooled_share if key_workers else 0.0,
+        )
 
 
 class KeyWorkers(Section):

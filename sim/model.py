@@ -61,11 +61,11 @@ class LocalityModel(mesa.Model):
 
         # The actors: agencies and the key-worker team are Mesa agents. The warm-up runs
         # the status quo (siloed); the scenario's own regime starts at week 0.
-        self.status_quo = Regime.from_spec(RegimeSpec(kind="siloed"), params)
-        self.chosen_regime = Regime.from_spec(params.regime, params)
+        self.status_quo = Regime.from_spec(RegimeSpec(kind="siloed").switches(), params)
+        self.chosen_regime = Regime.from_spec(params.regime.switches(), params)
         self.regime = self.status_quo
         self.agency_list = [Agency(self, i, name, spec, params) for i, (name, spec) in enumerate(params.agencies.items())]
-        self.keyworkers = KeyWorkerTeam(self, params, active=bool(params.regime.key_workers))
+        self.keyworkers = KeyWorkerTeam(self, params, active=params.regime.switches().key_workers)
         self.payers = [a.name for a in self.agency_list] + [POOL]
         self.pool_index = len(self.agency_list)
         self.referral_graph = self._referral_graph()
@@ -232,7 +232,7 @@ class LocalityModel(mesa.Model):
         self.week = 0
         self.recording = True
         self.regime = self.chosen_regime
-        self.keyworkers.active = bool(self.params.regime.key_workers)
+        self.keyworkers.active = self.params.regime.switches().key_workers
         self.ledger.clear()
         self.households.reset_history()
         open_year(self, 1)

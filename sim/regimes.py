@@ -15,8 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from parameters.schema import Regime as RegimeSpec
-from parameters.schema import Scenario
+from parameters.schema import Scenario, Switches
 
 from .kernels import at_least, in_early_band, notice_candidates, on_books
 from .state import EARLY, NONE, SERVED, WAITING
@@ -313,8 +312,8 @@ class Regime:
     rations_by_threshold: bool = True  # siloed agencies raise eligibility when lists grow
 
     @classmethod
-    def from_spec(cls, spec: RegimeSpec, scenario: Scenario) -> Regime:
-        shared_data = bool(spec.shared_risk)
+    def from_spec(cls, spec: Switches, scenario: Scenario) -> Regime:
+        shared_data = spec.shared_risk
         noticing = ((SharedRiskScore(),) if shared_data else ()) + (
             AgencyThresholds(referral_loss=0.0 if shared_data else scenario.services.referral_loss),
         )

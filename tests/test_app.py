@@ -117,7 +117,8 @@ def test_a_per_agency_cut_and_a_regime_mix_reach_their_variant_only(page):
     run_and_wait(page)
     a, b = app.comparison_task.value.a.scenario, app.comparison_task.value.b.scenario
     assert a.budget.agency_cut == {"police": 0.2} and b.budget.agency_cut == {}
-    assert b.regime.kind == "integrated" and b.regime.single_assessment is False and b.regime.key_workers is True
+    switches = b.regime.switches()
+    assert b.regime.kind == "integrated" and switches.single_assessment is False and switches.key_workers is True
     assert "Police cut 20%" in app.comparison_task.value.a_label
 
 

@@ -50,7 +50,7 @@ def test_every_pound_is_booked_once(which, request):
     assert np.isclose(by_agency.sum(), by_category.sum())
     overhead = total - by_agency.sum()
     assert overhead >= -1e-6  # only idle key-worker time is spent on no one in particular
-    if results.scenario.regime.key_workers:
+    if results.scenario.regime.switches().key_workers:
         pool = ledger[ledger.agency == "pooled_budget"]["spend"].sum()
         assert overhead <= pool + 1e-6
     else:

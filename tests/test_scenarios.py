@@ -55,14 +55,47 @@ def test_dotted_overrides_change_the_named_value_only():
 
 
 def test_regime_kind_sets_the_defaults_of_every_switch():
-    siloed = load_scenario("thanet").regime
-    integrated = load_scenario("thanet", ["regime.kind=integrated"]).regime
+    siloed = load_scenario("thanet").regime.switches()
+    integrated = load_scenario("thanet", ["regime.kind=integrated"]).regime.switches()
     assert (siloed.shared_risk, siloed.single_assessment, siloed.key_workers, siloed.pooled_share) == (False, False, False, 0.0)
     assert (integrated.shared_risk, integrated.single_assessment, integrated.key_workers) == (True, True, True)
     assert integrated.pooled_share > 0
     assert siloed.queue_order == "severity" and integrated.queue_order == "arrival"
-    mix = load_scenario("thanet", ["regime.kind=siloed", "regime.single_assessment=true"]).regime
+    assert siloed.rationing == "threshold" and integrated.rationing == "waiting_list"
+    mix = load_scenario("thanet", ["regime.kind=siloed", "regime.single_assessment=true"]).regime.switches()
     assert mix.single_assessment and not mix.shared_risk
+    # money is pooled only for a team of key workers, whatever the regime's kind
+    assert load_scenario("thanet", ["regime.kind=siloed", "regime.key_workers=true"]).regime.switches().pooled_share > 0
+    assert load_scenario("thanet", ["regime.kind=integrated", "regime.key_workers=false"]).regime.switches().pooled_share == 0
+
+
+SWITCH_SETTINGS = {"shared_risk": [True, False], "single_assessment": [True, False], "key_workers": [True, False],
+                   "rationing": ["threshold", "waiting_list"], "queue_order": ["severity", "arrival"],
+                   "pooled_share": [0.0, 0.2]}
+SETTINGS = [None, *[(switch, value) for switch, values in SWITCH_SETTINGS.items() for value in values]]
+
+
+@pytest.mark.parametrize("kind", ["siloed", "integrated"])
+@pytest.mark.parametrize("setting", SETTINGS, ids=str)
+@pytest.mark.parametrize("then", ["siloed", "integrated"])
+def test_a_saved_scenario_loaded_and_overridden_behaves_as_if_overridden_at_the_start(tmp_path, kind, setting, then):
+    """A scenario saved (as a run saves it) keeps only what was set: switching its kind
+    afterwards switches every switch left to the kind, exactly as if the kind had been
+    given with the first overrides."""
+    from experiments.results import scenario_toml
+
+    first = {"regime.kind": kind, **({f"regime.{setting[0]}": setting[1]} if setting else {})}
+    saved = tmp_path / "scenario.toml"
+    saved.write_text(scenario_toml(load_scenario("thanet", first)), encoding="utf-8")
+    reloaded = load_scenario(saved, {"regime.kind": then})
+    at_the_start = load_scenario("thanet", {**first, "regime.kind": then})
+    assert reloaded.regime.switches() == at_the_start.regime.switches()
+    assert reloaded.regime == at_the_start.regime
+
+
+def test_the_old_key_for_the_pool_is_refused_with_the_new_one():
+    with pytest.raises(ScenarioError, match=r"regime\.integrated_pooled_share: renamed; use regime\.pooled_share"):
+        load_scenario("thanet", {"regime.integrated_pooled_share": 0.1})
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ REGIMES = ["siloed", "integrated"]
 
 DEFAULT_PLACE = "thanet"
 LEVER_KEYS = ["population.households", "run.years", "run.seed", "budget.cut", "budget.cut_years", "keyworkers.caseload",
-              "regime.integrated_pooled_share", "early_intervention.shift", "early_intervention.start_year", "demand.growth"]
+              "regime.pooled_share", "early_intervention.shift", "early_intervention.start_year", "demand.growth"]
 
 
 def scenario_levers(name: str) -> dict:
@@ -68,7 +68,7 @@ cut_years = solara.reactive(_START["budget.cut_years"])
 caseload = solara.reactive(_START["keyworkers.caseload"])
 auto_keyworkers = solara.reactive(_START["keyworkers.count"] == "auto")
 keyworkers = solara.reactive(20 if _START["keyworkers.count"] == "auto" else _START["keyworkers.count"])
-pooled_share = solara.reactive(_START["regime.integrated_pooled_share"])
+pooled_share = solara.reactive(_START["regime.pooled_share"])
 shift = solara.reactive(_START["early_intervention.shift"])
 shift_start = solara.reactive(_START["early_intervention.start_year"])
 growth = solara.reactive(_START["demand.growth"])
@@ -91,7 +91,7 @@ def common_overrides() -> dict:
         "budget.cut_years": cut_years.value,
         "keyworkers.caseload": caseload.value,
         "keyworkers.count": "auto" if auto_keyworkers.value else keyworkers.value,
-        "regime.integrated_pooled_share": pooled_share.value,
+        "regime.pooled_share": pooled_share.value,
         "early_intervention.shift": shift.value,
         "early_intervention.start_year": shift_start.value,
         "demand.growth": growth.value,
@@ -268,7 +268,7 @@ def start_comparison() -> None:
 
 LEVERS = {
     "population.households": households, "run.years": years, "run.seed": seed, "budget.cut": budget_cut,
-    "budget.cut_years": cut_years, "keyworkers.caseload": caseload, "regime.integrated_pooled_share": pooled_share,
+    "budget.cut_years": cut_years, "keyworkers.caseload": caseload, "regime.pooled_share": pooled_share,
     "early_intervention.shift": shift, "early_intervention.start_year": shift_start, "demand.growth": growth,
 }
 
@@ -315,7 +315,7 @@ def choose_scenario(name: str) -> None:
 LEVER_NAMES = {
     "population.households": "Households", "run.years": "Years", "run.seed": "Seed", "budget.cut": "Budget cut",
     "budget.cut_years": "Years to reach the cut", "keyworkers.caseload": "Families per key worker",
-    "keyworkers.count": "Key workers", "regime.integrated_pooled_share": "Pooled share (integrated)",
+    "keyworkers.count": "Key workers", "regime.pooled_share": "Pooled for key workers",
     "early_intervention.shift": "Early-intervention shift", "early_intervention.start_year": "Shift from year",
     "demand.growth": "Demand growth",
 }
@@ -334,7 +334,7 @@ def default_sources(name: str) -> list[tuple[str, object, str]]:
 
 def shown(key: str, value) -> str:
     """A lever's value as the sidebar shows it."""
-    if key in ("budget.cut", "regime.integrated_pooled_share", "early_intervention.shift"):
+    if key in ("budget.cut", "regime.pooled_share", "early_intervention.shift"):
         return f"{value:.0%}"
     if key == "demand.growth":
         return f"{value:.2%} a year"
@@ -390,7 +390,7 @@ def Levers():
     solara.Switch(label="Key workers: as many as the pool buys", value=auto_keyworkers)
     if not auto_keyworkers.value:
         NumberField("Key workers", "keyworkers.count", keyworkers.value, keyworkers.set)
-    solara.SliderFloat(f"Pooled (integrated): {pooled_share.value:.0%} of budgets", value=pooled_share, min=0.0, max=0.3, step=0.01)
+    solara.SliderFloat(f"Pooled for key workers: {pooled_share.value:.0%} of budgets", value=pooled_share, min=0.0, max=0.3, step=0.01)
     solara.SliderFloat(f"Early-intervention shift: {shift.value:.0%}", value=shift, min=0.0, max=0.4, step=0.02)
     solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=25)
     # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
@@ -420,7 +420,7 @@ def VariantLevers(variant: str):
     for key, (label, values) in MIX_CHOICES.items():
         solara.Select(label, values=[AS_REGIME, *values], value=mix.get(key, AS_REGIME),
                       on_value=lambda choice, key=key: set_mix(variant, key, choice))
-    NumberField("Pooled share of budgets, 0 to 0.5 (blank: as the regime)", f"{variant}: regime.pooled_share",
+    NumberField("Pooled share of budgets, 0 to 0.5 (blank: the shared lever's)", f"{variant}: regime.pooled_share",
                 mix.get("regime.pooled_share"), lambda share: set_mix(variant, "regime.pooled_share", share),
                 whole=False, optional=True)
     solara.Text("Cut by agency, 0 to 1, and the years over which it is reached (blank: the common cut, "

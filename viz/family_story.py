@@ -117,16 +117,17 @@ def trace_family(place: str = STORY_PLACE, regime: str = "siloed", seed: int = S
     household = choose_family(model)
     place_case_family(model, household)
     tracer = FamilyTracer(model, household)
-    if model.params.regime.key_workers and pilot:
+    key_workers = model.params.regime.switches().key_workers
+    if key_workers and pilot:
         tracer.pilot_key_worker()
     journey = Journey(regime=regime, place=model.params.place.name, seed=seed, household=household,
-                      pilot=bool(model.params.regime.key_workers and pilot),
+                      pilot=key_workers and pilot,
                       start={d: float(model.households.severity[k, household]) for k, d in enumerate(DOMAINS)})
     while model.running:
         model.step()
         journey.weeks.append(tracer.end_week())
         if model.week == 1:
-            journey.key_workers = model.keyworkers.count if model.params.regime.key_workers else 0
+            journey.key_workers = model.keyworkers.count if key_workers else 0
     return journey
 
 

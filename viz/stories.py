@@ -226,7 +226,7 @@ BIGGER_POOL = 0.15
 @functools.lru_cache(maxsize=8)
 def bigger_pool_run(seed: int, place: str, households: int, years: int):
     return run(place, {"population.households": households, "run.years": years, "run.seed": seed,
-                       "regime.kind": "integrated", "regime.integrated_pooled_share": BIGGER_POOL})
+                       "regime.kind": "integrated", "regime.pooled_share": BIGGER_POOL})
 
 
 SEVERITY_BINS = [0.3, 0.45, 0.6, 0.75, 0.9, 1.0001]
