@@ -10,10 +10,7 @@ import numpy as np
 
 from parameters.schema import Agency as AgencySpec
 from parameters.schema import Scenario
-from parameters.vocabulary import DOMAIN_INDEX
-from sim.kernels import needs_of
-
-WEEKS_PER_YEAR = 52
+from parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
 
 
 class Agency(mesa.Agent):
@@ -35,11 +32,6 @@ class Agency(mesa.Agent):
         self.crisis_per_week = 0.0  # running forecast of statutory crisis spend
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = 0
-
-    def need_of(self, households, which: np.ndarray) -> np.ndarray:
-        """This agency's view of some households' need: the worst of its own domains (none
-        in households without children, if it serves families only)."""
-        return needs_of(households.severity, self.domains, which, households.has_children, self.families_only)
 
     # --- the year's money -------------------------------------------------------------
     def open_year(self, year: int) -> None:

@@ -49,7 +49,8 @@ class Household(mesa.Agent):
 
     @property
     def key_worker(self) -> str | None:
-        return STANDING.get(int(self._state.keyworker[self.index]))
+        """Waiting for a key worker, served by one, or None (the team's row of `status`)."""
+        return STANDING.get(int(self._state.status[-1, self.index]))
 
     @property
     def public_cost(self) -> float:

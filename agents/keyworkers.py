@@ -8,8 +8,7 @@ import math
 import mesa
 
 from parameters.schema import Scenario
-
-WEEKS_PER_YEAR = 52
+from parameters.vocabulary import WEEKS_PER_YEAR
 
 
 class KeyWorkerTeam(mesa.Agent):

@@ -164,7 +164,7 @@ def household_frame(model) -> pd.DataFrame:
         frame[f"has_{domain}"] = has_problem[d]
     frame = frame.assign(
         problems=has_problem.sum(axis=0).astype(np.int8),
-        services=h.services,
+        services=h.episodes,
         assessments=h.assessments,
         crises=h.crises,
         first_help_week=h.first_help_week,

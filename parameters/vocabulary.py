@@ -28,3 +28,7 @@ CATEGORIES: tuple[str, ...] = ("assessment", "prevention", "intervention", "cris
 
 #: The ledger row of the pooled budget that funds key workers in the integrated regime.
 POOL = "pooled_budget"
+
+#: A model year is 52 weekly steps; its twelve months take 4 or 5 weeks each.
+WEEKS_PER_YEAR = 52
+MONTHS_PER_YEAR = 12

@@ -12,6 +12,10 @@ import numpy as np
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
 
+from .ledger import Ledger
+from .state import Households
+from .week import Week
+
 
 @dataclass(frozen=True)
 class CrisisKind:
@@ -41,22 +45,32 @@ def crisis_kinds(spec: Scenario, payer_index: dict[str, int]) -> list[CrisisKind
     return kinds
 
 
-def resolve_crises(m) -> None:
-    h = m.households
-    severity = h.severity
-    h.crisis_now[:] = False
-    h.crisis_domains[:] = False
-    for k, kind in enumerate(m.crisis_kinds):
-        hit = np.flatnonzero(severity[kind.column] >= kind.line)
-        m.counts.crises[k] = hit.size
-        if not hit.size:
-            continue
-        severity[kind.column, hit] = kind.after
-        for column, amount, children_only in kind.knock_on:
-            bump = amount * h.has_children[hit] if children_only else amount
-            severity[column, hit] = np.minimum(1.0, severity[column, hit] + bump)
-        h.crises[hit] += 1
-        h.crisis_now[hit] = True
-        h.crisis_domains[kind.column, hit] = True
-        for payer, cost in kind.bills:
-            m.ledger.book(payer, "crisis", hit, cost)
+class Crises:
+    """Stage 6: every household whose need in a crisis kind's domain is at its line has
+    that crisis this week (the kinds in order); its need drops to the kind's level
+    after, others rise by the knock-on, and the bills are booked to their payers."""
+
+    def __init__(self, households: Households, kinds: list[CrisisKind], ledger: Ledger):
+        self.households, self.kinds, self.ledger = households, kinds, ledger
+
+    def __call__(self, week: Week) -> None:
+        h = self.households
+        severity = h.severity
+        h.crisis_now[:] = False
+        h.crisis_domains[:] = False
+        for k, kind in enumerate(self.kinds):
+            hit = np.flatnonzero(severity[kind.column] >= kind.line)
+            week.counts.crises[k] = hit.size
+            if not hit.size:
+                continue
+            severity[kind.column, hit] = kind.after
+            for column, amount, children_only in kind.knock_on:
+                bump = amount * h.has_children[hit] if children_only else amount
+                severity[column, hit] = np.minimum(1.0, severity[column, hit] + bump)
+            h.crises[hit] += 1
+            h.crisis_now[hit] = True
+            h.crisis_domains[kind.column, hit] = True
+            for payer, cost in kind.bills:
+                self.ledger.book(payer, "crisis", hit, cost)
+            if week.events:
+                week.events.emit("crisis", k, hit)

@@ -1,4 +1,9 @@
-"""The hot path's full passes over all households, fused into compiled loops.
+"""The compiled kernels: the fast implementations of the model's rules (each rule's
+readable numpy statement lives in its stage's module; `sim.engine` runs one or the other,
+and in "check" mode both). Each kernel has the parameters of its rule, plus `first` and
+`last` where the engine may split it over threads.
+
+The hot path's full passes over all households, fused into compiled loops.
 
 numpy does each array operation as a separate pass over memory; at county scale (600,000
 households x 9 domains, 22 MB a copy) a week of such passes is memory traffic, not
@@ -26,6 +31,7 @@ from numba import njit
 from parameters.vocabulary import DOMAINS
 
 from .state import NEVER
+from .week import DROPPED_OUT, LONGEST, RECOVERED
 
 assert len(DOMAINS) == 9, "drift_towards sums the nine domains in nine named variables: add one for each new domain"
 
@@ -74,10 +80,14 @@ def shock_households(uniform, accept, alias_ids, ids):
 
 
 @njit(**JIT)
-def add_shocks(row, households, sizes):
-    """Stage 1, new problems placed in one domain's `row` of severities, in order."""
-    for k in range(households.size):
-        row[households[k]] += sizes[k]
+def place_shocks(severity, columns, bounds, households, sizes, first, last):
+    """Stage 1, new problems placed: for the domains `columns[first:last]`, shocks
+    `bounds[k]` to `bounds[k + 1]` land on their `households` with their `sizes`, in
+    order."""
+    for k in range(first, last):
+        row = severity[columns[k]]
+        for j in range(bounds[k], bounds[k + 1]):
+            row[households[j]] += sizes[j]
 
 
 @njit(**JIT)
@@ -167,24 +177,24 @@ def agency_need(severity, domain_list, i):
 
 
 @njit(**JIT)
-def notice_candidates(listed, severity, status, clients, keyworker, domain_lists, thresholds, crisis_domains,
+def notice_candidates(listed, severity, status, clients, team, domain_lists, thresholds, crisis_domains,
                       referral_odds, free_status, served, above, in_crisis, referral_chance, n_above, first, last):
     """Stage 2, who each agency could notice: among the `listed` households (in index
     order; at least those whose worst need reaches the lowest threshold), those free of
-    the agency (its status is `free_status`, no key worker's plan covers them, and the
-    agency serves them) whose need in the agency's domains is at or above its threshold.
+    the agency (its status is `free_status`, no key worker's plan covers them (row `team`
+    of `status`), and the agency serves them) whose need in the agency's domains is at or above its threshold.
     `domain_lists[a]` holds the agency's domains, padded with -1.
 
     For each, also whether it had a crisis in the agency's domains (`in_crisis`) and the
     chance that some agency now serving it refers it (`referral_chance`: one minus the
-    product over serving agencies b of one minus `referral_odds[b, a]`). Each agency's
+    product over serving agencies b, in order, of one minus `referral_odds[b, a]`). Each agency's
     households go to its row of `above`, in index order, and their count to `n_above`.
     For agencies first to last.
 
     Two passes per agency: the first keeps those whose need reaches the threshold,
     without a branch (most fail, unpredictably, and a mispredicted branch costs more
     than the store); the second checks the few kept."""
-    agencies = status.shape[0]
+    agencies = referral_odds.shape[0]
     for a in range(first, last):
         threshold, domain_list = thresholds[a], domain_lists[a]
         standing, serves = status[a], clients[a]
@@ -196,7 +206,7 @@ def notice_candidates(listed, severity, status, clients, keyworker, domain_lists
         k = 0
         for x in range(reach):
             i = np.uint64(households[x])
-            if standing[i] != free_status or not serves[i] or keyworker[i] == served:
+            if standing[i] != free_status or not serves[i] or status[team, i] == served:
                 continue
             crisis = False
             for d in domain_list:
@@ -215,7 +225,7 @@ def notice_candidates(listed, severity, status, clients, keyworker, domain_lists
 
 
 @njit(**JIT)
-def in_early_band(agency, household, severity, status, clients, keyworker, domain_lists, thresholds, problem_line,
+def in_early_band(agency, household, severity, status, clients, team, domain_lists, thresholds, problem_line,
                   free_status, served, keep, first, last):
     """For (agency, household) pairs first to last: is the household free of the agency
     (as in `notice_candidates`) with a need in its domains at or above the problem line
@@ -224,7 +234,7 @@ def in_early_band(agency, household, severity, status, clients, keyworker, domai
         a, i = agency[k], household[k]
         need = agency_need(severity, domain_lists[a], i)  # first: most pairs fail here
         keep[k] = (problem_line <= need < thresholds[a] and status[a, i] == free_status and clients[a, i]
-                   and keyworker[i] != served)
+                   and status[team, i] != served)
 
 
 @njit(**JIT)
@@ -273,8 +283,8 @@ def tally_households(severity, crisis_now, problem_line, complex_count, acute_li
 
 @njit(**JIT)
 def count_standing(status, counts, first, last):
-    """How many households stand in each status with each agency: `counts[a, s]`, for
-    agencies first to last (a pass over the agency's row per status: each pass runs
+    """How many households stand in each status with each service: `counts[a, s]`, for
+    services first to last (a pass over the agency's row per status: each pass runs
     at memory speed, where one pass with a branch per household is slower)."""
     for a in range(first, last):
         row = status[a]
@@ -286,43 +296,47 @@ def count_standing(status, counts, first, last):
 
 
 @njit(**JIT)
-def help_cases(cases, severity, domains, status, weeks_open, engagement, dropout_draw, served, closed,
-               late_effect, early_effect, lateness, problem_line, max_weeks, dropout,
-               late_cost, early_cost, paid, paid_late, paid_early):
-    """Stage 5 for one service's open `cases` (status `served` is late help, any other
-    early help): each case's needs in `domains` fall by strength x (1 - lateness x
-    severity) x severity, strength being the help's effect times the household's
-    engagement; the week is paid for (into the per-household books `paid`, and
-    `paid_late` or `paid_early` by kind); the case closes (`closed`) on recovery (every
-    need in its domains below the problem line), at `max_weeks`, or when the household
-    drops out (`dropout_draw[k]` below dropout x (1 - engagement)). Returns the number
-    of late and early weeks of help, and of dropouts."""
-    n_late = n_early = n_dropouts = 0
-    for k in range(cases.size):
-        i = cases[k]
-        late = status[i] == served
-        strength = (late_effect if late else early_effect) * engagement[i]
-        worst = np.float32(0.0)
-        for x in range(domains.size):
-            d = domains[x]
-            value = severity[d, i]
-            value = np.float32(value - strength * (1.0 - lateness * value) * value)
-            severity[d, i] = value
-            worst = max(worst, value)
-        if late:
-            n_late += 1
-            paid[i] += late_cost
-            paid_late[i] += late_cost
-        else:
-            n_early += 1
-            paid[i] += early_cost
-            paid_early[i] += early_cost
-        weeks_open[i] += 1
-        drops = dropout_draw[k] < dropout * (1.0 - engagement[i])
-        n_dropouts += drops
-        if worst < problem_line or weeks_open[i] >= max_weeks or drops:
-            status[i] = closed
-    return n_late, n_early, n_dropouts
+def help_cases(cases, bounds, dropout_draw, severity, domain_lists, status, weeks_open, engagement,
+               late_effect, early_effect, late_cost, early_cost, max_weeks, lateness, problem_line, dropout,
+               served, closed, paid_by_payer, paid_late, paid_early, was_late, dropped, closed_why, first, last):
+    """Stage 5, a week of help: see `sim.help.help_cases`, the rule this implements, for
+    the cases of households first to last (each service's cases are in index order, so
+    they are found by bisection)."""
+    for s in range(bounds.size - 1):
+        begin, end = bounds[s], bounds[s + 1]
+        lo = begin + np.searchsorted(cases[begin:end], first)
+        hi = begin + np.searchsorted(cases[begin:end], last)
+        row, weeks, paid, domain_list = status[s], weeks_open[s], paid_by_payer[s], domain_lists[s]
+        for k in range(lo, hi):
+            i = cases[k]
+            late = row[i] == served
+            strength = (late_effect[s] if late else early_effect[s]) * engagement[i]
+            worst = np.float32(0.0)
+            for d in domain_list:
+                if d < 0:
+                    break
+                value = severity[d, i]
+                value = np.float32(value - strength * (1.0 - lateness * value) * value)
+                severity[d, i] = value
+                worst = max(worst, value)
+            if late:
+                paid[i] += late_cost[s]
+                paid_late[i] += late_cost[s]
+            else:
+                paid[i] += early_cost[s]
+                paid_early[i] += early_cost[s]
+            weeks[i] += 1
+            drops = dropout_draw[k] < dropout * (1.0 - engagement[i])
+            why = 0
+            if worst < problem_line:
+                why = RECOVERED
+            elif weeks[i] >= max_weeks[s]:
+                why = LONGEST
+            elif drops:
+                why = DROPPED_OUT
+            if why:
+                row[i] = closed
+            was_late[k], dropped[k], closed_why[k] = late, drops, why
 
 
 @njit(**JIT)
@@ -359,11 +373,11 @@ def needs_of(severity, domain_list, households, has_children, families_only):
 
 
 @njit(**JIT)
-def first_help(households, week, severity, services, first_help_week, first_help_severity, load_at_help, never):
+def first_help(households, week, severity, episodes, first_help_week, first_help_severity, load_at_help, never):
     """Help begins for `households`: count the episode, and for those helped for the first
     time note the week, their worst need and the sum of their needs."""
     for i in households:
-        services[i] += 1
+        episodes[i] += 1
         if first_help_week[i] == never:
             first_help_week[i] = week
             worst = total = np.float32(0.0)

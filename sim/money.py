@@ -1,47 +1,55 @@
 """Stage 7, money moves: agencies learn what crises are costing, ration eligibility when
-waiting lists outrun capacity (siloed: thresholds rise; integrated: the queue grows), open a new budget year when one starts, and work out what
-the money left this year buys next week. Cuts and crisis spend thus feed back into
-later help: the vicious cycle of failure demand."""
+waiting lists outrun capacity (siloed: thresholds rise; integrated: the queue grows),
+open a new budget year when one starts, and work out what the money left this year buys
+next week. Cuts and crisis spend thus feed back into later help: the vicious cycle of
+failure demand."""
 
 from __future__ import annotations
 
-from .ledger import CATEGORY
+from agents import Agency, KeyWorkerTeam
+from parameters.schema import Services as ServiceRules
+from parameters.vocabulary import WEEKS_PER_YEAR
+
+from .ledger import CATEGORY, Ledger
 from .state import WAITING
-
-WEEKS_PER_YEAR = 52
-
-
-def settle_week(m) -> None:
-    services = m.params.services
-    raise_thresholds = m.regime.rations_by_threshold
-    for agency in m.agency_list:
-        agency.note_crisis_spend(m.ledger.week[agency.index, CATEGORY["crisis"]])
-        if raise_thresholds:
-            waiting = int(m.standing[agency.index, WAITING])
-            agency.ration(waiting, services.threshold_step, services.target_wait_weeks)
-    next_week = m.week + 1
-    if next_week % WEEKS_PER_YEAR == 0:
-        next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
-        if next_year > m.params.run.years:
-            return  # the run is over: leave the last year's books as they are
-        open_year(m, next_year)
-    plan_capacity(m, next_week % WEEKS_PER_YEAR)
+from .week import Week
 
 
-def open_year(m, year: int) -> None:
-    """Budgets for `year` (1-based; 0 is the status quo of the warm-up): cuts, pooled
-    contributions, the early-intervention shift."""
-    ledger = m.ledger
-    ledger.year = max(year - 1, 0)
-    for agency in m.agency_list:
-        agency.open_year(year)
-        ledger.budget[ledger.year, agency.index] = agency.budget
-        ledger.contribution[ledger.year, agency.index] = agency.contribution
-    pooled = sum(agency.contribution for agency in m.agency_list)
-    m.keyworkers.open_year(pooled)
-    ledger.budget[ledger.year, m.pool_index] = pooled
+class Money:
+    """Stage 7. Hands on the budgets this week was run on (`week.budgets`), taken before
+    a new year opens, so the record never reads next year's."""
 
+    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int):
+        self.agencies, self.team, self.ledger, self.rules, self.years = agencies, team, ledger, rules, years
 
-def plan_capacity(m, week_of_year: int) -> None:
-    for agency in m.agency_list:
-        agency.plan_capacity(m.ledger.spent_this_year(agency.index), week_of_year, CATEGORY)
+    def __call__(self, week: Week) -> None:
+        ledger, rules = self.ledger, self.rules
+        week.budgets = ledger.budget[ledger.year].copy()
+        for agency in self.agencies:
+            agency.note_crisis_spend(ledger.week[agency.index, CATEGORY["crisis"]])
+            if week.regime.rations_by_threshold:
+                agency.ration(int(week.standing[agency.index, WAITING]), rules.threshold_step, rules.target_wait_weeks)
+        next_week = week.number + 1
+        if next_week % WEEKS_PER_YEAR == 0:
+            next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
+            if next_year > self.years:
+                return  # the run is over: leave the last year's books as they are
+            self.open_year(next_year)
+        self.plan_capacity(next_week % WEEKS_PER_YEAR)
+
+    def open_year(self, year: int) -> None:
+        """Budgets for `year` (1-based; 0 is the status quo of the warm-up): cuts, pooled
+        contributions, the early-intervention shift."""
+        ledger = self.ledger
+        ledger.year = max(year - 1, 0)
+        for agency in self.agencies:
+            agency.open_year(year)
+            ledger.budget[ledger.year, agency.index] = agency.budget
+            ledger.contribution[ledger.year, agency.index] = agency.contribution
+        pooled = sum(agency.contribution for agency in self.agencies)
+        self.team.open_year(pooled)
+        ledger.budget[ledger.year, len(self.agencies)] = pooled
+
+    def plan_capacity(self, week_of_year: int) -> None:
+        for agency in self.agencies:
+            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY)

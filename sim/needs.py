@@ -1,58 +1,109 @@
 """Stage 1, needs evolve: problems pull on each other, spread along social ties, fade
-with the household's resilience, and new ones arrive as shocks."""
+with the household's resilience, and new ones arrive as shocks. The stage hands on the
+whole-family measures the later stages read (`week.needs`)."""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from parameters.schema import Scenario
-from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
+from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR
 
-from .kernels import (
-    add_shocks,
-    drift_towards,
-    needs_interact,
-    needs_settle,
-    shock_households,
-)
-from .threads import in_background, run_parts, split
+from . import kernels
+from .engine import Engine, rule
+from .state import Households
+from .week import NeedsSummary, Week
 
 
-class NeedDynamics:
-    """The fixed parts of the weekly update, prepared once: coupling matrix, recovery
-    rates, the spread's rate and rhythm, and where shocks may land. Each week it also derives
-    the whole-family measures the later stages read: `risk`, the sum of severities,
-    `n_problems`, needs at or above the problem line, and `worst`, the worst need."""
+# --- the rules ----------------------------------------------------------------------------
+@rule(kernels.needs_interact, over="households")
+def needs_interact(*, severity, out, pull_matrix, recovery, resilience):
+    """The household's own dynamics: each need fades by its domain's recovery rate times
+    the household's resilience, and is pulled up by the household's other needs
+    (`pull_matrix[target, source]`, summed over sources in order), damped as it nears 1.
+    Reads `severity` (domains, N), writes `out`. All in float32."""
+    one = np.float32(1.0)
+    for target in range(severity.shape[0]):
+        pull = np.zeros(severity.shape[1], np.float32)
+        for source in range(severity.shape[0]):
+            if pull_matrix[target, source] != 0.0:
+                pull += pull_matrix[target, source] * severity[source]
+        keep = one - recovery[target] * resilience
+        out[target] = severity[target] * keep + pull * (one - severity[target])
 
-    def __init__(self, spec: Scenario, households, network, rng: np.random.Generator,
-                 parts: list[tuple[int, int]]):
+
+@rule(kernels.drift_towards, over="households")
+def drift_towards(*, out, severity, indptr, indices, weights, rate):
+    """The social drift: each need moves towards the mean of the household's ties (row i
+    of the row-normalised network, CSR: `indptr`, `indices`, `weights`) at `rate`:
+    `out += rate x (neighbours' mean - own)`."""
+    network = sp.csr_matrix((weights, indices, indptr), shape=(severity.shape[1],) * 2)
+    out += rate * ((network @ severity.T).T - severity)
+
+
+@rule(kernels.shock_households)
+def shock_households(*, uniform, accept, alias_ids, ids):
+    """Where new problems land (Walker's alias method): a uniform scaled to the table's
+    length picks a slot by its whole part; the shock lands on the slot's household if
+    the fraction is below the slot's acceptance, else on its alias."""
+    x = uniform * accept.size
+    slot = np.minimum(x.astype(np.int64), accept.size - 1)
+    return np.where(x - slot < accept[slot], ids[slot], alias_ids[slot]).astype(np.int32)
+
+
+@rule(kernels.place_shocks, over="each:columns")
+def place_shocks(*, severity, columns, bounds, households, sizes):
+    """New problems added: domain `columns[k]` gets shocks `bounds[k]` to `bounds[k + 1]`,
+    each adding its size to its household's need, in order."""
+    for k, column in enumerate(columns):
+        np.add.at(severity[column], households[bounds[k]:bounds[k + 1]], sizes[bounds[k]:bounds[k + 1]])
+
+
+@rule(kernels.needs_settle, over="households")
+def needs_settle(*, raw, severity, child_domain, has_children, problem_line, risk, n_problems, worst):
+    """The week's needs settle: `raw` clipped into [0, 1] (children's domains zero in
+    households without children) into `severity`; then the risk score (sum of needs, in
+    domain order), the number of needs at or above the problem line, and the worst need."""
+    risk[:] = 0.0
+    n_problems[:] = 0
+    worst[:] = 0.0
+    for d in range(raw.shape[0]):
+        value = np.clip(raw[d], np.float32(0.0), np.float32(1.0))
+        if child_domain[d]:
+            value[~has_children] = 0.0
+        severity[d] = value
+        risk += value
+        n_problems += value >= problem_line
+        np.maximum(worst, value, out=worst)
+
+
+# --- the stage ------------------------------------------------------------------------------
+class NeedsEvolve:
+    """Stage 1. The fixed parts of the weekly update are prepared once: the coupling
+    matrix, recovery rates, the spread's rate and rhythm, and where shocks may land."""
+
+    def __init__(self, spec: Scenario, households: Households, network: sp.csr_matrix, rng: np.random.Generator,
+                 engine: Engine):
         needs = spec.needs
         d = len(DOMAINS)
+        self.households, self.engine, self.rng = households, engine, rng
         self.coupling = np.zeros((d, d), np.float32)
         for source, targets in needs.coupling.items():
             for target, strength in targets.items():
                 self.coupling[DOMAIN_INDEX[source], DOMAIN_INDEX[target]] = strength
-        recovery = np.array([needs.recovery[x] for x in DOMAINS], np.float32)
-        self.recovery = recovery
-        self.resilience = households.resilience
+        self.recovery = np.array([needs.recovery[x] for x in DOMAINS], np.float32)
         self.pull_matrix = np.ascontiguousarray(self.coupling.T)  # pull[target] = sum over sources
         # The spread is applied every `spread_every` weeks at the rate compounded over them.
         self.spread_every = needs.spread_every
         self.spread = np.float32(1.0 - (1.0 - needs.spread) ** needs.spread_every)
         self.network = network  # row-normalised CSR: neighbours' mean is network @ severity
-        self.parts = parts  # the households in parts, done at once (see sim.threads)
         self.problem_line = np.float32(needs.problem_line)
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.growth = spec.demand.growth
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
         self.child_domain = np.isin(np.arange(d), self.child_columns)
-        self.has_children = households.has_children
-        n = households.n
-        self.raw = np.zeros((d, n), np.float32)  # this week's severities before clipping
-        self.risk = np.zeros(n, np.float32)
-        self.n_problems = np.zeros(n, np.int64)
-        self.worst = np.zeros(n, np.float32)
         # Shocks land on households in proportion to frailty (families only, for the
         # children's domains).
         frailty = households.frailty.astype(np.float64)
@@ -61,66 +112,52 @@ class NeedDynamics:
             False: FrailtySampler(frailty, np.arange(frailty.size)),
             True: FrailtySampler(frailty[families], families),
         }
-        self.rng = rng
-        self._ahead = None  # (week, Future of its shocks), drawn ahead in a county
 
-    def evolve(self, severity: np.ndarray, week: int) -> None:
-        """One week of needs, in place, on (domains, households) severities, then the
-        measures the later stages read. `week` counts from the start of recording."""
-        spreads = week % self.spread_every == 0
+    def __call__(self, week: Week) -> None:
+        """One week of needs, in place, then the measures the later stages read; next
+        week's shocks are drawn ahead where there is a thread to spare."""
+        h, engine, n = self.households, self.engine, self.households.n
+        raw = engine.scratch("needs.raw", h.severity.shape, np.float32)  # this week's needs before clipping
+        engine.run(needs_interact, severity=h.severity, out=raw, pull_matrix=self.pull_matrix, recovery=self.recovery,
+                   resilience=h.resilience)
+        if week.number % self.spread_every == 0:
+            engine.run(drift_towards, out=raw, severity=h.severity, indptr=self.network.indptr,
+                       indices=self.network.indices, weights=self.network.data, rate=self.spread)
+        columns, bounds, households, sizes = engine.take("shocks", week.number, self.draw_shocks, week.number)
+        engine.run(place_shocks, severity=raw, columns=columns, bounds=bounds, households=households, sizes=sizes)
+        summary = NeedsSummary(risk=engine.scratch("needs.risk", (n,), np.float32),
+                               n_problems=engine.scratch("needs.n_problems", (n,), np.int64),
+                               worst=engine.scratch("needs.worst", (n,), np.float32))
+        engine.run(needs_settle, raw=raw, severity=h.severity, child_domain=self.child_domain,
+                   has_children=h.has_children, problem_line=self.problem_line, risk=summary.risk,
+                   n_problems=summary.n_problems, worst=summary.worst)
+        week.needs = summary
 
-        def own_dynamics_and_spread(first: int, last: int) -> None:
-            needs_interact(severity, self.raw, self.pull_matrix, self.recovery, self.resilience, first, last)
-            if spreads:
-                network = self.network
-                drift_towards(self.raw, severity, network.indptr, network.indices, network.data, self.spread, first, last)
+    def draw_ahead(self, week: Week) -> None:
+        """Start drawing next week's shocks in the background (where the engine has a
+        thread to spare): they depend only on the week, never on the state."""
+        self.engine.ahead("shocks", week.number + 1, self.draw_shocks, week.number + 1)
 
-        def settle(first: int, last: int) -> None:
-            needs_settle(self.raw, severity, self.child_domain, self.has_children, self.problem_line,
-                         self.risk, self.n_problems, self.worst, first, last)
-
-        run_parts(own_dynamics_and_spread, self.parts)
-        self._shock(self.raw, week)
-        run_parts(settle, self.parts)
-
-    def draw_ahead(self, week: int) -> None:
-        """In a county, start drawing `week`'s shocks on a thread of their own while this
-        week's later stages go on. The draws are the same as if made in `week` itself.
-        The model starts them once noticing is done: from then on the week mostly uses
-        one core, where noticing uses both (started before it, the draws slowed it by
-        more than they saved)."""
-        if len(self.parts) > 1:
-            self._ahead = (week, in_background(self.draw_shocks, week))
-
-    def _shock(self, severity: np.ndarray, week: int) -> None:
-        """New problems: this week's shocks added to their households, the domains shared
-        between threads (each writes only its own rows)."""
-        if self._ahead is not None:
-            drawn_for, shocks = self._ahead
-            assert drawn_for == week, f"shocks were drawn ahead for week {drawn_for}, not {week}"
-            shocks = shocks.result()
-        else:
-            shocks = self.draw_shocks(week)
-
-        def place(first: int, last: int) -> None:
-            for column, households, sizes in shocks[first:last]:
-                add_shocks(severity[column], households, sizes)
-
-        run_parts(place, split(len(shocks), len(self.parts), align=1))
-
-    def draw_shocks(self, week: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """A week's new problems, as (domain, households, sizes): a Poisson count per
-        domain, placed by frailty. The draws depend only on the week, never on the
-        state, so two regimes meet the same shocks; and they come from a stream of their
-        own, week after week in order, so they may be drawn a week ahead."""
-        growth = (1.0 + self.growth) ** (week / 52.0)
-        shocks = []
+    def draw_shocks(self, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A week's new problems: a Poisson count per domain, placed by frailty, as the
+        domains hit, where each one's shocks start and end (`bounds`), and every shock's
+        household and size. The draws depend only on the week, never on the state, so
+        two regimes meet the same shocks; and they come from a stream of their own, week
+        after week in order, so they may be drawn a week ahead."""
+        growth = (1.0 + self.growth) ** (week / WEEKS_PER_YEAR)
+        columns, households, sizes = [], [], []
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             target = self.targets[column in self.child_columns]
             count = self.rng.poisson(rate * growth * target.total)
             if count:
-                shocks.append((column, *target.draw(count, size, self.rng)))
-        return shocks
+                columns.append(column)
+                households.append(self.engine.run(shock_households, uniform=self.rng.random(count),
+                                                  accept=target.accept, alias_ids=target.alias_ids, ids=target.ids))
+                sizes.append(self.rng.exponential(size, count).astype(np.float32))
+        bounds = np.cumsum([0, *(len(x) for x in households)])
+        return (np.array(columns, np.int64), bounds,
+                np.concatenate(households) if households else np.zeros(0, np.int32),
+                np.concatenate(sizes) if sizes else np.zeros(0, np.float32))
 
 
 class FrailtySampler:
@@ -134,13 +171,6 @@ class FrailtySampler:
         self.accept = accept.astype(np.float32)
         self.ids = ids.astype(np.int32)
         self.alias_ids = self.ids[alias]
-
-    def draw(self, count: int, size: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """`count` shocks of exponential size (mean `size`): the households they land
-        on (a uniform each: its whole part, scaled to the table, picks a slot; its
-        fraction, the slot's own household or its alias), and their sizes."""
-        households = shock_households(rng.random(count), self.accept, self.alias_ids, self.ids)
-        return households, rng.exponential(size, count).astype(np.float32)
 
 
 def _alias_table(weights: np.ndarray, total: float) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parameters.vocabulary import DOMAINS, TIERS
+from parameters.vocabulary import DOMAINS, TIERS, WEEKS_PER_YEAR
 
-from .state import EARLY, SERVED, WAITING
+from .ledger import Ledger
+from .state import EARLY, SERVED, WAITING, Households
 
 KEY_WORKER = ["none", "waiting", "served"]  # by the team's status codes NONE, WAITING, SERVED
 
@@ -34,22 +35,22 @@ class Panel:
         self.step = np.zeros(periods, np.int64)
         self.n = 0  # periods written
 
-    def record(self, m, step: int) -> None:
+    def record(self, h: Households, ledger: Ledger, step: int) -> None:
         """The sample's state at the end of a period that ends on week `step`."""
-        h, ids, p = m.households, self.ids, self.n
+        ids, p = self.ids, self.n
         self.severity[p] = h.severity[:, ids]
         self.tier[p] = h.tier[ids]
-        status = h.status[:, ids]
+        status = h.status[:-1, ids]  # the agencies' rows; the last is the key-worker team's
         self.helping[p] = (status == SERVED).sum(axis=0)
         self.waiting[p] = (status == WAITING).sum(axis=0)
         self.early_help[p] = (status == EARLY).sum(axis=0)
-        self.key_worker[p] = h.keyworker[ids]
+        self.key_worker[p] = h.status[-1, ids]
         self.crises[p] = h.crises[ids]
-        self.cost[p] = m.ledger.by_agency[:, ids].sum(axis=0)
+        self.cost[p] = ledger.by_agency[:, ids].sum(axis=0)
         self.step[p] = step
         self.n += 1
 
-    def frame(self, weeks_per_year: int) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """One row per household per period: when, who, needs by domain, tier, agencies
         helping, giving early help and waited for, the key-worker team's standing, and
         crises and public cost so far in the run."""
@@ -57,7 +58,7 @@ class Panel:
         step = np.repeat(self.step[:periods], k)
         frame = pd.DataFrame({
             "step": step,
-            "year": (step - 1) // weeks_per_year + 1,
+            "year": (step - 1) // WEEKS_PER_YEAR + 1,
             "household": np.tile(self.ids, periods),
             "tier": pd.Categorical.from_codes(self.tier[:periods].ravel(), categories=list(TIERS)),
         })

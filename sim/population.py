@@ -10,13 +10,14 @@ import scipy.sparse as sp
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
-from .state import Households, empty_service_state
+from .state import Households
 
 NETWORK_TEMPLATES = 4  # distinct neighbourhood graphs per size; neighbourhoods reuse them
 
 
-def build_households(spec: Scenario, n_agencies: int, rng: np.random.Generator) -> Households:
-    """Draw every household's composition, resilience, engagement, frailty and starting needs."""
+def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) -> Households:
+    """Draw every household's composition, resilience, engagement, frailty and starting
+    needs; everything else starts as `sim.state` declares it."""
     pop, needs = spec.population, spec.needs
     n = pop.households
     has_children = rng.random(n) < pop.share_with_children
@@ -32,18 +33,17 @@ def build_households(spec: Scenario, n_agencies: int, rng: np.random.Generator) 
     np.clip(severity, 0.0, 0.85, out=severity)
     severity[child_columns()] *= has_children
 
-    return Households(
-        severity=severity,
-        has_children=has_children,
-        adults=adults,
-        children=children,
-        resilience=resilience,
-        base_engagement=base_engagement,
-        engagement=base_engagement.copy(),
-        frailty=frailty,
-        neighbourhood=(np.arange(n) // pop.neighbourhood_size).astype(np.int32),
-        **empty_service_state(n, n_agencies, len(DOMAINS)),
-    )
+    return Households(n, len(DOMAINS), n_services, drawn={
+        "severity": severity,
+        "has_children": has_children,
+        "adults": adults,
+        "children": children,
+        "resilience": resilience,
+        "base_engagement": base_engagement,
+        "engagement": base_engagement.copy(),
+        "frailty": frailty,
+        "neighbourhood": (np.arange(n) // pop.neighbourhood_size).astype(np.int32),
+    })
 
 
 def child_columns() -> list[int]:

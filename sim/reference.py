@@ -19,14 +19,13 @@ from mesa.agent import AgentSet
 
 from agents import Agency
 from parameters.loader import load_scenario
-from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL
+from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
 from .ledger import CATEGORY, Ledger
 from .population import build_households, build_social_network
 from .state import EARLY, NONE, SERVED, WAITING
 
-WEEKS_PER_YEAR = 52
 D = len(DOMAINS)
 CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
 
@@ -105,7 +104,7 @@ class ReferenceModel(mesa.Model):
         self.payers = [a.name for a in self.agency_list] + [POOL]
         self.refer = {(a.index, self.payers.index(t)): p for a in self.agency_list for t, p in a.spec.refers_to.items()}
         self.crisis_kinds = crisis_kinds(spec, {name: i for i, name in enumerate(self.payers)})
-        arrays = build_households(spec, len(self.agency_list), np.random.default_rng(population))
+        arrays = build_households(spec, len(self.agency_list) + 1, np.random.default_rng(population))
         weights = build_social_network(spec, arrays.neighbourhood, np.random.default_rng(network))
         self.homes = [ReferenceHousehold(self, i, arrays) for i in range(arrays.n)]
         for home in self.homes:
@@ -145,7 +144,7 @@ class ReferenceModel(mesa.Model):
     # --- one week, household by household -------------------------------------------------
     def _week(self) -> None:
         self.ledger.start_week()
-        self.growth = (1.0 + self.params.demand.growth) ** (self.week / 52.0)
+        self.growth = (1.0 + self.params.demand.growth) ** (self.week / WEEKS_PER_YEAR)
         self.spread_due = self.week % self.spread_every == 0
         self.households.shuffle_do("step")
         self.households.do("commit")

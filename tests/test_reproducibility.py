@@ -30,11 +30,8 @@ def test_regimes_share_households_and_shocks():
         assert np.array_equal(getattr(siloed.households, field), getattr(joined.households, field))
     assert (siloed.network != joined.network).nnz == 0
     # the exogenous shocks are drawn from their own stream, whatever the regime does
-    a = np.zeros_like(siloed.households.severity)
-    b = np.zeros_like(joined.households.severity)
-    siloed.dynamics._shock(a, week=3)
-    joined.dynamics._shock(b, week=3)
-    assert np.array_equal(a, b) and a.sum() > 0
+    a, b = siloed.needs.draw_shocks(week=3), joined.needs.draw_shocks(week=3)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b)) and a[3].sum() > 0
 
 
 def test_compare_runs_both_on_one_seed():
@@ -55,13 +52,14 @@ def test_saved_results_reproduce_the_run(tmp_path):
 
 
 def test_shocks_land_in_proportion_to_frailty():
-    from sim.kernels import add_shocks
-    from sim.needs import FrailtySampler
+    from sim.needs import FrailtySampler, place_shocks, shock_households
 
     rng = np.random.default_rng(0)
     sampler = FrailtySampler(np.array([1.0, 2.0, 0.0, 7.0]), np.array([10, 11, 12, 13]))
+    households = shock_households.kernel(rng.random(200_000), sampler.accept, sampler.alias_ids, sampler.ids)
     severity = np.zeros((2, 15), np.float32)
-    add_shocks(severity[1], *sampler.draw(200_000, 1e-4, rng))  # 200,000 shocks of mean size 1e-4 into domain 1
+    sizes = np.full(households.size, 1e-4, np.float32)  # 200,000 shocks of size 1e-4 into domain 1
+    place_shocks.kernel(severity, np.array([1]), np.array([0, households.size]), households, sizes, 0, 1)
     assert not severity[0].any()
     hit = np.flatnonzero(severity[1])
     assert list(hit) == [10, 11, 13]  # weight 0 is never drawn
@@ -80,7 +78,7 @@ def test_two_threads_inside_a_run_give_the_same_results_as_one(monkeypatch):
     monkeypatch.setattr(threads, "FROM_HOUSEHOLDS", 0)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
     two = LocalityModel("thanet", overrides=settings)
-    assert len(one.parts) == 1 and len(two.parts) == 2 and len(two.agency_parts) == len(two.noticing_parts) == 2
+    assert one.engine.threads == 1 and all(len(parts) == 2 for parts in two.engine.parts.values())
     one.run()
     two.run()
     pd.testing.assert_frame_equal(one.recorder.steps_frame(), two.recorder.steps_frame())

@@ -3,11 +3,11 @@
 A family like the Sherwood case (source_facts.md: a single mother, three children and a
 newborn; child neglect, worklessness, rent arrears, anti-social behaviour, a history of
 domestic abuse, poor school attendance, appointments not kept) is placed in a small
-place after its warm-up, and the model runs as usual. A tracer wraps each stage of the
-week and notes what changed for that one household: which agency noticed it, who
-assessed it and at what cost, waiting lists, help started and ended, missed
-appointments, crises and their bills. Nothing in the model changes: the tracer only
-reads the arrays around each stage, so the family meets the same system as everyone else.
+place after its warm-up, and the model runs as usual. A tracer watches the end of every
+week (an observation point of the model's loop) and reads what the stages told of that
+one household: which agency noticed it, who assessed it and at what cost, waiting lists,
+help started and ended and why, missed appointments, crises and their bills. Nothing in
+the model changes, so the family meets the same system as everyone else.
 
 Plain Python (no Solara), so it can be tested and used from a notebook:
 
@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from parameters.vocabulary import DOMAIN_INDEX, DOMAINS
+from sim.allocating import Admissions
+from sim.assessing import Assessor
 from sim.model import LocalityModel
-from sim.state import EARLY, NEVER, NONE, SERVED, WAITING
+from sim.state import SERVED
+from sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
+from sim.week import Week as ModelWeek
 
 STORY_PLACE = "sherwood"
 KEY_WORKER = "Key worker"  # the pooled team's label in the family's events
@@ -117,7 +121,7 @@ def trace_family(place: str = STORY_PLACE, regime: str = "siloed", seed: int = S
     household = choose_family(model)
     place_case_family(model, household)
     tracer = FamilyTracer(model, household)
-    key_workers = model.params.regime.switches().key_workers
+    key_workers = model.switches.key_workers
     if key_workers and pilot:
         tracer.pilot_key_worker()
     journey = Journey(regime=regime, place=model.params.place.name, seed=seed, household=household,
@@ -148,148 +152,98 @@ def place_case_family(model: LocalityModel, i: int) -> None:
     h.has_children[i] = True
     h.adults[i], h.children[i] = CASE_ADULTS, CASE_CHILDREN
     h.engagement[i] = h.base_engagement[i] = CASE_ENGAGEMENT
-    h.status[:, i] = NONE
-    h.keyworker[i] = NONE
-    h.recent_assessments[i] = 0.0
-    h.last_assessed[i] = -10_000
-    h.first_help_week[i] = NEVER
-    h.peak_severity[i] = h.severity[:, i].max()
-    h.start_load[i] = h.severity[:, i].sum()
+    h.start_afresh(i)
 
 
 class FamilyTracer:
-    """Wraps each stage of the model's week to note what the stage did to one household."""
+    """Watches the model's weeks (at the end of each, through the loop's observation
+    point) and turns what its stages tell about one household (`week.events`) into the
+    family's story, in words."""
 
     def __init__(self, model: LocalityModel, household: int):
         self.m, self.i = model, household
+        self.team = model.services.team_index
         self.labels = [a.label for a in model.agency_list] + [KEY_WORKER]
         self.met: set[str] = set()
         self.missed = 0
         self.events: list[Event] = []
-        model.stages = [(name, self._watch(name, stage)) for name, stage in model.stages]
+        model.watch("after everything recorded", self._read)
 
     def pilot_key_worker(self) -> None:
         """As in the pilots, which chose their families, the family gets a key worker in
         week 1 after one shared assessment paid from the pool. (Left to the queue, it could
         wait most of a year: a small place buys only a worker or two.) If that overfills the
-        caseload, the team closes its least needy family's plan, as it does when money falls."""
-        m, i = self.m, self.i
-        pool = m.pool_index
-        before = m.ledger.by_agency[pool, i]
-        m.charge_assessment(pool, np.array([i]))
-        cost = m.ledger.by_agency[pool, i] - before
-        m.households.keyworker[i] = SERVED
-        m.households.keyworker_weeks[i] = 0
-        m.start_help(pool, np.array([i]))
-        self._add("assessed", pool, f"The pilot picks the family: one shared assessment (£{cost:,.0f})", float(cost))
-        self._add("key_worker", pool, "A key worker takes the family on: one plan for the whole family")
+        caseload, the team closes its least needy family's plan, as it does when money falls.
+        Done before the week begins, as the pilots did, so it is not in the week's counts."""
+        m, i, t = self.m, np.array([self.i]), self.team
+        before = m.ledger.by_agency[t, self.i]
+        aside = ModelWeek(number=m.week, regime=m.regime, counts=WeekCounts(len(m.payers), len(m.crisis_kinds)),
+                     events=EventLog(False))
+        Assessor(m.casework).assess(aside, t, i)
+        Admissions(m.casework).start(aside, t, i, SERVED)
+        cost = float(m.ledger.by_agency[t, self.i] - before)
+        self._add("assessed", t, f"The pilot picks the family: one shared assessment (£{cost:,.0f})", cost)
+        self._add("key_worker", t, "A key worker takes the family on: one plan for the whole family")
 
-    def _snapshot(self) -> dict:
-        h, i = self.m.households, self.i
-        return {
-            "status": h.status[:, i].copy(),
-            "keyworker": int(h.keyworker[i]),
-            "spend": self.m.ledger.by_agency[:, i].copy(),
-            "crises": int(h.crises[i]),
-            "weeks_open": h.weeks_open[:, i].copy(),
-            "keyworker_weeks": int(h.keyworker_weeks[i]),
-        }
-
-    def _watch(self, name: str, stage):
-        notes = {
-            "needs noticed": self._noticed,
-            "households assessed": self._assessed,
-            "help allocated": self._allocated,
-            "help works": self._helped,
-            "crises happen": self._crises,
-        }.get(name)
-        if notes is None:
-            return stage
-
-        def watched() -> None:
-            before = self._snapshot()
-            stage()
-            notes(before, self._snapshot())
-        return watched
-
-    def _add(self, kind: str, payer: int, text: str, cost: float = 0.0) -> None:
-        label = self.labels[payer]
+    def _add(self, kind: str, service: int, text: str, cost: float = 0.0) -> None:
+        label = self.labels[service]
         self.met.add(label)
         self.events.append(Event(kind, label, text, cost))
 
-    # --- what each stage did -----------------------------------------------------------
-    def _noticed(self, before: dict, after: dict) -> None:
-        for payer, households in self.m.inbox.items():
-            if np.any(households == self.i):
-                who = "shared data flags the family for a key worker" if payer == self.m.pool_index else "notices the family"
-                self._add("noticed", payer, f"{self.labels[payer]} {who}")
-        for agency, households in self.m.early_found.items():
-            if np.any(households == self.i):
-                self._add("noticed", agency, f"{self.labels[agency]} spots an early problem")
+    def _read(self, week) -> None:
+        """The week's events about the family, in the order the stages told them."""
+        for event, detail in week.events.about(self.i):
+            self._tell(event.kind, event.where, detail)
 
-    def _assessed(self, before: dict, after: dict) -> None:
-        paid = after["spend"] - before["spend"]
-        for payer in np.flatnonzero(paid > 0):
-            self._add("assessed", payer, f"Assessed by {self.labels[payer]} (£{paid[payer]:,.0f})", float(paid[payer]))
-        joined = np.flatnonzero((before["status"] != WAITING) & (after["status"] == WAITING))
-        for agency in joined:
-            self._add("waiting", agency, f"Waiting for {self.labels[agency]}")
-        if before["keyworker"] != WAITING and after["keyworker"] == WAITING:
-            self._add("waiting", self.m.pool_index, "Waiting for a key worker")
+    def _tell(self, kind: str, where: int, detail) -> None:
+        m, label, team = self.m, self.labels[where] if where < len(self.labels) else "", where == self.team
+        if kind == "referred":
+            self._add("noticed", where, "Shared data flags the family for a key worker" if team else f"{label} notices the family")
+        elif kind == "found_early":
+            self._add("noticed", where, f"{label} spots an early problem")
+        elif kind == "assessed":
+            self._add("assessed", where, f"Assessed by {label} (£{detail:,.0f})", float(detail))
+        elif kind == "joined_list":
+            self._add("waiting", where, "Waiting for a key worker" if team else f"Waiting for {label}")
+        elif kind == "left_list":
+            text = ("Taken off the key-worker waiting list: the family's problems have eased" if team else
+                    f"Dropped from the waiting list of {label}: its threshold is {m.agency_list[where].threshold:.2f} now")
+            self._add("off_list", where, text)
+        elif kind == "key_worker":
+            fold = "folds" if detail == 1 else "fold"
+            extra = f"; {plural(detail, 'agency case')} {fold} into one family plan" if detail else ""
+            self._add("key_worker", where, f"A key worker takes the family on{extra}")
+        elif kind == "help_started" and not team:
+            self._add("help", where, f"{label} starts help")
+        elif kind == "early_help_started":
+            self._add("early_help", where, f"{label} gives early help")
+        elif kind == "closed":
+            self._closed(where, int(detail))
+        elif kind == "crisis":
+            crisis = m.crisis_kinds[where]
+            bill = sum(cost for _, cost in crisis.bills)
+            payers = ", ".join(self.labels[p] for p, _ in crisis.bills)
+            self.events.append(Event("crisis", self.labels[crisis.bills[0][0]],
+                                     f"CRISIS: {crisis.label} (£{bill:,.0f}, paid by {payers})", bill))
 
-    def _allocated(self, before: dict, after: dict) -> None:
-        was, now = before["status"], after["status"]
-        for agency in np.flatnonzero((was == WAITING) & (now == SERVED)):
-            self._add("help", agency, f"{self.labels[agency]} starts help")
-        for agency in np.flatnonzero((was != EARLY) & (now == EARLY)):
-            self._add("early_help", agency, f"{self.labels[agency]} gives early help")
-        if before["keyworker"] != SERVED and after["keyworker"] == SERVED:
-            handed = int(np.count_nonzero(was != NONE))
-            fold = "folds" if handed == 1 else "fold"
-            extra = f"; {plural(handed, 'agency case')} {fold} into one family plan" if handed else ""
-            self._add("key_worker", self.m.pool_index, f"A key worker takes the family on{extra}")
+    def _closed(self, service: int, why: int) -> None:
+        """A case closed, in words, by why the stage closed it."""
+        label, team = self.labels[service], service == self.team
+        longest = self.m.keyworkers.spec.plan_weeks if team else self.m.agency_list[service].spec.max_weeks
+        if why == DROPPED_OUT:
+            self.missed += 1
+            text = "Appointments missed: the key worker's plan stops" if team else f"Appointments missed: {label} closes the case"
+            self._add("dropped_out", service, text)
             return
-        for agency in np.flatnonzero((was == WAITING) & (now == NONE)):
-            threshold = self.m.agency_list[agency].threshold
-            self._add("off_list", agency, f"Dropped from the waiting list of {self.labels[agency]}: its threshold is {threshold:.2f} now")
-        for agency in np.flatnonzero((was >= SERVED) & (now == NONE)):
-            self._add("closed", agency, f"{self.labels[agency]} closes the case: no capacity left")
-
-    def _helped(self, before: dict, after: dict) -> None:
-        m, i = self.m, self.i
-        line = m.params.needs.problem_line
-        for agency in np.flatnonzero((before["status"] >= SERVED) & (after["status"] == NONE)):
-            spec = m.agency_list[agency]
-            if m.households.severity[spec.domains, i].max() < line:
-                self._add("closed", agency, f"{self.labels[agency]} closes the case: problem below the line")
-            elif after["weeks_open"][agency] >= spec.spec.max_weeks:
-                self._add("closed", agency,
-                          f"{self.labels[agency]} closes the case after {plural(spec.spec.max_weeks, 'week')}")
-            else:
-                self.missed += 1
-                self._add("dropped_out", agency, f"Appointments missed: {self.labels[agency]} closes the case")
-        if before["keyworker"] == SERVED and after["keyworker"] == NONE:
-            pool = m.pool_index
-            if m.households.severity[:, i].max() < line:
-                self._add("closed", pool, "The key worker's plan ends: every problem below the line")
-            elif after["keyworker_weeks"] >= m.keyworkers.spec.plan_weeks:
-                self._add("closed", pool,
-                          f"The key worker's plan ends after {plural(m.keyworkers.spec.plan_weeks, 'week')}")
-            else:
-                self.missed += 1
-                self._add("dropped_out", pool, "Appointments missed: the key worker's plan stops")
-
-    def _crises(self, before: dict, after: dict) -> None:
-        if after["crises"] == before["crises"]:
-            return
-        m = self.m
-        hit = m.households.crisis_domains[:, self.i]
-        for kind in m.crisis_kinds:
-            if hit[kind.column]:
-                bill = sum(cost for _, cost in kind.bills)
-                payers = ", ".join(self.labels[p] for p, _ in kind.bills)
-                self.events.append(Event("crisis", self.labels[kind.bills[0][0]],
-                                         f"CRISIS: {kind.label} (£{bill:,.0f}, paid by {payers})", bill))
+        text = {
+            RECOVERED: ("The key worker's plan ends: every problem below the line" if team
+                        else f"{label} closes the case: problem below the line"),
+            LONGEST: (f"The key worker's plan ends after {plural(longest, 'week')}" if team
+                      else f"{label} closes the case after {plural(longest, 'week')}"),
+            NO_CAPACITY: ("The key worker's plan ends: no capacity left" if team
+                          else f"{label} closes the case: no capacity left"),
+        }[why]
+        self._add("closed", service, text)
 
     def end_week(self) -> Week:
         m, i = self.m, self.i

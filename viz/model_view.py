@@ -85,9 +85,9 @@ def agencies_figure(model: LocalityModel) -> Figure:
     """Each agency's open cases and waiting list against the places its money buys this
     week, and its eligibility threshold."""
     h = model.households
-    labels = [a.label for a in model.agency_list] + ["Key workers"]
-    caseload = (h.status == SERVED).sum(axis=1).tolist() + [int((h.keyworker == SERVED).sum())]
-    waiting = (h.status == WAITING).sum(axis=1).tolist() + [int((h.keyworker == WAITING).sum())]
+    labels = [a.label for a in model.agency_list] + ["Key workers"]  # the services: agencies, then the team
+    caseload = (h.status == SERVED).sum(axis=1).tolist()
+    waiting = (h.status == WAITING).sum(axis=1).tolist()
     slots = [a.slots for a in model.agency_list] + [model.keyworkers.slots]
     figure = Figure(figsize=(7.6, 4.6))
     cases, thresholds = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
@@ -130,7 +130,7 @@ def Settings(model):
     solara.Markdown(f"This run: **{p.place.name}**, {p.population.households:,} households, {p.regime.kind}, budget "
                     f"cut {p.budget.cut:.0%} over {plural(p.budget.cut_years, 'year')}, "
                     f"{plural(p.keyworkers.caseload, 'family', 'families')} per key worker, seed {SEED}. Week "
-                    f"{model.week} of {p.run.years * 52} (the sidebar's Time). Changes in the sidebar take effect "
+                    f"{model.week} of {model.total_steps} (the sidebar's Time). Changes in the sidebar take effect "
                     "when you press Reset.")
 
 

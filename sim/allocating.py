@@ -1,0 +1,211 @@
+"""Stage 4, help is allocated, as pluggable strategies: each agency's queue for its own
+domain (siloed and integrated alike), and key workers' whole-family plans (integrated).
+Each hands on its services' open cases, `week.caseloads`, the cases stage 5 helps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+from . import kernels
+from .engine import rule
+from .services import Casework
+from .state import EARLY, NEVER, NONE, SERVED, WAITING
+from .week import NO_CAPACITY, Week
+
+
+# --- the rules ----------------------------------------------------------------------------
+def _used_books(arguments: dict, _result) -> dict:
+    """What `on_books` means: for each agency, its first `counts[a, s]` households of each list."""
+    listed, counts = arguments["listed"], arguments["counts"]
+    return {"counts": counts, "listed": [listed[s, a, :counts[a, s]] for a in range(counts.shape[0])
+                                         for s in range(listed.shape[0])]}
+
+
+@rule(kernels.on_books, over="agencies", used=_used_books)
+def on_books(*, status, free_status, listed, counts):
+    """For each agency: the households on its books (standing other than `free_status`)
+    into `listed[0, a]`, and those of each standing s into `listed[s, a]`, each in index
+    order; how many into `counts[a, 0]` and `counts[a, s]`."""
+    for a in range(status.shape[0]):
+        counts[a, :] = 0
+        books = np.flatnonzero(status[a] != free_status)
+        listed[0, a, :books.size] = books
+        counts[a, 0] = books.size
+        for s in range(1, listed.shape[0]):
+            mine = books[status[a, books] == s]
+            listed[s, a, :mine.size] = mine
+            counts[a, s] = mine.size
+
+
+@rule(kernels.needs_of)
+def needs_of(*, severity, domain_list, households, has_children, families_only):
+    """One agency's view of some households' need: the worst of its domains
+    (`domain_list`, padded with -1), zero in households without children if the agency
+    serves families only."""
+    domains = domain_list[domain_list >= 0]
+    need = severity[domains][:, households].max(axis=0, initial=np.float32(0.0))
+    return np.where(has_children[households] | (not families_only), need, np.float32(0.0)).astype(np.float32)
+
+
+@rule(kernels.first_help)
+def first_help(*, households, week, severity, episodes, first_help_week, first_help_severity, load_at_help, never):
+    """Help begins for `households`: count the episode, and for those helped for the first
+    time note the week, their worst need and the sum of their needs (in domain order)."""
+    episodes[households] += 1
+    first = households[first_help_week[households] == never]
+    first_help_week[first] = week
+    first_help_severity[first] = severity[:, first].max(axis=0, initial=np.float32(0.0))
+    total = np.zeros(first.size, np.float32)
+    for d in range(severity.shape[0]):
+        total += severity[d, first]
+    load_at_help[first] = total
+
+
+# --- what every strategy does ------------------------------------------------------------
+class Admissions:
+    """Taking households on, and closing cases for want of capacity, at one service."""
+
+    def __init__(self, work: Casework):
+        self.work = work
+
+    def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
+        """An agency's view of some households' need (see `needs_of`)."""
+        work = self.work
+        h, spec = work.households, work.services.agencies[agency]
+        return work.engine.run(needs_of, severity=h.severity, domain_list=work.services.domain_lists[agency],
+                               households=households, has_children=h.has_children, families_only=spec.families_only)
+
+    def start(self, week: Week, service: int, households: np.ndarray, standing: int) -> None:
+        """Help begins: the households stand `standing` with the service from now, their
+        episode counted, and how bad things were when help first came noted."""
+        h = self.work.households
+        h.status[service, households] = standing
+        h.weeks_open[service, households] = 0
+        week.counts.admissions[service] += households.size
+        self.work.engine.run(first_help, households=households, week=week.number, severity=h.severity,
+                             episodes=h.episodes, first_help_week=h.first_help_week,
+                             first_help_severity=h.first_help_severity, load_at_help=h.load_at_help, never=NEVER)
+        if week.events:
+            week.events.emit("help_started" if standing == SERVED else "early_help_started", service, households)
+
+    def make_room(self, week: Week, service: int, open_cases: np.ndarray, slots: int,
+                  need_of: Callable[[np.ndarray], np.ndarray]) -> int:
+        """Close the least needy of `open_cases` (by `need_of(households)`) if capacity
+        fell below the caseload; return the places free."""
+        excess = open_cases.size - slots
+        if excess > 0:
+            closed = open_cases[first_by(need_of(open_cases), excess)]
+            self.work.households.status[service, closed] = NONE
+            if week.events:
+                week.events.emit("closed", service, closed, np.full(closed.size, NO_CAPACITY))
+            return 0
+        return -excess
+
+
+# --- the strategies -----------------------------------------------------------------------
+class AgencyQueues:
+    """Each agency treats its own domain, up to the capacity its money buys this week:
+    most severe first (or first come), after dropping those no longer eligible; early
+    help goes to problems noticed below the threshold while prevention money lasts."""
+
+    def __init__(self, work: Casework, order: str):
+        self.work, self.order = work, order
+        self.admissions = Admissions(work)
+
+    def allocate(self, week: Week) -> None:
+        """Then each agency's open cases, late and early, in index order, are this week's
+        caseloads."""
+        work, admit = self.work, self.admissions
+        h = work.households
+        for agency, (listed, waiting, served, early) in zip(work.services.agencies, self._books()):
+            a = agency.index
+            column = h.status[a]
+            need = admit.need_of(a, waiting)
+            still_eligible = need >= agency.threshold
+            column[waiting[~still_eligible]] = NONE
+            week.counts.dropped[a] += int((~still_eligible).sum())
+            if week.events:
+                week.events.emit("left_list", a, waiting[~still_eligible])
+            waiting, need = waiting[still_eligible], need[still_eligible]
+
+            need_of = partial(admit.need_of, a)
+            room = admit.make_room(week, a, served, agency.slots, need_of)
+            if room and waiting.size:
+                key = -need if self.order == "severity" else h.waiting_since[a, waiting]
+                admit.start(week, a, waiting[first_by(key, room)], SERVED)
+
+            room = admit.make_room(week, a, early, agency.early_slots, need_of)
+            open_cases = listed[column[listed] >= SERVED]  # kept on or just admitted
+            found = week.early_finds.get(a)
+            if room and found is not None and found.size:
+                admitted = found[:room]  # in index order, and new to the agency's books
+                admit.start(week, a, admitted, EARLY)
+                open_cases = np.sort(np.concatenate([open_cases, admitted]), kind="stable")  # merges two sorted runs
+            week.caseloads[a] = open_cases
+
+    def _books(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """For each agency, its households on the books, then of those the waiting, the
+        served and those in early help, each in index order (buffers reused week to week)."""
+        work = self.work
+        n_agencies, n = work.services.n_agencies, work.households.n
+        listed = work.engine.scratch("allocating.books", (EARLY + 1, n_agencies, n), np.int32)
+        counts = work.engine.scratch("allocating.book_counts", (n_agencies, EARLY + 1), np.int64)
+        work.engine.run(on_books, status=work.households.status[:n_agencies], free_status=NONE, listed=listed,
+                        counts=counts)
+        statuses = (0, WAITING, SERVED, EARLY)
+        return [tuple(listed[s, a, :counts[a, s]].astype(np.intp) for s in statuses) for a in range(n_agencies)]
+
+
+class KeyWorkerPlans:
+    """Key workers take waiting families while caseloads allow (count x caseload), in the
+    order they were found (or highest risk first); a family with a key worker leaves the
+    agencies' lists, because its plan covers the whole family. Families whose risk has
+    fallen below `keyworkers.recovered_share` of the flag leave the waiting list."""
+
+    def __init__(self, work: Casework, order: str):
+        self.work, self.order = work, order
+        self.admissions = Admissions(work)
+
+    def allocate(self, week: Week) -> None:
+        work, admit = self.work, self.admissions
+        h, team, t = work.households, work.services.team, work.services.team_index
+        risk = week.needs.risk
+        waiting, served, _ = standing_lists(h.status[t])
+        recovered = risk[waiting] < team.spec.risk_threshold / 2
+        h.status[t, waiting[recovered]] = NONE
+        if week.events:
+            week.events.emit("left_list", t, waiting[recovered])
+        waiting = waiting[~recovered]
+        room = admit.make_room(week, t, served, team.slots, risk.__getitem__)
+        if room > 0 and waiting.size:
+            key = -risk[waiting] if self.order == "severity" else h.waiting_since[t, waiting]
+            admitted = waiting[first_by(key, room)]
+            if week.events:
+                week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] != NONE).sum(axis=0))
+            h.status[:t, admitted] = NONE
+            admit.start(week, t, admitted, SERVED)
+        week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)
+
+
+def standing_lists(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The households waiting for one service, served by it and in its early help (from
+    its status row), each in index order."""
+    listed = np.flatnonzero(column != NONE)
+    standing = column[listed]
+    return tuple(listed[standing == s] for s in (WAITING, SERVED, EARLY))
+
+
+def first_by(key: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` smallest keys, ties going to the earlier position: the same
+    set as a stable argsort's first k, found by partitioning rather than a full sort."""
+    if k <= 0:
+        return np.zeros(0, np.intp)
+    if k >= key.size:
+        return np.arange(key.size)
+    kth = np.partition(key, k - 1)[k - 1]
+    below = np.flatnonzero(key < kth)
+    tied = np.flatnonzero(key == kth)[:k - below.size]
+    return np.concatenate([below, tied])

@@ -1,0 +1,64 @@
+"""The services as the stages see them, and what the strategies of stages 2 to 5 work on.
+
+Services are the agencies, in the scenario's order, then the key-worker team: one row
+each of the households' standing (`Households.status`), and the same order as the
+ledger's payers (whose last, the pooled budget, pays the team).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents import Agency, KeyWorkerTeam
+from parameters.schema import Scenario
+from parameters.vocabulary import DOMAINS
+
+from .engine import Engine
+from .ledger import Ledger
+from .state import Households
+
+
+class Services:
+    """Fixed facts about the services, as arrays for passes over all of them at once:
+    whom each agency may serve, the domains each service watches (the team: all of
+    them), each agency's chance of noticing a need itself and the weekly odds that one
+    agency refers its open cases to another. Thresholds and capacity are the agencies'
+    own decisions, read from them as they stand."""
+
+    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, households: Households, referral_odds: np.ndarray):
+        self.agencies, self.team = agencies, team
+        self.n_agencies = len(agencies)
+        self.team_index = len(agencies)
+        self.clients = np.stack([households.has_children if a.families_only else np.ones(households.n, bool)
+                                 for a in agencies])  # (A, N)
+        self.domain_lists = np.full((len(agencies) + 1, len(DOMAINS)), -1, np.int64)  # padded with -1
+        for agency in agencies:
+            self.domain_lists[agency.index, :agency.domains.size] = agency.domains
+        self.domain_lists[self.team_index] = np.arange(len(DOMAINS))
+        self.detection = np.array([a.spec.detection for a in agencies])
+        self.referral_odds = referral_odds  # (A, A) float32: [from, to]
+
+    def __len__(self) -> int:
+        return self.n_agencies + 1
+
+    def thresholds(self) -> np.ndarray:
+        return np.array([a.threshold for a in self.agencies], np.float32)
+
+    def assessment_cost(self, service: int) -> float:
+        return (self.team.spec if service == self.team_index else self.agencies[service].spec).assessment_cost
+
+
+@dataclass(frozen=True)
+class Casework:
+    """What the strategies of stages 2 to 5 work on: the households, the services, the
+    books, the engine that applies the rules, the stream that chance decisions are drawn
+    from, and the scenario's rules of service (`spec.services`, `spec.needs`)."""
+
+    households: Households
+    services: Services
+    ledger: Ledger
+    engine: Engine
+    decisions: np.random.Generator
+    spec: Scenario

@@ -1,0 +1,124 @@
+"""What one week's stages hand each other: the week object.
+
+Each stage receives the week, reads what earlier stages made for it and writes what it
+makes itself; nothing of the week lives on the model. A new week is made every week, so
+nothing stale from last week can be read by mistake.
+
+    needs evolve         -> needs            (risk score, problems, worst need per household)
+    needs noticed        -> referrals, early_finds
+    households assessed  -> (the referred join waiting lists)
+    help allocated       -> caseloads
+    help works           -> standing
+    crises happen        -> (crisis counts)
+    money moves          -> budgets          (in force this week, before a new year opens)
+    everything recorded     reads them all
+
+Counts of events go to `counts`; with an observer watching, what happened to whom goes to
+`events` (see `sim.loop`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .regimes import Regime
+
+
+@dataclass
+class NeedsSummary:
+    """Whole-family measures of this week's needs, for noticing and allocation."""
+
+    risk: np.ndarray        # (N,) float32: the sum of the household's severities
+    n_problems: np.ndarray  # (N,) int64: needs at or above the problem line
+    worst: np.ndarray       # (N,) float32: the worst need
+
+
+class WeekCounts:
+    """Events counted during one week, by service (agencies, then the key-worker team)
+    or by crisis kind."""
+
+    def __init__(self, n_services: int, n_crisis_kinds: int):
+        self.referrals = np.zeros(n_services, np.int64)
+        self.referrals_lost = np.zeros(n_services, np.int64)
+        self.assessments = np.zeros(n_services, np.int64)
+        self.admissions = np.zeros(n_services, np.int64)
+        self.dropped = np.zeros(n_services, np.int64)  # off a waiting list: no longer eligible
+        self.crises = np.zeros(n_crisis_kinds, np.int64)
+        self.dropouts = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to some households this week: `kind` (see `EVENT_KINDS`),
+    at which service (or crisis kind, for a crisis), to whom, and a detail per household
+    where the kind has one (a cost in pounds, or why a case closed)."""
+
+    kind: str
+    where: int
+    households: np.ndarray
+    detail: np.ndarray | None = None
+
+
+#: What stages tell observers, and what each event's `detail` holds.
+EVENT_KINDS = {
+    "referred": "noticed by a service above its threshold (or flagged for a key worker)",
+    "found_early": "spotted below a service's threshold, for early help",
+    "assessed": "assessed; detail: the cost in pounds",
+    "joined_list": "joined a service's waiting list",
+    "left_list": "dropped from a waiting list, no longer eligible",
+    "help_started": "a service's help began",
+    "early_help_started": "a service's early help began",
+    "key_worker": "a key worker took the family on; detail: how many agency cases folded into the plan",
+    "closed": "a case closed; detail: why (CLOSED_WHY)",
+    "crisis": "a crisis of a kind (where: the crisis kind)",
+}
+#: Why a case closed, as the `detail` of a "closed" event.
+CLOSED_WHY = {1: "recovered", 2: "longest", 3: "dropped_out", 4: "no_capacity"}
+RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4
+
+
+class EventLog:
+    """The week's events, kept only when an observer wants them (`wanted`): stages check
+    `if week.events:` before working out what to tell, so an unwatched run pays nothing."""
+
+    def __init__(self, wanted: bool):
+        self.wanted = wanted
+        self.items: list[Event] = []
+
+    def __bool__(self) -> bool:
+        return self.wanted
+
+    def emit(self, kind: str, where: int, households: np.ndarray, detail: np.ndarray | None = None) -> None:
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind '{kind}'; known: {', '.join(EVENT_KINDS)}")
+        if self.wanted and len(households):
+            self.items.append(Event(kind, where, np.asarray(households), detail))
+
+    def about(self, household: int) -> list[tuple[Event, object]]:
+        """The events that name `household`, each with its detail for that household."""
+        found = []
+        for event in self.items:
+            at = np.flatnonzero(event.households == household)
+            if at.size:
+                found.append((event, None if event.detail is None else event.detail[at[0]]))
+        return found
+
+
+@dataclass
+class Week:
+    """One week's hand-offs between stages (see the module's docstring)."""
+
+    number: int  # weeks since recording began: the warm-up's weeks are negative
+    regime: Regime  # the strategies of stages 2 to 4 in force this week, and how agencies ration
+    counts: WeekCounts
+    events: EventLog
+    needs: NeedsSummary | None = None
+    referrals: dict[int, np.ndarray] = field(default_factory=dict)  # by service, in index order
+    early_finds: dict[int, np.ndarray] = field(default_factory=dict)  # by agency
+    caseloads: dict[int, np.ndarray] = field(default_factory=dict)  # by service: its open cases, in index order
+    standing: np.ndarray | None = None  # (services, 4): households per service per status, after help
+    budgets: np.ndarray | None = None  # per payer: the year's budget this week belongs to
