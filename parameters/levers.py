@@ -35,6 +35,11 @@ class Lever:
         """A fraction, shown as a percentage ("share", "share of budgets", "share a year")."""
         return self.unit.startswith("share")
 
+    @property
+    def names_unit(self) -> bool:
+        """The label already says the unit ("Households", "Years to reach the cut")."""
+        return self.unit.lower() in self.label.lower()
+
     def amount(self, value) -> str:
         """A value as a person says it: a share as a percentage followed by the rest of its
         unit ("5% of budgets", "2.82% a year"), a number with its unit unless the label
@@ -43,7 +48,7 @@ class Lever:
             return value
         if self.is_share:
             return f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%" + self.unit.removeprefix("share")
-        if self.unit.lower() in self.label.lower():
+        if self.names_unit:
             return f"{value:,}"
         return f"{value:,} {self.unit}"
 

@@ -64,3 +64,12 @@ def test_a_place_gives_its_own_value_and_source():
                                                    source_for(spec, "early_intervention.shift"))
     value, source = defaults["demand.growth"]
     assert value == spec.demand.growth and "calibrated" in source
+
+
+def test_every_lever_a_page_offers_has_a_label_a_unit_and_limits_within_the_schema():
+    from viz import app
+
+    for shared in app.SHARED_LEVERS:
+        found = lever(shared.key)
+        assert found.label and found.unit, shared.key
+        found.narrowed(high=shared.high)  # refused if the app's own limit went past the schema's
