@@ -40,6 +40,11 @@ class Lever:
         """The label already says the unit ("Households", "Years to reach the cut")."""
         return self.unit.lower() in self.label.lower()
 
+    def heading(self) -> str:
+        """The label, with the unit where neither it nor a percentage says it: "Caseload
+        (families per key worker)", for a control that does not show its value."""
+        return self.label if self.names_unit or self.is_share else f"{self.label} ({self.unit})"
+
     def amount(self, value) -> str:
         """A value as a person says it: a share as a percentage followed by the rest of its
         unit ("5% of budgets", "2.82% a year"), a number with its unit unless the label

@@ -40,6 +40,8 @@ def test_values_are_said_in_their_units():
     assert lever("keyworkers.caseload").amount(6) == "6 families per key worker"
     assert lever("population.households").amount(59_000) == "59,000"  # the label already says households
     assert lever("run.years").amount(5) == "5"
+    assert lever("keyworkers.caseload").heading() == "Caseload (families per key worker)"
+    assert lever("run.years").heading() == "Years" and lever("budget.cut").heading() == "Budget cut"
 
 
 def test_a_page_may_narrow_a_lever_but_never_widen_it():
@@ -67,9 +69,12 @@ def test_a_place_gives_its_own_value_and_source():
 
 
 def test_every_lever_a_page_offers_has_a_label_a_unit_and_limits_within_the_schema():
-    from viz import app
+    from viz import app, model_view
 
     for shared in app.SHARED_LEVERS:
         found = lever(shared.key)
         assert found.label and found.unit, shared.key
         found.narrowed(high=shared.high)  # refused if the app's own limit went past the schema's
+    for key, param in model_view.MODEL_PARAMS.items():
+        if isinstance(param, dict):
+            assert param["label"].startswith(lever(key).label)
