@@ -2,6 +2,8 @@
 
 Pydantic does the checking; `parameters.loader` turns its complaints into one message
 per bad key. Field descriptions double as the "what is allowed" half of that message.
+A field the app offers as a lever also carries, in `json_schema_extra`, its label and
+unit as a person would say them; `parameters.levers` reads them with the field's bounds.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class Place(Section):
 
 
 class Population(Section):
-    households: int = Field(ge=1, le=5_000_000, description="number of households, 1 to 5,000,000")
+    households: int = Field(ge=1, le=5_000_000, description="number of households, 1 to 5,000,000",
+                            json_schema_extra={"label": "Households", "unit": "households"})
     share_with_children: Fraction
     adults_mean: float = Field(ge=1.0, le=6.0, description="mean adults per household, 1 to 6")
     children_mean: float = Field(ge=1.0, le=8.0, description="mean children in a household with children")
@@ -53,8 +56,8 @@ class Population(Section):
 
 
 class Run(Section):
-    years: int = Field(ge=1, le=25, description="years to run, 1 to 25")
-    seed: int = Field(ge=0, description="random seed, a whole number >= 0")
+    years: int = Field(ge=1, le=25, description="years to run, 1 to 25", json_schema_extra={"label": "Years", "unit": "years"})
+    seed: int = Field(ge=0, description="random seed, a whole number >= 0", json_schema_extra={"label": "Seed", "unit": "seed"})
     warmup_weeks: int = Field(ge=0, le=520, description="weeks run before recording starts, 0 to 520")
     record_every: Literal["week", "month", "year"] = Field(
         "week", description="rows of the steps and agencies results: 'week', 'month' or 'year' "
@@ -89,13 +92,14 @@ class Regime(Section):
     keeps the same choices, so changing its `kind` later changes every switch left to
     it); `switches()` gives the regime in force."""
 
-    kind: RegimeKind
+    kind: RegimeKind = Field(json_schema_extra={"label": "Regime"})
     shared_risk: bool | None = Field(None, description="a whole-family risk score finds families early (integrated default)")
     single_assessment: bool | None = Field(None, description="one shared assessment instead of one per agency (integrated default)")
     key_workers: bool | None = Field(None, description="key workers hold whole-family plans (integrated default)")
     rationing: Rationing | None = Field(None, description="how agencies ration when demand outruns capacity: 'threshold' (raise eligibility, siloed default) or 'waiting_list' (keep eligibility, queue; integrated default)")
     queue_order: QueueOrder | None = Field(None, description="who is helped first: 'severity' (worst first, siloed default) or 'arrival' (first found, integrated default)")
-    pooled_share: float = Field(0.0, ge=0.0, le=0.5, description="share of each agency's budget pooled for the key-worker team, 0 to 0.5 (pooled only while key workers run)")
+    pooled_share: float = Field(0.0, ge=0.0, le=0.5, description="share of each agency's budget pooled for the key-worker team, 0 to 0.5 (pooled only while key workers run)",
+                                json_schema_extra={"label": "Pooled for key workers", "unit": "share of budgets"})
 
     def switches(self) -> Switches:
         """Each switch as set, else as `kind` has it. Money is pooled only for a team of
@@ -118,8 +122,10 @@ class Regime(Section):
 
 class KeyWorkers(Section):
     count: Annotated[int, Field(ge=0, le=100_000)] | Literal["auto"] = Field(
-        "auto", description="key workers: a whole number 0 or more, or 'auto' for as many as the pooled budget buys each year")
-    caseload: int = Field(ge=1, le=100, description="families per key worker, 1 to 100")
+        "auto", description="key workers: a whole number 0 or more, or 'auto' for as many as the pooled budget buys each year",
+        json_schema_extra={"label": "Key workers", "unit": "key workers"})
+    caseload: int = Field(ge=1, le=100, description="families per key worker, 1 to 100",
+                          json_schema_extra={"label": "Caseload", "unit": "families per key worker"})
     cost_per_worker_year: Money
     services_per_family_week: Money
     assessment_cost: Money
@@ -133,21 +139,24 @@ class KeyWorkers(Section):
 
 
 class Budget(Section):
-    cut: Fraction
-    cut_years: int = Field(ge=1, le=25, description="years over which the cut is reached, 1 to 25")
+    cut: Fraction = Field(json_schema_extra={"label": "Budget cut", "unit": "share"})
+    cut_years: int = Field(ge=1, le=25, description="years over which the cut is reached, 1 to 25",
+                           json_schema_extra={"label": "Years to reach the cut", "unit": "years"})
     agency_cut: dict[str, Fraction] = {}
     agency_cut_years: dict[str, Annotated[int, Field(ge=1, le=25)]] = Field(
         {}, description="years over which an agency's own cut is reached, 1 to 25 (default: cut_years)")
 
 
 class EarlyIntervention(Section):
-    shift: Fraction
-    start_year: int = Field(ge=1, le=25, description="first year of the shift, 1 to 25")
+    shift: Fraction = Field(json_schema_extra={"label": "Early-intervention shift", "unit": "share of reactive budget"})
+    start_year: int = Field(ge=1, le=25, description="first year of the shift, 1 to 25",
+                            json_schema_extra={"label": "Shift from year", "unit": "year"})
     double_running_years: int = Field(ge=0, le=10, description="years in which old and new services both run, 0 to 10")
 
 
 class Demand(Section):
-    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems, -0.5 to 1 (0.035 is 3.5%)")
+    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems, -0.5 to 1 (0.035 is 3.5%)",
+                          json_schema_extra={"label": "Demand growth", "unit": "share a year"})
 
 
 class Needs(Section):

@@ -8,19 +8,22 @@ import ipywidgets as widgets
 import pytest
 import solara
 
+from parameters.levers import lever, value_at
 from viz import app
 from viz.charts import ALL_CHARTS
+
+shared = app.shared_values  # each shared lever's value, by its dotted key
 
 
 @pytest.fixture
 def page():
     app.choose_scenario("thanet")
     app.rerun_on_change.set(True)
-    app.households.set(600)
-    app.years.set(1)
-    app.caseload.set(6)
+    shared["population.households"].set(600)
+    shared["run.years"].set(1)
+    shared["keyworkers.caseload"].set(6)
     app.problem.set("")
-    app.budget_cut.set(0.0)
+    shared["budget.cut"].set(0.0)
     app.chart_tab.set(0)
     for variant in ("A", "B"):
         app.mixes[variant].set({})
@@ -55,18 +58,18 @@ def test_run_draws_every_chart_for_both_regimes(page):
 
 
 def test_a_changed_lever_reaches_the_model(page):
-    app.caseload.set(3)
+    shared["keyworkers.caseload"].set(3)
     run_and_wait(page)
     assert app.comparison_task.value.b.scenario.keyworkers.caseload == 3
 
 
 def test_a_bad_value_shows_the_named_error_and_no_traceback(page):
-    app.households.set(0)
+    shared["population.households"].set(0)
     page.find(v.Btn, children=["Run A and B"]).widget.click()
     alert = page.find(v.Alert, type="error").widget
     text = " ".join(str(child) for child in alert.children)
     assert "population.households" in text and "Traceback" not in text
-    app.households.set(600)  # the app keeps working after the error
+    shared["population.households"].set(600)  # the app keeps working after the error
     run_and_wait(page)
     assert not app.problem.value
 
@@ -88,18 +91,18 @@ def test_results_and_levers_can_be_exported_and_loaded_back(page):
                         a={"budget.agency_cut.police": 0.2}, b={"regime.single_assessment": False})
     app.load_levers({"name": "mine.toml", "data": saved.encode()})  # read on the drop's thread, applied by the page
     wait_until(lambda: app.scenario.value == "sherwood", seconds=10)
-    assert app.budget_cut.value == 0.3 and not app.problem.value
+    assert shared["budget.cut"].value == 0.3 and not app.problem.value
     assert app.mixes["A"].value == {"budget.agency_cut.police": 0.2}
     assert app.mixes["B"].value == {"regime.single_assessment": False}
     assert read_levers(saved)[0] == "sherwood"
 
 
 def test_a_bad_levers_file_is_refused_with_the_key_named(page):
-    app.budget_cut.set(0.1)
+    shared["budget.cut"].set(0.1)
     bad = 'place = "thanet"\nregime_a = "siloed"\nregime_b = "integrated"\n[overrides]\n"keyworkers.caseload" = 0\n'
     app.load_levers({"name": "bad.toml", "data": bad.encode()})
     assert "keyworkers.caseload" in app.problem.value
-    assert app.budget_cut.value == 0.1  # nothing was changed
+    assert shared["budget.cut"].value == 0.1  # nothing was changed
 
 
 def type_into(rc, label: str, text: str, variant: str = "A") -> None:
@@ -144,11 +147,11 @@ def wait_until(condition, seconds=180):
 def test_after_a_run_each_change_redraws_without_pressing_run(page):
     run_and_wait(page)
     first = app.comparison_task.value
-    app.caseload.set(4)  # no click: the page runs again by itself
+    shared["keyworkers.caseload"].set(4)  # no click: the page runs again by itself
     wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not first
                and app.comparison_task.value.b.scenario.keyworkers.caseload == 4)
     app.rerun_on_change.set(False)
-    app.caseload.set(5)  # switched off: no run with the new levers, and the charts say they are out of date
+    shared["keyworkers.caseload"].set(5)  # switched off: no run with the new levers, and the charts say they are out of date
 
     def warned() -> bool:
         alerts = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
@@ -160,11 +163,11 @@ def test_after_a_run_each_change_redraws_without_pressing_run(page):
 
 def test_a_bad_value_after_a_run_is_named_at_once_and_the_last_charts_stay(page):
     run_and_wait(page)
-    app.households.set(0)  # rerun on change: checked at once, nothing runs
+    shared["population.households"].set(0)  # rerun on change: checked at once, nothing runs
     wait_until(lambda: "population.households" in app.problem.value, seconds=10)
     assert not app.comparison_task.pending
     assert page.find(widgets.Image).widgets  # the last charts are still there
-    app.households.set(600)  # back to the levers of the charts shown: the error goes
+    shared["population.households"].set(600)  # back to the levers of the charts shown: the error goes
     wait_until(lambda: not app.problem.value, seconds=10)
     assert not app.comparison_task.pending
 
@@ -174,10 +177,10 @@ def test_a_place_brings_its_own_defaults_and_their_sources():
 
     app.choose_scenario("triborough")
     spec = load_scenario("triborough")
-    assert app.shift.value == spec.early_intervention.shift and app.shift_start.value == spec.early_intervention.start_year
-    assert app.growth.value == spec.demand.growth and app.households.value == app.APP_HOUSEHOLDS
+    assert shared["population.households"].value == app.APP_HOUSEHOLDS < spec.population.households
+    assert all(shared[key].value == value_at(spec, key) for key in shared if key != "population.households")
     sources = app.default_sources("triborough")
-    assert {label for label, _, _ in sources} >= set(app.LEVER_NAMES.values())
+    assert {label for label, _, _ in sources} >= {lever(each.key).label for each in app.SHARED_LEVERS}
     assert all(source for _, _, source in sources)
     app.choose_scenario("thanet")
 
@@ -198,23 +201,23 @@ def test_text_that_is_not_a_number_is_named_and_refused_not_run_as_the_last_valu
     assert "'2000abc' is not a number" in app.problem.value and not app.comparison_task.pending
     assert "Traceback" not in app.problem.value
     type_into(page, HOUSEHOLDS, "700")  # put right: it runs with what was typed
-    wait_until(lambda: not app.mistyped.value and app.households.value == 700, seconds=10)
+    wait_until(lambda: not app.mistyped.value and shared["population.households"].value == 700, seconds=10)
     run_and_wait(page)
     assert app.comparison_task.value.a.scenario.population.households == 700
 
 
 def test_an_error_shown_without_rerunning_goes_when_the_value_is_put_right(page):
     app.rerun_on_change.set(False)  # as before a first run: nothing reruns by itself
-    app.seed.set(-1)
+    shared["run.seed"].set(-1)
     page.find(v.Btn, children=["Run A and B"]).widget.click()
     assert "run.seed" in app.problem.value
-    app.seed.set(42)
+    shared["run.seed"].set(42)
     wait_until(lambda: not app.problem.value, seconds=10)
 
 
 def test_a_long_run_can_be_stopped_and_says_so(page):
-    app.households.set(20_000)
-    app.years.set(15)
+    shared["population.households"].set(20_000)
+    shared["run.years"].set(15)
     page.find(v.Btn, children=["Run A and B"]).widget.click()
     wait_until(lambda: app.comparison_task.pending, seconds=10)
     page.find(v.Btn, children=["Stop"]).wait_for(timeout=10)
@@ -224,7 +227,7 @@ def test_a_long_run_can_be_stopped_and_says_so(page):
     def says_stopped() -> bool:
         return any("Stopped." in str(w.children) for w in page.find(v.Alert).widgets)
     wait_until(says_stopped, seconds=10)
-    app.years.set(1)
+    shared["run.years"].set(1)
 
 
 class DeadWorker:
@@ -250,7 +253,7 @@ def test_a_run_that_fails_says_why_keeps_the_last_charts_and_runs_again_after_a_
     run_and_wait(page)
     shown = app.comparison_task.value
     monkeypatch.setattr(app.standing_worker, "shared", DeadWorker)
-    app.caseload.set(4)  # runs again by itself, and B's worker dies
+    shared["keyworkers.caseload"].set(4)  # runs again by itself, and B's worker dies
     wait_until(lambda: not app.comparison_task.pending and app.comparison_task.error, seconds=60)
     alerts = lambda: " ".join(str(w.children) for w in page.find(v.Alert).widgets)
     wait_until(lambda: "The run failed" in alerts() and "terminated abruptly" in alerts(), seconds=10)
@@ -258,6 +261,6 @@ def test_a_run_that_fails_says_why_keeps_the_last_charts_and_runs_again_after_a_
     assert "last run that finished" in alerts() and page.find(widgets.Image).widgets  # the last charts stay
     assert app.kept.value is shown
     monkeypatch.undo()
-    app.caseload.set(5)  # a change still runs again by itself
+    shared["keyworkers.caseload"].set(5)  # a change still runs again by itself
     wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not None
                and app.comparison_task.value.b.scenario.keyworkers.caseload == 5, seconds=60)

@@ -11,67 +11,78 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
+from typing import get_args
 
 import solara
 import solara.lab
 
 from experiments import standing_worker
 from experiments.runner import Comparison, RunStopped, run
-from parameters.loader import (
-    ScenarioError,
-    builtin_scenarios,
-    load_scenario,
-    source_for,
-)
+from parameters.levers import lever, place_defaults, value_at
+from parameters.loader import ScenarioError, builtin_scenarios, load_scenario
+from parameters.schema import RegimeKind
 from viz.charts import ALL_CHARTS
 from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 from viz.model_view import ModelView
 from viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
-REGIMES = ["siloed", "integrated"]
-
+REGIMES = list(get_args(RegimeKind))
 DEFAULT_PLACE = "thanet"
-LEVER_KEYS = ["population.households", "run.years", "run.seed", "budget.cut", "budget.cut_years", "keyworkers.caseload",
-              "regime.pooled_share", "early_intervention.shift", "early_intervention.start_year", "demand.growth"]
+SLIDER, TYPED, AUTO_OR_TYPED = "slider", "typed", "auto or typed"
+TYPED_AFTER_AUTO = 20  # the number first offered when "auto" is switched off (key workers: a team of 20)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """How the sidebar offers one lever that A and B share. Its label, unit, kind of
+    number and bounds are the schema's (`parameters.levers.lever`): only what is the
+    app's own is here."""
+
+    key: str
+    widget: str = SLIDER  # SLIDER, TYPED, or AUTO_OR_TYPED ("auto" by a switch, else a number typed)
+    step: float | None = None  # a slider's step between fractions (a whole-number slider steps by 1)
+    high: float | None = None  # a slider's end short of the schema's, its travel spent on the values people try
+    note: str = ""  # said after the label; {own} is the place's own figure
+    start_at_most: int | None = None  # a place's own value above this starts the app at this
+
+    def start(self, own):
+        """Where the app starts this lever, from the place's own value."""
+        return own if self.start_at_most is None else min(own, self.start_at_most)
+
+
+#: The levers A and B share, in the sidebar's order.
+SHARED_LEVERS = [
+    Shared("population.households", TYPED, note="the place has {own:,}; budgets scale with it",
+           start_at_most=APP_HOUSEHOLDS),
+    Shared("run.years"),
+    Shared("run.seed", TYPED, note="the same seed gives the same households in A and B"),
+    Shared("budget.cut", step=0.02),
+    Shared("budget.cut_years"),
+    Shared("keyworkers.caseload", high=15),
+    Shared("keyworkers.count", AUTO_OR_TYPED, note="as many as the pool buys"),
+    Shared("regime.pooled_share", step=0.01, high=0.3),
+    Shared("early_intervention.shift", step=0.02, high=0.4),
+    Shared("early_intervention.start_year"),
+    # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
+    Shared("demand.growth", TYPED, note="a fraction: 0.03 is 3%; below 0, demand falls"),
+]
 
 
 def scenario_levers(name: str) -> dict:
-    """The place's own values for every shared lever, as dotted keys (households capped
+    """The place's own value for every shared lever, as dotted keys (households capped
     at APP_HOUSEHOLDS so that a comparison takes seconds)."""
-    spec = load_scenario(name)
-    values = {key: get_dotted(spec, key) for key in LEVER_KEYS}
-    values["population.households"] = min(APP_HOUSEHOLDS, values["population.households"])
-    values["keyworkers.count"] = spec.keyworkers.count
-    return values
-
-
-def get_dotted(spec, key: str):
-    value = spec
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
+    own = place_defaults(name, [shared.key for shared in SHARED_LEVERS])
+    return {shared.key: shared.start(own[shared.key][0]) for shared in SHARED_LEVERS}
 
 
 # Every lever starts at the default place's own value (reactive defaults are what each
 # new browser session starts from, so they are set here, not changed after).
-_START = scenario_levers(DEFAULT_PLACE)
 scenario = solara.reactive(DEFAULT_PLACE)
-households = solara.reactive(_START["population.households"])
-years = solara.reactive(_START["run.years"])
+shared_values = {key: solara.reactive(value) for key, value in scenario_levers(DEFAULT_PLACE).items()}
 chart_tab = solara.reactive(0)  # the chart on show: only it is drawn
-seed = solara.reactive(_START["run.seed"])
 regime_a = solara.reactive("siloed")
 regime_b = solara.reactive("integrated")
-budget_cut = solara.reactive(_START["budget.cut"])
-cut_years = solara.reactive(_START["budget.cut_years"])
-caseload = solara.reactive(_START["keyworkers.caseload"])
-auto_keyworkers = solara.reactive(_START["keyworkers.count"] == "auto")
-keyworkers = solara.reactive(20 if _START["keyworkers.count"] == "auto" else _START["keyworkers.count"])
-pooled_share = solara.reactive(_START["regime.pooled_share"])
-shift = solara.reactive(_START["early_intervention.shift"])
-shift_start = solara.reactive(_START["early_intervention.start_year"])
-growth = solara.reactive(_START["demand.growth"])
 rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
 kept = solara.reactive(None)  # the last comparison shown, kept on show after a run that failed
@@ -83,19 +94,7 @@ mistyped = solara.reactive({})  # field -> what is wrong with the text typed in 
 
 def common_overrides() -> dict:
     """Everything A and B share, as the dotted keys the command line and sweeps use."""
-    return {
-        "population.households": households.value,
-        "run.years": years.value,
-        "run.seed": seed.value,
-        "budget.cut": budget_cut.value,
-        "budget.cut_years": cut_years.value,
-        "keyworkers.caseload": caseload.value,
-        "keyworkers.count": "auto" if auto_keyworkers.value else keyworkers.value,
-        "regime.pooled_share": pooled_share.value,
-        "early_intervention.shift": shift.value,
-        "early_intervention.start_year": shift_start.value,
-        "demand.growth": growth.value,
-    }
+    return {key: value.value for key, value in shared_values.items()}
 
 
 # Per variant, the mixes between the regimes and the per-agency cuts, as dotted overrides
@@ -266,13 +265,6 @@ def start_comparison() -> None:
     comparison_task(scenario.value, common_overrides(), variant_overrides("A"), variant_overrides("B"))
 
 
-LEVERS = {
-    "population.households": households, "run.years": years, "run.seed": seed, "budget.cut": budget_cut,
-    "budget.cut_years": cut_years, "keyworkers.caseload": caseload, "regime.pooled_share": pooled_share,
-    "early_intervention.shift": shift, "early_intervention.start_year": shift_start, "demand.growth": growth,
-}
-
-
 def load_levers(file) -> None:
     """Read a saved levers file, or say what is wrong with it and change nothing. The file
     drop calls this on a thread of its own, so the levers are set by the page, in
@@ -297,12 +289,8 @@ def apply_loaded_levers() -> None:
 
 def set_levers(values: dict) -> None:
     for key, value in values.items():
-        if key == "keyworkers.count":
-            auto_keyworkers.value = value == "auto"
-            if value != "auto":
-                keyworkers.value = value
-        elif key in LEVERS:
-            LEVERS[key].value = value
+        if key in shared_values:
+            shared_values[key].value = value
 
 
 def choose_scenario(name: str) -> None:
@@ -311,36 +299,18 @@ def choose_scenario(name: str) -> None:
     set_levers(scenario_levers(name))
 
 
-#: Every shared lever with the words the sources list uses for it.
-LEVER_NAMES = {
-    "population.households": "Households", "run.years": "Years", "run.seed": "Seed", "budget.cut": "Budget cut",
-    "budget.cut_years": "Years to reach the cut", "keyworkers.caseload": "Families per key worker",
-    "keyworkers.count": "Key workers", "regime.pooled_share": "Pooled for key workers",
-    "early_intervention.shift": "Early-intervention shift", "early_intervention.start_year": "Shift from year",
-    "demand.growth": "Demand growth",
-}
-
-
-def default_sources(name: str) -> list[tuple[str, object, str]]:
-    """(lever, the place's default, its source) for every shared lever and the regimes."""
-    spec = load_scenario(name)
-    rows = [(label, get_dotted(spec, key), source_for(spec, key) or "model setting: no figure in the sources")
-            for key, label in LEVER_NAMES.items()]
-    rows = [(label, shown(key, value), source) for (label, value, source), key in zip(rows, LEVER_NAMES)]
-    rows.insert(0, ("Regimes", "A siloed, B integrated",
-                    source_for(spec, "regime") or "model setting: the comparison the model is built for (DESIGN.md)"))
+def default_sources(name: str) -> list[tuple[str, str, str]]:
+    """(lever, the place's default, its source) for the regimes and every shared lever."""
+    own = place_defaults(name, ["regime", *(shared.key for shared in SHARED_LEVERS)])
+    rows = [("Regimes", "A siloed, B integrated",
+             own["regime"][1] or "model setting: the comparison the model is built for (DESIGN.md)")]
+    for shared in SHARED_LEVERS:
+        value, source = own[shared.key]
+        said = lever(shared.key).amount(value)
+        if shared.start(value) != value:
+            said += f" (the app starts at {lever(shared.key).amount(shared.start(value))})"
+        rows.append((lever(shared.key).label, said, source or "model setting: no figure in the sources"))
     return rows
-
-
-def shown(key: str, value) -> str:
-    """A lever's value as the sidebar shows it."""
-    if key in ("budget.cut", "regime.pooled_share", "early_intervention.shift"):
-        return f"{value:.0%}"
-    if key == "demand.growth":
-        return f"{value:.2%} a year"
-    if key == "population.households":
-        return f"{value:,} (the app starts at {min(value, APP_HOUSEHOLDS):,})"
-    return str(value)
 
 
 @solara.component
@@ -378,24 +348,10 @@ def NumberField(label: str, key: str, number, on_number, whole: bool = True, opt
 def Levers():
     spec = load_scenario(scenario.value)
     solara.Select("Place", values=list(builtin_scenarios()), value=scenario.value, on_value=choose_scenario)
-    NumberField(f"Households (the place has {spec.population.households:,}; budgets scale with it)",
-                "population.households", households.value, households.set)
-    solara.SliderInt(f"Years: {years.value}", value=years, min=1, max=25)
-    NumberField("Seed (the same seed gives the same households in A and B)", "run.seed", seed.value, seed.set)
     solara.Select("Regime A", values=REGIMES, value=regime_a)
     solara.Select("Regime B", values=REGIMES, value=regime_b)
-    solara.SliderFloat(f"Budget cut: {budget_cut.value:.0%}", value=budget_cut, min=0.0, max=1.0, step=0.02)
-    solara.SliderInt(f"... reached over {cut_years.value} years", value=cut_years, min=1, max=25)
-    solara.SliderInt(f"Caseload: {caseload.value} families per key worker", value=caseload, min=1, max=15)
-    solara.Switch(label="Key workers: as many as the pool buys", value=auto_keyworkers)
-    if not auto_keyworkers.value:
-        NumberField("Key workers", "keyworkers.count", keyworkers.value, keyworkers.set)
-    solara.SliderFloat(f"Pooled for key workers: {pooled_share.value:.0%} of budgets", value=pooled_share, min=0.0, max=0.3, step=0.01)
-    solara.SliderFloat(f"Early-intervention shift: {shift.value:.0%}", value=shift, min=0.0, max=0.4, step=0.02)
-    solara.SliderInt(f"... from year {shift_start.value}", value=shift_start, min=1, max=25)
-    # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
-    NumberField(f"Demand growth: {growth.value:.2%} a year (a fraction: 0.03 is 3%; below 0, demand falls)",
-                "demand.growth", growth.value, growth.set, whole=False)
+    for shared in SHARED_LEVERS:
+        SharedLever(shared, value_at(spec, shared.key))
     for variant in ("A", "B"):
         with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
             VariantLevers(variant)
@@ -406,6 +362,40 @@ def Levers():
     with solara.Details("Where the defaults come from"):
         solara.Markdown(f"The defaults are {spec.place.name}'s own (picking a place resets every lever to them):\n\n"
                         + "\n".join(f"- **{label}**: {value}. *{source}*" for label, value, source in default_sources(scenario.value)))
+
+
+@solara.component
+def SharedLever(shared: Shared, own):
+    """One shared lever's widget: a slider says its value in its unit, a typed fraction
+    says it as a percentage; `own` is the place's own value, for the note."""
+    about, value = lever(shared.key), shared_values[shared.key]
+    note = f" ({shared.note.format(own=own)})" if shared.note else ""
+    if shared.widget == SLIDER:
+        limits = about.narrowed(high=shared.high)
+        slider = solara.SliderInt if about.kind is int else partial(solara.SliderFloat, step=shared.step)
+        slider(f"{about.label}: {about.amount(value.value)}{note}", value=value, min=limits.low, max=limits.high)
+    elif shared.widget == TYPED:
+        said = f": {about.amount(value.value)}" if about.is_share else ""
+        NumberField(f"{about.label}{said}{note}", shared.key, value.value, value.set, whole=about.kind is int)
+    else:
+        AutoOrTyped(shared)
+
+
+@solara.component
+def AutoOrTyped(shared: Shared):
+    """"auto" by a switch, else a number typed in. The number is kept while the switch is
+    on, for switching back."""
+    about, value = lever(shared.key), shared_values[shared.key]
+    kept_number, keep_number = solara.use_state(TYPED_AFTER_AUTO if value.value == "auto" else value.value)
+
+    def switched(auto: bool) -> None:
+        if auto:
+            keep_number(value.value)
+        value.set("auto" if auto else kept_number)
+
+    solara.Switch(label=f"{about.label}: {shared.note}", value=value.value == "auto", on_value=switched)
+    if value.value != "auto":
+        NumberField(about.label, shared.key, value.value, value.set, whole=about.kind is int)
 
 
 @solara.component
@@ -420,9 +410,9 @@ def VariantLevers(variant: str):
     for key, (label, values) in MIX_CHOICES.items():
         solara.Select(label, values=[AS_REGIME, *values], value=mix.get(key, AS_REGIME),
                       on_value=lambda choice, key=key: set_mix(variant, key, choice))
-    NumberField("Pooled share of budgets, 0 to 0.5 (blank: the shared lever's)", f"{variant}: regime.pooled_share",
-                mix.get("regime.pooled_share"), lambda share: set_mix(variant, "regime.pooled_share", share),
-                whole=False, optional=True)
+    pool = lever("regime.pooled_share")
+    NumberField(f"{pool.label}, {pool.low:g} to {pool.high:g} (blank: the shared lever's)", f"{variant}: {pool.key}",
+                mix.get(pool.key), lambda share: set_mix(variant, pool.key, share), whole=False, optional=True)
     solara.Text("Cut by agency, 0 to 1, and the years over which it is reached (blank: the common cut, "
                 "over the common years)")
     for name, agency in load_scenario(scenario.value).agencies.items():

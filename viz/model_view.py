@@ -10,6 +10,7 @@ when Reset is pressed; a line above the charts says what the run on screen is.
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import numpy as np
 import solara
@@ -19,6 +20,9 @@ from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from parameters.levers import lever
+from parameters.loader import load_scenario
+from parameters.schema import RegimeKind
 from parameters.vocabulary import TIERS
 from sim.model import LocalityModel
 from sim.state import SERVED, WAITING
@@ -42,14 +46,26 @@ class LiveModel(LocalityModel):
         super().__init__(place, rng=rng, overrides=levers)
 
 
+def slider(key: str, value, step, low: float | None = None, high: float | None = None, note: str = "") -> dict:
+    """SolaraViz's slider for a lever: its label and bounds the schema's, within this
+    page's own limits (which may stop short of the schema's, never go past them)."""
+    about = lever(key).narrowed(low, high)
+    return {"type": "SliderInt" if about.kind is int else "SliderFloat", "value": value, "label": about.heading() + note,
+            "min": about.low, "max": about.high, "step": step}
+
+
 MODEL_PARAMS = {
     "place": PLACE,
     "rng": SEED,  # fixed, so Reset rebuilds the same households
     "run.years": 10,
-    "population.households": {"type": "SliderInt", "value": 2800, "label": "Households", "min": 400, "max": 10_000, "step": 200},
-    "regime.kind": {"type": "Select", "value": "siloed", "values": ["siloed", "integrated"], "label": "Regime"},
-    "budget.cut": {"type": "SliderFloat", "value": 0.0, "label": "Budget cut (reached over 4 years)", "min": 0.0, "max": 0.6, "step": 0.02},
-    "keyworkers.caseload": {"type": "SliderInt", "value": 6, "label": "Families per key worker", "min": 1, "max": 15, "step": 1},
+    # this page's own limits, short of the schema's: 400 to 10,000 households keep a live run quick to step and its
+    # grid readable; cuts to 60% and caseloads to 15 spend each slider's travel on the values people try
+    "population.households": slider("population.households", 2800, step=200, low=400, high=10_000),
+    "regime.kind": {"type": "Select", "value": "siloed", "values": list(get_args(RegimeKind)),
+                    "label": lever("regime.kind").label},
+    "budget.cut": slider("budget.cut", 0.0, step=0.02, high=0.6,
+                         note=f" (reached over {plural(load_scenario(PLACE).budget.cut_years, 'year')})"),
+    "keyworkers.caseload": slider("keyworkers.caseload", 6, step=1, high=15),
 }
 
 
