@@ -12,6 +12,8 @@ from parameters.schema import Agency as AgencySpec
 from parameters.schema import Scenario
 from parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
 
+UNLIMITED = 10**9  # engine: the places help buys when it costs nothing
+
 
 class Agency(mesa.Agent):
     def __init__(self, model: mesa.Model, index: int, name: str, spec: AgencySpec, scenario: Scenario):
@@ -65,13 +67,14 @@ class Agency(mesa.Agent):
         self.crisis_per_week += (amount - self.crisis_per_week) / self.forecast_weeks
 
     # --- rationing ----------------------------------------------------------------------
-    def ration(self, waiting: int, step: float, target_weeks: float) -> None:
-        """Raise the eligibility threshold while the waiting list is long for the capacity;
-        lower it back towards the agency's own threshold when there is room."""
+    def ration(self, waiting: int, step: float, target_weeks: float, relax_share: float) -> None:
+        """Raise the eligibility threshold while the waiting list is long for the capacity
+        (over `target_weeks` of it); lower it back towards the agency's own threshold when
+        the list is short (under `relax_share` of that)."""
         weeks_of_wait = waiting / max(self.slots, 1)
         if weeks_of_wait > target_weeks:
             self.threshold = min(self.threshold + step, self.spec.max_threshold)
-        elif weeks_of_wait < target_weeks / 2:
+        elif weeks_of_wait < target_weeks * relax_share:
             self.threshold = max(self.threshold - step, self.spec.threshold)
 
 
@@ -79,5 +82,5 @@ def _affordable(money_per_week: float, unit_cost: float) -> int:
     if money_per_week <= 0:
         return 0
     if unit_cost <= 0:
-        return 10**9
+        return UNLIMITED
     return math.floor(money_per_week / unit_cost)

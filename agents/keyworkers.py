@@ -10,6 +10,8 @@ import mesa
 from parameters.schema import Scenario
 from parameters.vocabulary import WEEKS_PER_YEAR
 
+ROUNDING = 1e-9  # numerical: 0.5 workers x 6 families is 3 places, not 2.9999...
+
 
 class KeyWorkerTeam(mesa.Agent):
     def __init__(self, model: mesa.Model, scenario: Scenario, active: bool):
@@ -26,7 +28,7 @@ class KeyWorkerTeam(mesa.Agent):
     def slots(self) -> int:
         """Families the team can hold at once (none while the team is not running): a
         part-time worker holds their share of a caseload, in whole families."""
-        return math.floor(self.count * self.caseload + 1e-9) if self.active else 0
+        return math.floor(self.count * self.caseload + ROUNDING) if self.active else 0
 
     @property
     def salary_per_week(self) -> float:

@@ -20,7 +20,6 @@ from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 
 FRAMES = ("steps", "agencies", "households", "ledger", "panel")
 SCENARIO_FILE = "scenario.toml"
-STAYED_DOWN_WEEKS = 26  # needs must stay below half their level for half a year to count as fallen
 
 
 @dataclass
@@ -172,7 +171,7 @@ def household_frame(model) -> pd.DataFrame:
         peak_severity=h.peak_severity,
         start_load=h.start_load,
         end_load=load,
-        needs_fell_and_stayed_down=h.weeks_down >= STAYED_DOWN_WEEKS,
+        needs_fell_and_stayed_down=h.weeks_down >= model.params.outcomes.stayed_down_weeks,
     )
     return frame
 

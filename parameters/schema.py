@@ -47,6 +47,11 @@ class Population(Section):
     rewiring: Fraction
     kin_share: Fraction
     kin_reach: int = Field(ge=1, le=10_000, description="how many neighbourhoods away kin ties reach, at least 1")
+    initial_cap: float = Field(gt=0.0, le=1.0, description="highest starting need of any household, above 0 and at most 1")
+    max_adults: int = Field(ge=1, le=20, description="adults in a household at most, 1 to 20")
+    max_children: int = Field(ge=1, le=20, description="children in a household at most, 1 to 20")
+    trait_spread: float = Field(gt=0.0, le=1000.0, description="concentration (a + b) of the beta draws of resilience and engagement, above 0")
+    network_patterns: int = Field(ge=1, le=100, description="small-world tie patterns shared by neighbourhoods of one size, 1 to 100")
 
     @model_validator(mode="after")
     def _even_ties(self) -> Population:
@@ -136,6 +141,7 @@ class KeyWorkers(Section):
     risk_threshold: float = Field(ge=0.0, le=9.0, description="whole-family risk score (sum of severities) that flags a family, 0 to 9")
     min_problems: int = Field(ge=1, le=9, description="problems above the problem line needed to flag a family, 1 to 9")
     detection: Fraction
+    recovered_share: Fraction = Field(description="a waiting family leaves the key-worker list once its risk score falls below this share of risk_threshold")
 
 
 class Budget(Section):
@@ -183,6 +189,13 @@ class Needs(Section):
         return self
 
 
+class Outcomes(Section):
+    """How the results judge a household's needs to have fallen and stayed down."""
+
+    fallen_share: Fraction = Field(description="needs have fallen while their sum is below this share of their sum when help first came")
+    stayed_down_weeks: int = Field(ge=1, le=520, description="weeks running with needs fallen that count as staying down, 1 to 520")
+
+
 class Services(Section):
     """How help works, common to every agency."""
 
@@ -196,7 +209,9 @@ class Services(Section):
     referral_loss: Fraction
     threshold_step: Fraction
     target_wait_weeks: float = Field(gt=0.0, description="waiting list, in weeks of capacity, above which thresholds rise")
+    relax_share: Fraction = Field(description="thresholds fall back once the waiting list is under this share of target_wait_weeks")
     crisis_forecast_weeks: int = Field(ge=1, description="weeks of crisis spend an agency averages to plan capacity")
+    fatigue_from: float = Field(ge=0.0, le=100.0, description="decaying count of recent assessments at or above which another assessment wears engagement down")
 
 
 class Agency(Section):
@@ -257,6 +272,7 @@ class Scenario(Section):
     early_intervention: EarlyIntervention
     demand: Demand
     needs: Needs
+    outcomes: Outcomes
     services: Services
     agencies: dict[str, Agency] = Field(min_length=1)
     crises: dict[str, Crisis] = Field(min_length=1)

@@ -174,7 +174,7 @@ class KeyWorkerPlans:
         h, team, t = work.households, work.services.team, work.services.team_index
         risk = week.needs.risk
         waiting, served, _ = standing_lists(h.status[t])
-        recovered = risk[waiting] < team.spec.risk_threshold / 2
+        recovered = risk[waiting] < team.spec.risk_threshold * team.spec.recovered_share
         h.status[t, waiting[recovered]] = NONE
         if week.events:
             week.events.emit("left_list", t, waiting[recovered])

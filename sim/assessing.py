@@ -20,6 +20,7 @@ class Assessor:
         self.work = work
         services = work.spec.services
         self.fatigue = np.float32(1.0 - services.assessment_fatigue)
+        self.fatigue_from = services.fatigue_from
 
     def assess(self, week: Week, service: int, households: np.ndarray) -> None:
         if not households.size:
@@ -28,7 +29,7 @@ class Assessor:
         h = work.households
         cost = work.services.assessment_cost(service)
         work.ledger.book(service, "assessment", households, cost)
-        extra = h.recent_assessments[households] >= 0.5
+        extra = h.recent_assessments[households] >= self.fatigue_from
         h.engagement[households[extra]] *= self.fatigue
         h.recent_assessments[households] += 1.0
         h.last_assessed[households] = week.number

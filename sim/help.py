@@ -13,7 +13,7 @@ from parameters.vocabulary import CATEGORIES
 from . import kernels
 from .engine import rule
 from .services import Casework
-from .state import NONE, SERVED
+from .state import NONE, SERVED, STATUSES
 from .week import DROPPED_OUT, LONGEST, RECOVERED, Week
 
 INTERVENTION, PREVENTION = CATEGORIES.index("intervention"), CATEGORIES.index("prevention")
@@ -126,6 +126,6 @@ class Help:
             ledger.book_overhead(t, "intervention", idle)
         h.engagement += rules.engagement_recovery * (h.base_engagement - h.engagement)
         h.recent_assessments *= np.float32(1.0 - 1.0 / rules.fatigue_memory_weeks)
-        week.standing = np.zeros((len(services), 4), np.int64)
+        week.standing = np.zeros((len(services), len(STATUSES)), np.int64)
         work.engine.run(count_standing, status=h.status, counts=week.standing)
 

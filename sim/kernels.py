@@ -30,10 +30,11 @@ from numba import njit
 
 from parameters.vocabulary import DOMAINS
 
-from .state import NEVER
+from .state import COMPLEX, CRISIS, NEVER, UNIVERSAL, VULNERABLE
 from .week import DROPPED_OUT, LONGEST, RECOVERED
 
-assert len(DOMAINS) == 9, "drift_towards sums the nine domains in nine named variables: add one for each new domain"
+NAMED_DOMAINS = 9  # layout: drift_towards sums the domains in nine named variables
+assert len(DOMAINS) == NAMED_DOMAINS, "drift_towards sums the nine domains in nine named variables: add one for each new domain"
 
 JIT = {"cache": True, "nogil": True}
 BLOCK = 4096  # households per block: 9 domains x 4096 x 4 bytes = 144 KB, within L2
@@ -239,12 +240,12 @@ def in_early_band(agency, household, severity, status, clients, team, domain_lis
 
 @njit(**JIT)
 def tally_households(severity, crisis_now, problem_line, complex_count, acute_line, tier, flows,
-                     track, first_help_week, load_at_help, weeks_down, peak, first, last):
+                     track, first_help_week, load_at_help, fallen_share, weeks_down, peak, first, last):
     """Stage 8, each household's tier this week: universal (no problem), vulnerable
     (one or more), complex (`complex_count` or more), crisis (a domain at the acute line,
     or a crisis this week). Counts the moves between tiers in `flows[block, from, to]`
     (summed by the caller). If `track`, also the outcomes kept per household: weeks
-    running with needs below half their level when help first came, and the peak. For
+    running with needs below `fallen_share` of their level when help first came, and the peak. For
     households first to last (first on a block boundary)."""
     domains = severity.shape[0]
     total, worst, count = np.empty(BLOCK, np.float32), np.empty(BLOCK, np.float32), np.empty(BLOCK, np.int32)
@@ -262,19 +263,19 @@ def tally_households(severity, crisis_now, problem_line, complex_count, acute_li
                 count[k] += s[k] >= problem_line
         crisis, tiers, block_flows = crisis_now[lo:hi], tier[lo:hi], flows[b]
         for k in range(m):
-            new = 0
+            new = UNIVERSAL
             if count[k] >= 1:
-                new = 1
+                new = VULNERABLE
             if count[k] >= complex_count:
-                new = 2
+                new = COMPLEX
             if worst[k] >= acute_line or crisis[k]:
-                new = 3
+                new = CRISIS
             block_flows[tiers[k], new] += 1
             tiers[k] = new
         if track:
             helped, load, down, top = first_help_week[lo:hi], load_at_help[lo:hi], weeks_down[lo:hi], peak[lo:hi]
             for k in range(m):
-                if helped[k] != NEVER and total[k] < np.float32(0.5) * load[k]:
+                if helped[k] != NEVER and total[k] < fallen_share * load[k]:
                     down[k] += 1
                 else:
                     down[k] = 0

@@ -40,6 +40,9 @@ from .services import Casework, Services
 from .week import EventLog, Week, WeekCounts
 
 POOL_LABEL = "Pooled budget (key workers)"
+SEEDS = 2**63  # engine: a seed drawn from a generator passed as `rng` is below this
+# engine: the independent random streams of a run, each spawned from its seed, in this order
+STREAMS = ("population", "network", "shocks", "decisions", "panel")
 
 
 class LocalityModel(mesa.Model):
@@ -58,11 +61,12 @@ class LocalityModel(mesa.Model):
         if rng is None or isinstance(rng, (int, np.integer)):
             seed = params.run.seed if rng is None else int(rng)
         else:
-            seed = int(np.random.default_rng(rng).integers(2**63))
+            seed = int(np.random.default_rng(rng).integers(SEEDS))
         params.run.seed = seed
         super().__init__(rng=seed)
         self.params: Scenario = params
-        population_stream, network_stream, shock_stream, decision_stream, panel_stream = np.random.SeedSequence(seed).spawn(5)
+        population_stream, network_stream, shock_stream, decision_stream, panel_stream = np.random.SeedSequence(
+            seed).spawn(len(STREAMS))
 
         # The actors: agencies and the key-worker team are Mesa agents. The warm-up runs
         # the status quo (siloed); the scenario's own regime starts at week 0.
@@ -94,7 +98,7 @@ class LocalityModel(mesa.Model):
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
-                                 self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
+                                 params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
                                  [a.label for a in self.agency_list] + [POOL_LABEL], self.total_steps,
                                  params.run.record_every, panel_size=params.run.panel,
                                  panel_rng=np.random.default_rng(panel_stream))

@@ -28,7 +28,8 @@ class Money:
         for agency in self.agencies:
             agency.note_crisis_spend(ledger.week[agency.index, CATEGORY["crisis"]])
             if week.regime.rations_by_threshold:
-                agency.ration(int(week.standing[agency.index, WAITING]), rules.threshold_step, rules.target_wait_weeks)
+                agency.ration(int(week.standing[agency.index, WAITING]), rules.threshold_step, rules.target_wait_weeks,
+                              rules.relax_share)
         next_week = week.number + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0

@@ -38,7 +38,8 @@ def drift_towards(*, out, severity, indptr, indices, weights, rate):
     """The social drift: each need moves towards the mean of the household's ties (row i
     of the row-normalised network, CSR: `indptr`, `indices`, `weights`) at `rate`:
     `out += rate x (neighbours' mean - own)`."""
-    network = sp.csr_matrix((weights, indices, indptr), shape=(severity.shape[1],) * 2)
+    n = severity.shape[1]
+    network = sp.csr_matrix((weights, indices, indptr), shape=(n, n))
     out += rate * ((network @ severity.T).T - severity)
 
 

@@ -13,6 +13,10 @@ from .state import NONE, SERVED, WAITING
 from .week import Week
 
 
+# numerical: gaps drawn per batch beyond those expected, so a second batch is seldom needed
+SPARE_SIGMAS, SPARE_DRAWS = 5.0, 16
+
+
 # --- the rules ----------------------------------------------------------------------------
 def _used_rows(arguments: dict, _result) -> dict:
     """What `notice_candidates` means: each agency's first `n_above` households."""
@@ -193,7 +197,7 @@ def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.n
     if chance >= 1.0:
         return np.arange(k)
     expected = k * chance
-    batch = int(expected + 5.0 * np.sqrt(expected) + 16)
+    batch = int(expected + SPARE_SIGMAS * np.sqrt(expected) + SPARE_DRAWS)
     rate = -np.log1p(-chance)
 
     def gaps() -> np.ndarray:  # geometric on 1, 2, ...: the floor of an exponential, plus one

@@ -12,7 +12,11 @@ from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
 from .state import Households
 
-NETWORK_TEMPLATES = 4  # distinct neighbourhood graphs per size; neighbourhoods reuse them
+
+
+MEAN_INSIDE = 1e-3  # numerical: how far inside (0, 1) a beta distribution's mean is kept
+ENDS = 2  # layout: a tie joins two households
+TEMPLATE_SEEDS = 2**31  # engine: networkx's seeds for the neighbourhood patterns are drawn below this
 
 
 def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) -> Households:
@@ -21,23 +25,23 @@ def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) 
     pop, needs = spec.population, spec.needs
     n = pop.households
     has_children = rng.random(n) < pop.share_with_children
-    children = np.where(has_children, 1 + rng.poisson(pop.children_mean - 1.0, n), 0).clip(0, 10).astype(np.int8)
-    adults = (1 + rng.poisson(pop.adults_mean - 1.0, n)).clip(1, 6).astype(np.int8)
-    resilience = _beta_with_mean(rng, pop.resilience_mean, n)
-    base_engagement = _beta_with_mean(rng, pop.engagement_mean, n)
+    children = np.where(has_children, 1 + rng.poisson(pop.children_mean - 1.0, n), 0).clip(0, pop.max_children)
+    adults = (1 + rng.poisson(pop.adults_mean - 1.0, n)).clip(1, pop.max_adults)
+    resilience = _beta_with_mean(rng, pop.resilience_mean, pop.trait_spread, n)
+    base_engagement = _beta_with_mean(rng, pop.engagement_mean, pop.trait_spread, n)
     frailty = rng.gamma(pop.frailty_shape, 1.0 / pop.frailty_shape, n).astype(np.float32)
 
     initial = np.array([needs.initial_mean[d] for d in DOMAINS], np.float32)
     severity = rng.exponential(1.0, (n, len(DOMAINS))).astype(np.float32) * initial * frailty[:, None]
     severity = np.ascontiguousarray(severity.T)  # domain-major: (D, N)
-    np.clip(severity, 0.0, 0.85, out=severity)
+    np.clip(severity, 0.0, pop.initial_cap, out=severity)
     severity[child_columns()] *= has_children
 
     return Households(n, len(DOMAINS), n_services, drawn={
         "severity": severity,
         "has_children": has_children,
-        "adults": adults,
-        "children": children,
+        "adults": adults.astype(np.int8),
+        "children": children.astype(np.int8),
         "resilience": resilience,
         "base_engagement": base_engagement,
         "engagement": base_engagement.copy(),
@@ -64,15 +68,15 @@ def build_social_network(spec: Scenario, neighbourhood: np.ndarray, rng: np.rand
         starts = np.flatnonzero(np.r_[True, neighbourhood[1:] != neighbourhood[:-1]])
         sizes = np.diff(np.r_[starts, n])
         templates: dict[tuple[int, int], np.ndarray] = {}
-        choice = rng.integers(0, NETWORK_TEMPLATES, starts.size)
+        choice = rng.integers(0, pop.network_patterns, starts.size)
         for start, size, variant in zip(starts, sizes, choice):
             key = (int(size), int(variant))
             if key not in templates:
-                templates[key] = _neighbourhood_edges(int(size), pop.ties, pop.rewiring, seed=int(rng.integers(2**31)))
+                templates[key] = _neighbourhood_edges(int(size), pop.ties, pop.rewiring, seed=int(rng.integers(TEMPLATE_SEEDS)))
             edges = templates[key] + start
             sources.append(edges[:, 0])
             targets.append(edges[:, 1])
-        n_kin = round(pop.kin_share * n * pop.ties / 2)
+        n_kin = round(pop.kin_share * n * pop.ties / ENDS)
         if n_kin:
             # Kin live in other neighbourhoods, but mostly nearby: within kin_reach
             # neighbourhoods either way (which also keeps ties near in memory).
@@ -100,9 +104,11 @@ def _neighbourhood_edges(size: int, ties: int, rewiring: float, seed: int) -> np
         graph = nx.complete_graph(size)
     else:
         graph = nx.watts_strogatz_graph(size, ties, rewiring, seed=seed)
-    return np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    return np.array(graph.edges(), dtype=np.int64).reshape(-1, ENDS)
 
 
-def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration: float = 6.0) -> np.ndarray:
-    mean = min(max(mean, 1e-3), 1 - 1e-3)
+def _beta_with_mean(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
+    """Beta draws with this mean and concentration (a + b); a mean of 0 or 1 is kept just
+    inside, where a beta distribution is defined."""
+    mean = min(max(mean, MEAN_INSIDE), 1 - MEAN_INSIDE)
     return rng.beta(mean * concentration, (1 - mean) * concentration, n).astype(np.float32)

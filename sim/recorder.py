@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from agents import Agency, KeyWorkerTeam
-from parameters.schema import Needs
+from parameters.schema import Needs, Outcomes
 from parameters.vocabulary import CATEGORIES, MONTHS_PER_YEAR, TIERS, WEEKS_PER_YEAR
 
 from . import kernels
@@ -19,7 +19,7 @@ from .engine import Engine, rule
 from .kernels import BLOCK
 from .ledger import Ledger
 from .panel import Panel
-from .state import EARLY, NEVER, SERVED, WAITING, Households
+from .state import COMPLEX, CRISIS, EARLY, NEVER, SERVED, UNIVERSAL, VULNERABLE, WAITING, Households
 from .week import Week
 
 
@@ -27,26 +27,26 @@ from .week import Week
 @rule(kernels.tally_households, over="households",
       used=lambda arguments, _: {**arguments, "flows": arguments["flows"].sum(axis=0)})
 def tally_households(*, severity, crisis_now, problem_line, complex_count, acute_line, tier, flows, track,
-                     first_help_week, load_at_help, weeks_down, peak):
+                     first_help_week, load_at_help, fallen_share, weeks_down, peak):
     """Each household's tier this week: universal (no problem), vulnerable (one or more),
     complex (`complex_count` or more), crisis (a need at the acute line, or a crisis this
     week); the moves between tiers counted in `flows[block, from, to]` (here all in the
     first block: only their sum means anything). If `track`, also the outcomes kept per
-    household: weeks running with needs (their sum, in domain order) below half their
-    load when help first came, and the worst need seen."""
+    household: weeks running with needs (their sum, in domain order) below `fallen_share`
+    of their load when help first came, and the worst need seen."""
     total = np.zeros(severity.shape[1], np.float32)
     for d in range(severity.shape[0]):
         total += severity[d]
     worst = severity.max(axis=0)
     count = (severity >= problem_line).sum(axis=0)
-    new = np.where(count >= 1, 1, 0)
-    new = np.where(count >= complex_count, 2, new)
-    new = np.where((worst >= acute_line) | crisis_now, 3, new).astype(tier.dtype)
+    new = np.where(count >= 1, VULNERABLE, UNIVERSAL)
+    new = np.where(count >= complex_count, COMPLEX, new)
+    new = np.where((worst >= acute_line) | crisis_now, CRISIS, new).astype(tier.dtype)
     flows[:] = 0
     np.add.at(flows[0], (tier, new), 1)
     tier[:] = new
     if track:
-        down = (first_help_week != NEVER) & (total < np.float32(0.5) * load_at_help)
+        down = (first_help_week != NEVER) & (total < fallen_share * load_at_help)
         weeks_down[:] = np.where(down, weeks_down + 1, 0)
         np.maximum(peak, worst, out=peak)
 
@@ -73,11 +73,12 @@ class Recorder:
     warm-up) it only sorts households into tiers."""
 
     def __init__(self, households: Households, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger,
-                 needs: Needs, engine: Engine, crisis_kinds: list[tuple[str, str]], payers: list[str],
+                 needs: Needs, outcomes: Outcomes, engine: Engine, crisis_kinds: list[tuple[str, str]], payers: list[str],
                  payer_labels: list[str], steps: int, resolution: str = "week", panel_size: int = 0,
                  panel_rng: np.random.Generator | None = None):
         self.households, self.agencies, self.team, self.ledger, self.needs, self.engine = (
             households, agencies, team, ledger, needs, engine)
+        self.fallen_share = np.float32(outcomes.fallen_share)
         self.columns: list[Column] = step_columns(crisis_kinds)
         self.names = [c.name for c in self.columns]
         self.at = {name: i for i, name in enumerate(self.names)}
@@ -108,8 +109,8 @@ class Recorder:
         self.engine.run(tally_households, severity=h.severity, crisis_now=h.crisis_now,
                         problem_line=np.float32(needs.problem_line), complex_count=needs.complex_count,
                         acute_line=np.float32(needs.acute_line), tier=h.tier, flows=flows, track=track_outcomes,
-                        first_help_week=h.first_help_week, load_at_help=h.load_at_help, weeks_down=h.weeks_down,
-                        peak=h.peak_severity)
+                        first_help_week=h.first_help_week, load_at_help=h.load_at_help,
+                        fallen_share=self.fallen_share, weeks_down=h.weeks_down, peak=h.peak_severity)
         return flows.sum(axis=0)
 
     def record(self, week: Week) -> None:

@@ -19,12 +19,13 @@ from mesa.agent import AgentSet
 
 from agents import Agency
 from parameters.loader import load_scenario
-from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, WEEKS_PER_YEAR
+from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
 from .ledger import CATEGORY, Ledger
+from .model import STREAMS
 from .population import build_households, build_social_network
-from .state import EARLY, NONE, SERVED, WAITING
+from .state import COMPLEX, CRISIS, EARLY, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 
 D = len(DOMAINS)
 CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
@@ -89,7 +90,7 @@ class ReferenceModel(mesa.Model):
         seed = spec.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.params = spec
-        population, network, shocks, decisions = np.random.SeedSequence(seed).spawn(4)
+        population, network, shocks, decisions, _ = np.random.SeedSequence(seed).spawn(len(STREAMS))  # as the model's
         self.shocks = np.random.default_rng(shocks)
         self.decisions = np.random.default_rng(decisions)
         needs = spec.needs
@@ -189,7 +190,7 @@ class ReferenceModel(mesa.Model):
             cost = self.agency_list[a].spec.assessment_cost
             for home in homes:
                 self.ledger.book(a, "assessment", np.array([home.index]), cost)
-                if home.recent_assessments >= 0.5:
+                if home.recent_assessments >= self.params.services.fatigue_from:
                     home.engagement *= 1.0 - fatigue
                 home.recent_assessments += 1.0
                 home.standing[a] = WAITING
@@ -267,7 +268,7 @@ class ReferenceModel(mesa.Model):
         for agency in self.agency_list:
             agency.note_crisis_spend(self.ledger.week[agency.index, CATEGORY["crisis"]])
             waiting = sum(1 for h in self.homes if h.standing[agency.index] == WAITING)
-            agency.ration(waiting, services.threshold_step, services.target_wait_weeks)
+            agency.ration(waiting, services.threshold_step, services.target_wait_weeks, services.relax_share)
         next_week = self.week + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
@@ -278,11 +279,11 @@ class ReferenceModel(mesa.Model):
 
     def _record(self, crises: list[int], referrals: int) -> None:
         needs = self.params.needs
-        tiers = [0, 0, 0, 0]
+        tiers = [0] * len(TIERS)
         for home in self.homes:
             problems = sum(1 for s in home.severity if s >= needs.problem_line)
-            tier = 3 if (max(home.severity) >= needs.acute_line or home.crisis_now) else (
-                2 if problems >= needs.complex_count else 1 if problems >= 1 else 0)
+            tier = CRISIS if (max(home.severity) >= needs.acute_line or home.crisis_now) else (
+                COMPLEX if problems >= needs.complex_count else VULNERABLE if problems >= 1 else UNIVERSAL)
             tiers[tier] += 1
         week_spend = self.ledger.week.sum(axis=0)
         self.rows.append({

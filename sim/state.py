@@ -17,8 +17,9 @@ from typing import Literal
 import numpy as np
 
 # A household's standing with one service (an agency, or the key-worker team).
-NONE, WAITING, SERVED, EARLY = 0, 1, 2, 3
+NONE, WAITING, SERVED, EARLY = STATUSES = (0, 1, 2, 3)
 NEVER = -1  # week marker for "has not happened"
+UNIVERSAL, VULNERABLE, COMPLEX, CRISIS = range(4)  # tier codes, in the order of vocabulary.TIERS
 LONG_AGO = -10_000  # the week of an assessment that no longer counts as recent
 DRAWN = None  # initial value of a field drawn when the place is built (sim.population)
 

@@ -23,6 +23,7 @@ import numpy as np
 from .kernels import BLOCK
 
 FROM_HOUSEHOLDS = 100_000  # below this, one thread is faster (measured: experiments.bench)
+MAX_THREADS = 2  # engine: the passes split in at most two parts (measured: more gained nothing here)
 PAIR_FROM_HOUSEHOLDS = 30_000  # below this, two runs go faster one after the other than at once
 _pool: ThreadPoolExecutor | None = None
 _background: ThreadPoolExecutor | None = None
@@ -32,7 +33,7 @@ def spare_threads() -> int:
     """Threads a run may use: up to two on a machine with two cores or more, one in a
     sweep's (or replications', or calibration's) worker process, which fill the cores
     one run each already."""
-    return 1 if multiprocessing.parent_process() is not None else min(2, os.cpu_count() or 1)
+    return 1 if multiprocessing.parent_process() is not None else min(MAX_THREADS, os.cpu_count() or 1)
 
 
 def threads_for(households: int) -> int:

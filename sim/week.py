@@ -77,8 +77,8 @@ EVENT_KINDS = {
     "crisis": "a crisis of a kind (where: the crisis kind)",
 }
 #: Why a case closed, as the `detail` of a "closed" event.
-CLOSED_WHY = {1: "recovered", 2: "longest", 3: "dropped_out", 4: "no_capacity"}
-RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4
+RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4  # codes: 0 is "still open"
+CLOSED_WHY = {RECOVERED: "recovered", LONGEST: "longest", DROPPED_OUT: "dropped_out", NO_CAPACITY: "no_capacity"}
 
 
 class EventLog:

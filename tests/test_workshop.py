@@ -168,8 +168,8 @@ def test_the_need_story_compares_the_same_households_and_states_its_assumption()
 
 
 def test_the_need_story_says_when_integration_hardly_moves_the_start_of_help():
-    same = stories.first_help_caption(pd.Series([0.45, 0.5]), pd.Series([0.46, 0.51]), 4)
-    moved = stories.first_help_caption(pd.Series([0.45, 0.5]), pd.Series([0.35, 0.4]), 4)
+    same = stories.first_help_caption(pd.Series([0.45, 0.5]), pd.Series([0.46, 0.51]), 0.75, 4)
+    moved = stories.first_help_caption(pd.Series([0.45, 0.5]), pd.Series([0.35, 0.4]), 0.75, 4)
     assert "hardly moves" in same and "4 or more problems" in same
     assert "hardly moves" not in moved
 

@@ -229,20 +229,28 @@ def bigger_pool_run(seed: int, place: str, households: int, years: int):
                        "regime.kind": "integrated", "regime.pooled_share": BIGGER_POOL})
 
 
-SEVERITY_BINS = [0.3, 0.45, 0.6, 0.75, 0.9, 1.0001]
+def severity_bins(needs) -> list[float]:
+    """Bands of worst need from the scenario's problem line up: three between it and the
+    acute line, one above that, and the rest up to 1 (0.3, 0.45, 0.6, 0.75, 0.9, 1 at the
+    built-in lines)."""
+    step = (needs.acute_line - needs.problem_line) / 3
+    edges = [round(needs.problem_line + k * step, 6) for k in range(5)]
+    return [edge for edge in edges if edge < 1.0] + [1.0001]
+
+
 #: Bands of a household's needs when the run starts (severity summed over the nine
 #: domains): the same households fall in the same band in every regime on one seed.
 START_BINS = [0.0, 1.0, 1.5, 2.0, 2.5, 3.0, np.inf]
 SAME_BAND = 0.03  # medians of severity at first help closer than this are called the same
 
 
-def help_by_severity(households: pd.DataFrame) -> pd.DataFrame:
-    """Per band of worst need over the run: households, share helped, help received each
-    (prevention and intervention spend on them, £)."""
+def help_by_severity(households: pd.DataFrame, needs) -> pd.DataFrame:
+    """Per band of worst need over the run (`severity_bins`): households, share helped,
+    help received each (prevention and intervention spend on them, £)."""
     frame = households.assign(
         help=households["cost_prevention"] + households["cost_intervention"],
         helped=households["first_help_week"] >= 0,
-        band=pd.cut(households["peak_severity"], SEVERITY_BINS, right=False),
+        band=pd.cut(households["peak_severity"], severity_bins(needs), right=False),
     )
     table = frame.groupby("band", observed=False).agg(households=("help", "size"), helped=("helped", "mean"), help=("help", "mean"))
     table.index = [f"{b.left:.2f}-{min(b.right, 1.0):.2f}" for b in table.index]
@@ -283,7 +291,8 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     args = (seed, sizes["place"], sizes["households"], sizes["years"])
     comparison = regimes_compared(*args)
     a, b = comparison.a.households, comparison.b.households
-    siloed = help_by_severity(a)
+    needs = comparison.a.scenario.needs
+    siloed = help_by_severity(a, needs)
     low, high = siloed.iloc[0], siloed.iloc[-1]
     start_a, start_b = by_start_need(a), by_start_need(b)
     reach = pool_reach(comparison.b)
@@ -300,7 +309,7 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               f"Households whose worst need stayed moderate ({siloed.index[0]}) got {money(low['help'])} of help each, and "
               f"{low['helped']:.0%} of them got any. Those who reached the worst band ({siloed.index[-1]}) got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
-              functools.partial(need_figure, siloed, None, None, None)),
+              functools.partial(need_figure, siloed, None, None, None, needs)),
         Frame("Integrated, across the place: the curve keeps its shape",
               f"Here households are banded by their needs when the run starts, so each band holds the same households "
               f"in both systems. The pool ({money(reach['budget'])} a year) buys {workers(reach['workers'])} "
@@ -316,8 +325,8 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               families_caption(few_a, few_b),
               functools.partial(families_figure, few_a, few_b)),
         Frame("When does help first arrive?",
-              first_help_caption(first_s, first_j, comparison.b.scenario.keyworkers.min_problems),
-              functools.partial(need_figure, siloed, help_by_severity(b), first_s, first_j)),
+              first_help_caption(first_s, first_j, needs.acute_line, comparison.b.scenario.keyworkers.min_problems),
+              functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
               f"{BIGGER_POOL:.0%} pooled, the pool buys {workers(reach_big['workers'])} and the key-worker team works "
@@ -375,11 +384,11 @@ def _moved(change: float) -> str:
     return f"{'rose' if change > 0 else 'fell'} by {abs(change):.2f}"
 
 
-def first_help_caption(first_s: pd.Series, first_j: pd.Series, min_problems: int = 4) -> str:
+def first_help_caption(first_s: pd.Series, first_j: pd.Series, acute_line: float, min_problems: int) -> str:
     s, j = first_s.median(), first_j.median()
-    acute_s, acute_j = (first_s >= 0.75).mean(), (first_j >= 0.75).mean()
+    acute_s, acute_j = (first_s >= acute_line).mean(), (first_j >= acute_line).mean()
     text = (f"Median severity when help first arrived: {s:.2f} siloed, {j:.2f} integrated. Help came only after the "
-            f"need was acute (0.75 or worse) for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
+            f"need was acute ({acute_line:.2f} or worse) for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
     if abs(j - s) < SAME_BAND:
         text += ("\n\nAcross the place, integration hardly moves when help starts. In this model the shared risk "
                  f"score flags only families with {min_problems} or more problems, and key workers are few, so it changes what "
@@ -422,7 +431,7 @@ def families_figure(siloed: pd.DataFrame, joined: pd.DataFrame) -> Figure:
     return figure
 
 
-def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j) -> Figure:
+def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j, needs) -> Figure:
     figure = _figure()
     left, right = figure.subplots(1, 2)
     positions = np.arange(len(siloed))
@@ -443,10 +452,10 @@ def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, firs
         right.set_xlabel("worst severity of need over the run", fontsize=FONT)
         right.legend(fontsize=FONT)
     else:
-        bins = np.linspace(0.3, 1.0, 15)
+        bins = np.linspace(needs.problem_line, 1.0, 15)
         right.hist(first_s, bins=bins, alpha=0.6, color=COLOURS["A"], label="siloed")
         right.hist(first_j, bins=bins, alpha=0.6, color=COLOURS["B"], label="integrated")
-        right.axvline(0.75, color="#b2182b", linestyle=":")
+        right.axvline(needs.acute_line, color="#b2182b", linestyle=":")
         right.set_title("Severity when help first arrived (households)", fontsize=FONT)
         right.set_xlabel("severity of the household's worst need that week", fontsize=FONT)
         right.legend(fontsize=FONT)
