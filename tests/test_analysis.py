@@ -13,6 +13,8 @@ from experiments.store import Store
 from experiments.sweep import SweepSpec, load_spec, run_sweep
 from parameters.loader import ScenarioError
 
+pytestmark = pytest.mark.slow  # a sweep and its sensitivity analysis
+
 LOCALITY = str(Path(sys.executable).with_name("locality"))
 
 

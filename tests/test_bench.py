@@ -3,7 +3,11 @@ engine's figures and its ratio against the per-agent reference."""
 
 import re
 
+import pytest
+
 from experiments import bench
+
+pytestmark = pytest.mark.slow  # the benchmark end to end
 
 
 def test_benchmark_prints_the_fast_engine_and_its_ratio_against_the_reference(capsys):

@@ -12,6 +12,8 @@ from experiments.targets import TARGETS_FILE, load_targets, parameter_overrides
 from experiments.validate import validate
 from parameters.loader import ScenarioError, load_scenario, source_for
 
+pytestmark = pytest.mark.slow  # calibration and validation runs
+
 
 @pytest.fixture(scope="module")
 def targets():

@@ -16,6 +16,7 @@ def locality(*args, cwd=None):
     return subprocess.run([LOCALITY, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow  # a subprocess each; the loader's messages are also tested in process (test_scenarios)
 @pytest.mark.parametrize(
     "args, named",
     [
@@ -53,6 +54,7 @@ def test_scenarios_lists_the_built_in_places():
         assert name in result.stdout
 
 
+@pytest.mark.slow  # a whole run (or two) in a subprocess
 def test_run_prints_a_yearly_summary_and_writes_reproducible_results(tmp_path):
     out = tmp_path / "out"
     result = locality("run", *QUICK, "--seed", "4", "--out", str(out), "--profile")
@@ -75,6 +77,7 @@ def test_run_refuses_to_overwrite_results(tmp_path):
     assert (out / "keep.txt").read_text() == "earlier work"
 
 
+@pytest.mark.slow  # a whole run (or two) in a subprocess
 def test_compare_prints_both_regimes_and_the_wrong_pocket_table(tmp_path):
     result = locality("compare", *QUICK, "--out", str(tmp_path / "cmp"))
     assert result.returncode == 0, result.stderr

@@ -2,8 +2,11 @@
 behaviour the model exists to show. Each compares variants on common random numbers."""
 
 import numpy as np
+import pytest
 
 from tests.conftest import MID, SEEDS, cached_run
+
+pytestmark = pytest.mark.slow  # mid-size places over several years and seeds
 
 # Enough key workers for the integrated regime: a 10% pool and the workers it buys.
 INTEGRATED = {"regime.kind": "integrated", "regime.pooled_share": 0.1, "keyworkers.count": 8}

@@ -12,6 +12,8 @@ from experiments.discovery import condition_holds, prim
 from experiments.sweep import SweepSpec, run_sweep
 from parameters.loader import ScenarioError
 
+pytestmark = pytest.mark.slow  # a sweep and scenario discovery
+
 LOCALITY = str(Path(sys.executable).with_name("locality"))
 
 

@@ -6,6 +6,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+pytestmark = pytest.mark.slow  # worker processes killed and watched
+
 STARTS_A_WORKER_AND_WAITS = """
 import os, time
 from experiments.processes import worker_pool

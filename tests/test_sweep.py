@@ -14,6 +14,8 @@ from experiments import runner
 from experiments.store import Store
 from experiments.sweep import load_spec, plan_runs, run_sweep
 
+pytestmark = pytest.mark.slow  # sweeps in subprocesses, a Dask cluster, signals
+
 LOCALITY = str(Path(sys.executable).with_name("locality"))
 SPEC = """
 [sweep]

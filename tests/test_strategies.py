@@ -1,0 +1,240 @@
+"""Each strategy of stages 2 to 5, and each stage after them, on a small world whose
+state a test sets by hand: what it does to the households it is given, and only that."""
+
+import numpy as np
+import pytest
+
+from parameters.vocabulary import DOMAIN_INDEX
+from sim.allocating import AgencyQueues, KeyWorkerPlans
+from sim.assessing import SeparateAssessments, SharedAssessment
+from sim.help import Help
+from sim.model import LocalityModel
+from sim.noticing import AgencyThresholds, SharedRiskScore
+from sim.state import EARLY, NONE, SERVED, WAITING
+from sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
+
+TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 0, "run.seed": 3}
+
+
+@pytest.fixture
+def model():
+    """A small place, integrated (so the key-worker team runs), needs and standings
+    cleared so each test sets what it needs."""
+    m = LocalityModel("thanet", overrides={**TINY, "regime.kind": "integrated", "regime.pooled_share": 0.3})
+    m.households.severity[:] = 0.0
+    m.households.status[:] = NONE
+    return m
+
+
+def new_week(m, number: int = 0) -> Week:
+    return Week(number, m.regime, WeekCounts(len(m.payers), len(m.crisis_kinds)), EventLog(True))
+
+
+def with_needs(m, week: Week) -> Week:
+    """The week's needs summary, as stage 1 would hand it on."""
+    from sim.needs import needs_settle
+    from sim.week import NeedsSummary
+
+    h = m.households
+    summary = NeedsSummary(np.zeros(h.n, np.float32), np.zeros(h.n, np.int64), np.zeros(h.n, np.float32))
+    needs_settle.statement(raw=h.severity.copy(), severity=h.severity, child_domain=m.needs.child_domain,
+                           has_children=h.has_children, problem_line=np.float32(m.params.needs.problem_line),
+                           risk=summary.risk, n_problems=summary.n_problems, worst=summary.worst)
+    week.needs = summary
+    return week
+
+
+def agency(m, name: str):
+    return m.agency_list[list(m.params.agencies).index(name)]
+
+
+# --- stage 2 ----------------------------------------------------------------------------------
+def test_an_agency_notices_only_needs_at_its_threshold_in_its_own_domains(model):
+    m, police = model, agency(model, "police")
+    police.spec.detection = 1.0  # sees everyone it may see
+    m.services.detection[police.index] = 1.0
+    h = m.households
+    line = police.threshold
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    h.severity[domain, [1, 2]] = [line, line - 0.01]
+    h.severity[DOMAIN_INDEX["physical_health"], 3] = 0.99  # not a police domain
+    week = with_needs(m, new_week(m))
+    AgencyThresholds(m.casework, referral_loss=0.0).notice(week)
+    assert list(week.referrals[police.index]) == [1]
+    assert week.counts.referrals[police.index] == 1
+    assert [e.households.tolist() for e in week.events.items if e.kind == "referred" and e.where == police.index] == [[1]]
+
+
+def test_a_lost_referral_is_not_noticed(model):
+    m, housing = model, agency(model, "housing")
+    h = m.households
+    for a in m.agency_list:
+        m.services.detection[a.index] = 0.0
+    referrer = next(a for a in m.agency_list if m.services.referral_odds[a.index, housing.index] > 0)
+    m.services.referral_odds[referrer.index, housing.index] = 1.0
+    h.status[referrer.index, 5] = SERVED
+    h.severity[DOMAIN_INDEX[housing.spec.domains[0]], 5] = 0.95
+    kept, lost = with_needs(m, new_week(m)), with_needs(m, new_week(m))
+    AgencyThresholds(m.casework, referral_loss=0.0).notice(kept)
+    AgencyThresholds(m.casework, referral_loss=1.0).notice(lost)
+    assert 5 in kept.referrals[housing.index]
+    assert housing.index not in lost.referrals and lost.counts.referrals_lost[housing.index] == 1
+
+
+def test_the_shared_risk_score_flags_families_with_several_problems_up_to_the_list_s_room(model):
+    m = model
+    team, h, t = m.keyworkers, m.households, m.services.team_index
+    spec = team.spec
+    spec.detection = 1.0
+    m.money.open_year(1)
+    room = team.slots
+    assert room > 2
+    flagged = np.arange(room + 5)  # more families than the list has room for
+    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if not m.needs.child_domain[d]][:spec.min_problems]
+    h.severity[np.ix_(adult_domains, flagged)] = spec.risk_threshold / spec.min_problems + 0.05
+    h.severity[adult_domains[:-1], room + 10] = 0.9  # a high score, but too few problems
+    h.crisis_now[room + 4] = True  # a crisis comes first
+    week = with_needs(m, new_week(m))
+    SharedRiskScore(m.casework).notice(week)
+    found = week.referrals[t]
+    assert found.size == room and found[0] == room + 4 and room + 10 not in found
+
+
+# --- stage 3 ----------------------------------------------------------------------------------
+def test_separate_assessments_charge_each_agency_and_wear_engagement_down(model):
+    m = model
+    h, a, b = m.households, agency(m, "police"), agency(m, "housing")
+    before = h.engagement[7]
+    week = new_week(m)
+    week.referrals = {a.index: np.array([7]), b.index: np.array([7])}
+    SeparateAssessments(m.casework).assess(week)
+    assert h.assessments[7] == 2 and h.status[a.index, 7] == h.status[b.index, 7] == WAITING
+    assert h.engagement[7] == pytest.approx(before * (1 - m.params.services.assessment_fatigue))  # the second wore it
+    assert m.ledger.by_agency[a.index, 7] == a.spec.assessment_cost and m.ledger.by_agency[b.index, 7] == b.spec.assessment_cost
+
+
+def test_a_shared_assessment_is_not_repeated_while_it_is_valid(model):
+    m = model
+    h, a, b = m.households, agency(m, "police"), agency(m, "housing")
+    week = new_week(m, number=10)
+    week.referrals = {a.index: np.array([7]), b.index: np.array([7])}
+    SharedAssessment(m.casework).assess(week)
+    assert h.assessments[7] == 1 and h.status[b.index, 7] == WAITING  # joins both lists, assessed once
+    later = new_week(m, number=10 + m.params.services.assessment_valid_weeks + 1)
+    later.referrals = {b.index: np.array([7])}
+    SharedAssessment(m.casework).assess(later)
+    assert h.assessments[7] == 2  # stale by then: assessed again
+
+
+# --- stage 4 ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("order", ["severity", "arrival"])
+def test_an_agency_queue_takes_the_worst_first_or_the_first_come(model, order):
+    m = model
+    h, police = m.households, agency(m, "police")
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    h.status[police.index, [10, 11, 12]] = WAITING
+    h.waiting_since[police.index, [10, 11, 12]] = [3, 1, 2]
+    h.severity[domain, [10, 11, 12]] = [0.9, 0.7, 0.8]
+    h.severity[domain, 13] = police.threshold - 0.05  # waiting, no longer eligible
+    h.status[police.index, 13] = WAITING
+    police.slots, police.early_slots = 1, 0
+    week = new_week(m)
+    AgencyQueues(m.casework, order).allocate(week)
+    taken = 10 if order == "severity" else 11
+    assert h.status[police.index, taken] == SERVED and list(week.caseloads[police.index]) == [taken]
+    assert h.status[police.index, 13] == NONE and week.counts.dropped[police.index] == 1
+
+
+def test_when_capacity_falls_the_least_needy_case_closes(model):
+    m = model
+    h, police = m.households, agency(m, "police")
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    h.status[police.index, [20, 21]] = SERVED
+    h.severity[domain, [20, 21]] = [0.9, 0.6]
+    police.slots, police.early_slots = 1, 0
+    week = new_week(m)
+    AgencyQueues(m.casework, "severity").allocate(week)
+    assert h.status[police.index, 21] == NONE and h.status[police.index, 20] == SERVED
+    closed = [e for e in week.events.items if e.kind == "closed"]
+    assert closed[0].households.tolist() == [21] and closed[0].detail.tolist() == [NO_CAPACITY]
+
+
+def test_early_help_takes_early_finds_while_prevention_money_lasts(model):
+    m, police = model, agency(model, "police")
+    police.slots, police.early_slots = 0, 2
+    week = new_week(m)
+    week.early_finds = {police.index: np.array([30, 31, 32])}
+    AgencyQueues(m.casework, "severity").allocate(week)
+    assert list(np.flatnonzero(m.households.status[police.index] == EARLY)) == [30, 31]
+
+
+def test_key_workers_take_waiting_families_and_their_agency_cases_fold_in(model):
+    m = model
+    h, t, police = m.households, m.services.team_index, agency(m, "police")
+    m.money.open_year(1)
+    h.severity[:4, [40, 41]] = 0.8
+    h.status[t, [40, 41, 42]] = WAITING
+    h.status[police.index, 40] = SERVED
+    week = with_needs(m, new_week(m))
+    KeyWorkerPlans(m.casework, "arrival").allocate(week)
+    assert h.status[t, 40] == h.status[t, 41] == SERVED
+    assert h.status[police.index, 40] == NONE  # the plan covers the whole family
+    assert h.status[t, 42] == NONE  # its risk had fallen below the share of the flag: off the list
+    assert list(week.caseloads[t]) == [40, 41]
+
+
+# --- stage 5 ----------------------------------------------------------------------------------
+def test_help_closes_cases_for_the_reason_that_applies_first(model):
+    m = model
+    h, police = m.households, agency(m, "police")
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    h.status[police.index, [50, 51, 52]] = SERVED
+    h.severity[domain, [50, 51, 52]] = [m.params.needs.problem_line + 0.001, 0.9, 0.9]
+    h.weeks_open[police.index, 51] = police.spec.max_weeks - 1
+    h.engagement[[50, 51, 52]] = [1.0, 1.0, 0.0]
+    m.params.services.dropout = 1.0  # at engagement 0, certain to drop out
+    week = new_week(m)
+    week.caseloads = {police.index: np.array([50, 51, 52])}
+    Help(m.casework)(week)
+    why = {e.households[k]: e.detail[k] for e in week.events.items if e.kind == "closed" for k in range(e.households.size)}
+    assert why == {50: RECOVERED, 51: LONGEST, 52: DROPPED_OUT}
+    assert week.counts.dropouts == 1 and (h.status[police.index, [50, 51, 52]] == NONE).all()
+    assert week.standing[police.index, SERVED] == 0
+
+
+def test_help_lowers_needs_more_at_lower_severity_and_is_paid_for(model):
+    m = model
+    h, police = m.households, agency(m, "police")
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    h.status[police.index, [60, 61]] = SERVED
+    h.severity[domain, [60, 61]] = [0.5, 0.9]
+    h.engagement[[60, 61]] = 1.0
+    week = new_week(m)
+    week.caseloads = {police.index: np.array([60, 61])}
+    Help(m.casework)(week)
+    relief = np.array([0.5, 0.9]) - h.severity[domain, [60, 61]]
+    assert relief[0] / 0.5 > relief[1] / 0.9  # a larger share of a smaller need
+    assert m.ledger.by_agency[police.index, 60] == police.spec.intervention_week_cost
+
+
+# --- stages 6 and 7 ----------------------------------------------------------------------------
+def test_a_need_at_its_crisis_line_is_a_crisis_billed_to_its_payers(model):
+    m = model
+    kind = m.crisis_kinds[0]
+    h = m.households
+    h.severity[kind.column, 70] = kind.line
+    h.severity[kind.column, 71] = kind.line - 0.01
+    week = new_week(m)
+    dict(m.loop.stages)["crises happen"](week)
+    assert week.counts.crises[0] == 1 and h.crises[70] == 1 and h.crises[71] == 0
+    assert h.severity[kind.column, 70] == pytest.approx(kind.after)
+    assert sum(m.ledger.by_agency[p, 70] for p, _ in kind.bills) == pytest.approx(sum(c for _, c in kind.bills))
+
+
+def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year(model):
+    m = model
+    week = new_week(m, number=51)  # the year's last week
+    week.standing = np.zeros((len(m.payers), 4), np.int64)
+    this_year = m.ledger.budget[0].copy()
+    m.money(week)
+    assert np.array_equal(week.budgets, this_year)
