@@ -1,7 +1,9 @@
-"""The results' columns, each declared once: its name, unit, how a period folds its weeks
-(counts and money are summed, levels averaged over the weeks), whether it is a whole
-number, and what it means. The recorder and the results read this table; nothing else
-lists the columns."""
+"""The results' columns, each declared once, in `STEP_TABLE` and `AGENCY_TABLE`: its
+name, unit, how a period folds its weeks (counts and money are summed, levels averaged
+over the weeks), whether it is a whole number, and what it means. A row whose name has a
+{placeholder} stands for one column per crisis kind ({kind}), tier ({tier}), move
+between tiers ({a}, {b}) or spend category ({category}). The recorder and the results
+read these tables; nothing else lists the columns."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ from typing import Literal
 from parameters.unit_costs import PRICE_YEAR
 from parameters.vocabulary import CATEGORIES, TIERS
 
+from .tables import read_table
+
 MONEY = f"£ at {PRICE_YEAR} prices"
+#: Moves between tiers: (from, to) for every pair of different tiers.
+FLOWS = [(a, b) for a in range(len(TIERS)) for b in range(len(TIERS)) if a != b]
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the results, as a row of a table below declares it."""
+
     name: str
     unit: str
     fold: Literal["sum", "mean"]  # over a period's weeks: summed (events, money) or averaged (levels)
@@ -27,59 +35,70 @@ class Column:
         return self.fold == "mean"
 
 
-def _count(name: str, unit: str, meaning: str) -> Column:
-    return Column(name, unit, "sum", True, meaning)
+STEP_TABLE = """
+name                  unit         fold  whole  meaning
+referrals             households   sum   yes    households noticed by a service (referred or flagged)
+referrals_lost        households   sum   yes    referrals between agencies that were lost
+assessments           assessments  sum   yes    assessments made
+admissions            households   sum   yes    episodes of help begun
+dropouts              households   sum   yes    cases closed because appointments were not kept
+dropped_from_waiting  households   sum   yes    taken off a waiting list as no longer eligible
+open_cases            households   mean  yes    agencies' open cases (late help)
+early_help            households   mean  yes    agencies' cases in early help
+waiting               households   mean  yes    on agencies' waiting lists
+keyworker_families    families     mean  yes    families with a key worker
+keyworker_waiting     families     mean  yes    families waiting for a key worker
+crises_{kind}         crises       sum   yes    crises: {label}
+crises                crises       sum   yes    crises of every kind
+tier_{tier}           households   mean  yes    households in the {tier} tier
+flow_{a}_to_{b}       households   sum   yes    households moving from the {a} tier to the {b} tier
+spend_{category}      money        sum   no     spend on {category}
+spend                 money        sum   no     spend of every kind
+households            households   mean  yes    households in the place
+"""
+AGENCY_TABLE = """
+name                  unit          fold  whole  meaning
+budget                money         mean  no     the budget of the year the week belongs to
+spend_{category}      money         sum   no     spend on {category}
+spend                 money         sum   no     spend of every kind
+caseload              households    mean  yes    open cases (late help; the pool: families with a key worker)
+early_help            households    mean  yes    cases in early help
+waiting               households    mean  yes    on the waiting list
+threshold             need, 0 to 1  mean  no     eligibility threshold after the week's rationing (the pool: none)
+slots                 places        mean  yes    places the money left buys for next week
+referrals             households    sum   yes    households noticed
+referrals_lost        households    sum   yes    referrals to it that were lost
+assessments           assessments   sum   yes    assessments made
+"""
 
 
-def _level(name: str, unit: str, meaning: str, whole: bool = True) -> Column:
-    return Column(name, unit, "mean", whole, meaning)
+def columns(table: str, crisis_kinds: list[tuple[str, str]] = ()) -> list[Column]:
+    """A table's columns, each row with a placeholder made one per item, in order."""
+    made = []
+    for row in read_table(table):
+        for values in _items(row["name"], crisis_kinds):
+            made.append(Column(row["name"].format(**values), MONEY if row["unit"] == "money" else row["unit"],
+                               row["fold"], row["whole"] == "yes", row["meaning"].format(**values)))
+    return made
 
 
-def _money(name: str, meaning: str) -> Column:
-    return Column(name, MONEY, "sum", False, meaning)
-
-
-#: Moves between tiers: (from, to) for every pair of different tiers.
-FLOWS = [(a, b) for a in range(len(TIERS)) for b in range(len(TIERS)) if a != b]
+def _items(name: str, crisis_kinds) -> list[dict[str, str]]:
+    if "{kind}" in name:
+        return [{"kind": kind, "label": label} for kind, label in crisis_kinds]
+    if "{tier}" in name:
+        return [{"tier": tier} for tier in TIERS]
+    if "{a}" in name:
+        return [{"a": TIERS[a], "b": TIERS[b]} for a, b in FLOWS]
+    if "{category}" in name:
+        return [{"category": category} for category in CATEGORIES]
+    return [{}]
 
 
 def step_columns(crisis_kinds: list[tuple[str, str]]) -> list[Column]:
     """The locality's columns, per week (or month, or year), for crisis kinds given as
     (name, label)."""
-    return [
-        _count("referrals", "households", "households noticed by a service (referred or flagged)"),
-        _count("referrals_lost", "households", "referrals between agencies that were lost"),
-        _count("assessments", "assessments", "assessments made"),
-        _count("admissions", "households", "episodes of help begun"),
-        _count("dropouts", "households", "cases closed because appointments were not kept"),
-        _count("dropped_from_waiting", "households", "taken off a waiting list as no longer eligible"),
-        _level("open_cases", "households", "agencies' open cases (late help)"),
-        _level("early_help", "households", "agencies' cases in early help"),
-        _level("waiting", "households", "on agencies' waiting lists"),
-        _level("keyworker_families", "families", "families with a key worker"),
-        _level("keyworker_waiting", "families", "families waiting for a key worker"),
-        *[_count(f"crises_{name}", "crises", f"crises: {label}") for name, label in crisis_kinds],
-        _count("crises", "crises", "crises of every kind"),
-        *[_level(f"tier_{tier}", "households", f"households in the {tier} tier") for tier in TIERS],
-        *[_count(f"flow_{TIERS[a]}_to_{TIERS[b]}", "households", f"households moving from {TIERS[a]} to {TIERS[b]}")
-          for a, b in FLOWS],
-        *[_money(f"spend_{category}", f"spend on {category}") for category in CATEGORIES],
-        _money("spend", "spend of every kind"),
-        _level("households", "households", "households in the place"),
-    ]
+    return columns(STEP_TABLE, crisis_kinds)
 
 
 #: Per agency (and the pooled budget), per week (or month, or year).
-AGENCY_COLUMNS: list[Column] = [
-    _level("budget", MONEY, "the budget of the year the week belongs to", whole=False),
-    *[_money(f"spend_{category}", f"spend on {category}") for category in CATEGORIES],
-    _money("spend", "spend of every kind"),
-    _level("caseload", "households", "open cases (late help; the pool: families with a key worker)"),
-    _level("early_help", "households", "cases in early help"),
-    _level("waiting", "households", "on the waiting list"),
-    _level("threshold", "need, 0 to 1", "eligibility threshold after the week's rationing (the pool: none)", whole=False),
-    _level("slots", "places", "places the money left buys for next week"),
-    _count("referrals", "households", "households noticed"),
-    _count("referrals_lost", "households", "referrals to it that were lost"),
-    _count("assessments", "assessments", "assessments made"),
-]
+AGENCY_COLUMNS: list[Column] = columns(AGENCY_TABLE)

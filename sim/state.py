@@ -16,6 +16,8 @@ from typing import Literal
 
 import numpy as np
 
+from .tables import read_table
+
 # A household's standing with one service (an agency, or the key-worker team).
 NONE, WAITING, SERVED, EARLY = STATUSES = (0, 1, 2, 3)
 NEVER = -1  # week marker for "has not happened"
@@ -44,39 +46,47 @@ class HouseholdField:
     reset: Callable[[Households], np.ndarray] | None = None
 
 
-HOUSEHOLD_FIELDS: tuple[HouseholdField, ...] = (
-    HouseholdField("severity", np.float32, "domains", "who", DRAWN, "need in each domain, 0 (none) to 1 (acute)"),
-    HouseholdField("has_children", np.bool_, "households", "who", DRAWN, "dependent children live here"),
-    HouseholdField("adults", np.int8, "households", "who", DRAWN, "adults in the household"),
-    HouseholdField("children", np.int8, "households", "who", DRAWN, "children in the household"),
-    HouseholdField("resilience", np.float32, "households", "who", DRAWN, "speed of recovering on one's own, 0 to 1"),
-    HouseholdField("base_engagement", np.float32, "households", "who", DRAWN, "the household's own willingness to engage"),
-    HouseholdField("engagement", np.float32, "households", "who", DRAWN, "engagement with services now, 0 to 1"),
-    HouseholdField("frailty", np.float32, "households", "who", DRAWN, "how often new problems arrive, mean 1"),
-    HouseholdField("neighbourhood", np.int32, "households", "who", DRAWN, "the neighbourhood it lives in"),
-    HouseholdField("status", np.int8, "services", "services", NONE, "NONE, WAITING, SERVED or EARLY with each service"),
-    HouseholdField("weeks_open", np.int16, "services", "services", 0, "weeks in the current episode of help"),
-    HouseholdField("waiting_since", np.int32, "services", "services", 0, "week the household joined the waiting list"),
-    HouseholdField("recent_assessments", np.float32, "households", "services", 0.0, "assessments lately, decaying"),
-    HouseholdField("last_assessed", np.int32, "households", "services", LONG_AGO, "week of the last assessment"),
-    HouseholdField("crisis_now", np.bool_, "households", "week", False, "a crisis this week"),
-    HouseholdField("crisis_domains", np.bool_, "domains", "week", False, "domains with a crisis this week"),
-    HouseholdField("tier", np.int8, "households", "week", 0, "universal, vulnerable, complex or crisis (TIERS)"),
-    HouseholdField("episodes", np.int32, "households", "history", 0, "episodes of help started"),
-    HouseholdField("assessments", np.int32, "households", "history", 0, "assessments"),
-    HouseholdField("crises", np.int32, "households", "history", 0, "crises"),
-    HouseholdField("first_help_week", np.int32, "households", "history", NEVER, "week help first came"),
-    HouseholdField("first_help_severity", np.float32, "households", "history", np.nan,
-                   "worst need when help first came"),
-    HouseholdField("load_at_help", np.float32, "households", "history", np.nan, "sum of needs when help first came"),
-    HouseholdField("weeks_down", np.int16, "households", "history", 0,
-                   "weeks running with needs below a share of their load when help first came"),
-    HouseholdField("peak_severity", np.float32, "households", "history", 0.0, "worst need seen",
-                   reset=lambda h: h.severity.max(axis=0)),
-    HouseholdField("start_load", np.float32, "households", "history", 0.0, "sum of needs when recording began",
-                   reset=lambda h: h.severity.sum(axis=0)),
-)
-FIELD = {field.name: field for field in HOUSEHOLD_FIELDS}
+#: Initial values, by the words the table below uses for them.
+INITIAL = {"drawn": DRAWN, "0": 0, "none": NONE, "never": NEVER, "long ago": LONG_AGO, "nan": np.nan}
+#: History that the warm-up's end sets from the households, not back to its initial value.
+RESETS: dict[str, Callable[[Households], np.ndarray]] = {
+    "peak_severity": lambda h: h.severity.max(axis=0),
+    "start_load": lambda h: h.severity.sum(axis=0),
+}
+FIELDS_TABLE = """
+name                 type     axis        group     initial   meaning
+severity             float32  domains     who       drawn     need in each domain, 0 (none) to 1 (acute)
+has_children         bool     households  who       drawn     dependent children live here
+adults               int8     households  who       drawn     adults in the household
+children             int8     households  who       drawn     children in the household
+resilience           float32  households  who       drawn     speed of recovering on one's own, 0 to 1
+base_engagement      float32  households  who       drawn     the household's own willingness to engage
+engagement           float32  households  who       drawn     engagement with services now, 0 to 1
+frailty              float32  households  who       drawn     how often new problems arrive, mean 1
+neighbourhood        int32    households  who       drawn     the neighbourhood it lives in
+status               int8     services    services  none      NONE, WAITING, SERVED or EARLY with each service
+weeks_open           int16    services    services  0         weeks in the current episode of help
+waiting_since        int32    services    services  0         week the household joined the waiting list
+recent_assessments   float32  households  services  0         assessments lately, decaying
+last_assessed        int32    households  services  long ago  week of the last assessment
+crisis_now           bool     households  week      0         a crisis this week
+crisis_domains       bool     domains     week      0         domains with a crisis this week
+tier                 int8     households  week      0         universal, vulnerable, complex or crisis (TIERS)
+episodes             int32    households  history   0         episodes of help started
+assessments          int32    households  history   0         assessments
+crises               int32    households  history   0         crises
+first_help_week      int32    households  history   never     week help first came
+first_help_severity  float32  households  history   nan       worst need when help first came
+load_at_help         float32  households  history   nan       sum of needs when help first came
+weeks_down           int16    households  history   0         weeks running with needs fallen below a share of their load at first help
+peak_severity        float32  households  history   0         worst need seen (from the warm-up's end: the worst then)
+start_load           float32  households  history   0         sum of needs when recording began
+"""
+HOUSEHOLD_FIELDS: tuple[HouseholdField, ...] = tuple(
+    HouseholdField(row["name"], np.dtype(row["type"]).type, row["axis"], row["group"], INITIAL[row["initial"]],
+                   row["meaning"], RESETS.get(row["name"]))
+    for row in read_table(FIELDS_TABLE))
+assert set(RESETS) <= {f.name for f in HOUSEHOLD_FIELDS if f.group == "history"}, "RESETS names a field not in history"
 
 
 class Households:

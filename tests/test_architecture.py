@@ -71,3 +71,11 @@ def test_an_observer_at_a_point_that_does_not_exist_is_refused():
     model = LocalityModel("sherwood", overrides={"population.households": 300, "run.years": 1, "run.warmup_weeks": 0})
     with pytest.raises(ValueError, match="no point 'after help work' in the week; the points are: before needs evolve"):
         model.watch("after help work", print)
+
+
+def test_a_declaration_table_with_a_missing_column_is_refused():
+    from sim.tables import read_table
+
+    assert read_table("name  unit\nreferrals  households\n# a note\n") == [{"name": "referrals", "unit": "households"}]
+    with pytest.raises(ValueError, match="has 1 columns, the header 2"):
+        read_table("name  unit\nreferrals households\n")  # one space does not part two columns

@@ -48,6 +48,16 @@ def agency(m, name: str):
     return m.agency_list[list(m.params.agencies).index(name)]
 
 
+def police_cases(m, households: list[int], needs: list[float], standing: int = SERVED):
+    """Households standing `standing` with the police, with these needs in its first
+    domain; returns the police and that domain."""
+    police = agency(m, "police")
+    domain = DOMAIN_INDEX[police.spec.domains[0]]
+    m.households.status[police.index, households] = standing
+    m.households.severity[domain, households] = needs
+    return police, domain
+
+
 # --- stage 2 ----------------------------------------------------------------------------------
 def test_an_agency_notices_only_needs_at_its_threshold_in_its_own_domains(model):
     m, police = model, agency(model, "police")
@@ -129,14 +139,10 @@ def test_a_shared_assessment_is_not_repeated_while_it_is_valid(model):
 # --- stage 4 ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("order", ["severity", "arrival"])
 def test_an_agency_queue_takes_the_worst_first_or_the_first_come(model, order):
-    m = model
-    h, police = m.households, agency(m, "police")
-    domain = DOMAIN_INDEX[police.spec.domains[0]]
-    h.status[police.index, [10, 11, 12]] = WAITING
+    m, h = model, model.households
+    police, _ = police_cases(m, [10, 11, 12, 13], [0.9, 0.7, 0.8, 0.0], WAITING)
     h.waiting_since[police.index, [10, 11, 12]] = [3, 1, 2]
-    h.severity[domain, [10, 11, 12]] = [0.9, 0.7, 0.8]
-    h.severity[domain, 13] = police.threshold - 0.05  # waiting, no longer eligible
-    h.status[police.index, 13] = WAITING
+    police_cases(m, [13], [police.threshold - 0.05], WAITING)  # waiting, no longer eligible
     police.slots, police.early_slots = 1, 0
     week = new_week(m)
     AgencyQueues(m.casework, order).allocate(week)
@@ -146,11 +152,8 @@ def test_an_agency_queue_takes_the_worst_first_or_the_first_come(model, order):
 
 
 def test_when_capacity_falls_the_least_needy_case_closes(model):
-    m = model
-    h, police = m.households, agency(m, "police")
-    domain = DOMAIN_INDEX[police.spec.domains[0]]
-    h.status[police.index, [20, 21]] = SERVED
-    h.severity[domain, [20, 21]] = [0.9, 0.6]
+    m, h = model, model.households
+    police, _ = police_cases(m, [20, 21], [0.9, 0.6])
     police.slots, police.early_slots = 1, 0
     week = new_week(m)
     AgencyQueues(m.casework, "severity").allocate(week)
@@ -185,11 +188,8 @@ def test_key_workers_take_waiting_families_and_their_agency_cases_fold_in(model)
 
 # --- stage 5 ----------------------------------------------------------------------------------
 def test_help_closes_cases_for_the_reason_that_applies_first(model):
-    m = model
-    h, police = m.households, agency(m, "police")
-    domain = DOMAIN_INDEX[police.spec.domains[0]]
-    h.status[police.index, [50, 51, 52]] = SERVED
-    h.severity[domain, [50, 51, 52]] = [m.params.needs.problem_line + 0.001, 0.9, 0.9]
+    m, h = model, model.households
+    police, _ = police_cases(m, [50, 51, 52], [m.params.needs.problem_line + 0.001, 0.9, 0.9])
     h.weeks_open[police.index, 51] = police.spec.max_weeks - 1
     h.engagement[[50, 51, 52]] = [1.0, 1.0, 0.0]
     m.params.services.dropout = 1.0  # at engagement 0, certain to drop out
@@ -203,11 +203,8 @@ def test_help_closes_cases_for_the_reason_that_applies_first(model):
 
 
 def test_help_lowers_needs_more_at_lower_severity_and_is_paid_for(model):
-    m = model
-    h, police = m.households, agency(m, "police")
-    domain = DOMAIN_INDEX[police.spec.domains[0]]
-    h.status[police.index, [60, 61]] = SERVED
-    h.severity[domain, [60, 61]] = [0.5, 0.9]
+    m, h = model, model.households
+    police, domain = police_cases(m, [60, 61], [0.5, 0.9])
     h.engagement[[60, 61]] = 1.0
     week = new_week(m)
     week.caseloads = {police.index: np.array([60, 61])}
