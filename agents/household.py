@@ -50,7 +50,7 @@ class Household(mesa.Agent):
     @property
     def key_worker(self) -> str | None:
         """Waiting for a key worker, served by one, or None (the team's row of `status`)."""
-        return STANDING.get(int(self._state.status[-1, self.index]))
+        return STANDING.get(int(self._state.status[self.model.services.team_index, self.index]))
 
     @property
     def public_cost(self) -> float:

@@ -54,7 +54,7 @@ def needs_of(*, severity, domain_list, households, has_children, families_only):
 def first_help(*, households, week, severity, episodes, first_help_week, first_help_severity, load_at_help, never):
     """Help begins for `households`: count the episode, and for those helped for the first
     time note the week, their worst need and the sum of their needs (in domain order)."""
-    episodes[households] += 1
+    np.add.at(episodes, households, 1)
     first = households[first_help_week[households] == never]
     first_help_week[first] = week
     first_help_severity[first] = severity[:, first].max(axis=0, initial=np.float32(0.0))

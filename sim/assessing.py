@@ -18,7 +18,7 @@ class Assessor:
 
     def __init__(self, work: Casework):
         self.work = work
-        services = work.spec.services
+        services = work.rules
         self.fatigue = np.float32(1.0 - services.assessment_fatigue)
         self.fatigue_from = services.fatigue_from
 
@@ -66,7 +66,7 @@ class SharedAssessment:
     def __init__(self, work: Casework):
         self.assessor = Assessor(work)
         self.households = work.households
-        self.valid_weeks = work.spec.services.assessment_valid_weeks
+        self.valid_weeks = work.rules.assessment_valid_weeks
 
     def assess(self, week: Week) -> None:
         last_assessed = self.households.last_assessed

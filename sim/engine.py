@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .kernels import BLOCK
 from .threads import in_background, run_parts, split, split_by_cost, threads_for
 
 Mode = Literal["fast", "plain", "check"]
@@ -39,7 +40,8 @@ class Rule:
     "households", "agencies", "services" or "noticing" (the engine's parts of each; see
     `Engine.parts`), or "each:<arg>"
     (the items of that argument, evenly). `used(arguments, result)` picks out what the
-    rule's outputs mean, where buffers hold more than that (for "check" mode)."""
+    rule's outputs mean, where buffers hold more than that (for "check" mode, which
+    compares these in place of the buffers, and every other argument as it is)."""
 
     statement: Callable
     kernel: Callable
@@ -67,6 +69,8 @@ class Engine:
                  threads: int | None = None, mode: Mode = "fast"):
         self.threads = threads_for(n_households) if threads is None else threads
         self.mode = mode
+        # the kernels' blocks of households: a rule that counts per block has a row each
+        self.blocks = (n_households + BLOCK - 1) // BLOCK
         self.parts = {
             "households": split(n_households, self.threads),
             "agencies": split(n_agencies, self.threads, align=1),
@@ -105,9 +109,9 @@ class Engine:
         result = self._fast(rule, arguments)
         if rule.over is None and rule.used is None:
             expected_out, actual_out = {"result": expected, **twin}, {"result": result, **arguments}
-        else:
-            expected_out = rule.used(twin, expected) if rule.used else twin
-            actual_out = rule.used(arguments, result) if rule.used else arguments
+        else:  # every argument (a kernel must not write its inputs), with what its outputs mean
+            expected_out = {**twin, **rule.used(twin, expected)} if rule.used else twin
+            actual_out = {**arguments, **rule.used(arguments, result)} if rule.used else arguments
         for name, want in expected_out.items():
             if not _same(want, actual_out[name]):
                 raise RulesDisagree(f"rule {rule.name}: the kernel's {name} differs from the statement's")
@@ -142,7 +146,7 @@ class Engine:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):

@@ -87,7 +87,7 @@ class Help:
 
     def __call__(self, week: Week) -> None:
         work = self.work
-        h, services, ledger, rules = work.households, work.services, work.ledger, work.spec.services
+        h, services, ledger, rules = work.households, work.services, work.ledger, work.rules
         team, t = services.team, services.team_index
         each_family = team.worker_week_per_family + team.spec.services_per_family_week  # a plan's week, all in
         late_cost = np.append(self.agency_late_cost, each_family)
@@ -104,7 +104,7 @@ class Help:
                         domain_lists=services.domain_lists, status=h.status, weeks_open=h.weeks_open,
                         engagement=h.engagement, late_effect=self.late_effect, early_effect=self.early_effect,
                         late_cost=late_cost, early_cost=early_cost, max_weeks=self.max_weeks,
-                        lateness=rules.lateness, problem_line=work.spec.needs.problem_line, dropout=rules.dropout,
+                        lateness=rules.lateness, problem_line=work.needs.problem_line, dropout=rules.dropout,
                         served=SERVED, closed=NONE, paid_by_payer=ledger.by_agency,
                         paid_late=ledger.by_category[INTERVENTION], paid_early=ledger.by_category[PREVENTION],
                         was_late=was_late, dropped=dropped, closed_why=closed_why)

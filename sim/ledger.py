@@ -37,11 +37,6 @@ class Ledger:
         self.by_agency[payer, households] += amounts
         self.by_category[CATEGORY[category], households] += amounts
 
-    def household_books(self, payer: int, category: str) -> tuple[np.ndarray, np.ndarray]:
-        """The payer's and the category's per-household rows, for a compiled stage that
-        books each household itself; it then books the sum with `book_total`."""
-        return self.by_agency[payer], self.by_category[CATEGORY[category]]
-
     def book_total(self, payer: int, category: str, total: float) -> None:
         """The year's and the week's side of bookings already made per household."""
         c = CATEGORY[category]

@@ -88,7 +88,7 @@ class LocalityModel(mesa.Model):
         self.engine = Engine(self.households.n, len(self.agency_list), [a.domains.size for a in self.agency_list],
                              mode=engine)
         self.casework = Casework(self.households, self.services, self.ledger, self.engine,
-                                 np.random.default_rng(decision_stream), params)
+                                 np.random.default_rng(decision_stream), params.services, params.needs)
 
         # The stages, each given what it needs.
         self.needs = NeedsEvolve(params, self.households, self.network, np.random.default_rng(shock_stream), self.engine)

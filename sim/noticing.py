@@ -99,7 +99,7 @@ class AgencyThresholds:
             if week.events:
                 for a, found in noticed_by.items():
                     week.events.emit("referred", a, found)
-        agency, household = self._sample_below(week, work.spec.services.early_detection)
+        agency, household = self._sample_below(week, work.rules.early_detection)
         week.early_finds.update(by_agency(agency, household, n_agencies))
         if week.events:
             for a, found in week.early_finds.items():
@@ -145,7 +145,7 @@ class AgencyThresholds:
         work = self.work
         h, services = work.households, work.services
         thresholds = services.thresholds()
-        problem_line = np.float32(work.spec.needs.problem_line)
+        problem_line = np.float32(work.needs.problem_line)
         troubled = self._listed(week, problem_line)
         position = bernoulli_positions(work.decisions, troubled.size * thresholds.size, chance)
         agency, household = np.divmod(position, max(troubled.size, 1))

@@ -21,8 +21,9 @@ class Panel:
     """Snapshots of `size` households drawn once, without replacement, from their own
     random stream (so asking for a panel changes nothing else in the run)."""
 
-    def __init__(self, n_households: int, size: int, periods: int, rng: np.random.Generator):
+    def __init__(self, n_households: int, n_agencies: int, size: int, periods: int, rng: np.random.Generator):
         self.ids = np.sort(rng.choice(n_households, size=min(size, n_households), replace=False))
+        self.n_agencies = n_agencies  # the services' rows: the agencies, then the key-worker team
         k = self.ids.size
         self.severity = np.zeros((periods, len(DOMAINS), k), np.float32)
         self.tier = np.zeros((periods, k), np.int8)
@@ -40,11 +41,11 @@ class Panel:
         ids, p = self.ids, self.n
         self.severity[p] = h.severity[:, ids]
         self.tier[p] = h.tier[ids]
-        status = h.status[:-1, ids]  # the agencies' rows; the last is the key-worker team's
+        status = h.status[:self.n_agencies, ids]
         self.helping[p] = (status == SERVED).sum(axis=0)
         self.waiting[p] = (status == WAITING).sum(axis=0)
         self.early_help[p] = (status == EARLY).sum(axis=0)
-        self.key_worker[p] = h.status[-1, ids]
+        self.key_worker[p] = h.status[self.n_agencies, ids]
         self.crises[p] = h.crises[ids]
         self.cost[p] = ledger.by_agency[:, ids].sum(axis=0)
         self.step[p] = step

@@ -16,7 +16,6 @@ from parameters.vocabulary import CATEGORIES, MONTHS_PER_YEAR, TIERS, WEEKS_PER_
 from . import kernels
 from .columns import AGENCY_COLUMNS, FLOWS, Column, step_columns
 from .engine import Engine, rule
-from .kernels import BLOCK
 from .ledger import Ledger
 from .panel import Panel
 from .state import COMPLEX, CRISIS, EARLY, NEVER, SERVED, UNIVERSAL, VULNERABLE, WAITING, Households
@@ -25,7 +24,7 @@ from .week import Week
 
 # --- the rule -----------------------------------------------------------------------------
 @rule(kernels.tally_households, over="households",
-      used=lambda arguments, _: {**arguments, "flows": arguments["flows"].sum(axis=0)})
+      used=lambda arguments, _: {"flows": arguments["flows"].sum(axis=0)})
 def tally_households(*, severity, crisis_now, problem_line, complex_count, acute_line, tier, flows, track,
                      first_help_week, load_at_help, fallen_share, weeks_down, peak):
     """Each household's tier this week: universal (no problem), vulnerable (one or more),
@@ -37,7 +36,7 @@ def tally_households(*, severity, crisis_now, problem_line, complex_count, acute
     total = np.zeros(severity.shape[1], np.float32)
     for d in range(severity.shape[0]):
         total += severity[d]
-    worst = severity.max(axis=0)
+    worst = severity.max(axis=0, initial=np.float32(0.0))
     count = (severity >= problem_line).sum(axis=0)
     new = np.where(count >= 1, VULNERABLE, UNIVERSAL)
     new = np.where(count >= complex_count, COMPLEX, new)
@@ -79,6 +78,7 @@ class Recorder:
         self.households, self.agencies, self.team, self.ledger, self.needs, self.engine = (
             households, agencies, team, ledger, needs, engine)
         self.fallen_share = np.float32(outcomes.fallen_share)
+        self.crisis_names = [name for name, _ in crisis_kinds]
         self.columns: list[Column] = step_columns(crisis_kinds)
         self.names = [c.name for c in self.columns]
         self.at = {name: i for i, name in enumerate(self.names)}
@@ -91,7 +91,7 @@ class Recorder:
         self.agency_rows = np.zeros((periods, len(payers), len(AGENCY_COLUMNS)))
         self.weeks_in = np.zeros(periods, np.int64)
         self.period_ends = np.append(self.period[1:] != self.period[:-1], True) if steps else np.zeros(0, bool)
-        self.panel = Panel(households.n, panel_size, periods, panel_rng) if panel_size else None
+        self.panel = Panel(households.n, len(agencies), panel_size, periods, panel_rng) if panel_size else None
         self.payers, self.labels = list(payers), list(payer_labels)
         self.n = 0  # weeks recorded
 
@@ -104,7 +104,7 @@ class Recorder:
         tiers, (from, to). With `track_outcomes`, also each household's weeks with needs
         down and its peak severity."""
         h, needs = self.households, self.needs
-        flows = self.engine.scratch("recorder.flows", ((h.n + BLOCK - 1) // BLOCK, len(TIERS), len(TIERS)), np.int64)
+        flows = self.engine.scratch("recorder.flows", (self.engine.blocks, len(TIERS), len(TIERS)), np.int64)
         flows[:] = 0
         self.engine.run(tally_households, severity=h.severity, crisis_now=h.crisis_now,
                         problem_line=np.float32(needs.problem_line), complex_count=needs.complex_count,
@@ -124,11 +124,15 @@ class Recorder:
             self.panel.record(self.households, self.ledger, self.n)
 
     def _measure(self, week: Week) -> None:
+        """This week's row for the locality and for each agency, each column written by
+        name (the row starts blank: a column left unwritten would show as NaN)."""
         c, row, at = week.counts, self.week_row, self.at
+        row[:] = np.nan
         flows = self.classify(track_outcomes=True)
         for a, b in FLOWS:
             row[at[f"flow_{TIERS[a]}_to_{TIERS[b]}"]] = flows[a, b]
-        row[at["tier_universal"]: at["tier_universal"] + len(TIERS)] = flows.sum(axis=0)
+        for tier, households in zip(TIERS, flows.sum(axis=0)):
+            row[at[f"tier_{tier}"]] = households
 
         n_agencies, team = len(self.agencies), len(self.agencies)
         status_counts = week.standing[:n_agencies][:, [SERVED, EARLY, WAITING]].T  # (3, A)
@@ -143,18 +147,20 @@ class Recorder:
         row[at["waiting"]] = status_counts[2].sum()
         row[at["keyworker_families"]] = week.standing[team, SERVED]
         row[at["keyworker_waiting"]] = week.standing[team, WAITING]
-        first = at["crises"] - len(c.crises)
-        row[first: first + len(c.crises)] = c.crises
+        for k, name in enumerate(self.crisis_names):
+            row[at[f"crises_{name}"]] = c.crises[k]
         row[at["crises"]] = c.crises.sum()
         week_spend = self.ledger.week
-        first = at["spend_assessment"]
-        row[first: first + len(CATEGORIES)] = week_spend.sum(axis=0)
+        for category, spend in zip(CATEGORIES, week_spend.sum(axis=0)):
+            row[at[f"spend_{category}"]] = spend
         row[at["spend"]] = week_spend.sum()
         row[at["households"]] = self.households.n
 
         agencies, col = self.week_agencies, {c.name: i for i, c in enumerate(AGENCY_COLUMNS)}
+        agencies[:] = np.nan
         agencies[:, col["budget"]] = week.budgets
-        agencies[:, col["spend_assessment"]: col["spend_assessment"] + len(CATEGORIES)] = week_spend
+        for k, category in enumerate(CATEGORIES):
+            agencies[:, col[f"spend_{category}"]] = week_spend[:, k]
         agencies[:, col["spend"]] = week_spend.sum(axis=1)
         agencies[:n_agencies, col["caseload"]] = status_counts[0]
         agencies[:n_agencies, col["early_help"]] = status_counts[1]
@@ -164,7 +170,8 @@ class Recorder:
         agencies[team, col["caseload"]] = row[at["keyworker_families"]]
         agencies[team, col["waiting"]] = row[at["keyworker_waiting"]]
         agencies[team, col["slots"]] = self.team.slots
-        agencies[team, col["threshold"]] = np.nan
+        agencies[team, col["early_help"]] = 0  # the team gives no early help
+        # the pool has no threshold: it stays NaN
         agencies[:, col["referrals"]] = c.referrals
         agencies[:, col["referrals_lost"]] = c.referrals_lost
         agencies[:, col["assessments"]] = c.assessments

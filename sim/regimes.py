@@ -32,7 +32,7 @@ class Regime:
     def build(cls, switches: Switches, work: Casework) -> Regime:
         shared_data = switches.shared_risk
         noticing = ((SharedRiskScore(work),) if shared_data else ()) + (
-            AgencyThresholds(work, referral_loss=0.0 if shared_data else work.spec.services.referral_loss),
+            AgencyThresholds(work, referral_loss=0.0 if shared_data else work.rules.referral_loss),
         )
         assessing = SharedAssessment(work) if switches.single_assessment else SeparateAssessments(work)
         allocating = ((KeyWorkerPlans(work, switches.queue_order),) if switches.key_workers else ()) + (

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import Agency, KeyWorkerTeam
-from parameters.schema import Scenario
+from parameters.schema import Needs
+from parameters.schema import Services as ServiceRules
 from parameters.vocabulary import DOMAINS
 
 from .engine import Engine
@@ -54,11 +55,13 @@ class Services:
 class Casework:
     """What the strategies of stages 2 to 5 work on: the households, the services, the
     books, the engine that applies the rules, the stream that chance decisions are drawn
-    from, and the scenario's rules of service (`spec.services`, `spec.needs`)."""
+    from, and the scenario's rules of service and of needs (its `services` and `needs`
+    tables)."""
 
     households: Households
     services: Services
     ledger: Ledger
     engine: Engine
     decisions: np.random.Generator
-    spec: Scenario
+    rules: ServiceRules
+    needs: Needs

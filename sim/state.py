@@ -69,8 +69,8 @@ weeks_open           int16    services    services  0         weeks in the curre
 waiting_since        int32    services    services  0         week the household joined the waiting list
 recent_assessments   float32  households  services  0         assessments lately, decaying
 last_assessed        int32    households  services  long ago  week of the last assessment
-crisis_now           bool     households  week      0         a crisis this week
-crisis_domains       bool     domains     week      0         domains with a crisis this week
+crisis_now           bool     households  week      0         a crisis at the last crises stage (read by next week's noticing)
+crisis_domains       bool     domains     week      0         domains with a crisis at the last crises stage
 tier                 int8     households  week      0         universal, vulnerable, complex or crisis (TIERS)
 episodes             int32    households  history   0         episodes of help started
 assessments          int32    households  history   0         assessments

@@ -116,8 +116,13 @@ class Week:
     regime: Regime  # the strategies of stages 2 to 4 in force this week, and how agencies ration
     counts: WeekCounts
     events: EventLog
+    # The needs summary's arrays are the needs stage's buffers, rewritten every week: valid
+    # during the week (an observer that keeps weeks must copy them).
     needs: NeedsSummary | None = None
-    referrals: dict[int, np.ndarray] = field(default_factory=dict)  # by service, in index order
+    # By service, each in index order; the key-worker team's first (when the shared risk
+    # score runs), then the agencies': the order assessments are made in, which decides
+    # who pays a shared assessment.
+    referrals: dict[int, np.ndarray] = field(default_factory=dict)
     early_finds: dict[int, np.ndarray] = field(default_factory=dict)  # by agency
     caseloads: dict[int, np.ndarray] = field(default_factory=dict)  # by service: its open cases, in index order
     standing: np.ndarray | None = None  # (services, 4): households per service per status, after help

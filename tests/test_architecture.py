@@ -36,20 +36,29 @@ def test_only_the_engine_uses_the_threading_helpers(name):
 
 @pytest.mark.parametrize("name", STAGES)
 def test_a_stage_applies_kernels_through_the_engine(name):
-    """A stage module names kernels only to declare them as its rules' implementations."""
-    calls = [node.lineno for node in ast.walk(tree(name)) if isinstance(node, ast.Call)
+    """A stage module names kernels only to declare them as its rules' implementations
+    (`from . import kernels`, then `@rule(kernels.x)`): it imports none by name and calls
+    none."""
+    module = tree(name)
+    by_name = [a.name for node in ast.walk(module) if isinstance(node, ast.ImportFrom) and node.module == "kernels"
+               for a in node.names]
+    calls = [node.lineno for node in ast.walk(module) if isinstance(node, ast.Call)
              and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
              and node.func.value.id == "kernels"]
+    assert not by_name, f"sim/{name}.py imports kernels by name: {by_name}"
     assert not calls, f"sim/{name}.py calls a kernel directly at lines {calls}"
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in SIM.glob("*.py") if p.stem not in {"model"} | REFERENCE))
 def test_no_stage_takes_the_model(name):
     """Stages receive the state and rules they need, typed, and the week; not the model."""
-    parameters = [arg.arg for node in ast.walk(tree(name)) if isinstance(node, (ast.FunctionDef, ast.Lambda))
-                  for arg in node.args.args + node.args.kwonlyargs]
-    assert not {"m", "model"} & set(parameters), f"sim/{name}.py has a function taking the model"
-    assert "LocalityModel" not in imported(tree(name))
+    module = tree(name)
+    arguments = [arg for node in ast.walk(module) if isinstance(node, (ast.FunctionDef, ast.Lambda))
+                 for arg in node.args.args + node.args.kwonlyargs]
+    annotations = {ast.unparse(arg.annotation) for arg in arguments if arg.annotation is not None}
+    assert not {"m", "model"} & {arg.arg for arg in arguments}, f"sim/{name}.py has a function taking the model"
+    assert not {"LocalityModel", "mesa.Model"} & annotations, f"sim/{name}.py has a function typed to take the model"
+    assert "LocalityModel" not in imported(module)
 
 
 def test_the_week_is_made_afresh_each_week():

@@ -147,3 +147,14 @@ def test_each_row_carries_its_own_years_budget(every):
     ledger = results.ledger.set_index(["year", "agency"])["budget"]
     assert by_agency.min().to_numpy() == pytest.approx(by_agency.max().to_numpy())
     assert by_agency.mean().to_numpy() == pytest.approx(ledger.loc[by_agency.mean().index].to_numpy())
+
+
+def test_every_column_is_written_every_week(by_resolution):
+    """The recorder starts each week's rows blank (NaN) and writes each column by name: a
+    column left unwritten would survive as NaN. Only the pooled budget has no threshold."""
+    for results in by_resolution.values():
+        assert not results.steps.isna().any().any()
+        agencies = results.agencies.drop(columns="threshold")
+        assert not agencies.isna().any().any()
+        pool = results.agencies["agency"] == "pooled_budget"
+        assert results.agencies.loc[pool, "threshold"].isna().all() and results.agencies.loc[~pool, "threshold"].notna().all()

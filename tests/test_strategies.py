@@ -228,10 +228,11 @@ def test_a_need_at_its_crisis_line_is_a_crisis_billed_to_its_payers(model):
     assert sum(m.ledger.by_agency[p, 70] for p, _ in kind.bills) == pytest.approx(sum(c for _, c in kind.bills))
 
 
-def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year(model):
-    m = model
+def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year():
+    m = LocalityModel("thanet", overrides={**TINY, "run.years": 2, "budget.cut": 0.3, "budget.cut_years": 2})
     week = new_week(m, number=51)  # the year's last week
     week.standing = np.zeros((len(m.payers), 4), np.int64)
     this_year = m.ledger.budget[0].copy()
     m.money(week)
+    assert m.ledger.year == 1 and not np.allclose(m.ledger.budget[1], this_year)  # next year opened, smaller
     assert np.array_equal(week.budgets, this_year)
