@@ -127,8 +127,8 @@ class AgencyQueues:
             still_eligible = need >= agency.threshold
             column[waiting[~still_eligible]] = NONE
             week.counts.dropped[a] += int((~still_eligible).sum())
-            if week.events:
-                week.events.emit("left_list", a, waiting[~still_eligible])
+            if week.events:  # with the threshold that ruled them out
+                week.events.emit("left_list", a, waiting[~still_eligible], np.full((~still_eligible).sum(), agency.threshold))
             waiting, need = waiting[still_eligible], need[still_eligible]
 
             need_of = partial(admit.need_of, a)
@@ -140,6 +140,8 @@ class AgencyQueues:
             room = admit.make_room(week, a, early, agency.early_slots, need_of)
             open_cases = listed[column[listed] >= SERVED]  # kept on or just admitted
             found = week.early_finds.get(a)
+            if found is not None:  # found this week, but not if a key worker has taken the family on since
+                found = found[h.status[work.services.team_index, found] != SERVED]
             if room and found is not None and found.size:
                 admitted = found[:room]  # in index order, and new to the agency's books
                 admit.start(week, a, admitted, EARLY)
@@ -176,6 +178,7 @@ class KeyWorkerPlans:
         waiting, served, _ = standing_lists(h.status[t])
         recovered = risk[waiting] < team.spec.risk_threshold * team.spec.recovered_share
         h.status[t, waiting[recovered]] = NONE
+        week.counts.dropped[t] += int(recovered.sum())
         if week.events:
             week.events.emit("left_list", t, waiting[recovered])
         waiting = waiting[~recovered]
@@ -183,8 +186,8 @@ class KeyWorkerPlans:
         if room > 0 and waiting.size:
             key = -risk[waiting] if self.order == "severity" else h.waiting_since[t, waiting]
             admitted = waiting[first_by(key, room)]
-            if week.events:
-                week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] != NONE).sum(axis=0))
+            if week.events:  # with how many agency cases fold into the plan
+                week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
             h.status[:t, admitted] = NONE
             admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)

@@ -69,10 +69,10 @@ EVENT_KINDS = {
     "found_early": "spotted below a service's threshold, for early help",
     "assessed": "assessed; detail: the cost in pounds",
     "joined_list": "joined a service's waiting list",
-    "left_list": "dropped from a waiting list, no longer eligible",
+    "left_list": "dropped from a waiting list, no longer eligible; detail: the agency's threshold then",
     "help_started": "a service's help began",
     "early_help_started": "a service's early help began",
-    "key_worker": "a key worker took the family on; detail: how many agency cases folded into the plan",
+    "key_worker": "a key worker took the family on; detail: how many agency cases (help, early help) folded into the plan",
     "closed": "a case closed; detail: why (CLOSED_WHY)",
     "crisis": "a crisis of a kind (where: the crisis kind)",
 }

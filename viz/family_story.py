@@ -207,7 +207,7 @@ class FamilyTracer:
             self._add("waiting", where, "Waiting for a key worker" if team else f"Waiting for {label}")
         elif kind == "left_list":
             text = ("Taken off the key-worker waiting list: the family's problems have eased" if team else
-                    f"Dropped from the waiting list of {label}: its threshold is {m.agency_list[where].threshold:.2f} now")
+                    f"Dropped from the waiting list of {label}: its threshold is {detail:.2f} now")
             self._add("off_list", where, text)
         elif kind == "key_worker":
             fold = "folds" if detail == 1 else "fold"
