@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # a real browser against a served app
-
 CHROMIUM = Path("/usr/bin/chromium")
 APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,8 +26,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 SERVER_START_SECONDS = 120
 RUN_SECONDS = 300  # generous: a 2-core machine shared with other work
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no browser at {CHROMIUM}: the browser test needs "
-                                "Debian's chromium (setup.sh installs it with apt-get when run as root)")
+pytestmark = [
+    pytest.mark.slow,  # a real browser against a served app
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no browser at {CHROMIUM}: the browser test needs "
+                       "Debian's chromium (setup.sh installs it with apt-get when run as root)"),
+]
 
 
 def free_port() -> int:
