@@ -36,10 +36,12 @@ class Agency(mesa.Agent):
         self.slots = self.early_slots = 0
 
     # --- the year's money -------------------------------------------------------------
-    def open_year(self, year: int) -> None:
-        """Set this year's budget (year 0: the status quo before the run) (after cuts and the pooled contribution) and split it
-        between reactive and preventive work, shifting money to prevention if asked."""
-        gross = self.base_budget * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
+    def open_year(self, year: int, left: float = 1.0) -> None:
+        """Set this year's budget (year 0: the status quo before the run), after cuts and
+        the pooled contribution, and split it between reactive and preventive work,
+        shifting money to prevention if asked. `left`: the share of the year still to come
+        (a year entered part way through has that share of its money)."""
+        gross = self.base_budget * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years) * left
         self.contribution = gross * self.pooled_share if year >= 1 else 0.0
         self.budget = gross - self.contribution
         prevention = self.budget * self.spec.prevention_share

@@ -186,6 +186,7 @@ def ledger_frame(model) -> pd.DataFrame:
         "label": np.tile(labels, years),
         "budget": ledger.budget.ravel(),
         "contribution_to_pool": ledger.contribution.ravel(),
+        "budget_universal": ledger.universal_budget.ravel(),
     })
     spend = ledger.spend.reshape(years * payers, len(CATEGORIES))
     for i, category in enumerate(CATEGORIES):

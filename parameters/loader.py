@@ -27,6 +27,8 @@ DEFAULT_SCENARIO = "thanet"
 OVERRIDE_SOURCE = "override"
 #: Keys that were renamed: the old name is refused with the new one.
 RENAMED = {"regime.integrated_pooled_share": "regime.pooled_share (the share pooled for key workers while they run)"}
+#: Keys that were replaced by others with a different meaning: the old name is refused with what to give now.
+REPLACED = {"line": "crises are hazards now: give rate (weekly chance at need 1) and steepness instead of a crisis line"}
 
 
 class ScenarioError(ValueError):
@@ -274,6 +276,9 @@ def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
         value = _lookup(raw, loc)
         if error["type"] == "extra_forbidden" and key in RENAMED:
             lines.append(f"  {key}: renamed; use {RENAMED[key]}.")
+            continue
+        if error["type"] == "extra_forbidden" and loc[-1] in REPLACED and loc[0] == "crises":
+            lines.append(f"  {key}: {REPLACED[loc[-1]]}.")
             continue
         if error["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key. {_allowed_here(loc)}")

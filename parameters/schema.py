@@ -239,12 +239,43 @@ class Agency(Section):
 
 
 class Crisis(Section):
+    """A kind of crisis: a hazard that rises with the need in its domain. Each week a
+    household has it with chance rate x need ** steepness; the statutory response is
+    billed whatever the budget, leaves the need at no more than `after`, and shakes
+    other domains (`knock_on`)."""
+
     label: str
     domain: Domain
-    line: Fraction
-    after: Fraction
+    rate: Fraction = Field(description="weekly chance of the crisis for a household whose need in the domain is 1 (fitted to its published rate)")
+    steepness: float = Field(ge=0.0, le=5.0, description="how the chance rises with the need: rate x need ** steepness, 0 to 5 (1: in proportion)")
+    after: Fraction = Field(description="the response leaves the need at no more than this")
     bills: dict[str, Money] = Field(min_length=1)
     knock_on: dict[Domain, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
+
+
+class Stock(Section):
+    """People in a statutory placement (children in care, custody, temporary
+    accommodation, hospital): entered through crises, left at a weekly chance, costing
+    their payer every week they last."""
+
+    label: str
+    entered_by: list[str] = Field(min_length=1, description="the crisis kinds that lead into it")
+    share: Fraction = Field(description="share of those crises that lead into it")
+    who: Literal["child", "adult", "household"] = Field(description="who goes: a child or an adult leaves the household's count while away; a household goes whole")
+    mean_weeks: float = Field(ge=1.0, le=1040.0, description="mean weeks in it, 1 to 1,040 (leaving is a weekly chance of one over this)")
+    returns: Fraction = Field(description="share of those leaving who come back to the household")
+    payer: str = Field(description="the agency that pays for every week of it")
+    week_cost: Money = Field(description="pounds a week per person (or household) in it")
+
+
+class UniversalService(Section):
+    """A service every household uses (a GP, a school place): its yearly cost per person,
+    child or household, paid by an agency outside its rationed budget."""
+
+    label: str
+    payer: str
+    per: Literal["person", "adult", "child", "household"]
+    year_cost: Money = Field(description="pounds a year per person, adult, child or household")
 
 
 class BudgetHolder(Section):
@@ -276,6 +307,8 @@ class Scenario(Section):
     services: Services
     agencies: dict[str, Agency] = Field(min_length=1)
     crises: dict[str, Crisis] = Field(min_length=1)
+    stocks: dict[str, Stock] = {}
+    universal: dict[str, UniversalService] = {}
     unit_costs: dict[str, Money] = Field({}, description="the scenario's own figures for items of unit_costs.csv, in pounds at 2013/14 prices")
     resource_map: ResourceMap | None = None
 
@@ -302,4 +335,12 @@ class Scenario(Section):
             check(f"agencies.{name}.refers_to", agency.refers_to)
         for name, crisis in self.crises.items():
             check(f"crises.{name}.bills", crisis.bills)
+        for name, stock in self.stocks.items():
+            check(f"stocks.{name}.payer", [stock.payer])
+            unknown = [kind for kind in stock.entered_by if kind not in self.crises]
+            if unknown:
+                raise ValueError(f"stocks.{name}.entered_by names unknown crisis kind(s) {unknown}; "
+                                 f"crises are: {', '.join(self.crises)}")
+        for name, service in self.universal.items():
+            check(f"universal.{name}.payer", [service.payer])
         return self

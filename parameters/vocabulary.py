@@ -23,8 +23,10 @@ CHILD_DOMAINS: tuple[str, ...] = ("child_neglect", "school_absence")
 #: Households by tier, least to most need: the stocks of the system-dynamics view.
 TIERS: tuple[str, ...] = ("universal", "vulnerable", "complex", "crisis")
 
-#: Every pound is booked to exactly one of these.
-CATEGORIES: tuple[str, ...] = ("assessment", "prevention", "intervention", "crisis")
+#: Every pound is booked to exactly one of these. "crisis" is statutory (crisis responses
+#: and the placements they lead to), paid whatever the budget; "universal" is the services
+#: every household uses (a GP, a school place), paid outside the rationed budgets.
+CATEGORIES: tuple[str, ...] = ("assessment", "prevention", "intervention", "crisis", "universal")
 
 #: The ledger row of the pooled budget that funds key workers in the integrated regime.
 POOL = "pooled_budget"

@@ -1,8 +1,8 @@
 """The results' columns, each declared once, in `STEP_TABLE` and `AGENCY_TABLE`: its
 name, unit, how a period folds its weeks (counts and money are summed, levels averaged
 over the weeks), whether it is a whole number, and what it means. A row whose name has a
-{placeholder} stands for one column per crisis kind ({kind}), tier ({tier}), move
-between tiers ({a}, {b}) or spend category ({category}). The recorder and the results
+{placeholder} stands for one column per crisis kind ({kind}), statutory stock ({stock}),
+tier ({tier}), move between tiers ({a}, {b}) or spend category ({category}). The recorder and the results
 read these tables; nothing else lists the columns."""
 
 from __future__ import annotations
@@ -50,11 +50,16 @@ keyworker_families    families     mean  yes    families with a key worker
 keyworker_waiting     families     mean  yes    families waiting for a key worker
 crises_{kind}         crises       sum   yes    crises: {label}
 crises                crises       sum   yes    crises of every kind
+stock_{stock}         people       mean  yes    in {label} (households, for a placement of whole households)
+entered_{stock}       people       sum   yes    went into {label}
+left_{stock}          people       sum   yes    left {label}
 tier_{tier}           households   mean  yes    households in the {tier} tier
 flow_{a}_to_{b}       households   sum   yes    households moving from the {a} tier to the {b} tier
 spend_{category}      money        sum   no     spend on {category}
 spend                 money        sum   no     spend of every kind
 households            households   mean  yes    households in the place
+adults                people       mean  yes    adults living at home (not in custody or hospital)
+children              people       mean  yes    children living at home (not in care)
 """
 AGENCY_TABLE = """
 name                  unit          fold  whole  meaning
@@ -72,19 +77,22 @@ assessments           assessments   sum   yes    assessments made
 """
 
 
-def columns(table: str, crisis_kinds: list[tuple[str, str]] = ()) -> list[Column]:
-    """A table's columns, each row with a placeholder made one per item, in order."""
+def columns(table: str, crisis_kinds: list[tuple[str, str]] = (), stocks: list[tuple[str, str]] = ()) -> list[Column]:
+    """A table's columns, each row with a placeholder made one per item, in order
+    (crisis kinds and stocks given as (name, label))."""
     made = []
     for row in read_table(table):
-        for values in _items(row["name"], crisis_kinds):
+        for values in _items(row["name"], crisis_kinds, stocks):
             made.append(Column(row["name"].format(**values), MONEY if row["unit"] == "money" else row["unit"],
                                row["fold"], row["whole"] == "yes", row["meaning"].format(**values)))
     return made
 
 
-def _items(name: str, crisis_kinds) -> list[dict[str, str]]:
+def _items(name: str, crisis_kinds, stocks) -> list[dict[str, str]]:
     if "{kind}" in name:
         return [{"kind": kind, "label": label} for kind, label in crisis_kinds]
+    if "{stock}" in name:
+        return [{"stock": stock, "label": label.lower()} for stock, label in stocks]
     if "{tier}" in name:
         return [{"tier": tier} for tier in TIERS]
     if "{a}" in name:
@@ -94,10 +102,10 @@ def _items(name: str, crisis_kinds) -> list[dict[str, str]]:
     return [{}]
 
 
-def step_columns(crisis_kinds: list[tuple[str, str]]) -> list[Column]:
-    """The locality's columns, per week (or month, or year), for crisis kinds given as
-    (name, label)."""
-    return columns(STEP_TABLE, crisis_kinds)
+def step_columns(crisis_kinds: list[tuple[str, str]], stocks: list[tuple[str, str]] = ()) -> list[Column]:
+    """The locality's columns, per week (or month, or year), for crisis kinds and stocks
+    given as (name, label)."""
+    return columns(STEP_TABLE, crisis_kinds, stocks)
 
 
 #: Per agency (and the pooled budget), per week (or month, or year).

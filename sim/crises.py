@@ -1,7 +1,10 @@
-"""Stage 6, crises happen: a severity at its crisis line is a crisis event (a child taken
-into care, an eviction, an admission, an arrest...). The response is statutory: it is
-billed at unit cost to the agencies that own it, whatever their budget, and it leaves
-the household shaken in other domains."""
+"""Stage 6, crises happen: each kind of crisis (a child taken into care, an eviction, an
+admission, an arrest...) is a hazard that rises smoothly with the household's need in its
+domain: each week a household has it with chance rate x need ** steepness. The response
+is statutory: it is billed at unit cost to the agencies that own it, whatever their
+budget; it leaves the need at no more than the kind's `after`, and the household shaken
+in other domains. The stage hands on who had each kind of crisis (`week.crisis_hits`),
+for the stocks they may lead into."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
 
 from .ledger import Ledger
+from .noticing import bernoulli_positions
 from .state import Households
 from .week import Week
 
@@ -22,36 +26,45 @@ class CrisisKind:
     name: str
     label: str
     column: int
-    line: float
+    rate: float        # weekly chance at need 1
+    steepness: float   # the chance is rate x need ** steepness
     after: float
     bills: tuple[tuple[int, float], ...]      # (payer index, pounds per event)
     knock_on: tuple[tuple[int, float, bool], ...]  # (domain column, severity added, children only)
 
 
 def crisis_kinds(spec: Scenario, payer_index: dict[str, int]) -> list[CrisisKind]:
-    kinds = []
-    for name, crisis in spec.crises.items():
-        kinds.append(
-            CrisisKind(
-                name=name,
-                label=crisis.label,
-                column=DOMAIN_INDEX[crisis.domain],
-                line=crisis.line,
-                after=crisis.after,
-                bills=tuple((payer_index[agency], cost) for agency, cost in crisis.bills.items()),
-                knock_on=tuple((DOMAIN_INDEX[d], amount, d in CHILD_DOMAINS) for d, amount in crisis.knock_on.items()),
-            )
+    return [
+        CrisisKind(
+            name=name,
+            label=crisis.label,
+            column=DOMAIN_INDEX[crisis.domain],
+            rate=crisis.rate,
+            steepness=crisis.steepness,
+            after=crisis.after,
+            bills=tuple((payer_index[agency], cost) for agency, cost in crisis.bills.items()),
+            knock_on=tuple((DOMAIN_INDEX[d], amount, d in CHILD_DOMAINS) for d, amount in crisis.knock_on.items()),
         )
-    return kinds
+        for name, crisis in spec.crises.items()
+    ]
+
+
+def who_has(kind: CrisisKind, need: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The households that have a crisis of this kind this week, each independently with
+    chance rate x need ** steepness: drawn as candidates at the highest chance, `rate`
+    (sparsely: the cost follows the candidates, not the households), each kept with
+    chance need ** steepness. Without a need there is no crisis, whatever the steepness."""
+    candidates = bernoulli_positions(rng, need.size, kind.rate)
+    level = need[candidates].astype(np.float64)
+    keep = (rng.random(candidates.size) < level ** kind.steepness) & (level > 0)
+    return candidates[keep]
 
 
 class Crises:
-    """Stage 6: every household whose need in a crisis kind's domain is at its line has
-    that crisis this week (the kinds in order); its need drops to the kind's level
-    after, others rise by the knock-on, and the bills are booked to their payers."""
+    """Stage 6, with its own random stream."""
 
-    def __init__(self, households: Households, kinds: list[CrisisKind], ledger: Ledger):
-        self.households, self.kinds, self.ledger = households, kinds, ledger
+    def __init__(self, households: Households, kinds: list[CrisisKind], ledger: Ledger, rng: np.random.Generator):
+        self.households, self.kinds, self.ledger, self.rng = households, kinds, ledger, rng
 
     def __call__(self, week: Week) -> None:
         h = self.households
@@ -59,11 +72,12 @@ class Crises:
         h.crisis_now[:] = False
         h.crisis_domains[:] = False
         for k, kind in enumerate(self.kinds):
-            hit = np.flatnonzero(severity[kind.column] >= kind.line)
+            hit = who_has(kind, severity[kind.column], self.rng)
             week.counts.crises[k] = hit.size
+            week.crisis_hits[k] = hit
             if not hit.size:
                 continue
-            severity[kind.column, hit] = kind.after
+            severity[kind.column, hit] = np.minimum(severity[kind.column, hit], kind.after)
             for column, amount, children_only in kind.knock_on:
                 bump = amount * h.has_children[hit] if children_only else amount
                 severity[column, hit] = np.minimum(1.0, severity[column, hit] + bump)

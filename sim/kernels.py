@@ -30,7 +30,7 @@ from numba import njit
 
 from parameters.vocabulary import DOMAINS
 
-from .state import COMPLEX, CRISIS, NEVER, UNIVERSAL, VULNERABLE
+from .state import COMPLEX, CRISIS, NEVER, PER_ADULT, PER_CHILD, PER_HOUSEHOLD, UNIVERSAL, VULNERABLE
 from .week import DROPPED_OUT, LONGEST, RECOVERED
 
 NAMED_DOMAINS = 9  # layout: drift_towards sums the domains in nine named variables
@@ -387,3 +387,31 @@ def first_help(households, week, severity, episodes, first_help_week, first_help
                 total += severity[d, i]
             first_help_severity[i] = worst
             load_at_help[i] = total
+
+
+@njit(**JIT)
+def bill_universal(adults, children, payers, per, week_cost, paid_by_payer, paid_universal, first, last):
+    """A week of universal services: see `sim.universal.bill_universal`, the rule this
+    implements, for households first to last (a loop per kind of user, so each runs
+    straight along the rows)."""
+    for k in range(payers.size):
+        row, code, cost = paid_by_payer[payers[k]], per[k], week_cost[k]
+        if code == PER_HOUSEHOLD:
+            for i in range(first, last):
+                row[i] += cost
+                paid_universal[i] += cost
+        elif code == PER_ADULT:
+            for i in range(first, last):
+                amount = np.float64(adults[i]) * cost
+                row[i] += amount
+                paid_universal[i] += amount
+        elif code == PER_CHILD:
+            for i in range(first, last):
+                amount = np.float64(children[i]) * cost
+                row[i] += amount
+                paid_universal[i] += amount
+        else:
+            for i in range(first, last):
+                amount = (np.float64(adults[i]) + np.float64(children[i])) * cost
+                row[i] += amount
+                paid_universal[i] += amount

@@ -17,6 +17,7 @@ class Ledger:
         self.spend = np.zeros((years,) + shape)            # by year, payer, category
         self.budget = np.zeros((years, len(payers)))
         self.contribution = np.zeros((years, len(payers)))  # put into the pool
+        self.universal_budget = np.zeros((years, len(payers)))  # the part of the budget for universal services
         self.week = np.zeros(shape)                         # this week's spend
         # per household, payer-major and category-major: one payer's bookings touch one row
         self.by_agency = np.zeros((len(payers), households))
@@ -37,6 +38,12 @@ class Ledger:
         self.by_agency[payer, households] += amounts
         self.by_category[CATEGORY[category], households] += amounts
 
+    def book_everyone(self, payer: int, category: str, amounts: np.ndarray) -> None:
+        """Book `amounts[i]` pounds for every household i to payer and category."""
+        self.book_total(payer, category, float(amounts.sum()))
+        self.by_agency[payer] += amounts
+        self.by_category[CATEGORY[category]] += amounts
+
     def book_total(self, payer: int, category: str, total: float) -> None:
         """The year's and the week's side of bookings already made per household."""
         c = CATEGORY[category]
@@ -53,10 +60,15 @@ class Ledger:
     def spent_this_year(self, payer: int) -> np.ndarray:
         return self.spend[self.year, payer]
 
+    def clear_year(self, year: int) -> None:
+        """Forget what was booked to one year (the warm-up's year 0, opened afresh)."""
+        self.spend[year] = 0.0
+
     def start_week(self) -> None:
         self.week[:] = 0.0
 
     def clear(self) -> None:
         """Forget everything booked (used after the warm-up)."""
-        for array in (self.spend, self.budget, self.contribution, self.week, self.by_agency, self.by_category, self.overhead):
+        for array in (self.spend, self.budget, self.contribution, self.universal_budget, self.week, self.by_agency,
+                      self.by_category, self.overhead):
             array[:] = 0.0

@@ -3,7 +3,8 @@ ordered, timed loop of stages over numpy arrays (`sim.loop`), each stage handing
 it made in the week object (`sim.week`).
 
     needs evolve -> needs noticed -> households assessed -> help allocated
-    -> help works -> crises happen -> money moves -> everything recorded
+    -> help works -> crises happen -> stocks move -> universal services
+    -> money moves -> everything recorded
 
 The model builds the world (households, the social network, the services, the books),
 the engine that applies the rules (`sim.engine`), and the stages, each given only what
@@ -37,12 +38,14 @@ from .population import build_households, build_social_network
 from .recorder import Recorder
 from .regimes import Regime
 from .services import Casework, Services
+from .stocks import SETTLE_AFTER, StocksMove, stock_kinds
+from .universal import UniversalServices, universal_kinds
 from .week import EventLog, Week, WeekCounts
 
 POOL_LABEL = "Pooled budget (key workers)"
 SEEDS = 2**63  # engine: a seed drawn from a generator passed as `rng` is below this
 # engine: the independent random streams of a run, each spawned from its seed, in this order
-STREAMS = ("population", "network", "shocks", "decisions", "panel")
+STREAMS = ("population", "network", "shocks", "decisions", "panel", "crises", "stocks")
 
 
 class LocalityModel(mesa.Model):
@@ -65,8 +68,8 @@ class LocalityModel(mesa.Model):
         params.run.seed = seed
         super().__init__(rng=seed)
         self.params: Scenario = params
-        population_stream, network_stream, shock_stream, decision_stream, panel_stream = np.random.SeedSequence(
-            seed).spawn(len(STREAMS))
+        streams = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS)), strict=True))
+        stream = {name: np.random.default_rng(s) for name, s in streams.items()}
 
         # The actors: agencies and the key-worker team are Mesa agents. The warm-up runs
         # the status quo (siloed); the scenario's own regime starts at week 0.
@@ -79,36 +82,44 @@ class LocalityModel(mesa.Model):
         referral_odds = nx.to_numpy_array(self.referral_graph, nodelist=self.payers[:-1], weight="odds").astype(np.float32)
 
         # The world: households in arrays, the social network as a sparse matrix, the books.
-        self.households = build_households(params, len(self.payers), np.random.default_rng(population_stream))
-        self.network = build_social_network(params, self.households.neighbourhood, np.random.default_rng(network_stream))
+        payer_index = {name: i for i, name in enumerate(self.payers)}
+        self.households = build_households(params, len(self.payers), stream["population"])
+        self.network = build_social_network(params, self.households.neighbourhood, stream["network"])
         self.services = Services(self.agency_list, self.keyworkers, self.households, referral_odds)
-        self.crisis_kinds = crisis_kinds(params, {name: i for i, name in enumerate(self.payers)})
+        self.crisis_kinds = crisis_kinds(params, payer_index)
+        self.stock_kinds = stock_kinds(params, payer_index)
         self.ledger = Ledger(self.payers, params.run.years, self.households.n)
+        self.stocks = StocksMove(self.households, self.stock_kinds, self.crisis_kinds, self.ledger, stream["stocks"])
         # Noticing costs an agency about one pass per domain it watches.
         self.engine = Engine(self.households.n, len(self.agency_list), [a.domains.size for a in self.agency_list],
                              mode=engine)
         self.casework = Casework(self.households, self.services, self.ledger, self.engine,
-                                 np.random.default_rng(decision_stream), params.services, params.needs)
+                                 stream["decisions"], params.services, params.needs)
 
         # The stages, each given what it needs.
-        self.needs = NeedsEvolve(params, self.households, self.network, np.random.default_rng(shock_stream), self.engine)
+        self.needs = NeedsEvolve(params, self.households, self.network, stream["shocks"], self.engine)
         self.status_quo = Regime.build(RegimeSpec(kind="siloed").switches(), self.casework)
         self.chosen_regime = Regime.build(self.switches, self.casework)
         self.regime = self.status_quo
-        self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years)
+        self.universal = UniversalServices(self.households, universal_kinds(params, payer_index), self.ledger,
+                                           self.engine)
+        self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
+                           self.universal)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
                                  params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
                                  [a.label for a in self.agency_list] + [POOL_LABEL], self.total_steps,
-                                 params.run.record_every, panel_size=params.run.panel,
-                                 panel_rng=np.random.default_rng(panel_stream))
+                                 params.run.record_every, [(k.name, k.label) for k in self.stock_kinds],
+                                 panel_size=params.run.panel, panel_rng=stream["panel"])
         self.loop = Loop([
             ("needs evolve", self.needs),
             ("needs noticed", lambda week: week.regime.notice(week)),
             ("households assessed", lambda week: week.regime.assess(week)),
             ("help allocated", lambda week: week.regime.allocate(week)),
             ("help works", Help(self.casework)),
-            ("crises happen", Crises(self.households, self.crisis_kinds, self.ledger)),
+            ("crises happen", Crises(self.households, self.crisis_kinds, self.ledger, stream["crises"])),
+            ("stocks move", self.stocks),
+            ("universal services", self.universal),
             ("money moves", self.money),
             ("everything recorded", self.record),
         ])
@@ -137,7 +148,8 @@ class LocalityModel(mesa.Model):
     def _run_week(self) -> None:
         self.ledger.start_week()
         week = Week(number=self.week, regime=self.regime,
-                    counts=WeekCounts(len(self.payers), len(self.crisis_kinds)), events=EventLog(self.loop.wants_events))
+                    counts=WeekCounts(len(self.payers), len(self.crisis_kinds), len(self.stock_kinds)),
+                    events=EventLog(self.loop.wants_events))
         self.loop.run(week)
         self.week += 1
 
@@ -179,9 +191,11 @@ class LocalityModel(mesa.Model):
         self.recording = False
         self.keyworkers.active = False
         self.week = -weeks
-        self.money.open_year(0)
+        self.money.open_year(0, week_of_year=self.week % WEEKS_PER_YEAR)
         self.money.plan_capacity(self.week % WEEKS_PER_YEAR)
-        for _ in range(weeks):
+        for done in range(weeks):
+            if done == weeks // SETTLE_AFTER:  # needs have settled by now: the placements are drawn again for them
+                self.stocks.settle()
             self._run_week()
         self.week = 0
         self.recording = True

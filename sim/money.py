@@ -12,6 +12,7 @@ from parameters.vocabulary import WEEKS_PER_YEAR
 
 from .ledger import CATEGORY, Ledger
 from .state import WAITING
+from .universal import UniversalServices
 from .week import Week
 
 
@@ -19,8 +20,10 @@ class Money:
     """Stage 7. Hands on the budgets this week was run on (`week.budgets`), taken before
     a new year opens, so the record never reads next year's."""
 
-    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int):
+    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int,
+                 universal: UniversalServices):
         self.agencies, self.team, self.ledger, self.rules, self.years = agencies, team, ledger, rules, years
+        self.universal = universal
 
     def __call__(self, week: Week) -> None:
         ledger, rules = self.ledger, self.rules
@@ -38,14 +41,22 @@ class Money:
             self.open_year(next_year)
         self.plan_capacity(next_week % WEEKS_PER_YEAR)
 
-    def open_year(self, year: int) -> None:
+    def open_year(self, year: int, week_of_year: int = 0) -> None:
         """Budgets for `year` (1-based; 0 is the status quo of the warm-up): cuts, pooled
-        contributions, the early-intervention shift."""
+        contributions, the early-intervention shift; each agency's universal services are
+        budgeted at what they will cost (they are not rationed). A year that opens part
+        way through (`week_of_year`: a warm-up that does not start on a year's first week)
+        has the weeks left's share of each plan. Year 0 opens afresh at each of the
+        warm-up's years, its books cleared, so any warm-up length leaves services the
+        money of one year, not what is left of several."""
         ledger = self.ledger
         ledger.year = max(year - 1, 0)
+        if year == 0:
+            ledger.clear_year(0)
         for agency in self.agencies:
-            agency.open_year(year)
-            ledger.budget[ledger.year, agency.index] = agency.budget
+            agency.open_year(year, left=(WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR)
+            ledger.universal_budget[ledger.year, agency.index] = self.universal.year_cost(agency.index)
+            ledger.budget[ledger.year, agency.index] = agency.budget + ledger.universal_budget[ledger.year, agency.index]
             ledger.contribution[ledger.year, agency.index] = agency.contribution
         pooled = sum(agency.contribution for agency in self.agencies)
         self.team.open_year(pooled)

@@ -20,6 +20,7 @@ TEMPLATE_SEEDS = 2**31  # engine: networkx's seeds for the neighbourhood pattern
 
 
 def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) -> Households:
+    """(The statutory stocks start empty here: `sim.stocks.seed_stocks` fills them.)"""
     """Draw every household's composition, resilience, engagement, frailty and starting
     needs; everything else starts as `sim.state` declares it."""
     pop, needs = spec.population, spec.needs
@@ -37,7 +38,7 @@ def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) 
     np.clip(severity, 0.0, pop.initial_cap, out=severity)
     severity[child_columns()] *= has_children
 
-    return Households(n, len(DOMAINS), n_services, drawn={
+    return Households(n, len(DOMAINS), n_services, len(spec.stocks), drawn={
         "severity": severity,
         "has_children": has_children,
         "adults": adults.astype(np.int8),

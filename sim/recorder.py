@@ -73,13 +73,14 @@ class Recorder:
 
     def __init__(self, households: Households, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger,
                  needs: Needs, outcomes: Outcomes, engine: Engine, crisis_kinds: list[tuple[str, str]], payers: list[str],
-                 payer_labels: list[str], steps: int, resolution: str = "week", panel_size: int = 0,
-                 panel_rng: np.random.Generator | None = None):
+                 payer_labels: list[str], steps: int, resolution: str = "week",
+                 stocks: list[tuple[str, str]] = (), panel_size: int = 0, panel_rng: np.random.Generator | None = None):
         self.households, self.agencies, self.team, self.ledger, self.needs, self.engine = (
             households, agencies, team, ledger, needs, engine)
         self.fallen_share = np.float32(outcomes.fallen_share)
         self.crisis_names = [name for name, _ in crisis_kinds]
-        self.columns: list[Column] = step_columns(crisis_kinds)
+        self.stock_names = [name for name, _ in stocks]
+        self.columns: list[Column] = step_columns(crisis_kinds, stocks)
         self.names = [c.name for c in self.columns]
         self.at = {name: i for i, name in enumerate(self.names)}
         self.resolution = resolution
@@ -149,12 +150,18 @@ class Recorder:
         row[at["keyworker_waiting"]] = week.standing[team, WAITING]
         for k, name in enumerate(self.crisis_names):
             row[at[f"crises_{name}"]] = c.crises[k]
+        h = self.households
+        for s, name in enumerate(self.stock_names):
+            row[at[f"stock_{name}"]] = h.in_stock[s].sum(dtype=np.int64)
+            row[at[f"entered_{name}"]] = c.stock_entered[s]
+            row[at[f"left_{name}"]] = c.stock_left[s]
         row[at["crises"]] = c.crises.sum()
         week_spend = self.ledger.week
         for category, spend in zip(CATEGORIES, week_spend.sum(axis=0)):
             row[at[f"spend_{category}"]] = spend
         row[at["spend"]] = week_spend.sum()
-        row[at["households"]] = self.households.n
+        row[at["households"]] = h.n
+        row[at["adults"]], row[at["children"]] = week.at_home
 
         agencies, col = self.week_agencies, {c.name: i for i, c in enumerate(AGENCY_COLUMNS)}
         agencies[:] = np.nan

@@ -3,8 +3,9 @@
 Every household is a Mesa agent that steps itself in Python (`shuffle_do("step")`, then
 `do("commit")` so that everyone reads last week's neighbours), and agencies loop over
 households one by one. It implements the siloed regime's weekly story independently of
-the vectorised engine in `sim/model.py`, reusing only the population builder, the
-agencies' budget decisions (`agents.Agency`) and the ledger. Agreement between the two,
+the vectorised engine in `sim/model.py`, reusing only the population builder (with the
+statutory stocks seeded as the model seeds them), the agencies' budget decisions
+(`agents.Agency`) and the ledger. Agreement between the two,
 in distribution over many seeds, guards the fast engine's correctness; the speed ratio
 between them is what vectorising buys.
 """
@@ -24,6 +25,8 @@ from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIER
 from .crises import crisis_kinds
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
+from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
+from .universal import universal_kinds
 from .population import build_households, build_social_network
 from .state import COMPLEX, CRISIS, EARLY, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 
@@ -50,6 +53,8 @@ class ReferenceHousehold(mesa.Agent):
         self.crisis_domains: set[int] = set()
         self.crisis_now = False
         self.crises = 0
+        self.children, self.adults = int(arrays.children[index]), int(arrays.adults[index])
+        self.in_stock = [int(arrays.in_stock[s, index]) for s in range(arrays.in_stock.shape[0])]
         self.next = self.severity
 
     def step(self) -> None:
@@ -90,9 +95,11 @@ class ReferenceModel(mesa.Model):
         seed = spec.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.params = spec
-        population, network, shocks, decisions, _ = np.random.SeedSequence(seed).spawn(len(STREAMS))  # as the model's
-        self.shocks = np.random.default_rng(shocks)
-        self.decisions = np.random.default_rng(decisions)
+        streams = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS)), strict=True))  # as the model's
+        population, network = streams["population"], streams["network"]
+        self.shocks = np.random.default_rng(streams["shocks"])
+        self.decisions = np.random.default_rng(streams["decisions"])
+        self.chances = np.random.default_rng(streams["crises"])  # crises and stocks, drawn one by one here
         needs = spec.needs
         self.coupling = [[needs.coupling.get(a, {}).get(b, 0.0) for b in DOMAINS] for a in DOMAINS]
         self.recovery = [needs.recovery[d] for d in DOMAINS]
@@ -104,8 +111,12 @@ class ReferenceModel(mesa.Model):
         self.agency_list = [Agency(self, i, name, a, spec) for i, (name, a) in enumerate(spec.agencies.items())]
         self.payers = [a.name for a in self.agency_list] + [POOL]
         self.refer = {(a.index, self.payers.index(t)): p for a in self.agency_list for t, p in a.spec.refers_to.items()}
-        self.crisis_kinds = crisis_kinds(spec, {name: i for i, name in enumerate(self.payers)})
+        payer_index = {name: i for i, name in enumerate(self.payers)}
+        self.crisis_kinds = crisis_kinds(spec, payer_index)
+        self.stock_kinds = stock_kinds(spec, payer_index)
+        self.universal = universal_kinds(spec, payer_index)
         arrays = build_households(spec, len(self.agency_list) + 1, np.random.default_rng(population))
+        seed_stocks(arrays, self.stock_kinds, self.crisis_kinds, np.random.default_rng(streams["stocks"]))
         weights = build_social_network(spec, arrays.neighbourhood, np.random.default_rng(network))
         self.homes = [ReferenceHousehold(self, i, arrays) for i in range(arrays.n)]
         for home in self.homes:
@@ -116,9 +127,11 @@ class ReferenceModel(mesa.Model):
         self.ledger = Ledger(self.payers, spec.run.years, len(self.homes))
         self.rows: list[dict] = []
         self.week = -spec.run.warmup_weeks
-        self._open_year(0)
+        self._open_year(0, self.week % WEEKS_PER_YEAR)
         self._plan(self.week % WEEKS_PER_YEAR)
-        for _ in range(spec.run.warmup_weeks):
+        for done in range(spec.run.warmup_weeks):
+            if done == spec.run.warmup_weeks // SETTLE_AFTER:  # as the model: placements drawn again once needs have settled
+                self._settle_stocks()
             self._week()
         self.week, self.rows = 0, []
         self.ledger.clear()
@@ -126,11 +139,20 @@ class ReferenceModel(mesa.Model):
         self._plan(0)
 
     # --- the year's money (the agencies' own decisions) ----------------------------------
-    def _open_year(self, year: int) -> None:
+    def _open_year(self, year: int, week_of_year: int = 0) -> None:
         self.ledger.year = max(year - 1, 0)
+        if year == 0:
+            self.ledger.spend[0] = 0.0  # the warm-up's year opens afresh
         for agency in self.agency_list:
-            agency.open_year(year)
-            self.ledger.budget[self.ledger.year, agency.index] = agency.budget
+            agency.open_year(year, left=(WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR)
+            universal = sum(kind.year_cost * self._users(home, kind.per) for kind in self.universal
+                            for home in self.homes if kind.payer == agency.index)
+            self.ledger.budget[self.ledger.year, agency.index] = agency.budget + universal
+
+    @staticmethod
+    def _users(home: ReferenceHousehold, per: str) -> int:
+        return {"household": 1, "adult": home.adults, "child": home.children,
+                "person": home.adults + home.children}[per]
 
     def _plan(self, week_of_year: int) -> None:
         for agency in self.agency_list:
@@ -154,6 +176,8 @@ class ReferenceModel(mesa.Model):
         self._allocate()
         self._help()
         crises = self._crises()
+        self._stocks()
+        self._universal()
         self._settle()
         if self.week >= 0:
             self._record(crises, sum(len(r) for r in referrals[0].values()))
@@ -245,14 +269,17 @@ class ReferenceModel(mesa.Model):
 
     def _crises(self) -> list[int]:
         counts = [0] * len(self.crisis_kinds)
+        self.hits = [set() for _ in self.crisis_kinds]
         for home in self.homes:
             home.crisis_domains, home.crisis_now = set(), False
         for k, kind in enumerate(self.crisis_kinds):
             for home in self.homes:
-                if home.severity[kind.column] < kind.line:
+                need = home.severity[kind.column]
+                if need <= 0 or self.chances.random() >= kind.rate * need ** kind.steepness:
                     continue
                 counts[k] += 1
-                home.severity[kind.column] = kind.after
+                self.hits[k].add(home)
+                home.severity[kind.column] = min(need, kind.after)
                 for column, amount, children_only in kind.knock_on:
                     bump = amount * home.has_children if children_only else amount
                     home.severity[column] = min(1.0, home.severity[column] + bump)
@@ -262,6 +289,62 @@ class ReferenceModel(mesa.Model):
                 for payer, cost in kind.bills:
                     self.ledger.book(payer, "crisis", np.array([home.index]), cost)
         return counts
+
+    def _stocks(self) -> None:
+        """People leave a placement, some coming home; this week's crises send others in;
+        every week inside is billed."""
+        for s, kind in enumerate(self.stock_kinds):
+            for home in self.homes:
+                for _ in range(home.in_stock[s]):
+                    if self.chances.random() < kind.leave_chance:
+                        home.in_stock[s] -= 1
+                        back = self.chances.random() < kind.returns
+                        if kind.who == "child":
+                            home.children += back
+                        elif kind.who == "adult":
+                            home.adults += back
+            for home in set().union(*(self.hits[k] for k in kind.entered_by)):
+                if self.chances.random() >= kind.share:
+                    continue
+                if kind.who == "child" and home.children > 0:
+                    home.children -= 1
+                elif kind.who == "adult" and home.adults > 0:
+                    home.adults -= 1
+                elif kind.who != "household" or home.in_stock[s]:
+                    continue
+                home.in_stock[s] += 1
+            for home in self.homes:
+                if home.in_stock[s]:
+                    self.ledger.book(kind.payer, "crisis", np.array([home.index]), home.in_stock[s] * kind.week_cost)
+
+    def _settle_stocks(self) -> None:
+        """Everyone in a placement comes home, then each household's number inside is drawn
+        as a Poisson count of its weekly chance of going in times the mean weeks inside."""
+        for s, kind in enumerate(self.stock_kinds):
+            for home in self.homes:
+                if kind.who == "child":
+                    home.children += home.in_stock[s]
+                elif kind.who == "adult":
+                    home.adults += home.in_stock[s]
+                entering = sum(self.crisis_kinds[k].rate * home.severity[self.crisis_kinds[k].column]
+                               ** self.crisis_kinds[k].steepness for k in kind.entered_by
+                               if home.severity[self.crisis_kinds[k].column] > 0) * kind.share
+                expected = entering / kind.leave_chance
+                if kind.who == "household":
+                    home.in_stock[s] = int(self.chances.random() < min(expected, 1.0))
+                    continue
+                at_home = home.children if kind.who == "child" else home.adults
+                home.in_stock[s] = min(int(self.chances.poisson(expected)), at_home)
+                if kind.who == "child":
+                    home.children -= home.in_stock[s]
+                else:
+                    home.adults -= home.in_stock[s]
+
+    def _universal(self) -> None:
+        for kind in self.universal:
+            for home in self.homes:
+                cost = kind.year_cost / WEEKS_PER_YEAR * self._users(home, kind.per)
+                self.ledger.book(kind.payer, "universal", np.array([home.index]), cost)
 
     def _settle(self) -> None:
         services = self.params.services

@@ -22,17 +22,18 @@ from .tables import read_table
 NONE, WAITING, SERVED, EARLY = STATUSES = (0, 1, 2, 3)
 NEVER = -1  # week marker for "has not happened"
 UNIVERSAL, VULNERABLE, COMPLEX, CRISIS = range(4)  # tier codes, in the order of vocabulary.TIERS
+PER_HOUSEHOLD, PER_ADULT, PER_CHILD, PER_PERSON = range(4)  # codes: whom a universal service is billed per
 LONG_AGO = -10_000  # the week of an assessment that no longer counts as recent
 DRAWN = None  # initial value of a field drawn when the place is built (sim.population)
 
-Axis = Literal["households", "domains", "services"]
+Axis = Literal["households", "domains", "services", "stocks"]
 Group = Literal["who", "services", "week", "history"]
 
 
 @dataclass(frozen=True)
 class HouseholdField:
-    """One array of household state. `axis` gives its shape: (N,), (domains, N) or
-    (services, N). `group`: who the household is (drawn once), its standing with services,
+    """One array of household state. `axis` gives its shape: (N,), (domains, N),
+    (services, N) or (stocks, N). `group`: who the household is (drawn once), its standing with services,
     what this week made of it (rewritten every week), or its history over the run
     (forgotten after the warm-up: set back to `initial`, or to what `reset` makes of the
     households)."""
@@ -64,6 +65,7 @@ base_engagement      float32  households  who       drawn     the household's ow
 engagement           float32  households  who       drawn     engagement with services now, 0 to 1
 frailty              float32  households  who       drawn     how often new problems arrive, mean 1
 neighbourhood        int32    households  who       drawn     the neighbourhood it lives in
+in_stock             int8     stocks      services  0         people (or the household) in each statutory placement: care, custody, ...
 status               int8     services    services  none      NONE, WAITING, SERVED or EARLY with each service
 weeks_open           int16    services    services  0         weeks in the current episode of help
 waiting_since        int32    services    services  0         week the household joined the waiting list
@@ -93,8 +95,8 @@ class Households:
     """Every household's state: one array per field of `HOUSEHOLD_FIELDS`, as an attribute
     of that name (`households.severity`, `households.status`, ...)."""
 
-    def __init__(self, n: int, n_domains: int, n_services: int, drawn: dict[str, np.ndarray]):
-        sizes = {"households": (), "domains": (n_domains,), "services": (n_services,)}
+    def __init__(self, n: int, n_domains: int, n_services: int, n_stocks: int, drawn: dict[str, np.ndarray]):
+        sizes = {"households": (), "domains": (n_domains,), "services": (n_services,), "stocks": (n_stocks,)}
         missing = [f.name for f in HOUSEHOLD_FIELDS if f.initial is DRAWN and f.name not in drawn]
         unknown = set(drawn) - {f.name for f in HOUSEHOLD_FIELDS if f.initial is DRAWN}
         if missing or unknown:

@@ -9,7 +9,9 @@ nothing stale from last week can be read by mistake.
     households assessed  -> (the referred join waiting lists)
     help allocated       -> caseloads
     help works           -> standing
-    crises happen        -> (crisis counts)
+    crises happen        -> crisis_hits      (who had each kind of crisis)
+    stocks move             (people go into placements, or come home)
+    universal services   -> at_home          (adults and children at home; their GPs, school places billed)
     money moves          -> budgets          (in force this week, before a new year opens)
     everything recorded     reads them all
 
@@ -41,13 +43,15 @@ class WeekCounts:
     """Events counted during one week, by service (agencies, then the key-worker team)
     or by crisis kind."""
 
-    def __init__(self, n_services: int, n_crisis_kinds: int):
+    def __init__(self, n_services: int, n_crisis_kinds: int, n_stocks: int = 0):
         self.referrals = np.zeros(n_services, np.int64)
         self.referrals_lost = np.zeros(n_services, np.int64)
         self.assessments = np.zeros(n_services, np.int64)
         self.admissions = np.zeros(n_services, np.int64)
         self.dropped = np.zeros(n_services, np.int64)  # off a waiting list: no longer eligible
         self.crises = np.zeros(n_crisis_kinds, np.int64)
+        self.stock_entered = np.zeros(n_stocks, np.int64)
+        self.stock_left = np.zeros(n_stocks, np.int64)
         self.dropouts = 0
 
 
@@ -75,6 +79,7 @@ EVENT_KINDS = {
     "key_worker": "a key worker took the family on; detail: how many agency cases (help, early help) folded into the plan",
     "closed": "a case closed; detail: why (CLOSED_WHY)",
     "crisis": "a crisis of a kind (where: the crisis kind)",
+    "placed": "someone of the household went into a statutory placement (where: the stock)",
 }
 #: Why a case closed, as the `detail` of a "closed" event.
 RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4  # codes: 0 is "still open"
@@ -125,5 +130,7 @@ class Week:
     referrals: dict[int, np.ndarray] = field(default_factory=dict)
     early_finds: dict[int, np.ndarray] = field(default_factory=dict)  # by agency
     caseloads: dict[int, np.ndarray] = field(default_factory=dict)  # by service: its open cases, in index order
+    crisis_hits: dict[int, np.ndarray] = field(default_factory=dict)  # by crisis kind: who had one
     standing: np.ndarray | None = None  # (services, 4): households per service per status, after help
     budgets: np.ndarray | None = None  # per payer: the year's budget this week belongs to
+    at_home: tuple[int, int] | None = None  # adults and children living at home, not in a placement

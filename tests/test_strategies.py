@@ -27,7 +27,7 @@ def model():
 
 
 def new_week(m, number: int = 0) -> Week:
-    return Week(number, m.regime, WeekCounts(len(m.payers), len(m.crisis_kinds)), EventLog(True))
+    return Week(number, m.regime, WeekCounts(len(m.payers), len(m.crisis_kinds), len(m.stock_kinds)), EventLog(True))
 
 
 def with_needs(m, week: Week) -> Week:
@@ -215,17 +215,73 @@ def test_help_lowers_needs_more_at_lower_severity_and_is_paid_for(model):
 
 
 # --- stages 6 and 7 ----------------------------------------------------------------------------
-def test_a_need_at_its_crisis_line_is_a_crisis_billed_to_its_payers(model):
+def test_a_crisis_is_a_hazard_that_rises_with_the_need_and_is_billed_to_its_payers(model):
+    import dataclasses
+
     m = model
-    kind = m.crisis_kinds[0]
+    stage = dict(m.loop.stages)["crises happen"]
+    kind = dataclasses.replace(m.crisis_kinds[0], rate=1.0, steepness=1.0)  # the chance is the need itself
+    stage.kinds = [kind] + stage.kinds[1:]
+    for other in stage.kinds[1:]:
+        object.__setattr__(other, "rate", 0.0)
     h = m.households
-    h.severity[kind.column, 70] = kind.line
-    h.severity[kind.column, 71] = kind.line - 0.01
+    h.has_children[:] = True
+    h.severity[kind.column, 70] = 1.0  # certain
+    h.severity[kind.column, 71] = 0.0  # never
+    h.severity[kind.column, 100:400] = 0.25  # a quarter of them, on average
     week = new_week(m)
-    dict(m.loop.stages)["crises happen"](week)
-    assert week.counts.crises[0] == 1 and h.crises[70] == 1 and h.crises[71] == 0
-    assert h.severity[kind.column, 70] == pytest.approx(kind.after)
+    stage(week)
+    assert 70 in week.crisis_hits[0] and 71 not in week.crisis_hits[0]
+    assert 40 < np.isin(week.crisis_hits[0], np.arange(100, 400)).sum() < 110
+    assert h.crises[70] == 1 and h.severity[kind.column, 70] == pytest.approx(kind.after)
     assert sum(m.ledger.by_agency[p, 70] for p, _ in kind.bills) == pytest.approx(sum(c for _, c in kind.bills))
+
+
+def test_a_hazard_keeps_each_household_with_chance_rate_times_need_to_the_steepness():
+    from sim.crises import CrisisKind, who_has
+
+    need = np.repeat(np.array([0.0, 0.2, 0.5, 1.0], np.float32), 50_000)
+    kind = CrisisKind("k", "k", 0, rate=0.04, steepness=2.0, after=0.0, bills=(), knock_on=())
+    hit = who_has(kind, need, np.random.default_rng(1))
+    share = np.bincount(hit // 50_000, minlength=4) / 50_000
+    assert share[0] == 0
+    expected = 0.04 * np.array([0.2, 0.5, 1.0]) ** 2
+    assert (np.abs(share[1:] - expected) < 4 * np.sqrt(expected * (1 - expected) / 50_000)).all()
+
+
+def test_a_placement_takes_a_child_from_home_bills_every_week_and_some_come_back():
+    m = LocalityModel("thanet", overrides={**TINY, "stocks.children_in_care.mean_weeks": 2,
+                                           "stocks.children_in_care.returns": 1.0})
+    h = m.households
+    s = [k.name for k in m.stock_kinds].index("children_in_care")
+    care = m.stock_kinds[s]
+    h.in_stock[:] = 0
+    family = int(np.flatnonzero(h.children >= 2)[0])
+    before = int(h.children[family])
+    stage = dict(m.loop.stages)["stocks move"]
+    week = new_week(m)
+    week.crisis_hits = {k: np.zeros(0, np.intp) for k in range(len(m.crisis_kinds))}
+    week.crisis_hits[care.entered_by[0]] = np.array([family])
+    stage(week)
+    assert h.in_stock[s, family] == 1 and h.children[family] == before - 1
+    assert m.ledger.by_agency[care.payer, family] == pytest.approx(care.week_cost)
+    for _ in range(60):  # leaving is a weekly chance of 1 / 2: gone within 60 weeks
+        later = new_week(m)
+        later.crisis_hits = {k: np.zeros(0, np.intp) for k in range(len(m.crisis_kinds))}
+        stage(later)
+    assert h.in_stock[s, family] == 0 and h.children[family] == before  # every child comes home here
+
+
+def test_universal_services_are_billed_per_user_every_week_and_budgeted_in_full():
+    m = LocalityModel("thanet", overrides=TINY)
+    gp = next(k for k in m.universal.kinds if k.per == "person")
+    h = m.households
+    paid = m.ledger.by_agency[gp.payer].copy()
+    m.universal(new_week(m))
+    people = h.adults.astype(float) + h.children
+    assert np.allclose(m.ledger.by_agency[gp.payer] - paid, people * gp.year_cost / 52)
+    agency = m.agency_list[gp.payer]
+    assert m.ledger.budget[0, gp.payer] == pytest.approx(agency.budget + m.universal.year_cost(gp.payer))
 
 
 def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year():

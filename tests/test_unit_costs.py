@@ -83,7 +83,7 @@ def test_sherwood_budgets_come_from_the_pilot_resource_map():
     spec = load_scenario("sherwood")
     holders = {name: h.total for name, h in spec.resource_map.holders.items()}
     assert holders == {"kcc": 9_550_000, "borough": 7_800_000, "nhs": 5_320_000, "jobcentre_plus": 5_700_000}
-    assert spec.agencies["nhs_acute"].budget_per_household == pytest.approx(0.147 * 5_320_000 / 2800, abs=0.01)
+    assert spec.agencies["nhs_acute"].budget_per_household == pytest.approx(0.32 * 5_320_000 / 2800, abs=0.01)
     assert "NHS £5,320,000" in source_for(spec, "agencies.nhs_acute.budget_per_household")
     richer = load_scenario("sherwood", ["resource_map.holders.nhs.total=10640000"])
     assert richer.agencies["nhs_acute"].budget_per_household == pytest.approx(2 * spec.agencies["nhs_acute"].budget_per_household, abs=0.02)

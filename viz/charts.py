@@ -80,17 +80,27 @@ def tiers_chart(comparison: Comparison) -> Figure:
     return figure
 
 
+# The rationed and statutory categories: universal services (GPs, school places) are paid
+# outside the rationed budgets and would dwarf the rest, so the money charts set them aside,
+# from spend and budget alike.
 CATEGORIES = ["assessment", "prevention", "intervention", "crisis"]
 CATEGORY_COLOURS = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3"]
 SPEND_COLUMNS = [f"spend_{c}" for c in CATEGORIES]
 
 
+def _without_universal(ledger):
+    """The ledger with universal services taken out of the budget (their spend is left out
+    of the bars): what is left is the money agencies ration and the crises they must pay."""
+    return ledger.assign(budget=ledger["budget"] - ledger.get("budget_universal", 0.0))
+
+
 def money_chart(comparison: Comparison) -> Figure:
-    """Spend by category per year against the budget, A beside B (£m)."""
+    """Spend by category per year against the budget, A beside B (£m; universal services
+    aside)."""
     figure, axes = _subplots(1, 2, figsize=(12, 3.4), sharey=True)
     categories, colours = CATEGORIES, CATEGORY_COLOURS
     for axis, (key, label, results) in zip(axes, _runs(comparison)):
-        yearly = results.ledger.groupby("year")[[f"spend_{c}" for c in categories] + ["budget"]].sum() / 1e6
+        yearly = _without_universal(results.ledger).groupby("year")[[f"spend_{c}" for c in categories] + ["budget"]].sum() / 1e6
         bottom = 0
         for category, colour in zip(categories, colours):
             axis.bar(yearly.index, yearly[f"spend_{category}"], bottom=bottom, color=colour, label=category)
@@ -98,8 +108,26 @@ def money_chart(comparison: Comparison) -> Figure:
         axis.plot(yearly.index, yearly["budget"], color="black", marker="_", markersize=20, linestyle="none", label="budget")
         axis.set_title(f"{key}: {label}", fontsize=10)
         axis.set_xlabel("year")
-    axes[0].set_ylabel("£m")
+    axes[0].set_ylabel("£m (universal services aside)")
     axes[1].legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def stocks_chart(comparison: Comparison) -> Figure:
+    """People in statutory placements week by week (children in care, custody, temporary
+    accommodation, hospital), A against B: stocks that cost every week they last."""
+    stocks = comparison.a.scenario.stocks
+    figure, axes = _subplots(1, max(len(stocks), 1), figsize=(12, 3.2))
+    for axis, (name, stock) in zip(getattr(axes, "flat", [axes]), stocks.items()):
+        for key, label, results in _runs(comparison):
+            steps = results.steps
+            axis.plot(steps["step"] / 52.0, steps[f"stock_{name}"], color=COLOURS[key], label=f"{key}: {label}")
+        axis.set_title(stock.label, fontsize=10)
+        axis.set_xlabel("years")
+        axis.set_ylim(bottom=0)
+    getattr(axes, "flat", [axes])[0].set_ylabel("in the placement")
+    getattr(axes, "flat", [axes])[0].legend(fontsize=7)
     figure.tight_layout()
     return figure
 
@@ -107,8 +135,8 @@ def money_chart(comparison: Comparison) -> Figure:
 def agency_spend_chart(comparison: Comparison) -> Figure:
     """Each agency's spend over the run by category, A above B, against its budget (£m)."""
     figure, axis = _subplots(figsize=(12, 1.2 + 0.55 * comparison.a.ledger["agency"].nunique()))
-    tables = {key: results.ledger.groupby(["agency", "label"], sort=False)[[*SPEND_COLUMNS, "budget"]].sum() / 1e6
-              for key, _, results in _runs(comparison)}
+    tables = {key: _without_universal(results.ledger).groupby(["agency", "label"], sort=False)[
+        [*SPEND_COLUMNS, "budget"]].sum() / 1e6 for key, _, results in _runs(comparison)}
     labels = tables["A"].index.get_level_values("label")
     rows = np.arange(len(labels))
     for offset, (key, label, _) in zip((-0.2, 0.2), _runs(comparison)):
@@ -123,7 +151,7 @@ def agency_spend_chart(comparison: Comparison) -> Figure:
                      label="budget" if key == "A" else None)
     axis.set_yticks(rows, [f"{label}  A\nB" for label in labels], fontsize=8)
     axis.invert_yaxis()
-    axis.set_xlabel("£m over the run")
+    axis.set_xlabel("£m over the run (universal services aside)")
     axis.set_title(f"Spend by agency and category against budget. Upper bars (red edges) A: {comparison.a_label}; "
                    f"lower bars (blue edges) B: {comparison.b_label}", fontsize=10)
     axis.legend(fontsize=8, loc="lower right")
@@ -162,6 +190,7 @@ ALL_CHARTS = {
     "Demand": demand_chart,
     "Crises": crises_chart,
     "Households by tier": tiers_chart,
+    "Placements": stocks_chart,
     "Spend and budget": money_chart,
     "Spend by agency": agency_spend_chart,
     "Who pays, who saves": wrong_pocket_chart,

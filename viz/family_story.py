@@ -64,7 +64,7 @@ def plural(count: float, one: str, many: str | None = None) -> str:
 
 @dataclass
 class Event:
-    kind: str        # noticed, assessed, waiting, help, early_help, closed, dropped_out, off_list, crisis, key_worker
+    kind: str        # noticed, assessed, waiting, help, early_help, closed, dropped_out, off_list, crisis, placed, key_worker
     agency: str      # the agency's label ("Key worker" for the pooled team)
     text: str
     cost: float = 0.0
@@ -219,6 +219,10 @@ class FamilyTracer:
             self._add("early_help", where, f"{label} gives early help")
         elif kind == "closed":
             self._closed(where, int(detail))
+        elif kind == "placed":
+            stock = m.stock_kinds[where]
+            self.events.append(Event("placed", self.labels[stock.payer], f"Placed: {stock.label.lower()} "
+                                     f"(£{stock.week_cost:,.0f} a week, paid by {self.labels[stock.payer]})"))
         elif kind == "crisis":
             crisis = m.crisis_kinds[where]
             bill = sum(cost for _, cost in crisis.bills)
