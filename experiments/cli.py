@@ -25,7 +25,17 @@ from parameters.loader import (
 from parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
 
 from .analysis import DEFAULT_OUTPUTS, analyse
-from .calibrate import calibrate, fitted_file, verify, write_fitted
+from .calibrate import (
+    abc_targets,
+    calibrate,
+    fit_rates,
+    fitted_file,
+    posterior_draws,
+    posterior_path,
+    rates_file,
+    verify,
+    write_fitted,
+)
 from .discovery import discover
 from .replications import replicate
 from .report import write_report
@@ -76,8 +86,9 @@ def cmd_run(args) -> int:
 
 def _run_replications(spec, args, out: Path) -> int:
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
-          f"{spec.regime.kind} regime, {args.reps} replications from master seed {spec.run.seed}")
-    study = replicate(spec, reps=args.reps, workers=args.workers)
+          f"{spec.regime.kind} regime, {args.reps} replications from master seed {spec.run.seed}"
+          + (f", each on a draw from the posterior {args.posterior}" if args.posterior else ""))
+    study = replicate(spec, reps=args.reps, workers=args.workers, posterior=args.posterior)
     summary = study.summary()
     table = summary.assign(shown=[_interval(row) for row in summary.itertuples()]).pivot(index="year", columns="measure", values="shown")
     columns = [m for m in ("crises", "referrals", "waiting", "in_crisis_tier", "spend", "over_spend") if m in table]
@@ -250,22 +261,48 @@ def cmd_sources(args) -> int:
 
 def cmd_calibrate(args) -> int:
     targets = _targets_with(args)
+    if args.rates:
+        return _calibrate_rates(targets, args)
     if args.out and Path(args.out).exists() and not args.overwrite:
         raise ScenarioError(f"{args.out} exists; pass --overwrite to replace it")
-    params = targets.calibration.parameters
-    print(f"Calibrating {', '.join(params)} to {len(targets.fitted())} targets: ABC rejection over "
-          f"{args.samples or targets.calibration.samples} parameter sets ({targets.measure.households:,} households a run)")
-    posterior = calibrate(targets, samples=args.samples, workers=args.workers, progress=True)
-    print("\nPosterior (accepted sets): the kept set closest on re-running (the fitted values), median and 90% range, against the prior")
+    params, calibration = targets.calibration.parameters, targets.calibration
+    print(f"Calibrating {', '.join(params)} to {len(abc_targets(targets))} targets: ABC-SMC, "
+          f"{args.population or calibration.population} sets a generation for up to "
+          f"{args.generations or calibration.generations} generations ({targets.measure.households:,} households a run)")
+    posterior = calibrate(targets, population=args.population, generations=args.generations, workers=args.workers,
+                          progress=True)
+    print(f"\nPosterior after {posterior.generations} generations ({posterior.simulations} simulations): the set "
+          "closest on re-running (the fitted values), weighted median and 90% range, against the prior")
     print(posterior.summary.round(4).to_string())
+    print("\nCrisis rates, each scaled to its target with the fitted values:")
+    rates = fit_rates(targets, posterior.fitted, reps=args.reps, workers=args.workers, progress=True)
+    print(rates.to_string(float_format=lambda x: f"{x:.4g}"))
     # Judge the fit before writing it: the factors are relative to the scenarios as they
     # are now, and once written the scenarios already carry them.
-    print("\nHow close each target came with the fitted values, on fresh seeds not used for fitting:")
+    print("\nHow close each fitted target came, on fresh seeds not used for fitting:")
+    settings = {f"crises.{row.crisis}.rate": row.rate for row in rates.itertuples()}
     _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
-                           workers=args.workers, progress=True))
-    out = write_fitted(args.out, fitted_file(targets, posterior, args.extends)) if args.out else None
-    if out:
-        print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}')")
+                           workers=args.workers, progress=True, settings=settings))
+    if args.out:
+        out = write_fitted(args.out, fitted_file(targets, posterior, args.extends, rates=rates))
+        draws = posterior_path(out)
+        posterior_draws(targets, posterior, args.extends).to_csv(draws, index=False)
+        print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}'); "
+              f"the posterior's {len(posterior.samples)} weighted draws to {draws}")
+    return 0
+
+
+def _calibrate_rates(targets, args) -> int:
+    """Scale each crisis rate to its target and write the rates into --out, keeping what
+    else that file fits (it is updated in place: the crisis rates are its only change)."""
+    print(f"Fitting crisis rates to {sum(t.metric == 'crisis_rate' for t in targets.fitted().values())} targets "
+          f"({targets.measure.households:,} households a run)")
+    fitted = fit_rates(targets, reps=args.reps, workers=args.workers, progress=True)
+    print(fitted.to_string(float_format=lambda x: f"{x:.4g}"))
+    if args.out:
+        existing = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else None
+        out = write_fitted(args.out, rates_file(fitted, existing, args.extends))
+        print(f"\nCrisis rates written to {out}")
     return 0
 
 
@@ -378,6 +415,8 @@ def _parser() -> argparse.ArgumentParser:
     scenario_options(run_cmd)
     run_cmd.add_argument("--profile", action="store_true", help="print the time spent in each stage of the week")
     run_cmd.add_argument("--reps", type=int, default=1, help="replications, on seeds derived from the scenario's seed")
+    run_cmd.add_argument("--posterior", help="with --reps: each replication on a draw from this calibration posterior "
+                                             "(e.g. parameters/scenarios/_calibrated.posterior.csv)")
     run_cmd.add_argument("--workers", type=int, help="processes for replications (default: all cores)")
     run_cmd.set_defaults(handler=cmd_run)
 
@@ -431,12 +470,15 @@ def _parser() -> argparse.ArgumentParser:
 
     calibrate_cmd = commands.add_parser("calibrate", help="fit uncertain parameters to the targets (ABC) and write them to a scenario file")
     target_options(calibrate_cmd)
-    calibrate_cmd.add_argument("--samples", type=int, help="parameter sets to try (default: the targets file's)")
+    calibrate_cmd.add_argument("--population", type=int, help="parameter sets a generation (default: the targets file's)")
+    calibrate_cmd.add_argument("--generations", type=int, help="generations at most (default: the targets file's)")
     calibrate_cmd.add_argument("--out", help="scenario file to write the fitted values to, e.g. fitted.toml")
     calibrate_cmd.add_argument("--extends", default=DEFAULT_SCENARIO,
                                help=f"the scenario the written file extends (default: {DEFAULT_SCENARIO}; "
                                     "_base to refit the built-in layer parameters/scenarios/_calibrated.toml)")
     calibrate_cmd.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    calibrate_cmd.add_argument("--rates", action="store_true",
+                               help="fit only the crisis rates (each scaled to its crisis_rate target), updating --out in place")
     calibrate_cmd.set_defaults(handler=cmd_calibrate)
 
     validate_cmd = commands.add_parser("validate", help="measure every target on fresh seeds and write a validation report")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from parameters.loader import load_scenario
+from parameters.loader import ScenarioError, load_scenario
 
 from .processes import worker_pool
 from .results import Results
@@ -34,6 +35,7 @@ def default_workers() -> int:
 class Replications:
     seeds: list[int]
     runs: list[Results]
+    draws: list[int] | None = None  # the posterior's row each replication ran on, if it drew from one
 
     def yearly(self) -> pd.DataFrame:
         """Every replication's yearly summary, stacked with its seed."""
@@ -66,19 +68,42 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
 
 
 def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, master_seed: int | None = None,
-              workers: int | None = None) -> Replications:
-    """Run `reps` replications; the master seed defaults to the scenario's run.seed."""
+              workers: int | None = None, posterior: str | Path | None = None) -> Replications:
+    """Run `reps` replications; the master seed defaults to the scenario's run.seed. With
+    `posterior` (a calibration's draws, `locality calibrate` writes them beside its
+    scenario file), each replication also runs on a draw from it, in proportion to the
+    draws' weights: its interval then covers what the data leave uncertain as well as
+    chance. The draws are picked from the master seed, so a study reproduces."""
     base = _as_mapping(overrides)
     spec = load_scenario(scenario, base)  # fail before starting any worker
-    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
-    jobs = [(spec, {"run.seed": seed}) for seed in seeds]
+    master = spec.run.seed if master_seed is None else master_seed
+    seeds = seeds_for(master, reps)
+    draws, picked = None, [{} for _ in seeds]
+    if posterior is not None:
+        table = read_posterior(posterior)
+        draws = [int(i) for i in np.random.default_rng(master).choice(len(table), size=reps, p=table["weight"])]
+        picked = [table.drop(columns="weight").iloc[i].to_dict() for i in draws]
+        for values in picked:
+            load_scenario(scenario, {**base, **values})  # a draw that does not load fails here, named
+    jobs = [(scenario, {**base, **values, "run.seed": seed}) for seed, values in zip(seeds, picked)]
     workers = min(workers or default_workers(), reps)
     if workers <= 1:
         results = [run(*job) for job in jobs]
     else:
         with worker_pool(workers) as pool:
             results = list(pool.map(_run_job, jobs))
-    return Replications(seeds=seeds, runs=results)
+    return Replications(seeds=seeds, runs=results, draws=draws)
+
+
+def read_posterior(path: str | Path) -> pd.DataFrame:
+    """A calibration's posterior draws: a weight and scenario values per row (a CSV)."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"posterior {path}: cannot be read as a table of draws ({exc})") from None
+    if "weight" not in table or table.empty or (table["weight"] < 0).any() or table["weight"].sum() <= 0:
+        raise ScenarioError(f"posterior {path}: needs a non-negative 'weight' column and at least one draw")
+    return table.assign(weight=table["weight"] / table["weight"].sum())
 
 
 def _run_job(job: tuple[Any, Mapping[str, Any]]) -> Results:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from parameters.loader import ScenarioError, flat_figures, load_scenario, split_sources
 
-from .results import Results
+from .results import Results, weekly_means
 from .runner import run
 
 TARGETS_FILE = Path(__file__).resolve().parent.parent / "parameters" / "targets.toml"
@@ -31,7 +32,8 @@ class _Strict(BaseModel):
 class Target(_Strict):
     label: str
     metric: Literal["prevalence", "multi_problem_families", "need_growth", "extra_spend",
-                    "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family"]
+                    "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family", "stock_level",
+                    "stock_entries", "caseload_children", "referral_children"]
     scenario: str
     variant: str
     baseline: str | None = None
@@ -43,6 +45,11 @@ class Target(_Strict):
     source: str = Field(min_length=1)
     domain: str | None = None
     crisis: str | None = None
+    stock: str | None = None
+    agency: str | None = None
+    per: Literal["households", "people", "adults", "children"] = "households"
+    scale: float = Field(1000.0, gt=0, description="rates are per this many of `per` (1,000 households, 10,000 children)")
+    among: Literal["households", "children"] = "households"
     min_problems: int = 6
     year: int | None = None
 
@@ -72,8 +79,10 @@ class Parameter(_Strict):
 
 
 class Calibration(_Strict):
-    samples: int = Field(ge=2)
-    accept: float = Field(gt=0.0, le=1.0)
+    population: int = Field(ge=2, description="parameter sets per generation of ABC-SMC")
+    generations: int = Field(ge=1, le=50, description="generations at most")
+    tolerance: float = Field(ge=0.0, description="stop once the generation's tolerance (distance) is below this")
+    min_acceptance: float = Field(ge=0.0, le=1.0, description="stop when a generation accepts fewer of the sets it tries")
     parameters: dict[str, Parameter] = Field(min_length=1)
 
 
@@ -141,7 +150,22 @@ def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], valu
 # ---- Metrics --------------------------------------------------------------------------
 
 def _prevalence(t: Target, runs) -> float:
-    return float(runs[t.variant].households[f"has_{t.domain}"].mean())
+    """The share of households (or of children, `among`) in households with the problem."""
+    h = runs[t.variant].households
+    weight = h["children"] if t.among == "children" else None
+    return float(np.average(h[f"has_{t.domain}"], weights=weight))
+
+
+def _population(t: Target, results: Results) -> float:
+    """The mean number of `t.per` over the run: households; adults or children, whether at
+    home or in a placement (custody, hospital, care); or people (both)."""
+    steps, stocks = results.steps, results.scenario.stocks
+    if t.per == "households":
+        return float(steps["households"].mean())
+    away = {who: sum(steps[f"stock_{name}"].mean() for name, s in stocks.items() if s.who == who)
+            for who in ("adult", "child")}
+    adults, children = steps["adults"].mean() + away["adult"], steps["children"].mean() + away["child"]
+    return float({"adults": adults, "children": children, "people": adults + children}[t.per])
 
 
 def _multi_problem_families(t: Target, runs) -> float:
@@ -176,8 +200,45 @@ def _keyworker_caseload(t: Target, runs) -> float:
 
 
 def _crisis_rate(t: Target, runs) -> float:
-    steps = runs[t.variant].steps
-    return float(steps[f"crises_{t.crisis}"].sum() / steps["households"].mean() * 1000 / t.years)
+    """Crises of a kind a year, per `scale` of `per`."""
+    results = runs[t.variant]
+    return float(results.steps[f"crises_{t.crisis}"].sum() / _population(t, results) * t.scale / t.years)
+
+
+def _stock_level(t: Target, runs) -> float:
+    """The mean number in a statutory stock, per `scale` of `per`."""
+    results = runs[t.variant]
+    return float(results.steps[f"stock_{t.stock}"].mean() / _population(t, results) * t.scale)
+
+
+def _stock_entries(t: Target, runs) -> float:
+    """Entries into a statutory stock a year, per `scale` of `per`."""
+    results = runs[t.variant]
+    return float(results.steps[f"entered_{t.stock}"].sum() / _population(t, results) * t.scale / t.years)
+
+
+def _children_per_family(results: Results) -> float:
+    h = results.households
+    return float(h.loc[h["children"] > 0, "children"].mean())
+
+
+def _caseload_children(t: Target, runs) -> float:
+    """Children in the families an agency has open cases with (help or early help), plus
+    those of its stocks paid for by it (children in care), per `scale` children."""
+    results = runs[t.variant]
+    rows = results.agencies[results.agencies["agency"] == t.agency]
+    families = weekly_means(rows, ["caseload", "early_help"], "agency").sum(axis=1).iloc[0]
+    in_care = sum(results.steps[f"stock_{name}"].mean() for name, s in results.scenario.stocks.items()
+                  if s.who == "child" and s.payer == t.agency)
+    return float((families * _children_per_family(results) + in_care) / _population(t, results) * t.scale)
+
+
+def _referral_children(t: Target, runs) -> float:
+    """Children in the families referred to an agency a year, per `scale` children."""
+    results = runs[t.variant]
+    rows = results.agencies[results.agencies["agency"] == t.agency]
+    children = rows["referrals"].sum() * _children_per_family(results)
+    return float(children / _population(t, results) * t.scale / t.years)
 
 
 def _spend_per_family(t: Target, runs) -> float:
@@ -194,6 +255,10 @@ METRICS: dict[str, Callable[[Target, Mapping[str, Results]], float]] = {
     "keyworker_caseload": _keyworker_caseload,
     "crisis_rate": _crisis_rate,
     "spend_per_multi_problem_family": _spend_per_family,
+    "stock_level": _stock_level,
+    "stock_entries": _stock_entries,
+    "caseload_children": _caseload_children,
+    "referral_children": _referral_children,
 }
 
 
@@ -205,6 +270,7 @@ class MeasureJob:
     names: tuple[str, ...]
     values: Mapping[str, float]      # parameter values (empty: the scenarios as they are)
     seed: int
+    settings: Mapping[str, Any] = field(default_factory=dict)  # dotted values set outright (fitted crisis rates)
 
 
 def measure(job: MeasureJob) -> dict[str, float]:
@@ -213,7 +279,7 @@ def measure(job: MeasureJob) -> dict[str, float]:
     runs: dict[tuple[str, str, int], Results] = {}
     for scenario, variant, years in spec.runs_needed(job.names):
         overrides = parameter_overrides(scenario, spec.calibration.parameters, job.values) if job.values else {}
-        overrides |= spec.variants[variant] | {
+        overrides |= dict(job.settings) | spec.variants[variant] | {
             "population.households": spec.measure.households, "run.years": years, "run.seed": job.seed,
             "run.record_every": "week"}  # the measures below read weekly rows
         runs[(scenario, variant, years)] = run(scenario, overrides)

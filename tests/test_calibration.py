@@ -57,39 +57,58 @@ def test_a_bad_targets_file_is_named(tmp_path, change, words):
 def test_factors_multiply_only_the_keys_they_match(targets):
     params = targets.calibration.parameters
     base = load_scenario("kent")
-    overrides = parameter_overrides("kent", params, {"shock_rate": 2.0, "recovery": 1.0, "coupling": 1.0, "effect": 1.0, "demand_growth": 0.01})
+    values = {**dict.fromkeys(params, 1.0), "shock_rate": 2.0, "abuse_shock_rate": 0.5, "demand_growth": 0.01}
+    overrides = parameter_overrides("kent", params, values)
     assert overrides["needs.shock_rate.worklessness"] == pytest.approx(2 * base.needs.shock_rate["worklessness"])
+    assert overrides["needs.shock_rate.domestic_abuse"] == pytest.approx(0.5 * base.needs.shock_rate["domestic_abuse"])
     assert overrides["demand.growth"] == 0.01
     assert overrides["agencies.police.effect"] == pytest.approx(base.agencies["police"].effect)
     assert not any(key.startswith("needs.shock_size") for key in overrides)
 
 
-def test_calibration_stays_in_its_prior_and_writes_a_scenario_that_loads(targets, tmp_path):
+def test_calibration_stays_in_its_prior_and_writes_a_scenario_and_its_posterior(targets, tmp_path):
+    from experiments.calibrate import posterior_draws, posterior_path
+    from experiments.replications import replicate
+
     small = _small(targets, 700)
-    posterior = calibrate(small, samples=4, workers=1)
-    assert len(posterior.samples) == 4 and posterior.samples["accepted"].sum() == 2
+    posterior = calibrate(small, population=4, generations=2, workers=1)
+    assert len(posterior.samples) == 4 and posterior.samples["weight"].sum() == pytest.approx(1)
+    assert posterior.generations == 2 and posterior.simulations >= 8
     summary = posterior.summary
     assert ((summary["median"] >= summary["prior_low"]) & (summary["median"] <= summary["prior_high"])).all()
     assert (summary["q05"] <= summary["q95"]).all()
-    kept = posterior.samples.loc[posterior.samples["accepted"], list(posterior.fitted)].to_numpy()
-    assert any(np.allclose(row, list(posterior.fitted.values())) for row in kept)  # the fitted set is a kept one
+    kept = posterior.samples[list(posterior.fitted)].to_numpy()
+    assert any(np.allclose(row, list(posterior.fitted.values())) for row in kept)  # the fitted set is a posterior set
     path = write_fitted(tmp_path / "fitted.toml", fitted_file(small, posterior, "thanet"))
     fitted = load_scenario(path)
     factor = posterior.fitted["shock_rate"]
     base = load_scenario("thanet")
     assert fitted.needs.shock_rate["worklessness"] == pytest.approx(factor * base.needs.shock_rate["worklessness"], rel=1e-4)
-    assert "calibrated" in source_for(fitted, "needs.shock_rate.worklessness")
+    assert "ABC-SMC" in source_for(fitted, "needs.shock_rate.worklessness")
     assert fitted.place.name == "Thanet"
     assert "extends" in tomllib.loads(path.read_text())
+    # the posterior is kept beside it as draws of scenario values, and replications run on them
+    draws = posterior_draws(small, posterior, "thanet")
+    draws.to_csv(posterior_path(path), index=False)
+    assert posterior_path(path).name == "fitted.posterior.csv" and len(draws) == 4
+    assert "needs.shock_rate.worklessness" in draws and draws["weight"].sum() == pytest.approx(1)
+    study = replicate(path, {"population.households": 300, "run.years": 1, "run.warmup_weeks": 2}, reps=3,
+                      workers=1, posterior=posterior_path(path))
+    for run_, drawn in zip(study.runs, study.draws):
+        assert run_.scenario.needs.shock_rate["worklessness"] == pytest.approx(draws["needs.shock_rate.worklessness"][drawn])
 
 
 def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, tmp_path):
-    report = validate(_small(targets, 1500), tmp_path, reps=2, place_households=600, place_years=1, workers=1)
+    report = validate(_small(targets, 1500), tmp_path, reps=2, place_households=600, place_years=1,
+                      stationary_households=800, stationary_years=3, reps_for_effects=3, workers=1)
     text = report.read_text()
     for target in targets.targets.values():
         assert target.label in text
     assert "targets pass" in text and "Known limits" in text
-    assert (tmp_path / "targets.png").stat().st_size > 10_000
+    assert "## Fitted targets" in text and "## Checks" in text  # fitted and checked apart
+    assert "Is the status quo stationary?" in text and "elasticity of" in text
+    for chart in ("targets.png", "stationary.png"):
+        assert (tmp_path / chart).stat().st_size > 10_000
     for place in ("Thanet", "Sherwood", "Kent", "Swale", "Tri-borough"):
         assert place in text
 
