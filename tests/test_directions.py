@@ -1,13 +1,18 @@
-"""Directions of effect on a mid-size place over several years, averaged over seeds: the
-behaviour the model exists to show. Each compares variants on common random numbers."""
+"""Directions of effect on a mid-size place over several years, each on ten seeds with
+common random numbers (both variants meet the same households and shocks on a seed): the
+effect is taken seed by seed and must keep its sign across its 95% interval. The
+messages state each effect with its interval. These test directions, not sizes: no size
+here is sourced, and README's "What the model says" reports them."""
 
 import numpy as np
 import pytest
 
-from tests.conftest import MID, SEEDS, cached_run
+from experiments.replications import mean_interval
+from tests.conftest import MID, cached_run
 
-pytestmark = pytest.mark.slow  # mid-size places over several years and seeds
+pytestmark = pytest.mark.slow  # mid-size places over several years, ten seeds each
 
+SEEDS = range(1, 11)
 # Enough key workers for the integrated regime: a 10% pool and the workers it buys.
 INTEGRATED = {"regime.kind": "integrated", "regime.pooled_share": 0.1, "keyworkers.count": 8}
 
@@ -16,25 +21,38 @@ def runs(**overrides):
     return [cached_run("thanet", **MID, **{"run.seed": seed}, **overrides) for seed in SEEDS]
 
 
-def per_year(results, column):
-    return np.mean([r.steps.groupby("year")[column].sum().to_numpy() for r in results], axis=0)
+def per_year(results, column: str) -> np.ndarray:
+    """(seeds, years) of a column summed per year."""
+    return np.array([r.steps.groupby("year")[column].sum().to_numpy() for r in results])
 
 
-def test_deeper_budget_cuts_raise_crises_over_time():
-    baseline, cut = per_year(runs(), "crises"), per_year(runs(**{"budget.cut": 0.4}), "crises")
-    assert cut[2:].sum() > baseline[2:].sum() * 1.02  # years 3 to 5, once the cut has bitten
-    gap = cut - baseline
-    assert gap[-1] > gap[0]  # and the gap widens as the cut deepens
+def effect(change: np.ndarray) -> tuple[float, float, float]:
+    low, high = mean_interval(change)
+    return float(np.mean(change)), low, high
 
 
-def test_integrated_with_enough_key_workers_has_fewer_crises_by_year_three():
+def said(name: str, estimate: tuple[float, float, float]) -> str:
+    mean, low, high = estimate
+    return f"{name}: {mean:+.2%} (95% interval {low:+.2%} to {high:+.2%}, {len(SEEDS)} seeds)"
+
+
+def test_deeper_budget_cuts_raise_crises_and_more_as_the_cut_deepens():
+    base, cut = per_year(runs(), "crises"), per_year(runs(**{"budget.cut": 0.4}), "crises")
+    late = effect(cut[:, 2:].sum(axis=1) / base[:, 2:].sum(axis=1) - 1)  # years 3 to 5, once the cut has bitten
+    assert late[1] > 0, said("crises in years 3 to 5 under a 40% cut", late)
+    widening = effect((cut[:, -1] - base[:, -1]) - (cut[:, 0] - base[:, 0]))
+    assert widening[1] > 0, f"the gap in crises, last year less first: {widening}"
+
+
+def test_integrated_with_enough_key_workers_has_fewer_crises_at_the_same_total_budget():
     siloed, integrated = runs(), runs(**INTEGRATED)
-    assert per_year(integrated, "crises")[2] < 0.95 * per_year(siloed, "crises")[2]
-    # at the same total budget: the pool is carved out of the agencies' budgets
-    def budget(results):
-        return np.mean([r.ledger["budget"].sum() for r in results])
+    change = effect(per_year(integrated, "crises")[:, 2:].sum(axis=1) / per_year(siloed, "crises")[:, 2:].sum(axis=1) - 1)
+    assert change[2] < 0, said("crises in years 3 to 5, integrated against siloed", change)
 
-    assert np.isclose(budget(siloed), budget(integrated))
+    def budget(results):  # what agencies ration; universal services follow the households at home
+        return np.array([(r.ledger["budget"] - r.ledger["budget_universal"]).sum() for r in results])
+
+    assert np.allclose(budget(siloed), budget(integrated))  # the pool is carved out of the agencies' budgets
 
 
 def test_a_lower_caseload_limit_with_the_same_workers_serves_fewer_families():
@@ -45,13 +63,21 @@ def test_a_lower_caseload_limit_with_the_same_workers_serves_fewer_families():
     assert three.steps["keyworker_families"].mean() < six.steps["keyworker_families"].mean()
 
 
-def test_an_early_intervention_shift_is_a_j_curve():
+def test_an_early_intervention_shift_costs_more_in_its_first_year():
     baseline = per_year(runs(), "spend")
     shifted = per_year(runs(**{"early_intervention.shift": 0.2, "early_intervention.start_year": 2}), "spend")
-    extra = shifted - baseline
-    assert extra[0] == 0  # nothing changes before the shift starts
-    assert extra[1] > 0  # its first year costs more: old and new services both run
-    assert (extra[2:] < 0).all()  # later years cost less: fewer crises to pay for
+    assert np.allclose(shifted[:, 0], baseline[:, 0])  # nothing changes before the shift starts
+    first = effect(shifted[:, 1] / baseline[:, 1] - 1)
+    assert first[1] > 0, said("spend in the shift's first year (old and new services both run)", first)
+
+
+def test_an_early_intervention_shift_pays_back_in_later_years():
+    """A check, never fitted (the J-curve targets are checks): it rests on the assumed
+    speed of early help (issue 18 asks for a source or its removal)."""
+    baseline = per_year(runs(), "spend")
+    shifted = per_year(runs(**{"early_intervention.shift": 0.2, "early_intervention.start_year": 2}), "spend")
+    later = effect(shifted[:, 2:].sum(axis=1) / baseline[:, 2:].sum(axis=1) - 1)
+    assert later[2] < 0, said("spend in years 3 to 5 under the shift", later)
 
 
 def test_siloed_help_first_arrives_at_higher_severity_than_integrated():
@@ -60,7 +86,8 @@ def test_siloed_help_first_arrives_at_higher_severity_than_integrated():
         a, b = siloed.households, integrated.households
         both = (a.first_help_week >= 0) & (b.first_help_week >= 0)  # the same households, helped in both
         gaps.append(a.first_help_severity[both].mean() - b.first_help_severity[both].mean())
-    assert np.mean(gaps) > 0
+    gap = effect(np.array(gaps))
+    assert gap[1] > 0, f"worst need at first help, siloed less integrated: {gap}"
 
 
 def test_siloed_households_with_worse_problems_receive_more_services():
@@ -83,5 +110,5 @@ def test_an_agency_cut_reached_sooner_takes_more_of_its_money_in_the_early_years
     housing = list(slow.params.agencies).index("housing")
     assert fast.ledger.budget[0, police] < slow.ledger.budget[0, police]  # year 1: all of the cut against a quarter
     assert fast.ledger.budget[0, housing] == slow.ledger.budget[0, housing]  # other agencies: the common years
-    gross = fast.ledger.budget[0, police] + fast.ledger.contribution[0, police]
+    gross = fast.ledger.budget[0, police] + fast.ledger.contribution[0, police] - fast.universal.year_cost(police)
     assert np.isclose(gross, fast.agency_list[police].base_budget * 0.6)

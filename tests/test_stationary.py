@@ -1,0 +1,26 @@
+"""The status quo stands still: with no growth and no change of policy, ten years of
+Thanet on ten seeds keep every measure (crises and each kind, every placement, households
+by tier, and each agency's open cases, waiting list, threshold and spend) within 5% of
+year 1, or within what chance allows where the seeds' spread makes 5% unmeasurable (rare
+crises, small caseloads: three standard errors of the change). And crises answer new
+problems about one for one."""
+
+import pytest
+
+from experiments.validate import crisis_elasticity, stationarity
+
+pytestmark = pytest.mark.slow  # ten seeds of ten years, and twenty runs for the elasticity
+
+
+def test_the_status_quo_with_no_growth_does_not_drift():
+    steady = stationarity(households=20_000, years=10, reps=10)
+    drifting = steady[(steady["largest change"] > 0.05) & (steady["largest change"] > steady["chance allows"])]
+    assert drifting.empty, drifting[["largest change", "chance allows"]].to_string()
+    for measure in ("crises", "tier_complex", "stock_children_in_care"):  # the main ones hold to 5% outright
+        assert steady.loc[measure, "largest change"] <= 0.05, steady.loc[measure].to_string()
+
+
+def test_crises_rise_about_one_for_one_with_new_problems():
+    elasticity = crisis_elasticity(households=20_000, years=3, reps=10)
+    total = elasticity.loc["crises"]
+    assert 0.8 <= total["low"] and total["high"] <= 1.5, elasticity.to_string()
