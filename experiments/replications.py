@@ -80,9 +80,7 @@ def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, maste
     seeds = seeds_for(master, reps)
     draws, picked = None, [{} for _ in seeds]
     if posterior is not None:
-        table = read_posterior(posterior)
-        draws = [int(i) for i in np.random.default_rng(master).choice(len(table), size=reps, p=table["weight"])]
-        picked = [table.drop(columns="weight").iloc[i].to_dict() for i in draws]
+        draws, picked = pick_draws(read_posterior(posterior), master, reps)
         for values in picked:
             load_scenario(scenario, {**base, **values})  # a draw that does not load fails here, named
     jobs = [(scenario, {**base, **values, "run.seed": seed}) for seed, values in zip(seeds, picked)]
@@ -93,6 +91,19 @@ def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, maste
         with worker_pool(workers) as pool:
             results = list(pool.map(_run_job, jobs))
     return Replications(seeds=seeds, runs=results, draws=draws)
+
+
+def pick_draws(posterior: pd.DataFrame, master_seed: int, reps: int) -> tuple[list[int], list[dict[str, Any]]]:
+    """`reps` rows of a posterior, picked by weight from the master seed (so a study
+    reproduces), and the scenario values each sets."""
+    rows = np.random.default_rng(master_seed).choice(len(posterior), size=reps, p=posterior["weight"])
+    values = posterior.drop(columns="weight")
+    return [int(i) for i in rows], [{key: _plain(value) for key, value in values.iloc[int(i)].items()} for i in rows]
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value a scenario and JSON take."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def read_posterior(path: str | Path) -> pd.DataFrame:

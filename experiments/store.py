@@ -71,6 +71,8 @@ class Store:
         if target.exists():
             return  # another worker finished the same run first: keep one copy
         identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, **run.params}
+        if run.draw is not None:  # the posterior's row and the values it set, beside the levers
+            identity |= {"draw": run.draw, **{key: value for key, value in run.drawn.items() if key not in run.params}}
         staging = Path(tempfile.mkdtemp(prefix=f".{run.run_id}-", dir=self.runs))
         try:
             panel = ("panel",) if not results.panel.empty else ()  # asked for with run.panel: always kept
@@ -91,7 +93,8 @@ class Store:
 
     def write_failure(self, run, error: str) -> None:
         self.failures.mkdir(parents=True, exist_ok=True)
-        record = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, "params": run.params, "error": error}
+        record = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, "params": run.params,
+                  "draw": run.draw, "drawn": run.drawn, "error": error}
         _write_atomic(self.failures / f"{run.run_id}.json", json.dumps(record, indent=2))
 
     def frame(self, name: str = "steps") -> pd.DataFrame:

@@ -11,6 +11,8 @@ it finishes, so a killed sweep resumes where it stopped.
     samples = 16                 # points (lhs), base samples (sobol), trajectories (morris)
     keep = ["steps", "ledger"]   # frames stored per run (default: steps, agencies, ledger);
                                  # a one-row summary of outcomes is always kept
+    posterior = "../parameters/scenarios/_calibrated.posterior.csv"   # optional: replication r of
+                                 # every point runs on the same draw of this calibration posterior
 
     [set]                        # fixed overrides for every run
     "population.households" = 1000
@@ -28,7 +30,7 @@ import itertools
 import json
 import tomllib
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from parameters.loader import ScenarioError, load_scenario, schema_at
 
-from .replications import seeds_for
+from .replications import pick_draws, read_posterior, seeds_for
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 
@@ -65,6 +67,8 @@ class SweepSection(BaseModel):
     samples: int = Field(16, ge=1, le=100_000)
     keep: list[Literal["steps", "agencies", "ledger"]] = Field(
         ["steps", "agencies", "ledger"], description="frames stored per run; a one-row summary of outcomes is always kept")
+    posterior: str | None = Field(None, description="a calibration's posterior draws (a CSV beside its scenario): "
+                                  "replication r of every point runs on draw r, picked from the master seed by weight")
 
 
 Lever = Annotated[list[Any], Field(min_length=1)] | Range
@@ -91,19 +95,31 @@ class SweepSpec(BaseModel):
         return self
 
     def digest(self) -> str:
-        """A fingerprint of everything that decides the runs."""
-        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+        """A fingerprint of everything that decides the runs, the posterior's draws included
+        (a store resumed with a changed posterior file is refused, not mixed)."""
+        decided = self.model_dump(mode="json")
+        if self.sweep.posterior is not None and Path(self.sweep.posterior).is_file():
+            decided["posterior_content"] = hashlib.sha256(Path(self.sweep.posterior).read_bytes()).hexdigest()
+        return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a sweep: a point of the design and a replication seed."""
+    """One run of a sweep: a point of the design, a replication seed and, when the sweep
+    draws from a posterior, the replication's draw (its row, and the values it sets)."""
 
     run_id: str
     point: int
     rep: int
     seed: int
     params: dict[str, Any]
+    draw: int | None = None
+    drawn: dict[str, Any] = field(default_factory=dict)
+
+    def overrides(self, spec: SweepSpec) -> dict[str, Any]:
+        """What the run sets: the fixed settings, its years and seed, its draw of the
+        posterior, then its point of the design (a lever wins over a drawn value)."""
+        return {**spec.set, "run.years": spec.sweep.years, "run.seed": self.seed, **self.drawn, **self.params}
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -125,7 +141,17 @@ def load_spec(path: str | Path) -> SweepSpec:
         raise ScenarioError("\n".join(lines)) from None
     if not Path(spec.sweep.scenario).is_absolute() and (path.parent / spec.sweep.scenario).is_file():
         spec.sweep.scenario = str(path.parent / spec.sweep.scenario)
+    if spec.sweep.posterior is not None:
+        posterior = Path(spec.sweep.posterior)
+        if not posterior.is_absolute() and (path.parent / posterior).is_file():
+            posterior = path.parent / posterior
+        if not posterior.is_file():
+            raise ScenarioError(f"{path}: sweep.posterior: no file {spec.sweep.posterior} (give a posterior CSV that "
+                                "`locality calibrate` wrote, relative to the spec or absolute)")
+        spec.sweep.posterior = str(posterior.resolve())
     check_levers(spec)
+    for run_ in plan_runs(spec)[:spec.sweep.reps]:  # every draw the sweep will use must load
+        load_scenario(spec.sweep.scenario, run_.overrides(spec))
     return spec
 
 
@@ -141,11 +167,16 @@ def plan_runs(spec: SweepSpec) -> list[Run]:
     """Every run of the sweep, in a stable order with stable ids."""
     points = design_points(spec)
     seeds = seeds_for(spec.sweep.seed, spec.sweep.reps)
+    draws: list[int | None] = [None] * len(seeds)
+    drawn: list[dict[str, Any]] = [{} for _ in seeds]
+    if spec.sweep.posterior is not None:
+        draws, drawn = pick_draws(read_posterior(spec.sweep.posterior), spec.sweep.seed, spec.sweep.reps)
     runs = []
     for p, params in enumerate(points):
         for r, seed in enumerate(seeds):
-            identity = json.dumps({"params": params, "seed": seed}, sort_keys=True)
-            runs.append(Run(hashlib.sha1(identity.encode()).hexdigest()[:12], p, r, seed, params))
+            identity = {"params": params, "seed": seed} | ({"drawn": drawn[r]} if draws[r] is not None else {})
+            run_id = hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+            runs.append(Run(run_id, p, r, seed, params, draws[r], drawn[r]))
     return runs
 
 
@@ -283,9 +314,8 @@ def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
     from .store import Store
 
     store = Store(root)
-    overrides = {**spec.set, "run.years": spec.sweep.years, "run.seed": run_.seed, **run_.params}
     try:
-        results = run(spec.sweep.scenario, overrides)
+        results = run(spec.sweep.scenario, run_.overrides(spec))
     except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
         message = f"{type(error).__name__}: {error}"
         store.write_failure(run_, message)

@@ -204,3 +204,38 @@ def test_only_the_outputs_asked_for_are_kept(tmp_path):
     assert stored == {"ledger.parquet", "summary.parquet"}
     listed = subprocess.run([LOCALITY, "results", str(tmp_path / "out")], capture_output=True, text=True)
     assert listed.returncode == 0 and "6 of 6 runs done" in listed.stdout
+
+
+def posterior_spec(folder: Path, posterior: str) -> Path:
+    path = write_spec(folder)
+    path.write_text(path.read_text().replace("seed = 3\n", f'seed = 3\nposterior = "{posterior}"\n'))
+    return path
+
+
+def test_a_sweep_across_a_posterior_runs_replication_r_of_every_point_on_draw_r(tmp_path):
+    pd.DataFrame({"weight": [1.0, 1.0, 2.0], "needs.shock_scale": [0.8, 1.0, 1.2]}).to_csv(tmp_path / "draws.csv", index=False)
+    spec = load_spec(posterior_spec(tmp_path, "draws.csv"))  # relative to the spec, as a scenario is
+    spec.levers = {"budget.cut": [0.0, 0.3]}
+    runs = plan_runs(spec)
+    for rep in range(spec.sweep.reps):  # common draws across the points, as common seeds
+        assert len({(r.draw, r.seed) for r in runs if r.rep == rep}) == 1
+    assert all(r.drawn == {"needs.shock_scale": [0.8, 1.0, 1.2][r.draw]} for r in runs)
+    assert plan_runs(spec) == runs  # picked from the master seed: the same every time
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    summary = Store(tmp_path / "out").frame("summary")
+    assert {"draw", "needs.shock_scale"} <= set(summary.columns)
+    assert (summary["needs.shock_scale"] == summary["draw"].map({0: 0.8, 1: 1.0, 2: 1.2})).all()
+
+
+def test_a_sweep_refuses_a_missing_posterior_and_a_changed_one_on_resume(tmp_path):
+    with pytest.raises(Exception, match="sweep.posterior: no file nowhere.csv"):
+        load_spec(posterior_spec(tmp_path, "nowhere.csv"))
+    draws = tmp_path / "draws.csv"
+    pd.DataFrame({"weight": [1.0], "needs.shock_scale": [0.9]}).to_csv(draws, index=False)
+    spec = load_spec(posterior_spec(tmp_path, "draws.csv"))
+    spec.levers = {"budget.cut": [0.0]}
+    spec.sweep.reps = 1
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    pd.DataFrame({"weight": [1.0], "needs.shock_scale": [1.1]}).to_csv(draws, index=False)
+    with pytest.raises(Exception, match="different sweep spec"):  # the draws it ran on are no longer the file's
+        run_sweep(spec, tmp_path / "out", workers=1, progress=False)
