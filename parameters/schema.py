@@ -161,8 +161,18 @@ class EarlyIntervention(Section):
 
 
 class Demand(Section):
-    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems, -0.5 to 1 (0.035 is 3.5%)",
+    """How the rate of new problems changes over the years: a trend per need domain
+    (`trend`), each defaulting to `growth` where the scenario names none."""
+
+    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems in every domain that `trend` "
+                          "does not name, -0.5 to 1 (0.035 is 3.5%)",
                           json_schema_extra={"label": "Demand growth", "unit": "share a year"})
+    trend: dict[Domain, Annotated[float, Field(ge=-0.5, le=1.0)]] = Field(
+        {}, description="yearly growth of new problems in a domain, -0.5 to 1, where it differs from `growth`")
+
+    def trends(self) -> dict[str, float]:
+        """Every domain's yearly growth of new problems."""
+        return {domain: self.trend.get(domain, self.growth) for domain in DOMAINS}
 
 
 class Needs(Section):

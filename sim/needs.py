@@ -102,7 +102,7 @@ class NeedsEvolve:
         self.problem_line = np.float32(needs.problem_line)
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
-        self.growth = spec.demand.growth
+        self.trends = np.array(list(spec.demand.trends().values()))  # yearly growth of each domain's new problems
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
         self.child_domain = np.isin(np.arange(d), self.child_columns)
         # Shocks land on households in proportion to frailty (families only, for the
@@ -145,11 +145,11 @@ class NeedsEvolve:
         household and size. The draws depend only on the week, never on the state, so
         two regimes meet the same shocks; and they come from a stream of their own, week
         after week in order, so they may be drawn a week ahead."""
-        growth = (1.0 + self.growth) ** (week / WEEKS_PER_YEAR)
+        growth = (1.0 + self.trends) ** (week / WEEKS_PER_YEAR)
         columns, households, sizes = [], [], []
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             target = self.targets[column in self.child_columns]
-            count = self.rng.poisson(rate * growth * target.total)
+            count = self.rng.poisson(rate * growth[column] * target.total)
             if count:
                 columns.append(column)
                 households.append(self.engine.run(shock_households, uniform=self.rng.random(count),

@@ -70,7 +70,7 @@ class ReferenceHousehold(mesa.Agent):
             if m.spread_due:
                 neighbours = sum(w * other.severity[d] for other, w in self.ties) if self.ties else s
                 value += m.spread * (neighbours - s)
-            for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth * self.frailty)):
+            for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth[d] * self.frailty)):
                 value += m.shocks.exponential(m.shock_size[d])
             value = min(max(value, 0.0), 1.0)
             if d in CHILD and not self.has_children:
@@ -167,7 +167,7 @@ class ReferenceModel(mesa.Model):
     # --- one week, household by household -------------------------------------------------
     def _week(self) -> None:
         self.ledger.start_week()
-        self.growth = (1.0 + self.params.demand.growth) ** (self.week / WEEKS_PER_YEAR)
+        self.growth = [(1.0 + trend) ** (self.week / WEEKS_PER_YEAR) for trend in self.params.demand.trends().values()]
         self.spread_due = self.week % self.spread_every == 0
         self.households.shuffle_do("step")
         self.households.do("commit")

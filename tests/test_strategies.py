@@ -292,3 +292,22 @@ def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year():
     m.money(week)
     assert m.ledger.year == 1 and not np.allclose(m.ledger.budget[1], this_year)  # next year opened, smaller
     assert np.array_equal(week.budgets, this_year)
+
+
+def test_new_problems_grow_by_each_domain_s_own_trend():
+    m = LocalityModel("thanet", overrides={**TINY, "population.households": 5_000, "demand.growth": 0.0,
+                                           "demand.trend": {"worklessness": 0.5}})
+    assert m.params.demand.trends()["worklessness"] == 0.5 and m.params.demand.trends()["antisocial_offending"] == 0.0
+
+    def shocks_per_domain(week: int, draws: int = 40) -> np.ndarray:
+        counts = np.zeros(len(DOMAIN_INDEX))
+        for _ in range(draws):
+            columns, bounds, _, _ = m.needs.draw_shocks(week)
+            counts[columns] += np.diff(bounds)
+        return counts
+
+    now, later = shocks_per_domain(0), shocks_per_domain(4 * 52)  # four years on
+    work = DOMAIN_INDEX["worklessness"]
+    assert later[work] / now[work] == pytest.approx(1.5 ** 4, rel=0.15)
+    others = np.delete(np.arange(len(DOMAIN_INDEX)), work)
+    assert later[others].sum() / now[others].sum() == pytest.approx(1.0, rel=0.05)
