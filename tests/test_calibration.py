@@ -111,6 +111,9 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
         assert (tmp_path / chart).stat().st_size > 10_000
     for place in ("Thanet", "Sherwood", "Kent", "Swale", "Tri-borough"):
         assert place in text
+    assert "Thanet's status quo" in text
+    kent_rows = [line for line in text.splitlines() if "| kent, siloed |" in line]
+    assert kent_rows and all(("inside" in line) or ("outside" in line) for line in kent_rows)  # Thanet beside Kent
 
 
 def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targets):
