@@ -25,7 +25,8 @@ SCENARIO_FILE = "scenario.toml"
 @dataclass
 class Results:
     """One run. `steps`: per week for the locality; `agencies`: per week per agency (and
-    the pooled budget); `households`: one row per household at the end; `ledger`: per
+    the pooled budget); `households`: one row per home at the end (the household
+    living there, and the home's costs over the run); `ledger`: per
     year per agency, budget against spend by category; `panel`: a sample of households
     period by period, if `run.panel` asked for one (else empty)."""
 
@@ -150,6 +151,8 @@ def household_frame(model) -> pd.DataFrame:
         "neighbourhood": h.neighbourhood,
         "adults": h.adults,
         "children": h.children,
+        "head_age": h.head_age,
+        "arrived_week": h.arrived_week,
         "tier": pd.Categorical.from_codes(h.tier, categories=list(TIERS)),
         "cost_total": ledger.by_agency.sum(axis=0),
     })

@@ -60,6 +60,51 @@ class Population(Section):
         return self
 
 
+def age_band(text: str) -> tuple[int, int]:
+    """"18-44" as (18, 44): ages from and to, both included."""
+    low, _, high = text.partition("-")
+    if not (low.strip().isdigit() and high.strip().isdigit()) or int(low) > int(high):
+        raise ValueError(f"'{text}' is not an age band: write it as from-to in whole years, e.g. \"18-44\"")
+    return int(low), int(high)
+
+
+class Demography(Section):
+    """How people change, once a year: everyone ages; children are born to households
+    whose reference person is of an age to have them, and come of age at `leaving_age`
+    (some stay on as adults, the rest leave); households leave the place (moving away,
+    or ending in old age) and a newcomer household takes each home. Before the run, the
+    households live `settle_years` of this, so the mix of ages starts where these rates
+    hold it."""
+
+    head_ages: dict[str, Fraction] = Field(description="the starting mix of the ages of household reference persons, by age band (\"16-24\": share)")
+    newcomer_head_ages: dict[str, Fraction] = Field(description="ages of the reference persons of households that form or move in, by age band")
+    newcomers_with_children: Fraction = Field(description="share of newcomer households that bring children")
+    birth_rate: Fraction = Field(description="yearly chance of a birth in a household whose reference person is within fertile_ages")
+    fertile_ages: str = Field(description="the reference person's ages at which a household may have a child, as a band (\"18-44\")")
+    leaving_age: int = Field(ge=16, le=21, description="age at which a child stops being a child of the household, 16 to 21")
+    stays_home: Fraction = Field(description="share of those coming of age who stay on in the household as adults")
+    move_away: Fraction = Field(description="yearly chance that a household leaves the place")
+    dissolve_from: int = Field(ge=40, le=110, description="reference person's age from which households also end at the dissolution rate, 40 to 110")
+    dissolution: Fraction = Field(description="yearly chance that a household ends (death, a care home) once its reference person is dissolve_from or older")
+    settle_years: int = Field(ge=0, le=200, description="years of people changing before the run starts, so the age mix starts settled, 0 to 200")
+
+    @model_validator(mode="after")
+    def _bands(self) -> Demography:
+        age_band(self.fertile_ages)
+        for table in ("head_ages", "newcomer_head_ages"):
+            bands = getattr(self, table)
+            if not bands:
+                raise ValueError(f"demography.{table} needs at least one age band")
+            for band in bands:
+                low, _ = age_band(band)
+                if low < 16:
+                    raise ValueError(f"demography.{table}: band '{band}' starts below 16; a household's reference person is 16 or older")
+            total = sum(bands.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"demography.{table}: the shares add up to {total:.4f}; they must add up to 1")
+        return self
+
+
 class Run(Section):
     years: int = Field(ge=1, le=25, description="years to run, 1 to 25", json_schema_extra={"label": "Years", "unit": "years"})
     seed: int = Field(ge=0, description="random seed, a whole number >= 0", json_schema_extra={"label": "Seed", "unit": "seed"})
@@ -312,6 +357,7 @@ class Scenario(Section):
     budget: Budget
     early_intervention: EarlyIntervention
     demand: Demand
+    demography: Demography
     needs: Needs
     outcomes: Outcomes
     services: Services

@@ -60,6 +60,9 @@ spend                 money        sum   no     spend of every kind
 households            households   mean  yes    households in the place
 adults                people       mean  yes    adults living at home (not in custody or hospital)
 children              people       mean  yes    children living at home (not in care)
+births                people       sum   yes    children born (in a year's first week, as people change)
+came_of_age           people       sum   yes    children who came of age (in a year's first week)
+newcomers             households   sum   yes    households that left the place, each home taken by a newcomer (in a year's first week)
 """
 AGENCY_TABLE = """
 name                  unit          fold  whole  meaning

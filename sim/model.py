@@ -2,7 +2,7 @@
 ordered, timed loop of stages over numpy arrays (`sim.loop`), each stage handing on what
 it made in the week object (`sim.week`).
 
-    needs evolve -> needs noticed -> households assessed -> help allocated
+    people change (once a year) -> needs evolve -> needs noticed -> households assessed -> help allocated
     -> help works -> crises happen -> stocks move -> universal services
     -> money moves -> everything recorded
 
@@ -28,13 +28,14 @@ from parameters.schema import Scenario
 from parameters.vocabulary import POOL, WEEKS_PER_YEAR
 
 from .crises import Crises, crisis_kinds
+from .demography import PeopleChange
 from .engine import Engine, Mode
 from .help import Help
 from .ledger import Ledger
 from .loop import Loop, Observer
 from .money import Money
 from .needs import NeedsEvolve
-from .population import build_households, build_social_network
+from .population import build_households, build_social_network, newcomers_drawn
 from .recorder import Recorder
 from .regimes import Regime
 from .services import Casework, Services
@@ -45,7 +46,7 @@ from .week import EventLog, Week, WeekCounts
 POOL_LABEL = "Pooled budget (key workers)"
 SEEDS = 2**63  # engine: a seed drawn from a generator passed as `rng` is below this
 # engine: the independent random streams of a run, each spawned from its seed, in this order
-STREAMS = ("population", "network", "shocks", "decisions", "panel", "crises", "stocks")
+STREAMS = ("population", "network", "shocks", "decisions", "panel", "crises", "stocks", "demography")
 
 
 class LocalityModel(mesa.Model):
@@ -111,7 +112,12 @@ class LocalityModel(mesa.Model):
                                  [a.label for a in self.agency_list] + [POOL_LABEL], self.total_steps,
                                  params.run.record_every, [(k.name, k.label) for k in self.stock_kinds],
                                  panel_size=params.run.panel, panel_rng=stream["panel"])
+        child_stocks = [s for s, kind in enumerate(self.stock_kinds) if kind.who == "child"]
+        people = PeopleChange(self.households, params.population, params.demography, stream["demography"], child_stocks,
+                              newcomers_drawn(params, self.households),
+                              on_change=[self.needs.people_changed, self.services.people_changed])
         self.loop = Loop([
+            ("people change", people),
             ("needs evolve", self.needs),
             ("needs noticed", lambda week: week.regime.notice(week)),
             ("households assessed", lambda week: week.regime.assess(week)),

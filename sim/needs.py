@@ -105,10 +105,14 @@ class NeedsEvolve:
         self.trends = np.array(list(spec.demand.trends().values()))  # yearly growth of each domain's new problems
         self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
         self.child_domain = np.isin(np.arange(d), self.child_columns)
-        # Shocks land on households in proportion to frailty (families only, for the
-        # children's domains).
-        frailty = households.frailty.astype(np.float64)
-        families = np.flatnonzero(households.has_children)
+        self.people_changed()
+
+    def people_changed(self) -> None:
+        """Shocks land on households in proportion to frailty (families only, for the
+        children's domains): the samplers are built again whenever the households'
+        frailty or who has children changes (once a year, as people change)."""
+        frailty = self.households.frailty.astype(np.float64)
+        families = np.flatnonzero(self.households.has_children)
         self.targets = {
             False: FrailtySampler(frailty, np.arange(frailty.size)),
             True: FrailtySampler(frailty[families], families),
@@ -136,8 +140,11 @@ class NeedsEvolve:
 
     def draw_ahead(self, week: Week) -> None:
         """Start drawing next week's shocks in the background (where the engine has a
-        thread to spare): they depend only on the week, never on the state."""
-        self.engine.ahead("shocks", week.number + 1, self.draw_shocks, week.number + 1)
+        thread to spare): they depend only on the week and on whom shocks may land, which
+        changes only as a year begins; so a year's first week is drawn in its own week,
+        after people have changed, never ahead."""
+        if (week.number + 1) % WEEKS_PER_YEAR:
+            self.engine.ahead("shocks", week.number + 1, self.draw_shocks, week.number + 1)
 
     def draw_shocks(self, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """A week's new problems: a Poisson count per domain, placed by frailty, as the

@@ -33,6 +33,7 @@ class Panel:
         self.key_worker = np.zeros((periods, k), np.int8)
         self.crises = np.zeros((periods, k), np.int32)
         self.cost = np.zeros((periods, k), np.float64)
+        self.arrived = np.zeros((periods, k), np.int32)
         self.step = np.zeros(periods, np.int64)
         self.n = 0  # periods written
 
@@ -48,13 +49,15 @@ class Panel:
         self.key_worker[p] = h.status[self.n_agencies, ids]
         self.crises[p] = h.crises[ids]
         self.cost[p] = ledger.by_agency[:, ids].sum(axis=0)
+        self.arrived[p] = h.arrived_week[ids]
         self.step[p] = step
         self.n += 1
 
     def frame(self) -> pd.DataFrame:
         """One row per household per period: when, who, needs by domain, tier, agencies
-        helping, giving early help and waited for, the key-worker team's standing, and
-        crises and public cost so far in the run."""
+        helping, giving early help and waited for, the key-worker team's standing, the
+        crises of the household living there so far (since it moved in, if it arrived
+        during the run: `arrived_week`), and the home's public cost so far in the run."""
         periods, k = self.n, self.ids.size
         step = np.repeat(self.step[:periods], k)
         frame = pd.DataFrame({
@@ -72,4 +75,5 @@ class Panel:
             key_worker=pd.Categorical.from_codes(self.key_worker[:periods].ravel(), categories=KEY_WORKER),
             crises_so_far=self.crises[:periods].ravel(),
             cost_so_far=self.cost[:periods].ravel(),
+            arrived_week=self.arrived[:periods].ravel(),
         )

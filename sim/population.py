@@ -3,6 +3,8 @@ social network (networkx) that needs spread along, flattened once into a sparse 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
@@ -10,9 +12,8 @@ import scipy.sparse as sp
 from parameters.schema import Scenario
 from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
-from .state import Households
-
-
+from .demography import draw_composition, settle
+from .state import AT_HOME, Households
 
 MEAN_INSIDE = 1e-3  # numerical: how far inside (0, 1) a beta distribution's mean is kept
 ENDS = 2  # layout: a tie joins two households
@@ -20,35 +21,46 @@ TEMPLATE_SEEDS = 2**31  # engine: networkx's seeds for the neighbourhood pattern
 
 
 def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) -> Households:
-    """(The statutory stocks start empty here: `sim.stocks.seed_stocks` fills them.)"""
-    """Draw every household's composition, resilience, engagement, frailty and starting
-    needs; everything else starts as `sim.state` declares it."""
-    pop, needs = spec.population, spec.needs
+    """Draw every household's composition (the reference person's age, adults, children
+    and their ages), let it live the demography's settling years, then draw resilience,
+    engagement, frailty and starting needs; everything else starts as `sim.state`
+    declares it. (The statutory stocks start empty here: `sim.stocks.seed_stocks` fills
+    them.)"""
+    pop = spec.population
     n = pop.households
-    has_children = rng.random(n) < pop.share_with_children
-    children = np.where(has_children, 1 + rng.poisson(pop.children_mean - 1.0, n), 0).clip(0, pop.max_children)
-    adults = (1 + rng.poisson(pop.adults_mean - 1.0, n)).clip(1, pop.max_adults)
+    composition = draw_composition(pop, spec.demography, n, rng, newcomers=False)
+    placements = {"in_stock": np.zeros((0, n), np.int8), "child_in": np.full_like(composition["child_age"], AT_HOME)}
+    settle(SimpleNamespace(**composition, **placements), pop, spec.demography, rng)
+    drawn = composition | draw_traits_and_needs(spec, composition["has_children"], rng)
+    drawn["neighbourhood"] = (np.arange(n) // pop.neighbourhood_size).astype(np.int32)
+    return Households(n, len(DOMAINS), n_services, len(spec.stocks), pop.max_children, drawn=drawn)
+
+
+def draw_traits_and_needs(spec: Scenario, has_children: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Resilience, engagement, frailty and starting needs of households (the child
+    domains' only where there are children): for the place as it starts, and for each
+    newcomer household."""
+    pop, needs = spec.population, spec.needs
+    n = has_children.size
     resilience = _beta_with_mean(rng, pop.resilience_mean, pop.trait_spread, n)
     base_engagement = _beta_with_mean(rng, pop.engagement_mean, pop.trait_spread, n)
     frailty = rng.gamma(pop.frailty_shape, 1.0 / pop.frailty_shape, n).astype(np.float32)
-
     initial = np.array([needs.initial_mean[d] for d in DOMAINS], np.float32)
     severity = rng.exponential(1.0, (n, len(DOMAINS))).astype(np.float32) * initial * frailty[:, None]
     severity = np.ascontiguousarray(severity.T)  # domain-major: (D, N)
     np.clip(severity, 0.0, pop.initial_cap, out=severity)
     severity[child_columns()] *= has_children
+    return {"severity": severity, "resilience": resilience, "base_engagement": base_engagement,
+            "engagement": base_engagement.copy(), "frailty": frailty}
 
-    return Households(n, len(DOMAINS), n_services, len(spec.stocks), drawn={
-        "severity": severity,
-        "has_children": has_children,
-        "adults": adults.astype(np.int8),
-        "children": children.astype(np.int8),
-        "resilience": resilience,
-        "base_engagement": base_engagement,
-        "engagement": base_engagement.copy(),
-        "frailty": frailty,
-        "neighbourhood": (np.arange(n) // pop.neighbourhood_size).astype(np.int32),
-    })
+
+def newcomers_drawn(spec: Scenario, households: Households):
+    """What the stage "people change" calls for the households that took homes this
+    year: their traits and starting needs drawn, in place."""
+    def draw(homes: np.ndarray, rng: np.random.Generator) -> None:
+        for name, values in draw_traits_and_needs(spec, households.has_children[homes], rng).items():
+            getattr(households, name)[..., homes] = values
+    return draw
 
 
 def child_columns() -> list[int]:

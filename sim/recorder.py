@@ -162,6 +162,7 @@ class Recorder:
         row[at["spend"]] = week_spend.sum()
         row[at["households"]] = h.n
         row[at["adults"]], row[at["children"]] = week.at_home
+        row[at["births"]], row[at["came_of_age"]], row[at["newcomers"]] = c.births, c.came_of_age, c.newcomers
 
         agencies, col = self.week_agencies, {c.name: i for i, c in enumerate(AGENCY_COLUMNS)}
         agencies[:] = np.nan

@@ -20,15 +20,17 @@ from mesa.agent import AgentSet
 
 from agents import Agency
 from parameters.loader import load_scenario
+from parameters.schema import age_band
 from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
+from .demography import OLDEST, draw_composition
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
+from .population import build_households, build_social_network, draw_traits_and_needs
+from .state import AT_HOME, COMPLEX, CRISIS, EARLY, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
 from .universal import universal_kinds
-from .population import build_households, build_social_network
-from .state import COMPLEX, CRISIS, EARLY, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 
 D = len(DOMAINS)
 CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
@@ -54,8 +56,26 @@ class ReferenceHousehold(mesa.Agent):
         self.crisis_now = False
         self.crises = 0
         self.children, self.adults = int(arrays.children[index]), int(arrays.adults[index])
+        self.head_age = int(arrays.head_age[index])
+        present = arrays.child_age[:, index] != NO_CHILD
+        self.child_ages = [int(age) for age in arrays.child_age[present, index]]  # at home or in care
+        self.child_in = [int(where) for where in arrays.child_in[present, index]]  # AT_HOME, or the stock each is in
         self.in_stock = [int(arrays.in_stock[s, index]) for s in range(arrays.in_stock.shape[0])]
         self.next = self.severity
+
+    def child_goes_in(self, s: int, rng: np.random.Generator) -> None:
+        """One of the children at home, at random, goes into placement `s`."""
+        at_home = [i for i, where in enumerate(self.child_in) if where == AT_HOME]
+        self.child_in[at_home[int(rng.integers(len(at_home)))]] = s
+
+    def child_comes_out(self, s: int, home: bool, rng: np.random.Generator) -> None:
+        """One of the children in placement `s`, at random, comes home or leaves for good."""
+        inside = [i for i, where in enumerate(self.child_in) if where == s]
+        i = inside[int(rng.integers(len(inside)))]
+        if home:
+            self.child_in[i] = AT_HOME
+        else:
+            del self.child_ages[i], self.child_in[i]
 
     def step(self) -> None:
         """Needs evolve: coupling, recovery, spread from last week's neighbours (in the
@@ -100,6 +120,7 @@ class ReferenceModel(mesa.Model):
         self.shocks = np.random.default_rng(streams["shocks"])
         self.decisions = np.random.default_rng(streams["decisions"])
         self.chances = np.random.default_rng(streams["crises"])  # crises and stocks, drawn one by one here
+        self.people = np.random.default_rng(streams["demography"])
         needs = spec.needs
         self.coupling = [[needs.coupling.get(a, {}).get(b, 0.0) for b in DOMAINS] for a in DOMAINS]
         self.recovery = [needs.recovery[d] for d in DOMAINS]
@@ -139,6 +160,51 @@ class ReferenceModel(mesa.Model):
         self._plan(0)
 
     # --- the year's money (the agencies' own decisions) ----------------------------------
+    # --- people change, once a year (as sim.demography) -------------------------------------
+    def _people_change(self) -> None:
+        demo, pop = self.params.demography, self.params.population
+        low, high = age_band(demo.fertile_ages)
+        for home in self.homes:
+            home.head_age += home.head_age < OLDEST
+            home.child_ages = [age + 1 for age in home.child_ages]
+            from_home = 0
+            for age, where in zip(home.child_ages, home.child_in):
+                if age >= demo.leaving_age and where == AT_HOME:
+                    from_home += 1
+                elif age >= demo.leaving_age:
+                    home.in_stock[where] -= 1  # leaves care on coming of age
+            kept = [i for i, age in enumerate(home.child_ages) if age < demo.leaving_age]
+            home.child_ages = [home.child_ages[i] for i in kept]
+            home.child_in = [home.child_in[i] for i in kept]
+            home.children -= from_home
+            staying = sum(self.people.random() < demo.stays_home for _ in range(from_home))
+            home.adults = min(home.adults + staying, pop.max_adults)
+            if low <= home.head_age <= high and len(home.child_ages) < pop.max_children:
+                if self.people.random() < demo.birth_rate:
+                    home.child_ages.append(0)
+                    home.child_in.append(AT_HOME)
+                    home.children += 1
+            home.has_children = bool(home.child_ages)
+            chance = demo.dissolution if home.head_age >= demo.dissolve_from else demo.move_away
+            if (self.people.random() < chance or home.head_age >= OLDEST) and not any(home.in_stock):
+                self._newcomer(home)
+
+    def _newcomer(self, home: ReferenceHousehold) -> None:
+        """A newcomer household takes the home: drawn as the model draws them, with no
+        history with services."""
+        drawn = draw_composition(self.params.population, self.params.demography, 1, self.people, newcomers=True)
+        drawn |= draw_traits_and_needs(self.params, drawn["has_children"], self.people)
+        home.head_age, home.adults, home.children = int(drawn["head_age"][0]), int(drawn["adults"][0]), int(drawn["children"][0])
+        home.child_ages = [int(age) for age in drawn["child_age"][:, 0] if age != NO_CHILD]
+        home.child_in = [AT_HOME] * len(home.child_ages)
+        home.has_children = bool(drawn["has_children"][0])
+        home.severity = home.next = [float(drawn["severity"][d, 0]) for d in range(D)]
+        home.resilience, home.frailty = float(drawn["resilience"][0]), float(drawn["frailty"][0])
+        home.base_engagement = home.engagement = float(drawn["base_engagement"][0])
+        n = len(self.agency_list)
+        home.standing, home.weeks_open, home.waiting_since = [NONE] * n, [0] * n, [0] * n
+        home.recent_assessments, home.crisis_domains, home.crisis_now, home.crises = 0.0, set(), False, 0
+
     def _open_year(self, year: int, week_of_year: int = 0) -> None:
         self.ledger.year = max(year - 1, 0)
         if year == 0:
@@ -167,6 +233,8 @@ class ReferenceModel(mesa.Model):
     # --- one week, household by household -------------------------------------------------
     def _week(self) -> None:
         self.ledger.start_week()
+        if self.week % WEEKS_PER_YEAR == 0:
+            self._people_change()
         self.growth = [(1.0 + trend) ** (self.week / WEEKS_PER_YEAR) for trend in self.params.demand.trends().values()]
         self.spread_due = self.week % self.spread_every == 0
         self.households.shuffle_do("step")
@@ -301,6 +369,7 @@ class ReferenceModel(mesa.Model):
                         back = self.chances.random() < kind.returns
                         if kind.who == "child":
                             home.children += back
+                            home.child_comes_out(s, back, self.chances)
                         elif kind.who == "adult":
                             home.adults += back
             for home in set().union(*(self.hits[k] for k in kind.entered_by)):
@@ -308,6 +377,7 @@ class ReferenceModel(mesa.Model):
                     continue
                 if kind.who == "child" and home.children > 0:
                     home.children -= 1
+                    home.child_goes_in(s, self.chances)
                 elif kind.who == "adult" and home.adults > 0:
                     home.adults -= 1
                 elif kind.who != "household" or home.in_stock[s]:
@@ -324,6 +394,7 @@ class ReferenceModel(mesa.Model):
             for home in self.homes:
                 if kind.who == "child":
                     home.children += home.in_stock[s]
+                    home.child_in = [AT_HOME if where == s else where for where in home.child_in]
                 elif kind.who == "adult":
                     home.adults += home.in_stock[s]
                 entering = sum(self.crisis_kinds[k].rate * home.severity[self.crisis_kinds[k].column]
@@ -337,6 +408,8 @@ class ReferenceModel(mesa.Model):
                 home.in_stock[s] = min(int(self.chances.poisson(expected)), at_home)
                 if kind.who == "child":
                     home.children -= home.in_stock[s]
+                    for _ in range(home.in_stock[s]):
+                        home.child_goes_in(s, self.chances)
                 else:
                     home.adults -= home.in_stock[s]
 

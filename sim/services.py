@@ -32,14 +32,21 @@ class Services:
         self.agencies, self.team = agencies, team
         self.n_agencies = len(agencies)
         self.team_index = len(agencies)
-        self.clients = np.stack([households.has_children if a.families_only else np.ones(households.n, bool)
-                                 for a in agencies])  # (A, N)
+        self.households = households
+        self.clients = np.ones((len(agencies), households.n), bool)  # (A, N): whom each agency may serve
+        self.people_changed()
         self.domain_lists = np.full((len(agencies) + 1, len(DOMAINS)), -1, np.int64)  # padded with -1
         for agency in agencies:
             self.domain_lists[agency.index, :agency.domains.size] = agency.domains
         self.domain_lists[self.team_index] = np.arange(len(DOMAINS))
         self.detection = np.array([a.spec.detection for a in agencies])
         self.referral_odds = referral_odds  # (A, A) float32: [from, to]
+
+    def people_changed(self) -> None:
+        """Agencies for families serve households with children: kept as people change."""
+        for agency in self.agencies:
+            if agency.families_only:
+                self.clients[agency.index] = self.households.has_children
 
     def __len__(self) -> int:
         return self.n_agencies + 1

@@ -26,14 +26,16 @@ PER_HOUSEHOLD, PER_ADULT, PER_CHILD, PER_PERSON = range(4)  # codes: whom a univ
 LONG_AGO = -10_000  # the week of an assessment that no longer counts as recent
 DRAWN = None  # initial value of a field drawn when the place is built (sim.population)
 
-Axis = Literal["households", "domains", "services", "stocks"]
+Axis = Literal["households", "domains", "services", "stocks", "children"]
+NO_CHILD = -1  # the age in an empty child's place
+AT_HOME = -1  # a child's placement when the child lives at home
 Group = Literal["who", "services", "week", "history"]
 
 
 @dataclass(frozen=True)
 class HouseholdField:
     """One array of household state. `axis` gives its shape: (N,), (domains, N),
-    (services, N) or (stocks, N). `group`: who the household is (drawn once), its standing with services,
+    (services, N), (stocks, N) or (children, N): a place per child the household may have. `group`: who the household is (drawn once), its standing with services,
     what this week made of it (rewritten every week), or its history over the run
     (forgotten after the warm-up: set back to `initial`, or to what `reset` makes of the
     households)."""
@@ -48,7 +50,7 @@ class HouseholdField:
 
 
 #: Initial values, by the words the table below uses for them.
-INITIAL = {"drawn": DRAWN, "0": 0, "none": NONE, "never": NEVER, "long ago": LONG_AGO, "nan": np.nan}
+INITIAL = {"drawn": DRAWN, "0": 0, "none": NONE, "never": NEVER, "long ago": LONG_AGO, "nan": np.nan, "at home": AT_HOME}
 #: History that the warm-up's end sets from the households, not back to its initial value.
 RESETS: dict[str, Callable[[Households], np.ndarray]] = {
     "peak_severity": lambda h: h.severity.max(axis=0),
@@ -57,15 +59,18 @@ RESETS: dict[str, Callable[[Households], np.ndarray]] = {
 FIELDS_TABLE = """
 name                 type     axis        group     initial   meaning
 severity             float32  domains     who       drawn     need in each domain, 0 (none) to 1 (acute)
-has_children         bool     households  who       drawn     dependent children live here
+has_children         bool     households  who       drawn     the household has dependent children (at home or in care)
 adults               int8     households  who       drawn     adults in the household
-children             int8     households  who       drawn     children in the household
+children             int8     households  who       drawn     children living at home (not in care)
+head_age             int8     households  who       drawn     age of the household reference person, years
+child_age            int8     children    who       drawn     each of the household's children's age (at home or in care), NO_CHILD where none
 resilience           float32  households  who       drawn     speed of recovering on one's own, 0 to 1
 base_engagement      float32  households  who       drawn     the household's own willingness to engage
 engagement           float32  households  who       drawn     engagement with services now, 0 to 1
 frailty              float32  households  who       drawn     how often new problems arrive, mean 1
 neighbourhood        int32    households  who       drawn     the neighbourhood it lives in
 in_stock             int8     stocks      services  0         people (or the household) in each statutory placement: care, custody, ...
+child_in             int8     children    services  at home   the placement (its stock's index) each of the household's children is in, AT_HOME if none
 status               int8     services    services  none      NONE, WAITING, SERVED or EARLY with each service
 weeks_open           int16    services    services  0         weeks in the current episode of help
 waiting_since        int32    services    services  0         week the household joined the waiting list
@@ -83,6 +88,7 @@ load_at_help         float32  households  history   nan       sum of needs when 
 weeks_down           int16    households  history   0         weeks running with needs fallen below a share of their load at first help
 peak_severity        float32  households  history   0         worst need seen (from the warm-up's end: the worst then)
 start_load           float32  households  history   0         sum of needs when recording began
+arrived_week         int32    households  history   never     week the household living here now moved in (never: it lived here when recording began)
 """
 HOUSEHOLD_FIELDS: tuple[HouseholdField, ...] = tuple(
     HouseholdField(row["name"], np.dtype(row["type"]).type, row["axis"], row["group"], INITIAL[row["initial"]],
@@ -95,8 +101,10 @@ class Households:
     """Every household's state: one array per field of `HOUSEHOLD_FIELDS`, as an attribute
     of that name (`households.severity`, `households.status`, ...)."""
 
-    def __init__(self, n: int, n_domains: int, n_services: int, n_stocks: int, drawn: dict[str, np.ndarray]):
-        sizes = {"households": (), "domains": (n_domains,), "services": (n_services,), "stocks": (n_stocks,)}
+    def __init__(self, n: int, n_domains: int, n_services: int, n_stocks: int, n_child_places: int,
+                 drawn: dict[str, np.ndarray]):
+        sizes = {"households": (), "domains": (n_domains,), "services": (n_services,), "stocks": (n_stocks,),
+                 "children": (n_child_places,)}
         missing = [f.name for f in HOUSEHOLD_FIELDS if f.initial is DRAWN and f.name not in drawn]
         unknown = set(drawn) - {f.name for f in HOUSEHOLD_FIELDS if f.initial is DRAWN}
         if missing or unknown:

@@ -3,7 +3,9 @@ custody, households in temporary accommodation, patients in hospital. Crises lea
 them (a share of each kind that `entered_by` names); each week everyone inside leaves with
 a chance of one over the stock's mean weeks, and some come back home; every week inside
 is billed to the stock's payer as statutory spend, whatever its budget. A child or an
-adult who goes leaves the household's count while away.
+adult who goes leaves the household's count while away; a child is one of the
+household's children (its place records where it is), who may come home, leave the
+household for good, or leave care on coming of age (`sim.demography`).
 
 The stage "stocks move" comes after crises and before money, so what placements cost this
 week is in the crisis spend agencies plan around."""
@@ -18,11 +20,12 @@ from parameters.schema import Scenario
 
 from .crises import CrisisKind
 from .ledger import Ledger
-from .state import Households
+from .state import AT_HOME, NO_CHILD, Households
 from .week import Week
 
-# engine: the placements are drawn again for the settled needs after the warm-up's first 1/SETTLE_AFTER
-SETTLE_AFTER = 2
+# engine: the placements are drawn again for the settled needs after the warm-up's first 1/SETTLE_AFTER, leaving the rest
+# for the stocks to settle under every way out of them (a child in care also leaves at the leaving age)
+SETTLE_AFTER = 4
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,42 @@ def _members(h: Households, who: str) -> np.ndarray | None:
     return {"child": h.children, "adult": h.adults}.get(who)
 
 
+def _pick(eligible: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each column of `eligible` (children's places, households), one of its True
+    places at random (any place where a column has none)."""
+    keys = rng.random(eligible.shape)
+    keys[~eligible] = -1.0
+    return keys.argmax(axis=0)
+
+
+def place_children(h: Households, homes: np.ndarray, counts: np.ndarray, s: int, rng: np.random.Generator) -> None:
+    """`counts[i]` children of household `homes[i]`, chosen at random among those at
+    home, go into stock `s` (each child's place records where it is; the counts of
+    children at home and inside are the caller's)."""
+    for round_ in range(int(counts.max(initial=0))):
+        those = homes[counts > round_]
+        eligible = (h.child_age[:, those] != NO_CHILD) & (h.child_in[:, those] == AT_HOME)
+        place = _pick(eligible, rng)
+        found = eligible[place, np.arange(those.size)]
+        h.child_in[place[found], those[found]] = s
+
+
+def children_leave(h: Households, homes: np.ndarray, leaving: np.ndarray, coming_home: np.ndarray, s: int,
+                   rng: np.random.Generator) -> None:
+    """`leaving[i]` children of household `homes[i]` leave stock `s`, chosen at random
+    among those inside; the first `coming_home[i]` of them come home, the rest leave the
+    household for good (adopted, or on to a home of their own): their places empty."""
+    for round_ in range(int(leaving.max(initial=0))):
+        going = leaving > round_
+        those = homes[going]
+        inside = h.child_in[:, those] == s
+        place = _pick(inside, rng)
+        found = inside[place, np.arange(those.size)]
+        h.child_in[place[found], those[found]] = AT_HOME
+        gone = found & (coming_home[going] <= round_)
+        h.child_age[place[gone], those[gone]] = NO_CHILD
+
+
 def seed_stocks(h: Households, kinds: list[StockKind], crises: list[CrisisKind], rng: np.random.Generator) -> None:
     """Start each stock where it settles for the needs as they are now, rather than empty:
     a household's expected number inside is its weekly chance of going in (from its needs
@@ -61,6 +100,8 @@ def seed_stocks(h: Households, kinds: list[StockKind], crises: list[CrisisKind],
         members = _members(h, kind.who)
         if members is not None:
             members += h.in_stock[s].astype(members.dtype)
+        if kind.who == "child":
+            h.child_in[h.child_in == s] = AT_HOME
         h.in_stock[s] = 0
         entering = np.zeros(h.n)
         for k in kind.entered_by:
@@ -74,6 +115,9 @@ def seed_stocks(h: Households, kinds: list[StockKind], crises: list[CrisisKind],
             inside = np.minimum(rng.poisson(expected), members).astype(np.int8)
             members -= inside
         h.in_stock[s] = inside
+        if kind.who == "child":
+            homes = np.flatnonzero(inside)
+            place_children(h, homes, inside[homes], s, rng)
 
 
 class StocksMove:
@@ -103,7 +147,10 @@ class StocksMove:
             leavers = rng.binomial(count[inside], kind.leave_chance)
             count[inside] -= leavers.astype(count.dtype)
             if members is not None:
-                members[inside] += rng.binomial(leavers, kind.returns).astype(members.dtype)
+                back = rng.binomial(leavers, kind.returns)
+                members[inside] += back.astype(members.dtype)
+                if kind.who == "child":
+                    children_leave(h, inside, leavers, back, s, rng)
             week.counts.stock_left[s] = leavers.sum()
 
             hits = [week.crisis_hits[k] for k in kind.entered_by]  # each in index order, without repeats
@@ -112,6 +159,8 @@ class StocksMove:
             goes = goes[members[goes] > 0] if members is not None else goes[count[goes] == 0]
             if members is not None:
                 members[goes] -= 1
+            if kind.who == "child":
+                place_children(h, goes, np.ones(goes.size, np.int64), s, rng)
             count[goes] += 1
             week.counts.stock_entered[s] = goes.size
             if week.events:

@@ -4,6 +4,7 @@ Each stage receives the week, reads what earlier stages made for it and writes w
 makes itself; nothing of the week lives on the model. A new week is made every week, so
 nothing stale from last week can be read by mistake.
 
+    people change           (once a year: ageing, births, coming of age, households leaving and arriving)
     needs evolve         -> needs            (risk score, problems, worst need per household)
     needs noticed        -> referrals, early_finds
     households assessed  -> (the referred join waiting lists)
@@ -53,6 +54,7 @@ class WeekCounts:
         self.stock_entered = np.zeros(n_stocks, np.int64)
         self.stock_left = np.zeros(n_stocks, np.int64)
         self.dropouts = 0
+        self.births = self.came_of_age = self.newcomers = 0  # as people change, in a year's first week
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ EVENT_KINDS = {
     "closed": "a case closed; detail: why (CLOSED_WHY)",
     "crisis": "a crisis of a kind (where: the crisis kind)",
     "placed": "someone of the household went into a statutory placement (where: the stock)",
+    "moved_in": "a newcomer household took the home of one that left the place (its history with services begins)",
 }
 #: Why a case closed, as the `detail` of a "closed" event.
 RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4  # codes: 0 is "still open"

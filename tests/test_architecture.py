@@ -78,7 +78,7 @@ def test_an_observer_at_a_point_that_does_not_exist_is_refused():
     from sim.model import LocalityModel
 
     model = LocalityModel("sherwood", overrides={"population.households": 300, "run.years": 1, "run.warmup_weeks": 0})
-    with pytest.raises(ValueError, match="no point 'after help work' in the week; the points are: before needs evolve"):
+    with pytest.raises(ValueError, match="no point 'after help work' in the week; the points are: before people change"):
         model.watch("after help work", print)
 
 

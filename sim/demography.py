@@ -1,0 +1,161 @@
+"""People change, once a year (the stage "people change", in a year's first week): every
+reference person and child ages a year; children come of age at the leaving age, and
+some stay on as adults while the rest leave; households whose reference person is of an
+age to have children may have one; and households leave the place (moving away, or
+ending in old age), each home taken at once by a newcomer household with needs and
+traits of its own and no history with services.
+
+Children have ages, so a child's needs (neglect, school absence) belong to a household
+with children, and stop when the last child comes of age. The households' composition
+first lives `demography.settle_years` of this before the run (see `settle`), so the mix
+of ages starts where the rates hold it and the status quo does not drift as it settles.
+
+A household with anyone in a statutory placement does not move (an assumption: the
+placement ties it to the place); the number of households is fixed (homes are never
+empty: a household that leaves is replaced the same year). A child in a placement who
+comes of age leaves it, and is counted among those who left it that week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from parameters.schema import Demography, Population, age_band
+from parameters.vocabulary import WEEKS_PER_YEAR
+
+from .state import AT_HOME, NO_CHILD
+from .week import Week
+
+OLDEST = 100  # engine: a reference person's age at which the household ends whatever the rates (ages are int8)
+
+
+@dataclass(frozen=True)
+class YearOfPeople:
+    """What a year of people changing did: the homes newcomers took (their needs and
+    traits to be drawn), and counts of births, children coming of age and households
+    that left."""
+
+    newcomers: np.ndarray  # household indices whose home a newcomer took
+    births: int
+    came_of_age: int
+    stayed_on: int
+    left_placements: np.ndarray  # per child stock: children who left it on coming of age
+
+
+def draw_ages(bands: dict[str, float], k: int, rng: np.random.Generator) -> np.ndarray:
+    """`k` ages from a table of age bands and shares, uniform within a band."""
+    spans = [age_band(band) for band in bands]
+    shares = np.array(list(bands.values()), np.float64)
+    which = rng.choice(len(spans), size=k, p=shares / shares.sum())
+    low = np.array([a for a, _ in spans])[which]
+    high = np.array([b for _, b in spans])[which]
+    return (low + np.floor(rng.random(k) * (high - low + 1))).astype(np.int8)
+
+
+def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.Generator, *,
+                     newcomers: bool) -> dict[str, np.ndarray]:
+    """`k` households' reference person's age, adults and children (with ages): as the
+    place starts (`population.share_with_children`, `demography.head_ages`), or as
+    newcomers arrive (`demography.newcomers_with_children`, `newcomer_head_ages`). A
+    child is younger than the leaving age and was born while the reference person was
+    of an age to have children (`demography.fertile_ages`)."""
+    head_age = draw_ages(demo.newcomer_head_ages if newcomers else demo.head_ages, k, rng)
+    share = demo.newcomers_with_children if newcomers else pop.share_with_children
+    oldest_child = np.minimum(demo.leaving_age - 1, head_age.astype(np.int64) - age_band(demo.fertile_ages)[0])
+    with_children = (rng.random(k) < share) & (oldest_child >= 0)
+    count = np.where(with_children, 1 + rng.poisson(pop.children_mean - 1.0, k), 0).clip(0, pop.max_children)
+    child_age = np.full((pop.max_children, k), NO_CHILD, np.int8)
+    ages = np.floor(rng.random((pop.max_children, k)) * (oldest_child + 1)).astype(np.int8)
+    present = np.arange(pop.max_children)[:, None] < count
+    child_age[present] = ages[present]
+    adults = (1 + rng.poisson(pop.adults_mean - 1.0, k)).clip(1, pop.max_adults)
+    return {"head_age": head_age, "adults": adults.astype(np.int8), "children": count.astype(np.int8),
+            "child_age": child_age, "has_children": count > 0}
+
+
+def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Generator,
+                     child_stocks: list[int]) -> YearOfPeople:
+    """One year of people changing, in place on `h` (the households, or their
+    composition alone while settling): ageing, coming of age, births, and households
+    leaving, their homes given to newcomers (whose composition is drawn here; their
+    needs, traits and standing are the caller's to set)."""
+    n = h.head_age.size
+    h.head_age += (h.head_age < OLDEST).astype(np.int8)  # (a household kept at OLDEST by a placement ages no further)
+    filled = h.child_age != NO_CHILD
+    h.child_age[filled] += 1
+
+    # Coming of age: a child at home stops being a child of the household (some stay on
+    # as adults); a child in a placement leaves it.
+    grown = h.child_age >= demo.leaving_age
+    n_grown = grown.sum(axis=0, dtype=np.int64)
+    placed = grown & (h.child_in != AT_HOME)
+    from_home = n_grown - placed.sum(axis=0)
+    h.children -= from_home.astype(np.int8)
+    left_placements = np.zeros(len(child_stocks), np.int64)
+    for k, s in enumerate(child_stocks):
+        leaving = (placed & (h.child_in == s)).sum(axis=0)
+        h.in_stock[s] -= leaving.astype(h.in_stock.dtype)
+        left_placements[k] = leaving.sum()
+    h.child_age[grown] = NO_CHILD
+    h.child_in[grown] = AT_HOME
+    staying = rng.binomial(from_home, demo.stays_home)
+    h.adults[:] = np.minimum(h.adults + staying, pop.max_adults)
+
+    # Births, to households whose reference person is of an age to have children.
+    low, high = age_band(demo.fertile_ages)
+    free = h.child_age == NO_CHILD
+    may = (h.head_age >= low) & (h.head_age <= high) & free.any(axis=0)
+    born = np.flatnonzero(may & (rng.random(n) < demo.birth_rate))
+    place = free[:, born].argmax(axis=0)
+    h.child_age[place, born] = 0
+    h.children[born] += 1
+    h.has_children[:] = (h.child_age != NO_CHILD).any(axis=0)
+
+    # Households leave; newcomers take their homes.
+    chance = np.where(h.head_age >= demo.dissolve_from, demo.dissolution, demo.move_away)
+    leaving = (rng.random(n) < chance) | (h.head_age >= OLDEST)
+    leaving &= h.in_stock.sum(axis=0) == 0
+    newcomers = np.flatnonzero(leaving)
+    arriving = draw_composition(pop, demo, newcomers.size, rng, newcomers=True)
+    for name, values in arriving.items():
+        getattr(h, name)[..., newcomers] = values
+    h.child_in[:, newcomers] = AT_HOME
+    return YearOfPeople(newcomers, births=int(born.size), came_of_age=int(n_grown.sum()), stayed_on=int(staying.sum()),
+                        left_placements=left_placements)
+
+
+def settle(h, pop: Population, demo: Demography, rng: np.random.Generator) -> None:
+    """Live `demography.settle_years` years of people changing on a place's starting
+    composition (before needs are drawn), so its mix of ages is the one the rates hold."""
+    for _ in range(demo.settle_years):
+        a_year_of_people(h, pop, demo, rng, child_stocks=[])
+
+
+class PeopleChange:
+    """The stage "people change": in a year's first week, a year of people changing;
+    then the newcomers' needs and traits are drawn and their history with services
+    begins, and the stages that keep who has children are told."""
+
+    def __init__(self, households, pop: Population, demo: Demography, rng: np.random.Generator,
+                 child_stocks: list[int], newcomer_needs, on_change):
+        self.households, self.pop, self.demo, self.rng = households, pop, demo, rng
+        self.child_stocks = child_stocks
+        self.newcomer_needs = newcomer_needs  # (indices, rng) -> draws the newcomers' traits and needs in place
+        self.on_change = on_change  # callables told that who has children, and frailty, may have changed
+
+    def __call__(self, week: Week) -> None:
+        if week.number % WEEKS_PER_YEAR:
+            return
+        h = self.households
+        year = a_year_of_people(h, self.pop, self.demo, self.rng, self.child_stocks)
+        self.newcomer_needs(year.newcomers, self.rng)
+        h.start_afresh(year.newcomers)
+        h.arrived_week[year.newcomers] = week.number
+        for told in self.on_change:
+            told()
+        counts = week.counts
+        counts.births, counts.came_of_age, counts.newcomers = year.births, year.came_of_age, year.newcomers.size
+        counts.stock_left[self.child_stocks] += year.left_placements
+        if week.events:
+            week.events.emit("moved_in", 0, year.newcomers)
