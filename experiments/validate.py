@@ -33,10 +33,15 @@ KNOWN_LIMITS = [
     "a referral brings in: there is no screening of referrals yet (no further action, or assessment), so "
     "referrals run well above the published rate (the referrals check)."),
     ("Once crises are hazards, help lowers needs and so crises only a little: services hardly move "
-    "crises, and an early-intervention shift costs more first but does not pay back (the J-curve check). "
-    "How services work (a workforce, the dose of a key worker's time, a money loop that closes) is the next "
-    "piece of work; until then treat savings as a scenario, not a forecast. Early help is still assumed to "
-    "work three times as fast per week as late help."),
+    "crises. Integrated investment costs more first and saves a little by year 5 (the J-curve checks), but "
+    "that saving rests on early help being assumed to work three times as fast per week as late help, which "
+    "no source gives. How services work (a workforce, the dose of a key worker's time, a money loop that "
+    "closes) is the next piece of work; until then treat savings as a scenario, not a forecast."),
+    ("People change once a year (ageing, births, children coming of age, households leaving and newcomers "
+    "arriving), but the number of households is fixed: a household that leaves is replaced the same year, so "
+    "a place's growth in households (ONS household projections) is not represented, and demand still grows "
+    "through the trend of new problems rather than through more people. Needs do not yet depend on age: a "
+    "child's school absence can belong to any family with children, not only one with a child of school age."),
     (f"Unit costs are uprated to {PRICE_YEAR} prices; the deflator indices after 2008/09 are "
     "approximate (parameters/data/gdp_deflator.csv says which)."),
     "Place budgets other than Sherwood's resource map are assumptions set so the siloed status quo roughly balances in year 1.",
@@ -47,7 +52,7 @@ SECOND_PLACE = "thanet"  # the district whose status quo the report sets beside 
 
 
 def validate(targets: TargetSet, out: str | Path, *, reps: int | None = None, households: int | None = None,
-             place_households: int = 3000, place_years: int = 2, stationary_households: int = 30_000,
+             place_households: int = 3000, place_years: int = 2, stationary_households: int = 59_000,
              stationary_years: int = 10, reps_for_effects: int = 10, workers: int | None = None,
              progress: bool = False) -> Path:
     """Measure every target on fresh seeds, run each built-in place briefly, test the
@@ -89,7 +94,7 @@ def on_place(targets: TargetSet, place: str, *, reps: int | None = None, workers
         "model": place, "model_low": f"{place}_low", "model_high": f"{place}_high", "verdict": f"{place}_verdict"})
 
 
-def stationarity(place: str = "thanet", households: int = 30_000, years: int = 10, reps: int = 10,
+def stationarity(place: str = "thanet", households: int = 59_000, years: int = 10, reps: int = 10,
                  master_seed: int = 4242, workers: int | None = None) -> pd.DataFrame:
     """The status quo with no growth and no policy change, on `reps` seeds: per measure and
     year, the mean over seeds as a change on year 1, and the allowance for chance (three
@@ -153,6 +158,7 @@ def place_summary(households: int, years: int) -> pd.DataFrame:
                              "run.record_every": "week"})  # the measures read weekly rows
         steps, ledger = results.steps, results.ledger
         n = float(steps["households"].mean())
+        homes = results.households
         rows.append({
             "place": spec.place.name,
             "households in the place": spec.population.households,
@@ -160,7 +166,15 @@ def place_summary(households: int, years: int) -> pd.DataFrame:
             "crises per 1,000 a year": 1000 * float(steps["crises"].sum()) / n / years,
             "budget per household £": float(ledger["budget"].sum()) / n / years,
             "spend per household £": float(ledger["spend"].sum()) / n / years,
+            "with children %": 100 * float((homes["children"] > 0).mean()),
+            "children per household": float(steps["children"].mean()) / n,
+            "births per 1,000 households a year": 1000 * float(steps["births"].sum()) / n / years,
+            "reference person under 35 %": 100 * float((homes["head_age"] < 35).mean()),
+            "reference person 65 or over %": 100 * float((homes["head_age"] >= 65).mean()),
         })
+    rows.append({"place": "England (Census 2011; ONS births 2012)", "with children %": 29.0,
+                 "children per household": 0.52, "births per 1,000 households a year": 31.0,
+                 "reference person under 35 %": 17.8, "reference person 65 or over %": 27.4})
     return pd.DataFrame(rows).set_index("place")
 
 
@@ -309,6 +323,11 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         _markdown_table(elasticity.round(2)),
         "",
         f"## The built-in places (siloed, {years} years, samples of up to {place_households:,} households)",
+        "",
+        "Each place's people after the demography's settling years, against England: households with children "
+        "(at home), children at home per household, births, and the ages of household reference persons. The "
+        "settling rates are sourced (births) or assumptions chosen to land near these figures (see "
+        "`parameters/scenarios/_base.toml`, `[demography]`).",
         "",
         _markdown_table(places.round(1)),
         "",
