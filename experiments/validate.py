@@ -329,7 +329,7 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         "settling rates are sourced (births) or assumptions chosen to land near these figures (see "
         "`parameters/scenarios/_base.toml`, `[demography]`).",
         "",
-        _markdown_table(places.round(1)),
+        _markdown_table(places.round(1).assign(**{"children per household": places["children per household"].round(2)})),
         "",
         "## Known limits",
         "",
@@ -342,6 +342,8 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
 def _markdown_table(frame: pd.DataFrame) -> str:
     header = [frame.index.name or "", *frame.columns]
     def cell(value) -> str:
+        if pd.isna(value):
+            return "-"
         return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
     rows = [[str(index), *(cell(v) for v in values)] for index, values in zip(frame.index, frame.to_numpy().tolist())]
