@@ -2,7 +2,7 @@
 common random numbers (both variants meet the same households and shocks on a seed): the
 effect is taken seed by seed and must keep its sign across its 95% interval. The
 messages state each effect with its interval. These test directions, not sizes: no size
-here is sourced, and README's "What the model says" reports them."""
+here is sourced; README's worked example (locality compare and locality decompose) reports them."""
 
 import numpy as np
 import pytest
