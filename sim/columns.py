@@ -77,6 +77,7 @@ slots                 places        mean  yes    places the money left buys for 
 referrals             households    sum   yes    households noticed
 referrals_lost        households    sum   yes    referrals to it that were lost
 assessments           assessments   sum   yes    assessments made
+admissions            households    sum   yes    episodes of help begun (the pool: families a key worker took on)
 """
 
 

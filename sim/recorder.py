@@ -183,6 +183,7 @@ class Recorder:
         agencies[:, col["referrals"]] = c.referrals
         agencies[:, col["referrals_lost"]] = c.referrals_lost
         agencies[:, col["assessments"]] = c.assessments
+        agencies[:, col["admissions"]] = c.admissions
 
     # --- frames, built once at the end ----------------------------------------------------
     def _periods(self) -> tuple[int, np.ndarray]:
