@@ -180,7 +180,11 @@ class KeyWorkers(Section):
     services_per_family_week: Money
     assessment_cost: Money
     plan_weeks: int = Field(ge=1, le=520, description="longest plan in weeks")
-    effect: Fraction
+    effect: Fraction = Field(description="weekly share of severity a plan removes at full engagement and low severity, at the reference dose (reference_hours of contact a week)")
+    week_hours: float = Field(ge=1.0, le=60.0, description="hours a full-time key worker spends working with families a week, 1 to 60")
+    reference_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which `effect` holds, above 0")
+    half_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which a plan does half the most it can, above 0")
+    dose_steepness: float = Field(ge=0.5, le=6.0, description="how sharply a plan's effect rises with contact hours around half_hours (a Hill coefficient), 0.5 to 6")
     whole_family_bonus: float = Field(ge=1.0, le=3.0, description="multiplier on help when the plan covers the whole family, 1 to 3")
     trust_gain: Fraction
     risk_threshold: float = Field(ge=0.0, le=9.0, description="whole-family risk score (sum of severities) that flags a family, 0 to 9")

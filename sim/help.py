@@ -78,7 +78,7 @@ class Help:
         self.work = work
         services, team = work.services, work.services.team
         agencies = [a.spec for a in services.agencies]
-        plan = team.spec.effect * team.spec.whole_family_bonus
+        plan = team.spec.effect * team.dose * team.spec.whole_family_bonus  # the dose: hours a week per family
         self.late_effect = np.array([a.effect for a in agencies] + [plan])
         self.early_effect = np.array([a.prevention_effect for a in agencies] + [plan])
         self.max_weeks = np.array([a.max_weeks for a in agencies] + [team.spec.plan_weeks], np.int64)

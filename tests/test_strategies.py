@@ -311,3 +311,18 @@ def test_new_problems_grow_by_each_domain_s_own_trend():
     assert later[work] / now[work] == pytest.approx(1.5 ** 4, rel=0.15)
     others = np.delete(np.arange(len(DOMAIN_INDEX)), work)
     assert later[others].sum() / now[others].sum() == pytest.approx(1.0, rel=0.05)
+
+
+def test_a_key_worker_s_plan_does_more_the_more_hours_each_family_gets():
+    from agents.keyworkers import plan_dose
+
+    plans = {}
+    for caseload in (3, 6, 24):
+        m = LocalityModel("thanet", overrides={**TINY, "regime.kind": "integrated", "keyworkers.caseload": caseload})
+        plans[caseload] = Help(m.casework).late_effect[-1]  # the team's row: a plan's weekly effect
+    spec = m.params.keyworkers
+    assert plans[3] > plans[6] > plans[24]
+    assert plans[6] == spec.effect * spec.whole_family_bonus  # 37.5 hours over 6 families: the reference dose
+    half = spec.model_copy(update={"week_hours": spec.half_hours * 6})  # at half_hours a family, half the most
+    most = spec.model_copy(update={"week_hours": 1e6 * 6})
+    assert plan_dose(half, 6) / plan_dose(most, 6) == pytest.approx(0.5, rel=1e-4)
