@@ -19,9 +19,8 @@ from agents.keyworkers import plan_dose
 from parameters.loader import load_scenario
 from parameters.vocabulary import POOL
 
-from .processes import worker_pool
-from .replications import default_workers, mean_interval, seeds_for
-from .runner import Overrides, _as_mapping, run
+from .replications import mean_interval, run_paired, seeds_for
+from .runner import Overrides, _as_mapping
 
 CASELOADS = (3, 6, 12, 24)
 PER_FAMILIES = 100  # crises avoided are stated per this many families reached
@@ -61,14 +60,7 @@ def caseload_tradeoff(scenario: str = "thanet", caseloads: Sequence[int] = CASEL
     for overrides in variants.values():
         spec = load_scenario(scenario, overrides)  # fail before any run
     seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
-    jobs = [(scenario, {**overrides, "run.seed": seed}, name, seed) for name, overrides in variants.items() for seed in seeds]
-    workers = min(workers or default_workers(), len(jobs))
-    if workers <= 1:
-        rows = [_outcome(job) for job in jobs]
-    else:
-        with worker_pool(workers) as pool:
-            rows = list(pool.map(_outcome, jobs))
-    runs = pd.DataFrame(rows).set_index(["variant", "seed"])
+    runs = run_paired(scenario, variants, seeds, _outcome, workers).set_index(["variant", "seed"])
     without = runs.loc[WITHOUT].loc[seeds, "crises"].to_numpy()
     table = []
     for caseload in caseloads:
@@ -87,12 +79,9 @@ def caseload_tradeoff(scenario: str = "thanet", caseloads: Sequence[int] = CASEL
     return Tradeoff(table=pd.DataFrame(table).set_index("caseload"), runs=runs, seeds=seeds)
 
 
-def _outcome(job: tuple[Any, dict[str, Any], Any, int]) -> dict[str, Any]:
-    """One variant on one seed, reduced to what the trade-off reads (in a worker)."""
-    scenario, overrides, name, seed = job
-    results = run(scenario, overrides)
+def _outcome(results) -> dict[str, Any]:
+    """What the trade-off reads of a run (in its worker)."""
     team = results.agencies[results.agencies["agency"] == POOL]
     spec = results.scenario.keyworkers
-    return {"variant": name, "seed": seed, "crises": float(results.steps["crises"].sum()),
-            "families_reached": float(team["admissions"].sum()), "hours_per_family": spec.week_hours / spec.caseload,
-            "dose": plan_dose(spec, spec.caseload)}
+    return {"crises": float(results.steps["crises"].sum()), "families_reached": float(team["admissions"].sum()),
+            "hours_per_family": spec.week_hours / spec.caseload, "dose": plan_dose(spec, spec.caseload)}

@@ -110,10 +110,7 @@ def _interval(row) -> str:
 
 
 def cmd_compare(args) -> int:
-    common = _common_overrides(args)
-    if args.out:
-        _refuse_nonempty(Path(args.out), args.overwrite)
-    started = time.perf_counter()
+    common, started = _starting(args)
     comparison = compare(args.scenario, a=args.a or (), b=args.b or (), common=common, progress=_interactive())
     spec = comparison.a.scenario
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, seed {spec.run.seed} "
@@ -129,11 +126,16 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def cmd_decompose(args) -> int:
+def _starting(args) -> tuple[list[str], float]:
+    """A command's overrides, checked that its --out may be written, and when it started."""
     common = _common_overrides(args)
     if args.out:
         _refuse_nonempty(Path(args.out), args.overwrite)
-    started = time.perf_counter()
+    return common, time.perf_counter()
+
+
+def cmd_decompose(args) -> int:
+    common, started = _starting(args)
     found = decompose(args.scenario, common, reps=args.reps, workers=args.workers)
     spec = load_scenario(args.scenario, common)
     print(f"Where integration's effect comes from: {spec.place.name}, {spec.population.households:,} households, "
@@ -164,10 +166,7 @@ def cmd_decompose(args) -> int:
 
 
 def cmd_caseloads(args) -> int:
-    common = _common_overrides(args)
-    if args.out:
-        _refuse_nonempty(Path(args.out), args.overwrite)
-    started = time.perf_counter()
+    common, started = _starting(args)
     found = caseload_tradeoff(args.scenario, args.caseloads, common, reps=args.reps, workers=args.workers)
     spec = load_scenario(args.scenario, common)
     print(f"The caseload trade-off: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} "

@@ -18,9 +18,8 @@ import pandas as pd
 
 from parameters.loader import load_scenario
 
-from .processes import worker_pool
-from .replications import default_workers, mean_interval, seeds_for
-from .runner import Overrides, _as_mapping, run
+from .replications import mean_interval, run_paired, seeds_for
+from .runner import Overrides, _as_mapping
 
 #: The parts of integration, in the order the integrated regime's week meets them: each
 #: one's label and the switch that turns it on (`parameters.schema.Regime`).
@@ -76,26 +75,16 @@ def decompose(scenario: str = "thanet", common: Overrides = (), reps: int = 10, 
     for overrides in variants().values():
         load_scenario(scenario, {**shared, **overrides})
     seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
-    jobs = [(scenario, {**shared, **overrides, "run.seed": seed}, name, seed)
-            for name, overrides in variants().items() for seed in seeds]
-    workers = min(workers or default_workers(), len(jobs))
-    if workers <= 1:
-        rows = [_outcome(job) for job in jobs]
-    else:
-        with worker_pool(workers) as pool:
-            rows = list(pool.map(_outcome, jobs))
-    runs = pd.DataFrame(rows)
+    runs = run_paired(scenario, {name: {**shared, **overrides} for name, overrides in variants().items()}, seeds,
+                      _outcome, workers)
     return Decomposition(runs=runs, table=_changes(runs, seeds), seeds=seeds,
                          settings={"scenario": str(scenario), **shared, "households": spec.population.households,
                                    "years": spec.run.years, "pooled_share": spec.regime.pooled_share})
 
 
-def _outcome(job: tuple[Any, dict[str, Any], str, int]) -> dict[str, Any]:
-    """One variant on one seed, reduced to what the decomposition reads (in a worker)."""
-    scenario, overrides, name, seed = job
-    results = run(scenario, overrides)
-    return {"variant": name, "seed": seed, "crises": float(results.steps["crises"].sum()),
-            "spend": float(results.steps["spend"].sum())}
+def _outcome(results) -> dict[str, float]:
+    """What the decomposition reads of a run (in its worker)."""
+    return {"crises": float(results.steps["crises"].sum()), "spend": float(results.steps["spend"].sum())}
 
 
 def _changes(runs: pd.DataFrame, seeds: list[int]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ per year as means with confidence intervals."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,3 +119,25 @@ def read_posterior(path: str | Path) -> pd.DataFrame:
 
 def _run_job(job: tuple[Any, Mapping[str, Any]]) -> Results:
     return run(*job)
+
+
+def run_paired(scenario: Any, variants: Mapping[Any, Mapping[str, Any]], seeds: list[int],
+               reduce: Callable[[Results], dict[str, Any]], workers: int | None = None) -> pd.DataFrame:
+    """Every variant on every seed (common random numbers: on a seed, every variant meets
+    the same households and shocks), each run reduced in its worker by `reduce` (a
+    module-level function, so it can be sent to a process) to a row, with the variant's
+    name and the seed: one row per variant and seed."""
+    jobs = [(scenario, {**overrides, "run.seed": seed}, name, seed, reduce)
+            for name, overrides in variants.items() for seed in seeds]
+    workers = min(workers or default_workers(), len(jobs))
+    if workers <= 1:
+        rows = [_paired_job(job) for job in jobs]
+    else:
+        with worker_pool(workers) as pool:
+            rows = list(pool.map(_paired_job, jobs))
+    return pd.DataFrame(rows)
+
+
+def _paired_job(job) -> dict[str, Any]:
+    scenario, overrides, name, seed, reduce = job
+    return {"variant": name, "seed": seed, **reduce(run(scenario, overrides))}
