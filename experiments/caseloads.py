@@ -24,7 +24,7 @@ from .runner import Overrides, _as_mapping
 
 CASELOADS = (3, 6, 12, 24)
 PER_FAMILIES = 100  # crises avoided are stated per this many families reached
-WITHOUT = "integrated without key workers"
+WITHOUT = "integrated without key workers"  # and so with nothing pooled: the agencies keep the pool's money
 
 
 @dataclass
@@ -49,10 +49,12 @@ class Tradeoff:
 
 def caseload_tradeoff(scenario: str = "thanet", caseloads: Sequence[int] = CASELOADS, common: Overrides = (),
                       reps: int = 10, master_seed: int | None = None, workers: int | None = None) -> Tradeoff:
-    """The integrated regime without key workers, and with them at each caseload limit, on
-    the same `reps` seeds: one row per caseload with the means and 95% intervals (`_low`,
-    `_high`) of the families key workers took on, the crises of the run, and the crises the
-    team avoided, in all and per hundred families it reached."""
+    """The integrated regime without key workers (nothing pooled: the agencies keep the
+    money), and with them at each caseload limit, on the same `reps` seeds: one row per
+    caseload with the means and 95% intervals (`_low`, `_high`) of the families key
+    workers took on (episodes begun: a family taken on twice counts twice), the crises of
+    the run, and the crises the team avoided (the team, less what the pooled money would
+    have bought the agencies), in all and per hundred families it took on."""
     shared = _as_mapping(common)
     variants: dict[Any, dict[str, Any]] = {WITHOUT: {**shared, "regime.kind": "integrated", "regime.key_workers": False}}
     for caseload in caseloads:

@@ -140,7 +140,7 @@ def cmd_decompose(args) -> int:
     spec = load_scenario(args.scenario, common)
     print(f"Where integration's effect comes from: {spec.place.name}, {spec.population.households:,} households, "
           f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; every variant meets the same "
-          f"households and shocks on a seed. Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
+          f"households and shocks on a seed (they part only where one variant changes who is in a placement, and so who moves). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
           "(regime.pooled_share).")
     if spec.regime.pooled_share == 0:
         print("  (regime.pooled_share is 0: key workers have no money; set it to see what they do)")
@@ -172,7 +172,8 @@ def cmd_caseloads(args) -> int:
     print(f"The caseload trade-off: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} "
           f"years, integrated with {spec.regime.pooled_share:.0%} of each agency's budget pooled for key workers, "
           f"{args.reps} seeds from master seed {spec.run.seed}. Each caseload against the integrated regime without "
-          "key workers, on the same seeds: mean [95% interval over seeds].")
+          "key workers (and so with nothing pooled: the agencies keep the money), on the same seeds: mean [95% interval "
+          "over seeds]. Families reached count episodes begun (a family taken on twice counts twice).")
     shown = pd.DataFrame({
         "hours a family a week": found.table["hours_per_family"].map("{:.1f}".format),
         "effect per week (x caseload 6)": found.table["dose"].map("{:.2f}".format),

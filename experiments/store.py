@@ -73,6 +73,7 @@ class Store:
         identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, **run.params}
         if run.draw is not None:  # the posterior's row and the values it set, beside the levers
             identity |= {"draw": run.draw, **{key: value for key, value in run.drawn.items() if key not in run.params}}
+            # (a drawn value the spec's [set] overrides is stored as drawn, not as run: [set] is in the spec)
         staging = Path(tempfile.mkdtemp(prefix=f".{run.run_id}-", dir=self.runs))
         try:
             panel = ("panel",) if not results.panel.empty else ()  # asked for with run.panel: always kept

@@ -117,9 +117,10 @@ class Run:
     drawn: dict[str, Any] = field(default_factory=dict)
 
     def overrides(self, spec: SweepSpec) -> dict[str, Any]:
-        """What the run sets: the fixed settings, its years and seed, its draw of the
-        posterior, then its point of the design (a lever wins over a drawn value)."""
-        return {**spec.set, "run.years": spec.sweep.years, "run.seed": self.seed, **self.drawn, **self.params}
+        """What the run sets: its draw of the posterior, then the fixed settings, its years
+        and seed, and its point of the design (a value the spec sets, under [set] or as a
+        lever, wins over a drawn one)."""
+        return {**self.drawn, **spec.set, "run.years": spec.sweep.years, "run.seed": self.seed, **self.params}
 
 
 def load_spec(path: str | Path) -> SweepSpec:
