@@ -60,6 +60,9 @@ class Population(Section):
         return self
 
 
+OLDEST_AGE = 99  # the oldest a household's reference person may be drawn (households end at 100: sim.demography.OLDEST)
+
+
 def age_band(text: str) -> tuple[int, int]:
     """"18-44" as (18, 44): ages from and to, both included."""
     low, _, high = text.partition("-")
@@ -96,9 +99,10 @@ class Demography(Section):
             if not bands:
                 raise ValueError(f"demography.{table} needs at least one age band")
             for band in bands:
-                low, _ = age_band(band)
-                if low < 16:
-                    raise ValueError(f"demography.{table}: band '{band}' starts below 16; a household's reference person is 16 or older")
+                low, high = age_band(band)
+                if low < 16 or high > OLDEST_AGE:
+                    raise ValueError(f"demography.{table}: band '{band}' must lie within 16 to {OLDEST_AGE}: a household's "
+                                     f"reference person is 16 or older, and a household ends at {OLDEST_AGE + 1}")
             total = sum(bands.values())
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"demography.{table}: the shares add up to {total:.4f}; they must add up to 1")
@@ -182,7 +186,7 @@ class KeyWorkers(Section):
     plan_weeks: int = Field(ge=1, le=520, description="longest plan in weeks")
     effect: Fraction = Field(description="weekly share of severity a plan removes at full engagement and low severity, at the reference dose (reference_hours of contact a week)")
     week_hours: float = Field(ge=1.0, le=60.0, description="hours a full-time key worker spends working with families a week, 1 to 60")
-    reference_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which `effect` holds, above 0")
+    reference_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which `effect` holds, above 0 (in hours, whatever week_hours and caseload are)")
     half_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which a plan does half the most it can, above 0")
     dose_steepness: float = Field(ge=0.5, le=6.0, description="how sharply a plan's effect rises with contact hours around half_hours (a Hill coefficient), 0.5 to 6")
     whole_family_bonus: float = Field(ge=1.0, le=3.0, description="multiplier on help when the plan covers the whole family, 1 to 3")

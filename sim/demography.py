@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parameters.schema import Demography, Population, age_band
+from parameters.schema import OLDEST_AGE, Demography, Population, age_band
 from parameters.vocabulary import WEEKS_PER_YEAR
 
 from .state import AT_HOME, NO_CHILD
 from .week import Week
 
-OLDEST = 100  # engine: a reference person's age at which the household ends whatever the rates (ages are int8)
+OLDEST = OLDEST_AGE + 1  # a reference person's age at which the household ends whatever the rates (ages are int8)
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,14 @@ def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.G
     of an age to have children (`demography.fertile_ages`)."""
     head_age = draw_ages(demo.newcomer_head_ages if newcomers else demo.head_ages, k, rng)
     share = demo.newcomers_with_children if newcomers else pop.share_with_children
-    oldest_child = np.minimum(demo.leaving_age - 1, head_age.astype(np.int64) - age_band(demo.fertile_ages)[0])
-    with_children = (rng.random(k) < share) & (oldest_child >= 0)
+    fertile_from, fertile_to = age_band(demo.fertile_ages)
+    oldest_child = np.minimum(demo.leaving_age - 1, head_age.astype(np.int64) - fertile_from)
+    youngest_child = np.maximum(0, head_age.astype(np.int64) - fertile_to)  # born by the end of the fertile ages
+    with_children = (rng.random(k) < share) & (oldest_child >= youngest_child)
     count = np.where(with_children, 1 + rng.poisson(pop.children_mean - 1.0, k), 0).clip(0, pop.max_children)
     child_age = np.full((pop.max_children, k), NO_CHILD, np.int8)
-    ages = np.floor(rng.random((pop.max_children, k)) * (oldest_child + 1)).astype(np.int8)
+    span = np.maximum(oldest_child - youngest_child + 1, 1)
+    ages = (youngest_child + np.floor(rng.random((pop.max_children, k)) * span)).astype(np.int8)
     present = np.arange(pop.max_children)[:, None] < count
     child_age[present] = ages[present]
     adults = (1 + rng.poisson(pop.adults_mean - 1.0, k)).clip(1, pop.max_adults)
@@ -75,7 +78,7 @@ def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.G
 
 
 def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Generator,
-                     child_stocks: list[int]) -> YearOfPeople:
+                     child_stocks: list[int], aligned: bool = False) -> YearOfPeople:
     """One year of people changing, in place on `h` (the households, or their
     composition alone while settling): ageing, coming of age, births, and households
     leaving, their homes given to newcomers (whose composition is drawn here; their
@@ -97,9 +100,10 @@ def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Genera
         leaving = (placed & (h.child_in == s)).sum(axis=0)
         h.in_stock[s] -= leaving.astype(h.in_stock.dtype)
         left_placements[k] = leaving.sum()
+    stays = grown & (h.child_in == AT_HOME) & (rng.random(grown.shape) < demo.stays_home)
+    staying = stays.sum(axis=0)
     h.child_age[grown] = NO_CHILD
     h.child_in[grown] = AT_HOME
-    staying = rng.binomial(from_home, demo.stays_home)
     h.adults[:] = np.minimum(h.adults + staying, pop.max_adults)
 
     # Births, to households whose reference person is of an age to have children.
@@ -117,9 +121,12 @@ def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Genera
     leaving = (rng.random(n) < chance) | (h.head_age >= OLDEST)
     leaving &= h.in_stock.sum(axis=0) == 0
     newcomers = np.flatnonzero(leaving)
-    arriving = draw_composition(pop, demo, newcomers.size, rng, newcomers=True)
+    # With `aligned`, a newcomer is drawn for every home and those that take one are kept:
+    # the draws do not depend on how many leave, so two variants of a run on one seed keep
+    # drawing the same numbers for the same homes (common random numbers).
+    arriving = draw_composition(pop, demo, n if aligned else newcomers.size, rng, newcomers=True)
     for name, values in arriving.items():
-        getattr(h, name)[..., newcomers] = values
+        getattr(h, name)[..., newcomers] = values[..., newcomers] if aligned else values
     h.child_in[:, newcomers] = AT_HOME
     return YearOfPeople(newcomers, births=int(born.size), came_of_age=int(n_grown.sum()), stayed_on=int(staying.sum()),
                         left_placements=left_placements)
@@ -141,16 +148,18 @@ class PeopleChange:
                  child_stocks: list[int], newcomer_needs, on_change):
         self.households, self.pop, self.demo, self.rng = households, pop, demo, rng
         self.child_stocks = child_stocks
-        self.newcomer_needs = newcomer_needs  # (indices, rng) -> draws the newcomers' traits and needs in place
+        self.newcomer_needs = newcomer_needs  # (indices, rng) -> draws the newcomers' traits and needs in place (drawn for every home, kept for these)
         self.on_change = on_change  # callables told that who has children, and frailty, may have changed
 
     def __call__(self, week: Week) -> None:
         if week.number % WEEKS_PER_YEAR:
             return
         h = self.households
-        year = a_year_of_people(h, self.pop, self.demo, self.rng, self.child_stocks)
+        year = a_year_of_people(h, self.pop, self.demo, self.rng, self.child_stocks, aligned=True)
         self.newcomer_needs(year.newcomers, self.rng)
         h.start_afresh(year.newcomers)
+        h.crisis_now[year.newcomers] = False  # the last household's crisis is not the newcomer's
+        h.crisis_domains[:, year.newcomers] = False
         h.arrived_week[year.newcomers] = week.number
         for told in self.on_change:
             told()

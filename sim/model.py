@@ -98,7 +98,7 @@ class LocalityModel(mesa.Model):
                                  stream["decisions"], params.services, params.needs)
 
         # The stages, each given what it needs.
-        self.needs = NeedsEvolve(params, self.households, self.network, stream["shocks"], self.engine)
+        self.needs = NeedsEvolve(params, self.households, self.network, streams["shocks"], self.engine)
         self.status_quo = Regime.build(RegimeSpec(kind="siloed").switches(), self.casework)
         self.chosen_regime = Regime.build(self.switches, self.casework)
         self.regime = self.status_quo

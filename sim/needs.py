@@ -80,15 +80,18 @@ def needs_settle(*, raw, severity, child_domain, has_children, problem_line, ris
 
 
 # --- the stage ------------------------------------------------------------------------------
+WEEK_KEYS = 2**16  # engine: a week's number (from -520 in the longest warm-up) shifted to a non-negative key of its shock stream
+
+
 class NeedsEvolve:
     """Stage 1. The fixed parts of the weekly update are prepared once: the coupling
     matrix, recovery rates, the spread's rate and rhythm, and where shocks may land."""
 
-    def __init__(self, spec: Scenario, households: Households, network: sp.csr_matrix, rng: np.random.Generator,
+    def __init__(self, spec: Scenario, households: Households, network: sp.csr_matrix, seeds: np.random.SeedSequence,
                  engine: Engine):
         needs = spec.needs
         d = len(DOMAINS)
-        self.households, self.engine, self.rng = households, engine, rng
+        self.households, self.engine, self.seeds = households, engine, seeds
         self.coupling = np.zeros((d, d), np.float32)
         for source, targets in needs.coupling.items():
             for target, strength in targets.items():
@@ -149,19 +152,23 @@ class NeedsEvolve:
     def draw_shocks(self, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """A week's new problems: a Poisson count per domain, placed by frailty, as the
         domains hit, where each one's shocks start and end (`bounds`), and every shock's
-        household and size. The draws depend only on the week, never on the state, so
-        two regimes meet the same shocks; and they come from a stream of their own, week
-        after week in order, so they may be drawn a week ahead."""
+        household and size. Each week and domain draws from a stream of its own, spawned
+        from the run's shock seed, so the draws depend only on the week and on whom
+        shocks may land (which people changing may alter once a year): two regimes meet
+        the same shocks, and a difference in one week (a newcomer's frailty) never shifts
+        the numbers of the weeks after it. They may be drawn a week ahead."""
         growth = (1.0 + self.trends) ** (week / WEEKS_PER_YEAR)
         columns, households, sizes = [], [], []
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
+            rng = np.random.default_rng(np.random.SeedSequence(
+                self.seeds.entropy, spawn_key=(*self.seeds.spawn_key, week + WEEK_KEYS, column)))
             target = self.targets[column in self.child_columns]
-            count = self.rng.poisson(rate * growth[column] * target.total)
+            count = rng.poisson(rate * growth[column] * target.total)
             if count:
                 columns.append(column)
-                households.append(self.engine.run(shock_households, uniform=self.rng.random(count),
+                households.append(self.engine.run(shock_households, uniform=rng.random(count),
                                                   accept=target.accept, alias_ids=target.alias_ids, ids=target.ids))
-                sizes.append(self.rng.exponential(size, count).astype(np.float32))
+                sizes.append(rng.exponential(size, count).astype(np.float32))
         bounds = np.cumsum([0, *(len(x) for x in households)])
         return (np.array(columns, np.int64), bounds,
                 np.concatenate(households) if households else np.zeros(0, np.int32),

@@ -58,8 +58,10 @@ def newcomers_drawn(spec: Scenario, households: Households):
     """What the stage "people change" calls for the households that took homes this
     year: their traits and starting needs drawn, in place."""
     def draw(homes: np.ndarray, rng: np.random.Generator) -> None:
-        for name, values in draw_traits_and_needs(spec, households.has_children[homes], rng).items():
-            getattr(households, name)[..., homes] = values
+        # drawn for every home and kept for these: the draws do not depend on how many
+        # moved in, so variants of a run on one seed stay on common random numbers
+        for name, values in draw_traits_and_needs(spec, households.has_children, rng).items():
+            getattr(households, name)[..., homes] = values[..., homes]
     return draw
 
 
