@@ -151,7 +151,7 @@ class StocksMove:
                 members[inside] += back.astype(members.dtype)
                 if kind.who == "child":
                     children_leave(h, inside, leavers, back, s, rng)
-            week.counts.stock_left[s] = leavers.sum()
+            week.counts.stock_left[s] += leavers.sum()  # (children coming of age left care as people changed)
 
             hits = [week.crisis_hits[k] for k in kind.entered_by]  # each in index order, without repeats
             hit = hits[0] if len(hits) == 1 else np.unique(np.concatenate(hits))

@@ -157,4 +157,8 @@ def test_each_child_is_at_home_or_in_one_placement_all_run_long():
     m.watch("after everything recorded", check)
     m.run()
     assert not broken, broken[:5]
-    assert m.recorder.steps_frame()["entered_children_in_care"].sum() > 0
+    steps = m.recorder.steps_frame()
+    assert steps["entered_children_in_care"].sum() > 0
+    # the stock changes by its flows only: those who came of age in care are among its leavers
+    flows = steps["entered_children_in_care"] - steps["left_children_in_care"]
+    assert (steps["stock_children_in_care"].diff().iloc[1:] == flows.iloc[1:]).all()
