@@ -139,8 +139,9 @@ def cmd_decompose(args) -> int:
     found = decompose(args.scenario, common, reps=args.reps, workers=args.workers)
     spec = load_scenario(args.scenario, common)
     print(f"Where integration's effect comes from: {spec.place.name}, {spec.population.households:,} households, "
-          f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; every variant meets the same "
-          f"households and shocks on a seed (they part only where one variant changes who is in a placement, and so who moves). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
+          f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; every variant starts from the same "
+          f"households and shocks on a seed (from the second year the newcomers and shocks part where the variants "
+          f"differ: the intervals hold, but pair less tightly). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
           "(regime.pooled_share).")
     if spec.regime.pooled_share == 0:
         print("  (regime.pooled_share is 0: key workers have no money; set it to see what they do)")

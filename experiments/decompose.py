@@ -1,5 +1,5 @@
 """Where integration's effect comes from: the parts of the integrated regime switched on
-one at a time from siloed working, on common random numbers (every variant meets the same
+one at a time from siloed working, on common random numbers (every variant starts from the same
 households and shocks on a seed), each part's change in crises and spend with its
 interval over seeds.
 
