@@ -1,5 +1,6 @@
-"""An agency: the domains it serves, its budget for the year, the capacity that budget
-buys, and an eligibility threshold it raises when demand outruns capacity (rationing)."""
+"""An agency: the domains it serves, its budget for the year and how the year's outturn
+carries into the next (reserves, a deficit to repay), the capacity that budget buys, and
+an eligibility threshold it raises when demand outruns capacity (rationing)."""
 
 from __future__ import annotations
 
@@ -32,20 +33,54 @@ class Agency(mesa.Agent):
         self.base_budget = spec.budget_per_household * scenario.population.households
         self.forecast_weeks = scenario.services.crisis_forecast_weeks
         self.crisis_per_week = 0.0  # running forecast of statutory crisis spend
+        finance = scenario.finance
+        self.prevention_kept = finance.prevention_kept
+        self.overrun_from_prevention = name in finance.overrun_from_prevention
+        self.carries_over = name in finance.carries_over
+        self.reserves_cap = self.base_budget * finance.reserves_share if self.carries_over else 0.0
+        self.balance = self.reserves_cap  # reserves; below 0, a debt of past over-spends
+        self.deficit = 0.0  # the debt to repay from this year's budget (set as the year opens)
+        self.drawn = 0.0    # reserves drawn to meet the last year's over-spend
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = 0
 
     # --- the year's money -------------------------------------------------------------
+    def close_year(self, spent: float) -> None:
+        """Settle the year just ended, `spent` being what its rationed budget paid for
+        (all but universal services): the outturn against the budget as set moves the
+        balance, so an over-spend is met from reserves and, once they are gone, becomes a
+        debt that the next year's budget repays; an under-spend goes to reserves, up to
+        their usual level (`finance.reserves_share` of the budget), the rest going back to
+        the funder. An agency that does not carry its outturn over (`finance.carries_over`)
+        starts each year afresh."""
+        if not self.carries_over:
+            return
+        over = spent - self.budget
+        self.drawn = min(max(over, 0.0), max(self.balance, 0.0))
+        self.balance = min(self.balance - over, self.reserves_cap)
+
     def open_year(self, year: int, left: float = 1.0) -> None:
         """Set this year's budget (year 0: the status quo before the run), after cuts and
-        the pooled contribution, and split it between reactive and preventive work,
-        shifting money to prevention if asked. `left`: the share of the year still to come
-        (a year entered part way through has that share of its money)."""
-        gross = self.base_budget * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years) * left
+        the pooled contribution, and split what the agency may spend, the budget less any
+        debt it must repay (`deficit`), between reactive and preventive work. The pool
+        takes its share of both alike; savings (the cut, the debt) come first from
+        prevention, down to the share kept whatever, then from casework. Then money moves
+        to prevention if the scenario shifts it. `left`: the share of the year still to
+        come (a year entered part way through has that share of its money)."""
+        full = self.base_budget * left
+        gross = full * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
         self.contribution = gross * self.pooled_share if year >= 1 else 0.0
         self.budget = gross - self.contribution
-        prevention = self.budget * self.spec.prevention_share
-        reactive = self.budget - prevention
+        self.deficit = max(-self.balance, 0.0) * left
+        spendable = max(self.budget - self.deficit, 0.0)
+        kept_by_pool = 1.0 - (self.pooled_share if year >= 1 else 0.0)
+        planned_prevention = full * kept_by_pool * self.spec.prevention_share
+        saving = full * kept_by_pool - spendable
+        if saving >= 0:  # (never more than the agency may spend at all)
+            prevention = min(planned_prevention - min(saving, planned_prevention * (1.0 - self.prevention_kept)), spendable)
+        else:  # more money than the status quo: shared as the plan shares it
+            prevention = spendable * self.spec.prevention_share
+        reactive = spendable - prevention
         if year >= self.shift.start_year and self.shift.shift > 0:
             moved = reactive * self.shift.shift
             prevention += moved
@@ -56,11 +91,17 @@ class Agency(mesa.Agent):
 
     def plan_capacity(self, spent: np.ndarray, week_of_year: int, categories: dict[str, int]) -> None:
         """Capacity for the coming week from the money left this year, after setting
-        aside the forecast crisis spend: crises are statutory and come first."""
+        aside the forecast crisis spend: crises are statutory and come first. An agency
+        that finds a crisis overrun from prevention (`overrun_from_prevention`) lets the
+        reactive shortfall eat this year's prevention money, down to the share of its
+        plan it keeps whatever."""
         weeks_left = WEEKS_PER_YEAR - week_of_year
         reactive_spent = spent[categories["assessment"]] + spent[categories["intervention"]] + spent[categories["crisis"]]
         reactive_left = self.reactive_plan - reactive_spent - self.crisis_per_week * weeks_left
         prevention_left = self.prevention_plan - spent[categories["prevention"]]
+        if reactive_left < 0 and self.overrun_from_prevention:
+            kept = self.prevention_plan * self.prevention_kept * weeks_left / WEEKS_PER_YEAR
+            prevention_left = max(prevention_left + reactive_left, min(prevention_left, kept))
         self.slots = _affordable(reactive_left / weeks_left, self.spec.intervention_week_cost)
         self.early_slots = _affordable(prevention_left / weeks_left, self.spec.prevention_week_cost)
 

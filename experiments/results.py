@@ -190,11 +190,15 @@ def ledger_frame(model) -> pd.DataFrame:
         "budget": ledger.budget.ravel(),
         "contribution_to_pool": ledger.contribution.ravel(),
         "budget_universal": ledger.universal_budget.ravel(),
+        "deficit_repaid": ledger.deficit_repaid.ravel(),
     })
     spend = ledger.spend.reshape(years * payers, len(CATEGORIES))
     for i, category in enumerate(CATEGORIES):
         frame[f"spend_{category}"] = spend[:, i]
     frame["spend"] = spend.sum(axis=1)
     frame["over_spend"] = frame["spend"] - frame["budget"]
+    frame["under_spend"] = np.maximum(-frame["over_spend"], 0.0)
+    frame["reserves_drawn"] = ledger.reserves_drawn.ravel()
+    frame["reserves"] = ledger.reserves.ravel()
     return frame
 

@@ -277,6 +277,24 @@ class Services(Section):
     fatigue_from: float = Field(ge=0.0, le=100.0, description="decaying count of recent assessments at or above which another assessment wears engagement down")
 
 
+class Finance(Section):
+    """How money carries from one year to the next, as councils manage it. An agency
+    that carries its outturn over (`carries_over`) meets an over-spend from its
+    reserves and, once they are gone, from next year's budget; an under-spend goes to
+    reserves, up to their usual level (`reserves_share`), the rest back to the funder.
+    Savings (a cut, a debt to repay) come first from what is discretionary, prevention,
+    down to the share an agency keeps whatever, and only then from casework. Agencies
+    named in `overrun_from_prevention` also find crisis spend above its forecast from
+    this year's prevention money."""
+
+    carries_over: list[str] = Field(
+        [], description="agencies whose outturn carries into the next year (the rest start each year afresh)")
+    reserves_share: Fraction = Field(description="an agency's reserves before the run, and at most, as a share of its yearly budget, 0 to 1")
+    prevention_kept: Fraction = Field(description="share of its planned prevention an agency keeps however much it must save, 0 to 1")
+    overrun_from_prevention: list[str] = Field(
+        [], description="agencies that pay for crisis spend above its forecast out of this year's prevention money")
+
+
 class Agency(Section):
     label: str
     domains: list[Domain] = Field(min_length=1)
@@ -369,6 +387,7 @@ class Scenario(Section):
     needs: Needs
     outcomes: Outcomes
     services: Services
+    finance: Finance
     agencies: dict[str, Agency] = Field(min_length=1)
     crises: dict[str, Crisis] = Field(min_length=1)
     stocks: dict[str, Stock] = {}
@@ -395,6 +414,8 @@ class Scenario(Section):
 
         check("budget.agency_cut", self.budget.agency_cut)
         check("budget.agency_cut_years", self.budget.agency_cut_years)
+        check("finance.carries_over", self.finance.carries_over)
+        check("finance.overrun_from_prevention", self.finance.overrun_from_prevention)
         for name, agency in self.agencies.items():
             check(f"agencies.{name}.refers_to", agency.refers_to)
         for name, crisis in self.crises.items():

@@ -18,6 +18,9 @@ class Ledger:
         self.budget = np.zeros((years, len(payers)))
         self.contribution = np.zeros((years, len(payers)))  # put into the pool
         self.universal_budget = np.zeros((years, len(payers)))  # the part of the budget for universal services
+        self.deficit_repaid = np.zeros((years, len(payers)))    # debt of past over-spends this year's budget must repay
+        self.reserves_drawn = np.zeros((years, len(payers)))    # this year's over-spend met from reserves
+        self.reserves = np.zeros((years, len(payers)))          # reserves at the year's end (below 0: a debt)
         self.week = np.zeros(shape)                         # this week's spend
         # per household, payer-major and category-major: one payer's bookings touch one row
         self.by_agency = np.zeros((len(payers), households))
@@ -60,6 +63,11 @@ class Ledger:
     def spent_this_year(self, payer: int) -> np.ndarray:
         return self.spend[self.year, payer]
 
+    def rationed_spend(self, payer: int) -> float:
+        """What a payer's rationed budget paid for this year: everything but universal services."""
+        spent = self.spend[self.year, payer]
+        return float(spent.sum() - spent[CATEGORY["universal"]])
+
     def clear_year(self, year: int) -> None:
         """Forget what was booked to one year (the warm-up's year 0, opened afresh)."""
         self.spend[year] = 0.0
@@ -69,6 +77,6 @@ class Ledger:
 
     def clear(self) -> None:
         """Forget everything booked (used after the warm-up)."""
-        for array in (self.spend, self.budget, self.contribution, self.universal_budget, self.week, self.by_agency,
-                      self.by_category, self.overhead):
+        for array in (self.spend, self.budget, self.contribution, self.universal_budget, self.deficit_repaid,
+                      self.reserves_drawn, self.reserves, self.week, self.by_agency, self.by_category, self.overhead):
             array[:] = 0.0

@@ -1,8 +1,9 @@
 """Stage 7, money moves: agencies learn what crises are costing, ration eligibility when
 waiting lists outrun capacity (siloed: thresholds rise; integrated: the queue grows),
-open a new budget year when one starts, and work out what the money left this year buys
-next week. Cuts and crisis spend thus feed back into later help: the vicious cycle of
-failure demand."""
+close a budget year when it ends (an over-spend drawn from reserves, then repaid from the
+next year's budget) and open the next, and work out what the money left this year buys
+next week. Cuts, deficits and crisis spend thus feed back into later help, prevention
+first: the vicious cycle of failure demand."""
 
 from __future__ import annotations
 
@@ -36,10 +37,20 @@ class Money:
         next_week = week.number + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
+            self.close_year()
             if next_year > self.years:
                 return  # the run is over: leave the last year's books as they are
             self.open_year(next_year)
         self.plan_capacity(next_week % WEEKS_PER_YEAR)
+
+    def close_year(self) -> None:
+        """Settle each agency's year that has just ended, and book its reserves (below
+        0: its debt)."""
+        ledger = self.ledger
+        for agency in self.agencies:
+            agency.close_year(ledger.rationed_spend(agency.index))
+            ledger.reserves_drawn[ledger.year, agency.index] = agency.drawn
+            ledger.reserves[ledger.year, agency.index] = agency.balance
 
     def open_year(self, year: int, week_of_year: int = 0) -> None:
         """Budgets for `year` (1-based; 0 is the status quo of the warm-up): cuts, pooled
@@ -58,6 +69,7 @@ class Money:
             ledger.universal_budget[ledger.year, agency.index] = self.universal.year_cost(agency.index)
             ledger.budget[ledger.year, agency.index] = agency.budget + ledger.universal_budget[ledger.year, agency.index]
             ledger.contribution[ledger.year, agency.index] = agency.contribution
+            ledger.deficit_repaid[ledger.year, agency.index] = agency.deficit
         pooled = sum(agency.contribution for agency in self.agencies)
         self.team.open_year(pooled)
         ledger.budget[ledger.year, len(self.agencies)] = pooled

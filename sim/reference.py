@@ -428,6 +428,8 @@ class ReferenceModel(mesa.Model):
         next_week = self.week + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
+            for agency in self.agency_list:  # the year's outturn: reserves, then a deficit for next year
+                agency.close_year(self.ledger.rationed_spend(agency.index))
             if next_year > self.params.run.years:
                 return  # the run is over
             self._open_year(next_year)

@@ -1,0 +1,123 @@
+"""The money loop, one rule at a time: a year's over-spend is met from reserves and then
+repaid from the next year's budget; an under-spend refills reserves up to their usual
+level; savings come from prevention first, down to the share kept whatever; named
+agencies find a crisis overrun from prevention; and the ledger reports it all."""
+
+import numpy as np
+import pytest
+
+from agents import Agency
+from sim.ledger import CATEGORY
+from sim.model import LocalityModel
+
+SETTINGS = {"population.households": 1000, "run.years": 3, "run.warmup_weeks": 0}
+
+
+def agency(name: str = "police", **overrides) -> Agency:  # police carry their outturn over
+    model = LocalityModel("thanet", overrides={**SETTINGS, **overrides})
+    return model.agency_list[list(model.params.agencies).index(name)]
+
+
+def test_an_over_spend_is_met_from_reserves_first_then_repaid_from_next_year():
+    police = agency(**{"finance.reserves_share": 0.1})
+    police.open_year(1)
+    reserves = police.balance
+    assert reserves == pytest.approx(0.1 * police.base_budget)
+    police.close_year(police.budget + 0.5 * reserves)  # reserves meet all of it
+    assert police.drawn == pytest.approx(0.5 * reserves) and police.balance == pytest.approx(0.5 * reserves)
+    police.open_year(2)
+    assert police.deficit == 0
+    police.close_year(police.budget + 2.0 * reserves)  # reserves meet half a reserve; the rest is a debt
+    assert police.drawn == pytest.approx(0.5 * reserves) and police.balance == pytest.approx(-1.5 * reserves)
+    police.open_year(3)
+    assert police.deficit == pytest.approx(1.5 * reserves)
+    assert police.reactive_plan + police.prevention_plan == pytest.approx(police.budget - police.deficit)
+
+
+def test_an_under_spend_refills_reserves_only_up_to_their_usual_level():
+    police = agency(**{"finance.reserves_share": 0.1})
+    police.open_year(1)
+    police.close_year(police.budget - 0.04 * police.base_budget)  # from a debt-free start at the cap
+    assert police.balance == pytest.approx(0.1 * police.base_budget)
+    police.balance = -0.02 * police.base_budget  # in debt: an under-spend repays it first
+    police.close_year(police.budget - 0.05 * police.base_budget)
+    assert police.balance == pytest.approx(0.03 * police.base_budget)
+
+
+def test_savings_come_from_prevention_first_down_to_the_share_kept_then_from_casework():
+    police = agency(**{"finance.prevention_kept": 0.5})
+    police.open_year(0)
+    prevention, reactive = police.prevention_plan, police.reactive_plan
+    share = police.spec.prevention_share
+    small = agency(**{"finance.prevention_kept": 0.5, "budget.cut": share * 0.25, "budget.cut_years": 1})
+    small.open_year(1)
+    assert small.prevention_plan == pytest.approx(prevention * 0.75)  # a small saving: prevention alone
+    assert small.reactive_plan == pytest.approx(reactive)
+    deep = agency(**{"finance.prevention_kept": 0.5, "budget.cut": 0.3, "budget.cut_years": 1})
+    deep.open_year(1)
+    assert deep.prevention_plan == pytest.approx(prevention * 0.5)  # prevention down to what is kept
+    assert deep.reactive_plan == pytest.approx(0.7 * deep.base_budget - prevention * 0.5)
+    assert deep.prevention_plan / prevention - 1 < deep.budget / deep.base_budget - 1  # prevention falls by more
+    everything = agency(**{"finance.prevention_kept": 0.5, "budget.cut": 1.0, "budget.cut_years": 1})
+    everything.open_year(1)
+    assert everything.prevention_plan == 0 and everything.reactive_plan == 0  # nothing is kept from nothing
+
+
+def test_the_pool_takes_its_share_of_prevention_and_casework_alike():
+    pooled = agency(**{"regime.kind": "integrated", "regime.pooled_share": 0.2})
+    pooled.open_year(1)
+    assert pooled.prevention_plan / (pooled.prevention_plan + pooled.reactive_plan) == pytest.approx(
+        pooled.spec.prevention_share)
+
+
+@pytest.mark.parametrize("name, eats", [("childrens_social_care", True), ("police", False)])
+def test_a_crisis_overrun_eats_prevention_only_where_the_agency_does_so(name, eats):
+    one = agency(name, **{"finance.overrun_from_prevention": ["childrens_social_care"],
+                          "finance.prevention_kept": 0.25})
+    one.open_year(1)
+    spent = np.zeros(len(CATEGORY))
+    one.crisis_per_week = 0.0
+    one.plan_capacity(spent, 0, CATEGORY)
+    early_slots = one.early_slots
+    one.crisis_per_week = 1.2 * one.reactive_plan / 52  # crises forecast to take more than all of casework's money
+    one.plan_capacity(spent, 0, CATEGORY)
+    assert one.slots == 0
+    if eats:
+        kept = 0.25 * one.prevention_plan / 52
+        assert one.early_slots == int(kept // one.spec.prevention_week_cost) < early_slots
+    else:
+        assert one.early_slots == early_slots
+
+
+def test_the_ledger_reports_each_years_outturn_reserves_and_debt_repaid():
+    model = LocalityModel("thanet", overrides={"population.households": 2000, "run.years": 3, "run.seed": 3, "run.warmup_weeks": 0,
+                                               "budget.cut": 0.3, "budget.cut_years": 1, "finance.reserves_share": 0.02})
+    model.run()
+    from experiments.results import ledger_frame
+    ledger = ledger_frame(model)
+    for agency in model.agency_list:
+        rows = ledger[ledger.agency == agency.name].set_index("year")
+        if not agency.carries_over:  # starts each year afresh: nothing drawn, held or repaid
+            assert (rows[["deficit_repaid", "reserves_drawn", "reserves"]] == 0).all().all()
+            continue
+        rationed = rows["spend"] - rows["spend_universal"]
+        over = rationed - (rows["budget"] - rows["budget_universal"])
+        balance = 0.02 * agency.base_budget  # the run starts with reserves at their usual level
+        for year in rows.index:
+            if year > 1:  # the debt repaid this year is what the last year's balance owed
+                assert rows.loc[year, "deficit_repaid"] == pytest.approx(max(-balance, 0.0))
+            drawn = min(max(over[year], 0.0), max(balance, 0.0))
+            assert rows.loc[year, "reserves_drawn"] == pytest.approx(drawn)
+            balance = min(balance - over[year], 0.02 * agency.base_budget)
+            assert rows.loc[year, "reserves"] == pytest.approx(balance)
+    assert (ledger["under_spend"] >= 0).all()
+    assert (ledger["deficit_repaid"] > 0).any() and (ledger["reserves_drawn"] > 0).any()  # both paths were taken
+
+
+def test_an_agency_that_does_not_carry_over_starts_each_year_afresh():
+    acute = agency("nhs_acute", **{"finance.carries_over": ["police"]})
+    acute.open_year(1)
+    acute.close_year(acute.budget * 1.5)
+    acute.open_year(2)
+    assert acute.balance == 0 and acute.deficit == 0 and acute.drawn == 0
+    assert acute.reactive_plan + acute.prevention_plan == pytest.approx(acute.budget)
