@@ -37,6 +37,7 @@ from .calibrate import (
     write_fitted,
 )
 from .caseloads import CASELOADS, caseload_tradeoff
+from .assumptions import ASSUMPTIONS, HEADLINES, study_assumptions
 from .decompose import decompose
 from .discovery import discover
 from .replications import replicate
@@ -140,8 +141,8 @@ def cmd_decompose(args) -> int:
     spec = load_scenario(args.scenario, common)
     print(f"Where integration's effect comes from: {spec.place.name}, {spec.population.households:,} households, "
           f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; every variant starts from the same "
-          f"households and shocks on a seed (from the second year the newcomers and shocks part where the variants "
-          f"differ: the intervals hold, but pair less tightly). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
+          f"households and shocks on a seed, and people change alike in each (once a placement keeps a different "
+          f"household from moving, the shocks after are fresh draws: the intervals hold, but pair less tightly). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
           "(regime.pooled_share).")
     if spec.regime.pooled_share == 0:
         print("  (regime.pooled_share is 0: key workers have no money; set it to see what they do)")
@@ -162,6 +163,43 @@ def cmd_decompose(args) -> int:
         found.table.to_csv(out / "decomposition.csv", index=False)
         found.runs.to_csv(out / "runs.csv", index=False)
         print(f"\nWritten to {out}/decomposition.csv (the changes) and {out}/runs.csv (every variant on every seed)")
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_assumptions(args) -> int:
+    common, started = _starting(args)
+    found = study_assumptions(args.scenario, common, names=args.only, reps=args.reps, workers=args.workers)
+    spec = load_scenario(args.scenario, common)
+    print(f"Which assumptions drive the headlines: {spec.place.name}, {spec.population.households:,} households, "
+          f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; each headline's two sides on "
+          "the same seeds, at each assumption's low and high value in turn (the rest as the scenario has them).")
+    as_is = found.table[found.table["setting"] == "as is"].set_index("headline")
+    for headline, (label, _a, _b) in HEADLINES.items():
+        row = as_is.loc[headline]
+        print(f"\n{label}, as the scenario is: crises {row.crises:+.2%} [{row.crises_low:+.2%}, {row.crises_high:+.2%}], "
+              f"spend £{row.spend / 1e6:+,.2f}m [{row.spend_low / 1e6:+,.2f}, {row.spend_high / 1e6:+,.2f}] over the run")
+        rows = found.swings[found.swings["headline"] == headline]
+        shown = pd.DataFrame({
+            "low": [f"{ASSUMPTIONS[n].low:g}{' x' if ASSUMPTIONS[n].factor else ''}" for n in rows["assumption"]],
+            "high": [f"{ASSUMPTIONS[n].high:g}{' x' if ASSUMPTIONS[n].factor else ''}" for n in rows["assumption"]],
+            "crises at low": rows["crises at low"].map("{:+.2%}".format).to_numpy(),
+            "crises at high": rows["crises at high"].map("{:+.2%}".format).to_numpy(),
+            "spend £m at low": (rows["spend at low"] / 1e6).map("{:+,.2f}".format).to_numpy(),
+            "spend £m at high": (rows["spend at high"] / 1e6).map("{:+,.2f}".format).to_numpy(),
+            "swing in crises [95%]": [f"{r['crises swing']:+.2%} [{r['crises swing_low']:+.2%}, {r['crises swing_high']:+.2%}]"
+                                      for _, r in rows.iterrows()],
+        }, index=rows["assumption"].to_numpy())
+        print(shown.to_string())
+    print("\nLargest swing in crises first (the swing: the effect at high less at low, seed by seed). What each is: " + "; ".join(f"{a.name}: {a.what}" for a in ASSUMPTIONS.values()
+                                                                       if args.only is None or a.name in args.only))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        found.table.to_csv(out / "effects.csv", index=False)
+        found.swings.to_csv(out / "swings.csv", index=False)
+        found.runs.to_csv(out / "runs.csv", index=False)
+        print(f"\nWritten to {out}/effects.csv, {out}/swings.csv and {out}/runs.csv")
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -501,6 +539,15 @@ def _parser() -> argparse.ArgumentParser:
     decompose_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run by every variant (default: 10)")
     decompose_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
     decompose_cmd.set_defaults(handler=cmd_decompose)
+
+    assumptions_cmd = commands.add_parser(
+        "assumptions", help="set each unsourced assumption low and high, and say how far it moves the headlines")
+    scenario_options(assumptions_cmd)
+    assumptions_cmd.add_argument("--only", nargs="+", choices=list(ASSUMPTIONS), metavar="NAME",
+                                 help=f"assumptions to try (default: all: {', '.join(ASSUMPTIONS)})")
+    assumptions_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run by every variant (default: 10)")
+    assumptions_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    assumptions_cmd.set_defaults(handler=cmd_assumptions)
 
     caseloads_cmd = commands.add_parser(
         "caseloads", help="the same pool at several caseload limits: families reached, hours each, crises avoided")

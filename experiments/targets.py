@@ -7,7 +7,6 @@ every target costs a handful of runs, not one per target.
 
 from __future__ import annotations
 
-import fnmatch
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, flat_figures, load_scenario, split_sources
+from parameters.loader import ScenarioError, figures_matching, load_scenario, split_sources
 
 from .results import Results, weekly_means
 from .runner import run
@@ -138,12 +137,11 @@ def load_targets(path: str | Path = TARGETS_FILE) -> TargetSet:
 
 def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], values: Mapping[str, float]) -> dict[str, float]:
     """Dotted overrides that apply each parameter's factor (or value) to the keys it matches."""
-    flat = dict(flat_figures(load_scenario(scenario).model_dump()))
+    dump = load_scenario(scenario).model_dump()
     overrides: dict[str, float] = {}
     for name, parameter in parameters.items():
-        for key, current in flat.items():
-            if any(fnmatch.fnmatchcase(key, pattern) and key.count(".") == pattern.count(".") for pattern in parameter.keys):
-                overrides[key] = float(values[name]) if parameter.set else float(current) * float(values[name])
+        for key, current in figures_matching(dump, parameter.keys).items():
+            overrides[key] = float(values[name]) if parameter.set else float(current) * float(values[name])
     return overrides
 
 

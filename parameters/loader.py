@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import fnmatch
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -125,6 +126,14 @@ def flat_figures(node: Any, prefix: str = ""):
             yield from flat_figures(value, f"{prefix}{key}.")
     elif isinstance(node, (int, float)) and not isinstance(node, bool):
         yield prefix.rstrip("."), node
+
+
+def figures_matching(node: Any, patterns: Iterable[str]) -> dict[str, float]:
+    """{dotted key: number} for every number in a scenario dump whose key one of the
+    patterns matches (a * stands for any one name: "agencies.*.effect")."""
+    patterns = list(patterns)
+    return {key: value for key, value in flat_figures(node)
+            if any(fnmatch.fnmatchcase(key, p) and key.count(".") == p.count(".") for p in patterns)}
 
 
 def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:

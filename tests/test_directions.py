@@ -44,6 +44,22 @@ def test_deeper_budget_cuts_raise_crises_and_more_as_the_cut_deepens():
     assert widening[1] > 0, f"the gap in crises, last year less first: {widening}"
 
 
+def test_a_deep_cut_takes_more_from_prevention_than_from_the_budget():
+    """The vicious cycle's first turn: savings come from prevention first and councils'
+    crisis overruns eat what is left of it, so under a 40% cut prevention spend falls by
+    a larger share than the budget (years 3 to 5)."""
+    def later(results, column):  # agencies' yearly ledger summed over years 3 to 5, per seed
+        return np.array([r.ledger[(r.ledger.year >= 3) & (r.ledger.agency != "pooled_budget")][column].sum()
+                         for r in results])
+
+    base, cut = runs(), runs(**{"budget.cut": 0.4})
+    budget_fall = (later(cut, "budget") - later(cut, "budget_universal")) / (
+        later(base, "budget") - later(base, "budget_universal")) - 1
+    prevention_fall = later(cut, "spend_prevention") / later(base, "spend_prevention") - 1
+    gap = effect(prevention_fall - budget_fall)
+    assert gap[2] < 0, said("prevention's fall less the budget's, years 3 to 5 of a 40% cut", gap)
+
+
 def test_integrated_with_enough_key_workers_has_fewer_crises_at_the_same_total_budget():
     siloed, integrated = runs(), runs(**INTEGRATED)
     change = effect(per_year(integrated, "crises")[:, 2:].sum(axis=1) / per_year(siloed, "crises")[:, 2:].sum(axis=1) - 1)
