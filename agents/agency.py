@@ -5,6 +5,7 @@ an eligibility threshold it raises when demand outruns capacity (rationing)."""
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import mesa
 import numpy as np
@@ -41,21 +42,31 @@ class Agency(mesa.Agent):
         self.balance = self.reserves_cap  # reserves; below 0, a debt of past over-spends
         self.deficit = 0.0  # the debt to repay from this year's budget (set as the year opens)
         self.drawn = 0.0    # reserves drawn to meet the last year's over-spend
+        self.reinvest_share, self.reinvest_in = finance.reinvest_share, finance.reinvest_in
+        self.reinvest_after = finance.reinvest_after_years
+        self.reinvesting: deque[float] = deque()  # savings set aside at each year's end, oldest first
+        self.reinvested = 0.0  # savings put back this year (into prevention or the pool)
+        self.year = 0
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = 0
 
     # --- the year's money -------------------------------------------------------------
     def close_year(self, spent: float) -> None:
         """Settle the year just ended, `spent` being what its rationed budget paid for
-        (all but universal services): the outturn against the budget as set moves the
-        balance, so an over-spend is met from reserves and, once they are gone, becomes a
-        debt that the next year's budget repays; an under-spend goes to reserves, up to
-        their usual level (`finance.reserves_share` of the budget), the rest going back to
-        the funder. An agency that does not carry its outturn over (`finance.carries_over`)
-        starts each year afresh."""
+        (all but universal services). Once the run has begun, a share of an under-spend
+        is set aside to be reinvested (`finance.reinvest_share`). An agency that carries
+        its outturn over (`finance.carries_over`) then moves its balance by the rest: an
+        over-spend is met from reserves and, once they are gone, becomes a debt that the
+        next year's budget repays; an under-spend goes to reserves, up to their usual
+        level (`finance.reserves_share` of the budget), the rest back to the funder. The
+        others start each year afresh."""
+        over = spent - self.budget
+        if self.year >= 1:
+            saved = self.reinvest_share * max(-over, 0.0)
+            self.reinvesting.append(saved)
+            over += saved  # what is reinvested does not go to reserves
         if not self.carries_over:
             return
-        over = spent - self.budget
         self.drawn = min(max(over, 0.0), max(self.balance, 0.0))
         self.balance = min(self.balance - over, self.reserves_cap)
 
@@ -65,8 +76,10 @@ class Agency(mesa.Agent):
         debt it must repay (`deficit`), between reactive and preventive work. The pool
         takes its share of both alike; savings (the cut, the debt) come first from
         prevention, down to the share kept whatever, then from casework. Then money moves
-        to prevention if the scenario shifts it. `left`: the share of the year still to
+        to prevention if the scenario shifts it, and savings set aside
+        `finance.reinvest_after_years` ago come back (to prevention, or to the pool). `left`: the share of the year still to
         come (a year entered part way through has that share of its money)."""
+        self.year = year
         full = self.base_budget * left
         gross = full * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
         self.contribution = gross * self.pooled_share if year >= 1 else 0.0
@@ -87,7 +100,15 @@ class Agency(mesa.Agent):
             double_running = year < self.shift.start_year + self.shift.double_running_years
             if not double_running:
                 reactive -= moved  # during double running the old service keeps its money too
+        self.reinvested = self.reinvesting.popleft() if len(self.reinvesting) >= self.reinvest_after else 0.0
+        if self.reinvest_in == "prevention":
+            prevention += self.reinvested
         self.prevention_plan, self.reactive_plan = prevention, reactive
+
+    @property
+    def reinvested_in_pool(self) -> float:
+        """Savings this agency puts into the key workers' pool this year."""
+        return self.reinvested if self.reinvest_in == "pool" else 0.0
 
     def plan_capacity(self, spent: np.ndarray, week_of_year: int, categories: dict[str, int]) -> None:
         """Capacity for the coming week from the money left this year, after setting

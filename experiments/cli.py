@@ -484,10 +484,12 @@ def _print_comparison(comparison: Comparison) -> None:
         "net change £k": (pocket["net_change"] / 1e3).round(0),
         "crisis spend £k": (pocket["crisis_change"] / 1e3).round(0),
         "own services £k": (pocket["services_change"] / 1e3).round(0),
+        "reinvested £k": (pocket["reinvested"] / 1e3).round(0),
         "": pocket["verdict"],
     })
     print("\nThe wrong-pocket table, whole run (net change = spend B + into pool - spend A; crisis spend")
-    print("is what crises avoided saved the agency, whoever paid for the change):")
+    print("is what crises avoided saved the agency, whoever paid for the change; reinvested: its savings put")
+    print("back, in its own prevention or the pool, B less A):")
     print(shown.to_string(index=False))
 
 

@@ -200,5 +200,8 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["under_spend"] = np.maximum(-frame["over_spend"], 0.0)
     frame["reserves_drawn"] = ledger.reserves_drawn.ravel()
     frame["reserves"] = ledger.reserves.ravel()
+    to_pool = model.params.finance.reinvest_in == "pool"
+    frame["reinvested_in_prevention"] = 0.0 if to_pool else ledger.reinvested.ravel()
+    frame["reinvested_in_pool"] = ledger.reinvested.ravel() if to_pool else 0.0
     return frame
 

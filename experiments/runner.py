@@ -67,16 +67,20 @@ class Comparison:
 
     def wrong_pocket(self) -> pd.DataFrame:
         """Per agency over the whole run, its net position under B against A: what it spends
-        itself plus what it puts into the pool, less what it spent under A. Crisis change
-        is the saving from crises avoided (the wrong pocket: often not the payer's). The
-        pool's row is its own over- or under-spend, so the rows add up to the total change."""
+        itself plus what it puts into the pool (its contribution, and savings it reinvests
+        there), less what it spent under A. Crisis change is the saving from crises avoided
+        (the wrong pocket: often not the payer's); reinvested is the change in its savings
+        put back, in its own prevention or the pool. The pool's row is its own over- or
+        under-spend, so the rows add up to the total change."""
         keys = ["agency", "label"]
         a = self.a.ledger.groupby(keys, sort=False).sum(numeric_only=True)
         b = self.b.ledger.groupby(keys, sort=False).sum(numeric_only=True)
         services = ["spend_assessment", "spend_prevention", "spend_intervention"]
-        put_in = b["contribution_to_pool"] - a["contribution_to_pool"]
+        into_pool = ["contribution_to_pool", "reinvested_in_pool"]
+        put_in = b[into_pool].sum(axis=1) - a[into_pool].sum(axis=1)
         is_pool = a.index.get_level_values("agency") == POOL
-        put_in[is_pool] = -(b.loc[~is_pool, "contribution_to_pool"].sum() - a.loc[~is_pool, "contribution_to_pool"].sum())
+        put_in[is_pool] = -put_in[~is_pool].sum()
+        reinvested = ["reinvested_in_prevention", "reinvested_in_pool"]
         table = pd.DataFrame({
             "spend_a": a["spend"],
             "spend_b": b["spend"],
@@ -84,6 +88,7 @@ class Comparison:
             "net_change": b["spend"] + put_in - a["spend"],
             "crisis_change": b["spend_crisis"] - a["spend_crisis"],
             "services_change": b[services].sum(axis=1) - a[services].sum(axis=1),
+            "reinvested": b[reinvested].sum(axis=1) - a[reinvested].sum(axis=1),
         })
         table["verdict"] = [_verdict(change) for change in table["net_change"]]
         return table.reset_index()
@@ -95,7 +100,8 @@ class Comparison:
             return results.ledger.pivot(index="agency", columns="year", values=column)
 
         order = list(self.a.ledger["agency"].drop_duplicates())
-        put_in = pivot(self.b, "contribution_to_pool") - pivot(self.a, "contribution_to_pool")
+        into_pool = ["contribution_to_pool", "reinvested_in_pool"]
+        put_in = sum(pivot(self.b, c) for c in into_pool) - sum(pivot(self.a, c) for c in into_pool)
         put_in.loc[POOL] = -put_in.drop(index=POOL).sum()
         change = (pivot(self.b, "spend") + put_in - pivot(self.a, "spend")).loc[order]
         change.loc["total"] = change.sum()

@@ -285,7 +285,10 @@ class Finance(Section):
     Savings (a cut, a debt to repay) come first from what is discretionary, prevention,
     down to the share an agency keeps whatever, and only then from casework. Agencies
     named in `overrun_from_prevention` also find crisis spend above its forecast from
-    this year's prevention money."""
+    this year's prevention money. A share of each agency's under-spend can be reinvested
+    (`reinvest_share`) in its own prevention or in the key workers' pool, some years on
+    (the source documents ask for this: Sherwood, Cheshire West's Children's Investment
+    Unit); the rest goes to reserves or back to the funder."""
 
     carries_over: list[str] = Field(
         [], description="agencies whose outturn carries into the next year (the rest start each year afresh)")
@@ -293,6 +296,12 @@ class Finance(Section):
     prevention_kept: Fraction = Field(description="share of its planned prevention an agency keeps however much it must save, 0 to 1")
     overrun_from_prevention: list[str] = Field(
         [], description="agencies that pay for crisis spend above its forecast out of this year's prevention money")
+    reinvest_share: Fraction = Field(
+        0.0, description="share of an agency's under-spend (its savings against its own budget) reinvested, 0 to 1",
+        json_schema_extra={"label": "Savings reinvested", "unit": "share of under-spend"})
+    reinvest_in: Literal["prevention", "pool"] = Field(
+        "prevention", description="where reinvested savings go: 'prevention' (the agency's own early help) or 'pool' (the key workers' pooled budget)")
+    reinvest_after_years: int = Field(1, ge=1, le=5, description="years after the under-spend that it is reinvested, 1 to 5")
 
 
 class Agency(Section):
@@ -428,4 +437,7 @@ class Scenario(Section):
                                  f"crises are: {', '.join(self.crises)}")
         for name, service in self.universal.items():
             check(f"universal.{name}.payer", [service.payer])
+        if self.finance.reinvest_share > 0 and self.finance.reinvest_in == "pool" and not self.regime.switches().key_workers:
+            raise ValueError("finance.reinvest_in is 'pool' but this regime has no key workers to spend it: set "
+                             "regime.kind=integrated (or regime.key_workers=true), or finance.reinvest_in=prevention")
         return self

@@ -70,7 +70,8 @@ class Money:
             ledger.budget[ledger.year, agency.index] = agency.budget + ledger.universal_budget[ledger.year, agency.index]
             ledger.contribution[ledger.year, agency.index] = agency.contribution
             ledger.deficit_repaid[ledger.year, agency.index] = agency.deficit
-        pooled = sum(agency.contribution for agency in self.agencies)
+            ledger.reinvested[ledger.year, agency.index] = agency.reinvested
+        pooled = sum(agency.contribution + agency.reinvested_in_pool for agency in self.agencies)
         self.team.open_year(pooled)
         ledger.budget[ledger.year, len(self.agencies)] = pooled
 

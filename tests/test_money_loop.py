@@ -121,3 +121,58 @@ def test_an_agency_that_does_not_carry_over_starts_each_year_afresh():
     acute.open_year(2)
     assert acute.balance == 0 and acute.deficit == 0 and acute.drawn == 0
     assert acute.reactive_plan + acute.prevention_plan == pytest.approx(acute.budget)
+
+
+def test_a_share_of_an_under_spend_comes_back_as_prevention_after_the_lag():
+    police = agency(**{"finance.reinvest_share": 0.5, "finance.reinvest_after_years": 2})
+    police.open_year(1)
+    planned = police.prevention_plan
+    police.close_year(police.budget - 1000.0)  # saved 1,000: 500 set aside
+    police.open_year(2)
+    assert police.reinvested == 0 and police.prevention_plan == pytest.approx(planned)  # not yet
+    police.close_year(police.budget)
+    police.open_year(3)
+    assert police.reinvested == pytest.approx(500.0)
+    assert police.prevention_plan == pytest.approx(planned + 500.0)
+
+
+def test_what_is_reinvested_does_not_also_go_to_reserves():
+    police = agency(**{"finance.reinvest_share": 0.25, "finance.reserves_share": 0.1})
+    police.open_year(1)
+    police.balance = 0.0  # reserves spent: an under-spend would refill them
+    police.close_year(police.budget - 1000.0)
+    assert police.balance == pytest.approx(750.0)
+
+
+def test_the_status_quo_warm_up_reinvests_nothing():
+    police = agency(**{"finance.reinvest_share": 1.0})
+    police.open_year(0)
+    police.close_year(police.budget - 1000.0)
+    police.open_year(1)
+    assert police.reinvested == 0
+
+
+def test_savings_reinvested_in_the_pool_buy_key_workers_and_are_the_agencys_put_in():
+    from experiments import compare
+
+    common = {"population.households": 3000, "run.years": 3, "run.seed": 5, "regime.kind": "integrated",
+              "regime.pooled_share": 0.05, "finance.reinvest_in": "pool"}
+    comparison = compare("thanet", a={"finance.reinvest_share": 0.0}, b={"finance.reinvest_share": 0.5}, common=common)
+    ledger = comparison.b.ledger
+    pool = ledger[ledger.agency == "pooled_budget"].set_index("year")["budget"]
+    agencies = ledger[ledger.agency != "pooled_budget"].groupby("year")
+    put_in = agencies["contribution_to_pool"].sum() + agencies["reinvested_in_pool"].sum()
+    assert np.allclose(pool, put_in)  # the pool's budget is what agencies put in, savings included
+    assert agencies["reinvested_in_pool"].sum().loc[1] == 0 and agencies["reinvested_in_pool"].sum().loc[2:].sum() > 0
+    pocket = comparison.wrong_pocket().set_index("agency")
+    total_change = comparison.b.ledger["spend"].sum() - comparison.a.ledger["spend"].sum()
+    assert np.isclose(pocket["net_change"].sum(), total_change)  # the rows still add up
+    assert pocket.drop(index="pooled_budget")["reinvested"].sum() == pytest.approx(
+        agencies["reinvested_in_pool"].sum().sum())
+
+
+def test_reinvesting_in_a_pool_without_key_workers_is_refused_by_name():
+    from parameters.loader import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError, match="finance.reinvest_in"):
+        load_scenario("thanet", {"regime.kind": "siloed", "finance.reinvest_share": 0.2, "finance.reinvest_in": "pool"})
