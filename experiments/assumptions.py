@@ -27,7 +27,7 @@ from .runner import Overrides, _as_mapping
 ASSUMPTIONS_TABLE = """
 name                 keys                               low    high   as      what
 assessment_fatigue   services.assessment_fatigue        0      0.16   value   engagement lost with each extra assessment (no source)
-early_help_speed     agencies.*.prevention_effect       0.333  1      factor  early help's weekly effect, from as fast as late help (1/3) to three times as fast (no source)
+early_help_speed     agencies.*.prevention_effect       1      3      factor  early help's weekly effect against late help's, from as fast (the scenarios' own) to three times as fast (no source)
 lateness             services.lateness                  0.3    0.9    value   how much less help works at higher severity (no source for the size)
 referral_loss        services.referral_loss             0.1    0.5    value   share of referrals between siloed agencies lost (no source)
 dose_half_hours      keyworkers.half_hours              2      8      value   key-worker contact hours a week for half the most a plan can do (no evaluation gives a dose-response)

@@ -33,11 +33,12 @@ KNOWN_LIMITS = [
     ("Children's social care notices every family above its threshold that its detection, a crisis or "
     "a referral brings in: there is no screening of referrals yet (no further action, or assessment), so "
     "referrals run well above the published rate (the referrals check)."),
-    ("Once crises are hazards, help lowers needs and so crises only a little: services hardly move "
-    "crises. Integrated investment costs more first and saves a little by year 5 (the J-curve checks), but "
-    "that saving rests on early help being assumed to work three times as fast per week as late help, which "
-    "no source gives. How services work (a workforce, the dose of a key worker's time, a money loop that "
-    "closes) is the next piece of work; until then treat savings as a scenario, not a forecast."),
+    ("Early help works as late help does, week for week (an assumption: no source gives a ratio, and the "
+    "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
+    "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "
+    "whether integrated investment saves by year 5. Agencies re-spend what crises no longer cost on more "
+    "casework, so savings are cashable only where a cut or reinvestment (finance.reinvest_share) takes them; "
+    "`locality assumptions` shows how far early help's assumed speed moves the headlines."),
     ("People change once a year (ageing, births, children coming of age, households leaving and newcomers "
     "arriving), but the number of households is fixed: a household that leaves is replaced the same year, so "
     "a place's growth in households (ONS household projections) is not represented, and demand still grows "

@@ -46,7 +46,7 @@ def test_each_headline_runs_both_sides_as_is_and_at_each_end_on_the_same_seeds(f
 
 def test_the_effect_and_the_swing_are_taken_seed_by_seed_from_the_runs(found):
     seed = found.seeds[0]
-    a = run("thanet", {**TINY, **overrides_for("thanet", ASSUMPTIONS["early_help_speed"], 0.333),
+    a = run("thanet", {**TINY, **overrides_for("thanet", ASSUMPTIONS["early_help_speed"], 1.0),
                        **HEADLINES["cut"][1], "run.seed": seed})
     stored = found.runs.set_index(["headline", "setting", "side", "seed"]).loc[("cut", "early_help_speed low", "a", seed)]
     assert stored["crises"] == a.steps["crises"].sum()  # the study's run is the scenario run with those figures
