@@ -39,6 +39,7 @@ from .calibrate import (
 from .caseloads import CASELOADS, caseload_tradeoff
 from .assumptions import ASSUMPTIONS, HEADLINES, study_assumptions
 from .decompose import decompose
+from .payback import SHIFT, payback
 from .discovery import discover
 from .replications import replicate
 from .report import write_report
@@ -200,6 +201,28 @@ def cmd_assumptions(args) -> int:
         found.swings.to_csv(out / "swings.csv", index=False)
         found.runs.to_csv(out / "runs.csv", index=False)
         print(f"\nWritten to {out}/effects.csv, {out}/swings.csv and {out}/runs.csv")
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_payback(args) -> int:
+    common, started = _starting(args)
+    found = payback(args.scenario, args.policy or (), common, reps=args.reps, workers=args.workers)
+    spec = load_scenario(args.scenario, common)
+    policy = " ".join(args.policy) if args.policy else " ".join(f"{k}={v}" for k, v in SHIFT.items())
+    print(f"Does it pay back? {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+          f"{args.reps} seeds from master seed {spec.run.seed}: {policy}, against the status quo on the same seeds.")
+    print("\n" + found.summary())
+    table = found.by_year
+    shown = found.shown()
+    print("\nPer year, the policy against the status quo, mean [95% interval over seeds]:")
+    print(shown.to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "payback.csv")
+        found.years.rename("payback_year").to_csv(out / "payback_years.csv", index_label="seed")
+        print(f"\nWritten to {out}/payback.csv and {out}/payback_years.csv")
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -550,6 +573,15 @@ def _parser() -> argparse.ArgumentParser:
     assumptions_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run by every variant (default: 10)")
     assumptions_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
     assumptions_cmd.set_defaults(handler=cmd_assumptions)
+
+    payback_cmd = commands.add_parser(
+        "payback", help="a policy against the status quo on the same seeds: when (if ever) its extra spend is paid back")
+    scenario_options(payback_cmd)
+    payback_cmd.add_argument("--policy", nargs="+", metavar="KEY=VALUE",
+                             help="the policy (default: a 20%% early-intervention shift from year 2, a year of double running)")
+    payback_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run with and without the policy (default: 10)")
+    payback_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    payback_cmd.set_defaults(handler=cmd_payback)
 
     caseloads_cmd = commands.add_parser(
         "caseloads", help="the same pool at several caseload limits: families reached, hours each, crises avoided")

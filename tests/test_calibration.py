@@ -109,6 +109,7 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
     assert "Is the status quo stationary?" in text and "elasticity of" in text
     assert "Do services move crises?" in text and "A 28% cut" in text and "A 100% cut" in text
     assert (tmp_path / "cuts.csv").exists()
+    assert "Does an early-intervention shift pay back?" in text and (tmp_path / "payback.csv").exists()
     for chart in ("targets.png", "stationary.png"):
         assert (tmp_path / chart).stat().st_size > 10_000
     for place in ("Thanet", "Sherwood", "Kent", "Swale", "Tri-borough"):

@@ -1,0 +1,108 @@
+"""Does an investment pay back, and when? A policy (by default, an early-intervention
+shift with a year of double running) against the status quo on the same seeds, over
+years: the net change in the place's spend each year and cumulated, and the payback
+year, the first year from which the cumulated change is no longer a cost, seed by seed.
+The J-curve, where there is one, comes out of the runs; nothing here is fitted to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from parameters.loader import load_scenario
+
+from .replications import mean_interval, run_paired, seeds_for
+from .runner import Overrides, _as_mapping
+
+SHIFT = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "early_intervention.double_running_years": 1}
+
+
+@dataclass
+class Payback:
+    """Per year, the net change in spend and in crises with intervals (`by_year`); per
+    seed, the payback year or none within the run (`years`)."""
+
+    by_year: pd.DataFrame
+    years: pd.Series  # per seed: the payback year, NaN where the run ends first
+    horizon: int
+    seeds: list[int]
+
+    @property
+    def share_paid_back(self) -> float:
+        return float(self.years.notna().mean())
+
+    def shown(self) -> pd.DataFrame:
+        """Per year, the change in spend, cumulated, and in crises, each as mean [95%
+        interval], in words a reader can scan (money in £m)."""
+        def text(row, name: str, scale: float, form: str) -> str:
+            values = [getattr(row, name) / scale, getattr(row, f"{name}_low") / scale, getattr(row, f"{name}_high") / scale]
+            return f"{values[0]:{form}} [{values[1]:{form}}, {values[2]:{form}}]"
+
+        rows = list(self.by_year.itertuples())
+        return pd.DataFrame({"spend change £m": [text(r, "change", 1e6, "+,.2f") for r in rows],
+                             "cumulated £m": [text(r, "cumulated", 1e6, "+,.2f") for r in rows],
+                             "crises": [text(r, "crises", 1.0, "+.1%") for r in rows]}, index=self.by_year.index)
+
+    def summary(self) -> str:
+        """The answer in words."""
+        n, paid = len(self.years), int(self.years.notna().sum())
+        last = self.by_year.iloc[-1]
+        money = (f"by year {self.horizon} the cumulated change in spend is £{last['cumulated'] / 1e6:+,.2f}m "
+                 f"[{last['cumulated_low'] / 1e6:+,.2f}, {last['cumulated_high'] / 1e6:+,.2f}]")
+        if paid == 0:
+            return f"It does not pay back within {self.horizon} years on any of {n} seeds: {money}."
+        years = self.years.dropna()
+        return (f"It pays back on {paid} of {n} seeds within {self.horizon} years, in year {int(years.median())} at the "
+                f"median (from {int(years.min())} to {int(years.max())}); {money}.")
+
+
+def payback(scenario: str = "thanet", policy: Overrides = (), common: Overrides = (), reps: int = 10,
+            master_seed: int | None = None, workers: int | None = None) -> Payback:
+    """Run the status quo and the policy (default: `SHIFT`) on the same `reps` seeds and
+    measure when the policy's extra spend is paid back."""
+    shared, chosen = _as_mapping(common), _as_mapping(policy) or dict(SHIFT)
+    spec = load_scenario(scenario, {**shared, **chosen})  # fail before any run
+    load_scenario(scenario, shared)
+    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
+    runs = run_paired(scenario, {"status quo": shared, "policy": {**shared, **chosen}}, seeds, _yearly, workers)
+    by = runs.set_index(["variant", "seed"]).sort_index()
+    years = spec.run.years
+    spend = {v: np.array([[by.loc[(v, s), f"spend {y}"] for y in range(1, years + 1)] for s in seeds])
+             for v in ("status quo", "policy")}
+    crises = {v: np.array([[by.loc[(v, s), f"crises {y}"] for y in range(1, years + 1)] for s in seeds])
+              for v in ("status quo", "policy")}
+    change = spend["policy"] - spend["status quo"]
+    cumulated = change.cumsum(axis=1)
+    crisis_change = crises["policy"] / crises["status quo"] - 1
+    rows = []
+    for y in range(years):
+        row: dict[str, Any] = {"year": y + 1}
+        for name, values in (("change", change[:, y]), ("cumulated", cumulated[:, y]), ("crises", crisis_change[:, y])):
+            low, high = mean_interval(values)
+            row |= {name: float(values.mean()), f"{name}_low": low, f"{name}_high": high}
+        rows.append(row)
+    return Payback(by_year=pd.DataFrame(rows).set_index("year"),
+                   years=pd.Series([payback_year(c) for c in cumulated], index=seeds, dtype=float),
+                   horizon=years, seeds=seeds)
+
+
+def payback_year(cumulated: np.ndarray) -> float:
+    """The first year (1-based) from which a cumulated change in spend, having been a
+    cost, stays at or below nothing to the end of the run; NaN if it never does. A policy
+    that never cost anything pays back in the year it starts to save."""
+    costs = cumulated > 0
+    if costs[-1]:
+        return float("nan")
+    if not costs.any():
+        saving = np.flatnonzero(cumulated < 0)
+        return float(saving[0] + 1) if saving.size else float("nan")
+    return float(np.flatnonzero(costs)[-1] + 2)
+
+
+def _yearly(results) -> dict[str, float]:
+    """Spend and crises per year (in the worker)."""
+    per_year = results.steps.groupby("year")[["spend", "crises"]].sum()
+    return {f"{m} {y}": float(v) for m in ("spend", "crises") for y, v in per_year[m].items()}
