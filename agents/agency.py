@@ -70,23 +70,30 @@ class Agency(mesa.Agent):
         self.drawn = min(max(over, 0.0), max(self.balance, 0.0))
         self.balance = min(self.balance - over, self.reserves_cap)
 
-    def open_year(self, year: int, left: float = 1.0) -> None:
+    def gross(self, year: int, left: float = 1.0) -> float:
+        """This year's budget after cuts, before anything is pooled."""
+        return self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
+
+    def open_year(self, year: int, left: float = 1.0, contribution: float | None = None) -> None:
         """Set this year's budget (year 0: the status quo before the run), after cuts and
         the pooled contribution, and split what the agency may spend, the budget less any
         debt it must repay (`deficit`), between reactive and preventive work. The pool
         takes its share of both alike; savings (the cut, the debt) come first from
         prevention, down to the share kept whatever, then from casework. Then money moves
         to prevention if the scenario shifts it, and savings set aside
-        `finance.reinvest_after_years` ago come back (to prevention, or to the pool). `left`: the share of the year still to
-        come (a year entered part way through has that share of its money)."""
+        `finance.reinvest_after_years` ago come back (to prevention, or to the pool).
+        `left`: the share of the year still to come (a year entered part way through has
+        that share of its money). `contribution`: what it puts into the pool, where an
+        investment agreement sets it (default: the pooled share of its budget)."""
         self.year = year
-        full = self.base_budget * left
-        gross = full * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
-        self.contribution = gross * self.pooled_share if year >= 1 else 0.0
+        full, gross = self.base_budget * left, self.gross(year, left)
+        if contribution is None:
+            contribution = gross * self.pooled_share if year >= 1 else 0.0
+        self.contribution = contribution
         self.budget = gross - self.contribution
         self.deficit = max(-self.balance, 0.0) * left
         spendable = max(self.budget - self.deficit, 0.0)
-        kept_by_pool = 1.0 - (self.pooled_share if year >= 1 else 0.0)
+        kept_by_pool = 1.0 - (self.contribution / gross if gross > 0 else 0.0)
         planned_prevention = full * kept_by_pool * self.spec.prevention_share
         saving = full * kept_by_pool - spendable
         if saving >= 0:  # (never more than the agency may spend at all)

@@ -155,6 +155,11 @@ class Regime(Section):
     pooled_share: float = Field(0.0, ge=0.0, le=0.5, description="share of each agency's budget pooled for the key-worker team, 0 to 0.5 (pooled only while key workers run)",
                                 json_schema_extra={"label": "Pooled for key workers", "unit": "share of budgets"})
 
+    investment_agreement: bool = Field(False, description="each agency's contribution to the pool in proportion to the "
+                                       "savings in crisis spend it received last year against siloed working on the same "
+                                       "seed (year 1: as pooled_share sets it); the total pooled is unchanged",
+                                       json_schema_extra={"label": "Investment agreement", "unit": ""})
+
     def switches(self) -> Switches:
         """Each switch as set, else as `kind` has it. Money is pooled only for a team of
         key workers: without one, nothing is pooled."""

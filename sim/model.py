@@ -31,7 +31,7 @@ from .crises import Crises, crisis_kinds
 from .demography import PeopleChange
 from .engine import Engine, Mode
 from .help import Help
-from .ledger import Ledger
+from .ledger import CATEGORY, Ledger
 from .loop import Loop, Observer
 from .money import Money
 from .needs import NeedsEvolve
@@ -104,8 +104,9 @@ class LocalityModel(mesa.Model):
         self.regime = self.status_quo
         self.universal = UniversalServices(self.households, universal_kinds(params, payer_index), self.ledger,
                                            self.engine)
+        agreement = params.regime.investment_agreement and self.switches.key_workers and self.switches.pooled_share > 0
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
-                           self.universal)
+                           self.universal, status_quo_crisis_spend(params) if agreement else None)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
                                  params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
@@ -232,3 +233,13 @@ class LocalityModel(mesa.Model):
         """Run to the end of `run.years`."""
         while self.running:
             self.step()
+
+
+def status_quo_crisis_spend(params: Scenario) -> np.ndarray:
+    """Crisis spend per year and agency, (years, agencies), of the scenario run siloed on
+    the same seed (common random numbers): what each agency would have spent on crises
+    without integration, the yardstick of an investment agreement (`sim.agreement`)."""
+    finance = params.finance.model_copy(update={"reinvest_in": "prevention"})  # siloed has no pool to reinvest in
+    twin = LocalityModel(params.model_copy(update={"regime": RegimeSpec(kind="siloed"), "finance": finance}, deep=True))
+    twin.run()
+    return twin.ledger.spend[:, :len(twin.agency_list), CATEGORY["crisis"]].copy()

@@ -7,10 +7,13 @@ first: the vicious cycle of failure demand."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from agents import Agency, KeyWorkerTeam
 from parameters.schema import Services as ServiceRules
 from parameters.vocabulary import WEEKS_PER_YEAR
 
+from .agreement import agreed_contributions
 from .ledger import CATEGORY, Ledger
 from .state import WAITING
 from .universal import UniversalServices
@@ -22,9 +25,10 @@ class Money:
     a new year opens, so the record never reads next year's."""
 
     def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int,
-                 universal: UniversalServices):
+                 universal: UniversalServices, status_quo_crises: np.ndarray | None = None):
         self.agencies, self.team, self.ledger, self.rules, self.years = agencies, team, ledger, rules, years
         self.universal = universal
+        self.status_quo_crises = status_quo_crises  # with an investment agreement: (years, agencies) of crisis spend
 
     def __call__(self, week: Week) -> None:
         ledger, rules = self.ledger, self.rules
@@ -64,8 +68,10 @@ class Money:
         ledger.year = max(year - 1, 0)
         if year == 0:
             ledger.clear_year(0)
+        left = (WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR
+        agreed = self.agreed(year, left)
         for agency in self.agencies:
-            agency.open_year(year, left=(WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR)
+            agency.open_year(year, left=left, contribution=None if agreed is None else float(agreed[agency.index]))
             ledger.universal_budget[ledger.year, agency.index] = self.universal.year_cost(agency.index)
             ledger.budget[ledger.year, agency.index] = agency.budget + ledger.universal_budget[ledger.year, agency.index]
             ledger.contribution[ledger.year, agency.index] = agency.contribution
@@ -74,6 +80,20 @@ class Money:
         pooled = sum(agency.contribution + agency.reinvested_in_pool for agency in self.agencies)
         self.team.open_year(pooled)
         ledger.budget[ledger.year, len(self.agencies)] = pooled
+
+    def agreed(self, year: int, left: float) -> np.ndarray | None:
+        """Under an investment agreement, from year 2: each agency's contribution to the
+        pool in proportion to the crisis spend it saved last year against the status quo
+        on the same seed (booked to the ledger); the same total as the pooled shares."""
+        last = self.ledger.year - 1  # the ledger's index of last year (the ledger has just opened this one)
+        if self.status_quo_crises is None or year == 0 or last < 0:
+            return None
+        crisis = self.ledger.spend[last, :len(self.agencies), CATEGORY["crisis"]]
+        received = self.status_quo_crises[last] - crisis
+        self.ledger.savings_received[last, :len(self.agencies)] = received
+        gross = np.array([agency.gross(year, left) for agency in self.agencies])
+        pool = float(sum(g * agency.pooled_share for g, agency in zip(gross, self.agencies)))
+        return agreed_contributions(pool, received, gross)
 
     def plan_capacity(self, week_of_year: int) -> None:
         for agency in self.agencies:

@@ -176,3 +176,30 @@ def test_reinvesting_in_a_pool_without_key_workers_is_refused_by_name():
 
     with pytest.raises(ScenarioError, match="finance.reinvest_in"):
         load_scenario("thanet", {"regime.kind": "siloed", "finance.reinvest_share": 0.2, "finance.reinvest_in": "pool"})
+
+
+def test_an_investment_agreement_sets_contributions_by_the_savings_each_agency_received():
+    from experiments import run
+    from experiments.results import ledger_frame
+
+    common = {"population.households": 2000, "run.years": 3, "run.seed": 8, "regime.kind": "integrated",
+              "regime.pooled_share": 0.08}
+    model = LocalityModel("thanet", overrides={**common, "regime.investment_agreement": True})
+    siloed = run("thanet", {**common, "regime.kind": "siloed"}).ledger
+    yardstick = model.money.status_quo_crises
+    agencies = [a.name for a in model.agency_list]
+    assert yardstick == pytest.approx(siloed[siloed.agency != "pooled_budget"].pivot(
+        index="year", columns="agency", values="spend_crisis")[agencies].to_numpy())  # siloed on the same seed
+    model.run()
+    ledger = ledger_frame(model)
+    ledger = ledger[ledger.agency != "pooled_budget"]
+    by_year = ledger.pivot(index="year", columns="agency", values="contribution_to_pool")[agencies]
+    gross = np.array([[a.gross(y) for a in model.agency_list] for y in (1, 2, 3)])
+    assert by_year.loc[1].to_numpy() == pytest.approx(0.08 * gross[0])  # year 1: the pooled share of each budget
+    for year in (2, 3):
+        received = ledger[ledger.year == year - 1].set_index("agency").loc[agencies, "savings_received"].to_numpy()
+        crisis = ledger[ledger.year == year - 1].set_index("agency").loc[agencies, "spend_crisis"].to_numpy()
+        assert received == pytest.approx(yardstick[year - 2] - crisis)
+        weights = np.maximum(received, 0)
+        assert by_year.loc[year].sum() == pytest.approx(0.08 * gross[year - 1].sum())  # the same total pooled
+        assert by_year.loc[year].to_numpy() == pytest.approx(0.08 * gross[year - 1].sum() * weights / weights.sum())
