@@ -49,6 +49,7 @@ class Agency(mesa.Agent):
         self.year = 0
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = 0
+        self.plan_weeks = float(WEEKS_PER_YEAR)  # weeks the year's plans cover (fewer in a year entered part way)
 
     # --- the year's money -------------------------------------------------------------
     def close_year(self, spent: float) -> None:
@@ -61,8 +62,8 @@ class Agency(mesa.Agent):
         level (`finance.reserves_share` of the budget), the rest back to the funder. The
         others start each year afresh."""
         over = spent - self.budget
-        if self.year >= 1:
-            saved = self.reinvest_share * max(-over, 0.0)
+        if self.year >= 1:  # saved: what it did not spend of what it might (a debt repaid is not a saving)
+            saved = self.reinvest_share * max(self.budget - self.deficit - spent, 0.0)
             self.reinvesting.append(saved)
             over += saved  # what is reinvested does not go to reserves
         if not self.carries_over:
@@ -108,9 +109,11 @@ class Agency(mesa.Agent):
             if not double_running:
                 reactive -= moved  # during double running the old service keeps its money too
         self.reinvested = self.reinvesting.popleft() if len(self.reinvesting) >= self.reinvest_after else 0.0
-        if self.reinvest_in == "prevention":
+        if self.reinvest_in == "prevention":  # the agency's own savings, back in its budget as prevention
             prevention += self.reinvested
+            self.budget += self.reinvested
         self.prevention_plan, self.reactive_plan = prevention, reactive
+        self.plan_weeks = WEEKS_PER_YEAR * left
 
     @property
     def reinvested_in_pool(self) -> float:
@@ -128,7 +131,7 @@ class Agency(mesa.Agent):
         reactive_left = self.reactive_plan - reactive_spent - self.crisis_per_week * weeks_left
         prevention_left = self.prevention_plan - spent[categories["prevention"]]
         if reactive_left < 0 and self.overrun_from_prevention:
-            kept = self.prevention_plan * self.prevention_kept * weeks_left / WEEKS_PER_YEAR
+            kept = self.prevention_plan * self.prevention_kept * min(weeks_left / self.plan_weeks, 1.0)
             prevention_left = max(prevention_left + reactive_left, min(prevention_left, kept))
         self.slots = _affordable(reactive_left / weeks_left, self.spec.intervention_week_cost)
         self.early_slots = _affordable(prevention_left / weeks_left, self.spec.prevention_week_cost)

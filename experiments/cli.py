@@ -493,7 +493,7 @@ def _print_comparison(comparison: Comparison) -> None:
     print("\nPer year, A beside B (B-A is the difference):")
     print(table.to_string())
 
-    print("\nWho pays and who saves, per year, £k: B spend + B's pool contribution - A spend (negative = saves;")
+    print("\nWho pays and who saves, per year, £k: B spend + what B puts into the pool more than A - A spend (negative = saves;")
     print("the pool's row is its own over- or under-spend, so the column adds up to the change in total spend)")
     by_year = (comparison.spend_change_by_year() / 1e3).round(0)
     print(by_year.to_string())
@@ -510,7 +510,7 @@ def _print_comparison(comparison: Comparison) -> None:
         "reinvested £k": (pocket["reinvested"] / 1e3).round(0),
         "": pocket["verdict"],
     })
-    print("\nThe wrong-pocket table, whole run (net change = spend B + into pool - spend A; crisis spend")
+    print("\nThe wrong-pocket table, whole run (net change = spend B + into pool, B less A - spend A; crisis spend")
     print("is what crises avoided saved the agency, whoever paid for the change; reinvested: its savings put")
     print("back, in its own prevention or the pool, B less A):")
     print(shown.to_string(index=False))

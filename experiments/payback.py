@@ -17,13 +17,17 @@ from parameters.loader import load_scenario
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping
 
+#: The parts of the change in spend shown beside it: what crises cost, and prevention.
+PARTS = ("spend_crisis", "spend_prevention")
 SHIFT = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "early_intervention.double_running_years": 1}
 
 
 @dataclass
 class Payback:
-    """Per year, the net change in spend and in crises with intervals (`by_year`); per
-    seed, the payback year or none within the run (`years`)."""
+    """Per year, the net change in spend (and in its crisis and prevention parts) and in
+    crises, with intervals (`by_year`); per seed, the payback year or none within the run
+    (`years`). Spend that falls because an agency repays a debt or refills its reserves
+    is rationed help, not a saving: the crisis part says how much is crises avoided."""
 
     by_year: pd.DataFrame
     years: pd.Series  # per seed: the payback year, NaN where the run ends first
@@ -44,6 +48,8 @@ class Payback:
         rows = list(self.by_year.itertuples())
         return pd.DataFrame({"spend change £m": [text(r, "change", 1e6, "+,.2f") for r in rows],
                              "cumulated £m": [text(r, "cumulated", 1e6, "+,.2f") for r in rows],
+                             "of which crises £m": [text(r, "spend_crisis", 1e6, "+,.2f") for r in rows],
+                             "of which prevention £m": [text(r, "spend_prevention", 1e6, "+,.2f") for r in rows],
                              "crises": [text(r, "crises", 1.0, "+.1%") for r in rows]}, index=self.by_year.index)
 
     def summary(self) -> str:
@@ -55,8 +61,8 @@ class Payback:
         if paid == 0:
             return f"It does not pay back within {self.horizon} years on any of {n} seeds: {money}."
         years = self.years.dropna()
-        return (f"It pays back on {paid} of {n} seeds within {self.horizon} years, in year {int(years.median())} at the "
-                f"median (from {int(years.min())} to {int(years.max())}); {money}.")
+        return (f"It pays back on {paid} of {n} seeds within {self.horizon} years; on those, in year {years.median():g} "
+                f"at the median (from {int(years.min())} to {int(years.max())}); {money}.")
 
 
 def payback(scenario: str = "thanet", policy: Overrides = (), common: Overrides = (), reps: int = 10,
@@ -77,10 +83,13 @@ def payback(scenario: str = "thanet", policy: Overrides = (), common: Overrides 
     change = spend["policy"] - spend["status quo"]
     cumulated = change.cumsum(axis=1)
     crisis_change = crises["policy"] / crises["status quo"] - 1
+    part = {name: np.array([[by.loc[("policy", s), f"{name} {y}"] - by.loc[("status quo", s), f"{name} {y}"]
+                             for y in range(1, years + 1)] for s in seeds]) for name in PARTS}
     rows = []
     for y in range(years):
         row: dict[str, Any] = {"year": y + 1}
-        for name, values in (("change", change[:, y]), ("cumulated", cumulated[:, y]), ("crises", crisis_change[:, y])):
+        for name, values in (("change", change[:, y]), ("cumulated", cumulated[:, y]), ("crises", crisis_change[:, y]),
+                             *((name, part[name][:, y]) for name in PARTS)):
             low, high = mean_interval(values)
             row |= {name: float(values.mean()), f"{name}_low": low, f"{name}_high": high}
         rows.append(row)
@@ -103,6 +112,7 @@ def payback_year(cumulated: np.ndarray) -> float:
 
 
 def _yearly(results) -> dict[str, float]:
-    """Spend and crises per year (in the worker)."""
-    per_year = results.steps.groupby("year")[["spend", "crises"]].sum()
-    return {f"{m} {y}": float(v) for m in ("spend", "crises") for y, v in per_year[m].items()}
+    """Spend, its parts and crises per year (in the worker)."""
+    columns = ["spend", "crises", *PARTS]
+    per_year = results.steps.groupby("year")[columns].sum()
+    return {f"{m} {y}": float(v) for m in columns for y, v in per_year[m].items()}

@@ -197,7 +197,7 @@ def ledger_frame(model) -> pd.DataFrame:
         frame[f"spend_{category}"] = spend[:, i]
     frame["spend"] = spend.sum(axis=1)
     frame["over_spend"] = frame["spend"] - frame["budget"]
-    frame["under_spend"] = np.maximum(-frame["over_spend"], 0.0)
+    frame["under_spend"] = np.maximum(-frame["over_spend"] - ledger.deficit_repaid.ravel(), 0.0)  # a debt repaid is not saved
     frame["reserves_drawn"] = ledger.reserves_drawn.ravel()
     frame["reserves"] = ledger.reserves.ravel()
     to_pool = model.params.finance.reinvest_in == "pool"

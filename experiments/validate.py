@@ -38,7 +38,8 @@ KNOWN_LIMITS = [
     "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
     "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "
     "whether integrated investment saves by year 5. Agencies re-spend what crises no longer cost on more "
-    "casework, so savings are cashable only where a cut or reinvestment (finance.reinvest_share) takes them; "
+    "casework, so savings are cashable only where a cut takes them (reinvestment, finance.reinvest_share, spends "
+    "them again on prevention or key workers); "
     "`locality assumptions` shows how far early help's assumed speed moves the headlines."),
     ("People change once a year (ageing, births, children coming of age, households leaving and newcomers "
     "arriving), but the number of households is fixed: a household that leaves is replaced the same year, so "
@@ -381,9 +382,10 @@ def _cycle_section(cycle: pd.DataFrame, households: int, seeds: int) -> list[str
         "response of a whole system to a cut, central funding for children's services falling by 24% (2010-11 to "
         "2015-16) while children in care rose 13% and children in need 4% (2010 to 2017; National Children's Bureau "
         "2017), is a check the model was never fitted to: compare the children in care column of the 28% cut, "
-        "remembering that those years also saw demand grow, which this comparison holds still. Early intervention "
-        "spending fell about 45% over twelve years while funding fell (Pro Bono Economics 2023): compare the "
-        "prevention column."]
+        "remembering that those years also saw demand grow, which this comparison holds still. Prevention falling by "
+        "more than the budget is the money loop's rule (savings come from prevention first, down to the half kept "
+        "whatever; an assumption), not a finding: how far it falls is to be set beside early intervention spending "
+        "falling about 45% over twelve years as funding fell by about a quarter (Pro Bono Economics 2023)."]
     return lines
 
 

@@ -52,7 +52,7 @@ def cut_response(place: str = "thanet", households: int = 59_000, years: int = 1
     for cut in cuts:
         now = runs.loc[cut].sort_index()
         for year in range(1, years + 1):
-            row = {"cut": cut, "year": year}
+            row = {"cut": cut, "year": year, "cut_years": cut_years}
             for measure in MEASURES:
                 column = f"{measure} {year}"
                 change = now[column].to_numpy() / base[column].to_numpy() - 1
@@ -73,11 +73,13 @@ def cycle_table(response: pd.DataFrame, cut: float) -> pd.DataFrame:
 def verdict(response: pd.DataFrame, cut: float) -> dict[str, bool]:
     """Whether the cut shows the vicious cycle's signs in its last year: prevention falling
     by a share at least the budget's (interval and all; a cut of everything takes all of
-    both), crises higher than without the cut (interval and all), and higher than in the
-    first year (means)."""
+    both; the money loop's rule makes it so, the size is what to read), crises higher than
+    without the cut (interval and all), and higher than in the first year of the full cut
+    (means): an effect that keeps growing once the cut has stopped deepening."""
     mine = response[response["cut"] == cut].set_index("year")
-    last, first = mine.index.max(), mine.index.min()
+    last = mine.index.max()
+    full = min(int(mine["cut_years"].iloc[0]), last)
     return {"prevention falls by at least the budget's share": bool(
                 mine.loc[last, "prevention_high"] <= mine.loc[last, "budget"] + 1e-9),
             "crises rise": bool(mine.loc[last, "crises_low"] > 0),
-            "the effect grows": bool(mine.loc[last, "crises"] > mine.loc[first, "crises"])}
+            "the effect grows after the cut is reached": bool(mine.loc[last, "crises"] > mine.loc[full, "crises"])}

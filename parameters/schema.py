@@ -297,7 +297,8 @@ class Finance(Section):
 
     carries_over: list[str] = Field(
         [], description="agencies whose outturn carries into the next year (the rest start each year afresh)")
-    reserves_share: Fraction = Field(description="an agency's reserves before the run, and at most, as a share of its yearly budget, 0 to 1")
+    reserves_share: Fraction = Field(description="an agency's usual reserves, and the most it holds, as a share of its yearly "
+                                     "budget, 0 to 1 (the warm-up starts there; the run starts where the status quo left them)")
     prevention_kept: Fraction = Field(description="share of its planned prevention an agency keeps however much it must save, 0 to 1")
     overrun_from_prevention: list[str] = Field(
         [], description="agencies that pay for crisis spend above its forecast out of this year's prevention money")

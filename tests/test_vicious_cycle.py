@@ -42,7 +42,7 @@ def test_the_change_is_the_cut_run_against_the_status_quo_on_the_same_seed(respo
 def synthetic(prevention: float, crises_first: float, crises_last: float) -> pd.DataFrame:
     rows = []
     for year, crises in ((1, crises_first), (2, crises_last)):
-        row = {"cut": 0.3, "year": year}
+        row = {"cut": 0.3, "year": year, "cut_years": 1}
         for measure, value in (("budget", -0.3), ("prevention", prevention), ("crisis_spend", 0.01),
                                ("crises", crises), ("in_care", 0.0)):
             row |= {measure: value, f"{measure}_low": value - 0.01, f"{measure}_high": value + 0.01}
@@ -54,5 +54,5 @@ def test_the_verdicts_read_the_last_year_against_the_budget_and_the_first_year()
     assert all(verdict(synthetic(prevention=-0.5, crises_first=0.02, crises_last=0.05), 0.3).values())
     shy = verdict(synthetic(prevention=-0.1, crises_first=0.05, crises_last=0.02), 0.3)
     assert shy == {"prevention falls by at least the budget's share": False, "crises rise": True,
-                   "the effect grows": False}
+                   "the effect grows after the cut is reached": False}
     assert cycle_table(synthetic(-0.5, 0.02, 0.05), 0.3).loc[2, "crises"] == "+5.0% [+4.0%, +6.0%]"
