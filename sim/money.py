@@ -84,7 +84,8 @@ class Money:
     def agreed(self, year: int, left: float) -> np.ndarray | None:
         """Under an investment agreement, from year 2: each agency's contribution to the
         pool in proportion to the crisis spend it saved last year against the status quo
-        on the same seed (booked to the ledger); the same total as the pooled shares."""
+        on the same seed (booked to the ledger); the same total as the pooled shares, less
+        only if every agency that saved is capped (`sim.agreement`)."""
         last = self.ledger.year - 1  # the ledger's index of last year (the ledger has just opened this one)
         if self.status_quo_crises is None or year == 0 or last < 0:
             return None
