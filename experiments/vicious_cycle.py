@@ -55,9 +55,12 @@ def cut_response(place: str = "thanet", households: int = 59_000, years: int = 1
             row = {"cut": cut, "year": year, "cut_years": cut_years}
             for measure in MEASURES:
                 column = f"{measure} {year}"
-                change = now[column].to_numpy() / base[column].to_numpy() - 1
-                low, high = mean_interval(change)
-                row |= {measure: float(np.mean(change)), f"{measure}_low": low, f"{measure}_high": high}
+                before = base[column].to_numpy()
+                change = np.divide(now[column].to_numpy(), before, out=np.full(before.size, np.nan), where=before > 0) - 1
+                change = change[np.isfinite(change)]  # a seed with none of it in the status quo has no share to take
+                low, high = mean_interval(change) if change.size else (np.nan, np.nan)
+                row |= {measure: float(np.mean(change)) if change.size else np.nan, f"{measure}_low": low,
+                        f"{measure}_high": high}
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -13,6 +13,7 @@ import numpy as np
 from parameters.schema import Regime as RegimeSpec
 
 
+NOTHING_LEFT = 1e-9  # numerical: a share of the pool this small left over ends the sharing
 #: No agency pools more than this share of its budget: regime.pooled_share's own bound.
 MOST_POOLED = next(m.le for m in RegimeSpec.model_fields["pooled_share"].metadata if hasattr(m, "le"))
 
@@ -31,7 +32,7 @@ def agreed_contributions(pool: float, received: np.ndarray, gross: np.ndarray) -
     paid = np.zeros_like(weights)
     open_ = weights > 0
     left = pool
-    while left > 1e-9 * max(pool, 1.0) and open_.any():  # numerical: pennies left over end the sharing
+    while left > NOTHING_LEFT * max(pool, 1.0) and open_.any():
         share = np.where(open_, left * weights / weights[open_].sum(), 0.0)
         paid = np.minimum(paid + share, most)
         left = pool - paid.sum()

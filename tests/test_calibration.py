@@ -57,9 +57,11 @@ def test_a_bad_targets_file_is_named(tmp_path, change, words):
 def test_factors_multiply_only_the_keys_they_match(targets):
     params = targets.calibration.parameters
     base = load_scenario("kent")
-    values = {**dict.fromkeys(params, 1.0), "shock_rate": 2.0, "abuse_shock_rate": 0.5, "demand_growth": 0.01}
+    values = {**dict.fromkeys(params, 1.0), "shock_rate": 2.0, "abuse_shock_rate": 0.5, "workless_shock_rate": 0.8,
+              "demand_growth": 0.01}
     overrides = parameter_overrides("kent", params, values)
-    assert overrides["needs.shock_rate.worklessness"] == pytest.approx(2 * base.needs.shock_rate["worklessness"])
+    assert overrides["needs.shock_rate.substance_misuse"] == pytest.approx(2 * base.needs.shock_rate["substance_misuse"])
+    assert overrides["needs.shock_rate.worklessness"] == pytest.approx(0.8 * base.needs.shock_rate["worklessness"])
     assert overrides["needs.shock_rate.domestic_abuse"] == pytest.approx(0.5 * base.needs.shock_rate["domestic_abuse"])
     assert overrides["demand.growth"] == 0.01
     assert overrides["agencies.police.effect"] == pytest.approx(base.agencies["police"].effect)
@@ -81,7 +83,7 @@ def test_calibration_stays_in_its_prior_and_writes_a_scenario_and_its_posterior(
     assert any(np.allclose(row, list(posterior.fitted.values())) for row in kept)  # the fitted set is a posterior set
     path = write_fitted(tmp_path / "fitted.toml", fitted_file(small, posterior, "thanet"))
     fitted = load_scenario(path)
-    factor = posterior.fitted["shock_rate"]
+    factor = posterior.fitted["workless_shock_rate"]
     base = load_scenario("thanet")
     assert fitted.needs.shock_rate["worklessness"] == pytest.approx(factor * base.needs.shock_rate["worklessness"], rel=1e-4)
     assert "ABC-SMC" in source_for(fitted, "needs.shock_rate.worklessness")

@@ -87,13 +87,15 @@ def test_an_early_intervention_shift_costs_more_in_its_first_year():
     assert first[1] > 0, said("spend in the shift's first year (old and new services both run)", first)
 
 
-def test_an_early_intervention_shift_pays_back_in_later_years():
-    """A check, never fitted (the J-curve targets are checks): it rests on the assumed
-    speed of early help (issue 18 asks for a source or its removal)."""
-    baseline = per_year(runs(), "spend")
-    shifted = per_year(runs(**{"early_intervention.shift": 0.2, "early_intervention.start_year": 2}), "spend")
+def test_an_early_intervention_shift_lowers_crises_in_later_years():
+    """Early help comes sooner, at lower severity, so a shift to it lowers crises. Whether
+    it also pays back in spend is a result `locality payback` and the validation report
+    state with their intervals, not a direction asserted here: with early help working as
+    late help does week for week (no source gives more), it need not within five years."""
+    baseline = per_year(runs(), "crises")
+    shifted = per_year(runs(**{"early_intervention.shift": 0.2, "early_intervention.start_year": 2}), "crises")
     later = effect(shifted[:, 2:].sum(axis=1) / baseline[:, 2:].sum(axis=1) - 1)
-    assert later[2] < 0, said("spend in years 3 to 5 under the shift", later)
+    assert later[2] < 0, said("crises in years 3 to 5 under the shift", later)
 
 
 def test_siloed_help_first_arrives_at_higher_severity_than_integrated():
