@@ -158,12 +158,7 @@ def cmd_decompose(args) -> int:
             crises = f"{row.crises:+.2%} [{row.crises_low:+.2%}, {row.crises_high:+.2%}]"
             spend = f"{row.spend / 1e6:+,.2f} [{row.spend_low / 1e6:+,.2f}, {row.spend_high / 1e6:+,.2f}]"
             print(f"{row.label:<{width}}  {crises:>28}  {spend:>24}")
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        found.table.to_csv(out / "decomposition.csv", index=False)
-        found.runs.to_csv(out / "runs.csv", index=False)
-        print(f"\nWritten to {out}/decomposition.csv (the changes) and {out}/runs.csv (every variant on every seed)")
+    _write_tables(args.out, {"decomposition.csv": found.table, "runs.csv": found.runs})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -194,13 +189,7 @@ def cmd_assumptions(args) -> int:
         print(shown.to_string())
     print("\nLargest swing in crises first (the swing: the effect at high less at low, seed by seed). What each is: " + "; ".join(f"{a.name}: {a.what}" for a in ASSUMPTIONS.values()
                                                                        if args.only is None or a.name in args.only))
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        found.table.to_csv(out / "effects.csv", index=False)
-        found.swings.to_csv(out / "swings.csv", index=False)
-        found.runs.to_csv(out / "runs.csv", index=False)
-        print(f"\nWritten to {out}/effects.csv, {out}/swings.csv and {out}/runs.csv")
+    _write_tables(args.out, {"effects.csv": found.table, "swings.csv": found.swings, "runs.csv": found.runs})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -217,12 +206,8 @@ def cmd_payback(args) -> int:
     shown = found.shown()
     print("\nPer year, the policy against the status quo, mean [95% interval over seeds]:")
     print(shown.to_string())
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "payback.csv")
-        found.years.rename("payback_year").to_csv(out / "payback_years.csv", index_label="seed")
-        print(f"\nWritten to {out}/payback.csv and {out}/payback_years.csv")
+    _write_tables(args.out, {"payback.csv": table.reset_index(),
+                             "payback_years.csv": found.years.rename("payback_year").rename_axis("seed").reset_index()})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -247,12 +232,7 @@ def cmd_caseloads(args) -> int:
                              f"{r.avoided_per_100_families_high:.1f}]" for r in found.table.itertuples()],
     }, index=found.table.index)
     print(shown.to_string())
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        found.table.to_csv(out / "caseloads.csv")
-        found.runs.to_csv(out / "runs.csv")
-        print(f"\nWritten to {out}/caseloads.csv and {out}/runs.csv")
+    _write_tables(args.out, {"caseloads.csv": found.table.reset_index(), "runs.csv": found.runs})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -514,6 +494,17 @@ def _print_comparison(comparison: Comparison) -> None:
     print("is what crises avoided saved the agency, whoever paid for the change; reinvested: its savings put")
     print("back, in its own prevention or the pool, B less A):")
     print(shown.to_string(index=False))
+
+
+def _write_tables(out: str | None, tables: dict[str, pd.DataFrame]) -> None:
+    """Write a command's tables as CSV files into --out, if it was given, and say where."""
+    if not out:
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / name, index=False)
+    print(f"\nWritten to {folder}: {', '.join(tables)}")
 
 
 def _millions(series: pd.Series) -> pd.Series:
