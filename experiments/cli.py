@@ -46,7 +46,7 @@ from .report import write_report
 from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
-from .sweep import SweepSpec, load_spec, plan_runs, run_sweep
+from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import TARGETS_FILE, load_targets
 from .validate import validate
 
@@ -245,9 +245,10 @@ def cmd_sweep(args) -> int:
     try:
         outcome = run_sweep(spec, args.out, workers=args.workers, progress=_interactive(), scheduler=args.scheduler)
     except KeyboardInterrupt:
+        exit_at_once_on_signal()  # a second Ctrl-C while this is said exits at once
         done = len(Store(args.out).done())
-        print(f"locality: sweep interrupted with {done} of {len(runs)} runs done and saved; "
-              f"run the same command again to finish the rest", file=sys.stderr)
+        print(f"locality: sweep stopped with {done} of {len(runs)} runs done and saved (runs not started were "
+              f"cancelled, runs in flight stopped); run the same command again to finish the rest", file=sys.stderr)
         return 130
     print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
     charts = write_report(args.out)
@@ -262,6 +263,13 @@ def cmd_sweep(args) -> int:
 def cmd_results(args) -> int:
     store = Store(args.folder)
     spec = store.spec()
+    if args.check:
+        wrong = store.unsound()
+        for run_id, problem in wrong.items():
+            print(f"  run {run_id}: {problem}")
+        print(f"{len(store.done())} finished run(s) checked against their manifests: "
+              + (f"{len(wrong)} do not match; rerun the sweep into {args.folder} to run them again" if wrong else "all match"))
+        return 1 if wrong else 0
     per_run = store.frame("summary")
     levers = list(spec["levers"])
     planned = len(plan_runs(SweepSpec.model_validate(spec)))
@@ -593,6 +601,8 @@ def _parser() -> argparse.ArgumentParser:
 
     results_cmd = commands.add_parser("results", help="summarise a sweep's results folder")
     results_cmd.add_argument("folder")
+    results_cmd.add_argument("--check", action="store_true",
+                             help="check every finished run's files against its manifest (sizes, rows, checksums)")
     results_cmd.set_defaults(handler=cmd_results)
 
     analyse_cmd = commands.add_parser("analyse", help="Sobol or Morris sensitivity of a finished sweep's outcomes")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,14 +26,38 @@ def process_context():
     return context
 
 
-def worker_pool(max_workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
-    """A pool of `max_workers` processes, each of which exits when this process has gone,
-    then runs `initializer(*initargs)` if given."""
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=process_context(), initializer=_start_worker,
-                               initargs=(initializer, initargs))
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool that stops at once when the block using it raises (Ctrl-C, SIGTERM
+    or an error): work not yet started is cancelled and the workers are killed, rather
+    than the queue being run to its end as a plain pool's exit would."""
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is None:
+            return super().__exit__(exc_type, exc, traceback)
+        self.stop()
+        return False
+
+    def stop(self) -> None:
+        """Cancel what has not started and kill the workers running the rest.
+        (`shutdown(cancel_futures=True)` alone does not stop a pool used in a `with`
+        block: the block's own shutdown resets the request, and the queue runs on.)"""
+        for item in list((getattr(self, "_pending_work_items", None) or {}).values()):
+            item.future.cancel()
+        for process in list((getattr(self, "_processes", None) or {}).values()):
+            process.kill()
+        self.shutdown(wait=False, cancel_futures=True)
+
+
+def worker_pool(max_workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> WorkerPool:
+    """A pool of `max_workers` processes, each of which ignores Ctrl-C (it reaches the
+    whole process group; the parent decides) and exits when this process has gone, then
+    runs `initializer(*initargs)` if given."""
+    return WorkerPool(max_workers=max_workers, mp_context=process_context(), initializer=_start_worker,
+                      initargs=(initializer, initargs))
 
 
 def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     exit_with_parent()
     if initializer is not None:
         initializer(*initargs)

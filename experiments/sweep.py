@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, load_scenario, schema_at
+from parameters.loader import ScenarioError, load_scenario, read_raw, schema_at, split_sources
 
 from .replications import pick_draws, read_posterior, seeds_for
 
@@ -95,12 +96,64 @@ class SweepSpec(BaseModel):
         return self
 
     def digest(self) -> str:
-        """A fingerprint of everything that decides the runs, the posterior's draws included
-        (a store resumed with a changed posterior file is refused, not mixed)."""
-        decided = self.model_dump(mode="json")
-        if self.sweep.posterior is not None and Path(self.sweep.posterior).is_file():
-            decided["posterior_content"] = hashlib.sha256(Path(self.sweep.posterior).read_bytes()).hexdigest()
-        return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()[:16]
+        """A fingerprint of everything that decides the runs (see `identity`)."""
+        return identity(self)["digest"]
+
+
+def identity(spec: SweepSpec) -> dict:
+    """What a sweep's results depend on, and its fingerprint: the spec without the paths
+    it was given by (so it resumes from any directory), the content of the scenario it
+    runs (every file it resolves through `extends`, as values), and the posterior's
+    content. A store resumed after any of them changed is refused, not mixed."""
+    decided = spec.model_dump(mode="json")
+    decided["sweep"] = {key: value for key, value in decided["sweep"].items() if key not in ("scenario", "posterior")}
+    posterior = None
+    if spec.sweep.posterior is not None and Path(spec.sweep.posterior).is_file():
+        posterior = hashlib.sha256(Path(spec.sweep.posterior).read_bytes()).hexdigest()
+    scenario = scenario_content(spec.sweep.scenario)
+    whole = {"spec": decided, "scenario": scenario, "posterior_sha256": posterior}
+    digest = hashlib.sha256(json.dumps(whole, sort_keys=True).encode()).hexdigest()[:16]
+    return {"digest": digest, "spec": spec.model_dump(mode="json"), "scenario": scenario, "posterior_sha256": posterior}
+
+
+def scenario_content(scenario: str) -> dict[str, Any]:
+    """The scenario a sweep runs, as dotted keys and values (its files followed through
+    `extends`, sources peeled off)."""
+    values, _ = split_sources(read_raw(scenario))
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key))
+        else:
+            flat[prefix] = node
+
+    walk(values, "")
+    return flat
+
+
+def describe_change(held: dict, now: dict, most: int = 4) -> str:
+    """In words, what differs between the sweep that made a store and this one."""
+    parts = []
+    was, is_ = held.get("scenario"), now["scenario"]
+    if isinstance(was, dict) and was != is_:
+        keys = sorted(set(was) | set(is_))
+        changed = [f"{key} {was.get(key, '(unset)')!r} -> {is_.get(key, '(unset)')!r}" for key in keys if was.get(key) != is_.get(key)]
+        more = f" and {len(changed) - most} more" if len(changed) > most else ""
+        parts.append(f"the scenario changed since it started: {'; '.join(changed[:most])}{more}")
+    old_spec, new_spec = held.get("spec", {}), now["spec"]
+    for section in ("sweep", "set", "levers"):
+        old, new = dict(old_spec.get(section, {})), dict(new_spec.get(section, {}))
+        if section == "sweep":
+            for path_key in ("scenario", "posterior"):  # paths may differ; their contents are compared
+                old.pop(path_key, None)
+                new.pop(path_key, None)
+        if old != new:
+            parts.append(f"the spec's [{section}] differs")
+    if held.get("posterior_sha256") != now["posterior_sha256"]:
+        parts.append("the posterior file's content differs")
+    return "; ".join(parts) or "it was made by an earlier version of Locality"
 
 
 @dataclass(frozen=True)
@@ -141,7 +194,9 @@ def load_spec(path: str | Path) -> SweepSpec:
             lines.append(f"  {where}: {error['msg'].removeprefix('Value error, ')}")
         raise ScenarioError("\n".join(lines)) from None
     if not Path(spec.sweep.scenario).is_absolute() and (path.parent / spec.sweep.scenario).is_file():
-        spec.sweep.scenario = str(path.parent / spec.sweep.scenario)
+        spec.sweep.scenario = str((path.parent / spec.sweep.scenario).resolve())
+    elif Path(spec.sweep.scenario).is_file():
+        spec.sweep.scenario = str(Path(spec.sweep.scenario).resolve())  # workers elsewhere (Dask) see the same file
     if spec.sweep.posterior is not None:
         posterior = Path(spec.sweep.posterior)
         if not posterior.is_absolute() and (path.parent / posterior).is_file():
@@ -200,26 +255,48 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
         else:
             matrix = morris.sample(problem, n, num_levels=4, seed=seed)
         rows = [tuple(row) for row in matrix]
-    return [{key: _typed(spec, key, value) for key, value in zip(keys, row)} for row in rows]
+    points = [{key: _typed(spec, key, value) for key, value in zip(keys, row)} for row in rows]
+    for key in keys:  # a lever the schema does not type (a per-agency key, say): one type across its values
+        values = [point[key] for point in points]
+        if any(isinstance(v, float) for v in values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            for point in points:
+                point[key] = float(point[key])
+    return points
 
 
 def _typed(spec: SweepSpec, key: str, value: Any) -> Any:
-    """Round sampled values for whole-number settings; plain Python types for stable ids."""
+    """A lever's value as the schema types it, in plain Python (for stable ids, and so
+    that a column of the store has one type in every run): whole-number settings rounded
+    to int, fractional ones as float even when written `0`."""
     if isinstance(value, (np.floating, np.integer)):
         value = value.item()
-    if isinstance(value, float) and _is_integer_setting(spec.sweep.scenario, key):
+    kind = _setting_kind(key)
+    if isinstance(value, float) and kind is int:
         return int(round(value))
+    if isinstance(value, int) and not isinstance(value, bool) and kind is float:
+        value = float(value)
     if isinstance(value, float):
         return round(value, 10)
     return value
 
 
-def _is_integer_setting(scenario: str, key: str) -> bool:
-    """Whether the schema types this setting as a whole number (e.g. keyworkers.caseload)."""
+def _setting_kind(key: str) -> type | None:
+    """int if the schema types this setting as a whole number (e.g. keyworkers.caseload),
+    float if as a fraction or amount (e.g. budget.cut), else None."""
     parts = key.split(".")
     model = schema_at(parts[:-1])
     field = model.model_fields.get(parts[-1]) if model is not None else None
-    return field is not None and _admits_int_only(field.annotation)
+    if field is None:
+        return None
+    if _admits_int_only(field.annotation):
+        return int
+    return float if _admits(field.annotation, float) else None
+
+
+def _admits(annotation: Any, kind: type) -> bool:
+    if annotation is kind:
+        return True
+    return any(_admits(a, kind) for a in typing.get_args(annotation))
 
 
 def _admits_int_only(annotation: Any) -> bool:
@@ -244,6 +321,14 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
               scheduler: str | None = None) -> SweepOutcome:
     """Run every run of the spec not yet in the store; safe to interrupt and run again.
 
+    The folder is locked while the sweep writes it; what a killed sweep left half
+    written is removed, and finished runs whose files no longer match their manifest are
+    run again. Every run reads the scenario as it was when the sweep started.
+
+    Stopping: SIGTERM or Ctrl-C raises KeyboardInterrupt here after the queued runs are
+    cancelled and the runs in flight killed (what they had not published is lost, and
+    removed by the next sweep); a second signal while that happens exits at once.
+
     With `scheduler` (a Dask address such as tcp://host:8786) the runs go to that cluster
     instead of local processes; its workers need Locality installed and the --out folder
     on a filesystem they share."""
@@ -256,34 +341,37 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     from .replications import default_workers
     from .store import Store
 
-    store = Store(out)
-    store.claim(spec)
-    runs = plan_runs(spec)
-    finished = store.done()
-    pending = [run for run in runs if run.run_id not in finished]
-    workers = max(1, min(workers or default_workers(), len(pending) or 1))
-    bar = tqdm(total=len(runs), initial=len(runs) - len(pending), unit="run", disable=not progress, dynamic_ncols=True)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        if scheduler:
-            _on_dask(scheduler, spec, pending, str(store.root), bar)
-        elif workers == 1:
-            _tally((execute(spec, run, str(store.root)) for run in pending), bar)
-        else:
-            with worker_pool(workers) as pool:
-                futures = [pool.submit(execute, spec, run, str(store.root)) for run in pending]
-                try:
+    store = Store(Path(out).resolve())  # workers (Dask's too) are given an absolute path
+    made_of = identity(spec)
+    base = read_raw(spec.sweep.scenario)  # the scenario as it is now: later edits do not reach the runs
+    with store.lock():
+        store.claim(made_of, describe_change)
+        store.tidy()
+        store.discard(store.unsound())
+        runs = plan_runs(spec)
+        finished = store.done()
+        pending = [run for run in runs if run.run_id not in finished]
+        workers = max(1, min(workers or default_workers(), len(pending) or 1))
+        bar = tqdm(total=len(runs), initial=len(runs) - len(pending), unit="run", disable=not progress, dynamic_ncols=True)
+        previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+        root = str(store.root)
+        try:
+            if scheduler:
+                _on_dask(scheduler, spec, pending, root, base, bar)
+            elif workers == 1:
+                _tally((execute(spec, run, root, base) for run in pending), bar)
+            else:
+                with worker_pool(workers) as pool:  # (stops at once if interrupted)
+                    futures = [pool.submit(execute, spec, run, root, base) for run in pending]
                     _tally((future.result() for future in as_completed(futures)), bar)
-                except KeyboardInterrupt:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        bar.close()
-    return SweepOutcome(planned=len(runs), done=len(store.done()), failed=len(store.failed()), ran_now=len(pending))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            bar.close()
+        return SweepOutcome(planned=len(runs), done=len(store.done()), failed=len(store.failed()), ran_now=len(pending))
 
 
-def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) -> None:
+def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, base: dict, bar) -> None:
     """Submit the pending runs to an existing Dask cluster and collect them as they finish."""
     from dask.distributed import Client, as_completed
 
@@ -292,7 +380,7 @@ def _on_dask(address: str, spec: SweepSpec, pending: list[Run], root: str, bar) 
     except OSError as error:
         raise ScenarioError(f"cannot reach the Dask scheduler at {address} ({error}); is it running?") from None
     with client:
-        futures = [client.submit(execute, spec, run_, root, pure=False, key=f"locality-run-{run_.run_id}") for run_ in pending]
+        futures = [client.submit(execute, spec, run_, root, base, pure=False, key=f"locality-run-{run_.run_id}") for run_ in pending]
         try:
             _tally((future.result() for future in as_completed(futures)), bar)
         except KeyboardInterrupt:
@@ -309,14 +397,15 @@ def _tally(errors, bar) -> None:
         bar.set_postfix(failed=failed)
 
 
-def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
-    """One run, in a worker: write its results, or record why it failed. Returns the error."""
+def execute(spec: SweepSpec, run_: Run, root: str, base: dict | None = None) -> str | None:
+    """One run, in a worker: write its results, or record why it failed. Returns the error.
+    `base` is the scenario as the sweep read it at its start (else its file is read now)."""
     from .runner import run
     from .store import Store
 
     store = Store(root)
     try:
-        results = run(spec.sweep.scenario, run_.overrides(spec))
+        results = run(spec.sweep.scenario if base is None else base, run_.overrides(spec))
     except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
         message = f"{type(error).__name__}: {error}"
         store.write_failure(run_, message)
@@ -326,4 +415,20 @@ def execute(spec: SweepSpec, run_: Run, root: str) -> str | None:
 
 
 def _interrupt(signum, frame):
+    """The first SIGTERM or Ctrl-C stops the sweep (KeyboardInterrupt, handled above); a
+    second, while it stops, exits at once."""
+    exit_at_once_on_signal()
     raise KeyboardInterrupt
+
+
+def exit_at_once_on_signal() -> None:
+    """From now on, SIGTERM or Ctrl-C ends the process at once (exit 130): for a command
+    already stopping, so that a second signal is never left waiting on a worker."""
+    import signal
+
+    def at_once(signum, frame):
+        os.write(2, b"locality: stopped at once; the runs finished so far are saved\n")
+        os._exit(130)
+
+    signal.signal(signal.SIGTERM, at_once)
+    signal.signal(signal.SIGINT, at_once)

@@ -10,7 +10,7 @@ from SALib.sample import sobol
 
 from experiments.analysis import analyse, sensitivity
 from experiments.store import Store
-from experiments.sweep import SweepSpec, load_spec, run_sweep
+from experiments.sweep import SweepSpec, identity, load_spec, run_sweep
 from parameters.loader import ScenarioError
 
 pytestmark = pytest.mark.slow  # a sweep and its sensitivity analysis
@@ -58,7 +58,7 @@ samples = 4
 "early_intervention.shift" = { low = 0.0, high = 0.3 }
 """)
     spec = load_spec(path)
-    Store(tmp_path / "unfinished").claim(spec)  # a sweep that has not run yet
+    Store(tmp_path / "unfinished").claim(identity(spec))  # a sweep that has not run yet
     with pytest.raises(ScenarioError, match="not finished"):
         analyse(tmp_path / "unfinished")
     run_sweep(spec, tmp_path / "out", workers=2, progress=False)

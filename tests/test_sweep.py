@@ -144,7 +144,7 @@ def test_a_folder_of_another_spec_is_refused(tmp_path):
     spec.levers = {"budget.cut": [0.0]}
     run_sweep(spec, tmp_path / "out", workers=1, progress=False)
     spec.levers = {"budget.cut": [0.1]}
-    with pytest.raises(ScenarioError, match="different sweep spec"):
+    with pytest.raises(ScenarioError, match=r"different sweep \(the spec.s \[levers\] differs\)"):
         run_sweep(spec, tmp_path / "out", workers=1, progress=False)
 
 
@@ -237,5 +237,5 @@ def test_a_sweep_refuses_a_missing_posterior_and_a_changed_one_on_resume(tmp_pat
     spec.sweep.reps = 1
     run_sweep(spec, tmp_path / "out", workers=1, progress=False)
     pd.DataFrame({"weight": [1.0], "needs.shock_scale": [1.1]}).to_csv(draws, index=False)
-    with pytest.raises(Exception, match="different sweep spec"):  # the draws it ran on are no longer the file's
+    with pytest.raises(Exception, match=r"different sweep \(the posterior file's content differs\)"):  # the draws it ran on are no longer the file's
         run_sweep(spec, tmp_path / "out", workers=1, progress=False)

@@ -1,0 +1,184 @@
+"""A results store that cannot mislead: a run killed while it is being published is never
+seen (by Store, `locality results` or the README's DuckDB query) and is redone on resume;
+SIGTERM and Ctrl-C stop a sweep on the pool path; a scenario edited between interruption
+and resume is refused, naming what changed; a sweep resumes from any directory; a
+damaged finished run is found and redone; one folder takes one writer; a lever written
+`0` beside `0.2` is stored as one type."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from experiments.store import STAGING, Store
+from experiments.sweep import load_spec, run_sweep
+from parameters.loader import ScenarioError
+
+LOCALITY = str(Path(sys.executable).with_name("locality"))
+SPEC = """
+[sweep]
+scenario = "{scenario}"
+years = 1
+reps = {reps}
+seed = 5
+
+[set]
+"population.households" = 300
+"run.warmup_weeks" = 4
+
+[levers]
+"budget.cut" = [0, 0.3]
+"""
+DUCKDB_QUERY = """SELECT "budget.cut" AS cut, count(DISTINCT run_id) AS runs, count(*) AS rows, sum(crises) AS crises
+                  FROM '{out}/runs/*/steps.parquet' GROUP BY cut ORDER BY cut"""
+
+
+def write_spec(folder: Path, scenario: str = "sherwood", reps: int = 3, name: str = "spec.toml") -> Path:
+    path = folder / name
+    path.write_text(SPEC.format(scenario=scenario, reps=reps))
+    return path
+
+
+def on_disk(out: Path) -> int:
+    runs = out / "runs"
+    return len([p for p in runs.iterdir() if not p.name.startswith(".")]) if runs.exists() else 0
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and not condition():
+        time.sleep(0.05)
+    assert condition(), "timed out"
+
+
+def uninterrupted(tmp_path: Path, spec_path: Path) -> list:
+    out = tmp_path / "whole"
+    run_sweep(load_spec(spec_path), out, workers=1, progress=False)
+    return duckdb.sql(DUCKDB_QUERY.format(out=out)).fetchall()
+
+
+def test_a_lever_written_0_beside_0_2_is_one_type_in_every_run(tmp_path):
+    spec = load_spec(write_spec(tmp_path, reps=1))
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    rows = duckdb.sql(DUCKDB_QUERY.format(out=tmp_path / "out")).fetchall()
+    assert [(cut, runs) for cut, runs, *_ in rows] == [(0.0, 1), (0.3, 1)]
+    for steps in (tmp_path / "out" / "runs").glob("*/steps.parquet"):
+        assert pd.read_parquet(steps)["budget.cut"].dtype == "float64"
+
+
+@pytest.mark.slow
+def test_a_kill_while_a_run_is_published_is_never_seen_and_resume_redoes_it(tmp_path):
+    spec_path = write_spec(tmp_path)
+    whole = uninterrupted(tmp_path, spec_path)
+    out, hold = tmp_path / "out", tmp_path / "holding"
+    sweep = subprocess.Popen([LOCALITY, "sweep", str(spec_path), "--out", str(out), "--workers", "1"],
+                             env={**os.environ, "LOCALITY_TEST_HOLD_PUBLISH": str(hold)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(hold.exists)  # the first run is written in full and about to be published
+    sweep.kill()
+    sweep.wait(timeout=30)
+    assert any((out / STAGING).iterdir())  # its half is left where a killed process leaves it ...
+    assert on_disk(out) == 0 and Store(out).frame("steps").empty  # ... and no reader sees it
+    assert not list(out.glob("runs/*/steps.parquet"))  # (pathlib's glob, like DuckDB's, would match a hidden folder)
+    listed = subprocess.run([LOCALITY, "results", str(out)], capture_output=True, text=True)
+    assert "0 of 6 runs done" in listed.stdout, listed.stdout + listed.stderr
+    again = subprocess.run([LOCALITY, "sweep", str(spec_path), "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not any((out / STAGING).iterdir())  # the next sweep on the folder removed it
+    assert duckdb.sql(DUCKDB_QUERY.format(out=out)).fetchall() == whole
+    steps = Store(out).frame("steps")
+    assert steps["run_id"].nunique() == 6 and len(steps) == 6 * 52
+    assert "6 of 6 runs done" in subprocess.run([LOCALITY, "results", str(out)], capture_output=True, text=True).stdout
+
+
+def pool_sweep(tmp_path: Path, runs_first: int) -> tuple[subprocess.Popen, Path]:
+    """A sweep of 40 runs on two workers, once `runs_first` are on disk."""
+    spec_path = tmp_path / "many.toml"
+    spec_path.write_text(write_spec(tmp_path).read_text().replace("reps = 3", "reps = 20"))
+    out = tmp_path / "out"
+    sweep = subprocess.Popen([LOCALITY, "sweep", str(spec_path), "--out", str(out), "--workers", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: on_disk(out) >= runs_first)
+    return sweep, out
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_pool_sweep_and_the_count_it_prints_is_the_count_on_disk(tmp_path):
+    sweep, out = pool_sweep(tmp_path, runs_first=2)
+    sweep.send_signal(signal.SIGTERM)
+    _, stderr = sweep.communicate(timeout=30)
+    assert sweep.returncode == 130, stderr
+    printed = int(re.search(r"stopped with (\d+) of 40 runs", stderr).group(1))
+    assert printed == on_disk(out) < 40
+    time.sleep(3)  # no worker goes on to publish a run after the sweep has said it stopped
+    assert on_disk(out) == printed
+
+
+@pytest.mark.slow
+def test_two_ctrl_c_end_a_pool_sweep_within_five_seconds(tmp_path):
+    sweep, _ = pool_sweep(tmp_path, runs_first=1)
+    first = time.time()
+    sweep.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    if sweep.poll() is None:
+        sweep.send_signal(signal.SIGINT)
+    sweep.communicate(timeout=30)
+    assert time.time() - first < 5
+    assert sweep.returncode in (130, -signal.SIGINT)  # (while Python shuts down, the second ends it by its default action)
+
+
+def test_a_scenario_edited_between_interruption_and_resume_is_refused_naming_what_changed(tmp_path):
+    place = tmp_path / "place.toml"
+    place.write_text('extends = "sherwood"\n\n[demand]\ngrowth = { value = 0.035, source = "assumption" }\n')
+    spec_path = write_spec(tmp_path, scenario="place.toml", reps=1)
+    spec = load_spec(spec_path)
+    spec.levers = {"budget.cut": [0.0]}
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    place.write_text(place.read_text().replace("0.035", "0.5"))
+    with pytest.raises(ScenarioError, match=r"the scenario changed since it started: demand.growth 0.035 -> 0.5"):
+        run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+
+
+def test_a_sweep_resumes_from_another_directory(tmp_path):
+    (tmp_path / "study").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "study" / "place.toml").write_text('extends = "sherwood"\n')
+    write_spec(tmp_path / "study", scenario="place.toml", reps=1)
+    first = subprocess.run([LOCALITY, "sweep", "spec.toml", "--out", "out"], cwd=tmp_path / "study",
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([LOCALITY, "sweep", "../study/spec.toml", "--out", "../study/out"], cwd=tmp_path / "elsewhere",
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "2 of 2 runs done (0 run now)" in again.stdout
+
+
+def test_a_damaged_finished_run_is_reported_and_redone(tmp_path):
+    spec = load_spec(write_spec(tmp_path, reps=1))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=1, progress=False)
+    before = Store(out).frame("summary").sort_values("run_id").reset_index(drop=True)
+    damaged = sorted((out / "runs").glob("*/summary.parquet"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:100])  # truncated, as a full disk or a kill mid-copy leaves it
+    checked = subprocess.run([LOCALITY, "results", str(out), "--check"], capture_output=True, text=True)
+    assert checked.returncode == 1 and damaged.parent.name in checked.stdout and "1 do not match" in checked.stdout
+    outcome = run_sweep(spec, out, workers=1, progress=False)
+    assert outcome.ran_now == 1 and outcome.done == 2
+    after = Store(out).frame("summary").sort_values("run_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    assert subprocess.run([LOCALITY, "results", str(out), "--check"], capture_output=True, text=True).returncode == 0
+
+
+def test_one_folder_takes_one_writer(tmp_path):
+    spec = load_spec(write_spec(tmp_path, reps=1))
+    with Store(tmp_path / "out").lock():
+        with pytest.raises(ScenarioError, match=r"is being written by another sweep \(pid \d+"):
+            run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert run_sweep(spec, tmp_path / "out", workers=1, progress=False).done == 2
