@@ -46,7 +46,7 @@ from .report import write_report
 from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
-from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
+from .sweep import MAX_RUNS, SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import TARGETS_FILE, load_targets
 from .validate import validate
 
@@ -238,7 +238,7 @@ def cmd_caseloads(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    spec = load_spec(args.spec)  # the whole spec is checked before any run
+    spec = load_spec(args.spec, max_runs=args.max_runs)  # the whole spec is checked before any run
     runs = plan_runs(spec)
     print(f"Sweep of {spec.sweep.scenario}: {spec.sweep.design} design, {len(runs) // spec.sweep.reps} points x "
           f"{spec.sweep.reps} replications = {len(runs)} runs, {spec.sweep.years} years each, into {args.out}/")
@@ -595,6 +595,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("spec", help="the sweep spec (TOML)")
     sweep_cmd.add_argument("--out", required=True, help="results folder; rerun into it to resume")
     sweep_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    sweep_cmd.add_argument("--max-runs", type=int, default=MAX_RUNS,
+                           help="refuse a spec that plans more runs than this (default: %(default)s)")
     sweep_cmd.add_argument("--scheduler", metavar="ADDRESS",
                            help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers must share the --out folder)")
     sweep_cmd.set_defaults(handler=cmd_sweep)

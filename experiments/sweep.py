@@ -176,8 +176,24 @@ class Run:
         return {**self.drawn, **spec.set, "run.years": spec.sweep.years, "run.seed": self.seed, **self.params}
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read and check a sweep spec; every lever key is tried on the base scenario."""
+MAX_RUNS = 20_000  # the most runs a spec may plan unless --max-runs says more (an assumption of what a sweep needs)
+
+
+def planned_count(spec: SweepSpec) -> int:
+    """How many runs the spec plans, counted without planning them."""
+    k = len(spec.levers)
+    if spec.sweep.design == "grid":
+        points = 1
+        for lever in spec.levers.values():
+            points *= len(lever) if isinstance(lever, list) else lever.steps
+    else:
+        points = spec.sweep.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[spec.sweep.design]
+    return points * spec.sweep.reps
+
+
+def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
+    """Read and check a sweep spec; every lever key is tried on the base scenario, and a
+    spec that plans more than `max_runs` runs is refused before anything is planned."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -205,6 +221,10 @@ def load_spec(path: str | Path) -> SweepSpec:
             raise ScenarioError(f"{path}: sweep.posterior: no file {spec.sweep.posterior} (give a posterior CSV that "
                                 "`locality calibrate` wrote, relative to the spec or absolute)")
         spec.sweep.posterior = str(posterior.resolve())
+    planned = planned_count(spec)
+    if planned > max_runs:
+        raise ScenarioError(f"{path}: the spec plans {planned:,} runs, more than the limit of {max_runs:,}; give fewer "
+                            "values or steps, fewer samples or replications, or raise the limit with --max-runs")
     check_levers(spec)
     for run_ in plan_runs(spec)[:spec.sweep.reps]:  # every draw the sweep will use must load
         load_scenario(spec.sweep.scenario, run_.overrides(spec))

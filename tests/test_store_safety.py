@@ -182,3 +182,15 @@ def test_one_folder_takes_one_writer(tmp_path):
         with pytest.raises(ScenarioError, match=r"is being written by another sweep \(pid \d+"):
             run_sweep(spec, tmp_path / "out", workers=1, progress=False)
     assert run_sweep(spec, tmp_path / "out", workers=1, progress=False).done == 2
+
+
+def test_a_spec_planning_a_million_runs_is_refused_with_the_number_before_anything_is_planned(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_text(SPEC.format(scenario="sherwood", reps=1).replace('"budget.cut" = [0, 0.3]',
+                                                                     '"budget.cut" = { low = 0.0, high = 0.5, steps = 1000000 }'))
+    started = time.time()
+    refused = subprocess.run([LOCALITY, "sweep", str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert refused.returncode == 2 and "plans 1,000,000 runs, more than the limit of 20,000" in refused.stderr
+    assert time.time() - started < 30 and not (tmp_path / "out").exists()
+    with pytest.raises(ScenarioError, match="plans 1,000,000 runs"):
+        load_spec(path, max_runs=999_999)
