@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import references
+from .messages import plain
 from .schema import Scenario
 from .unit_costs import CostReferenceError
 
@@ -295,7 +296,7 @@ def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
         if error["type"] == "missing":
             lines.append(f"  {key}: required but missing. {_describe(loc)}")
             continue
-        message = error["msg"].removeprefix("Value error, ")
+        message = plain(error["msg"])
         if loc[-1] == "[key]":  # a bad name used as a key, e.g. an unknown need domain
             lines.append(f"  {'.'.join(loc[:-2])}: '{loc[-2]}' is not allowed as a name here. {message}.")
             continue

@@ -108,6 +108,8 @@ def resolve(raw: dict, sources: dict[str, str], references: Mapping[str, Referen
         raise CostReferenceError(f"unit_costs: {exc}") from None
     costs = uprated_costs(own_costs)
     resource_map = raw.get("resource_map")
+    if resource_map is not None:
+        check_resource_map(resource_map)
     claimed: dict[str, float] = defaultdict(float)
     for key, reference in references.items():
         node, leaf = _parent(raw, key)
@@ -121,6 +123,26 @@ def resolve(raw: dict, sources: dict[str, str], references: Mapping[str, Referen
     for holder, share in claimed.items():
         if share > 1.0 + 1e-9:
             raise CostReferenceError(f"resource_map.holders.{holder}: agencies' shares add up to {share:.0%} of its spend; they must not pass 100%")
+
+
+def check_resource_map(resource_map: Any) -> None:
+    """The resource map checked by its schema before any figure is built on it, each
+    fault named by its key (a holder's total of '' or true would otherwise fail deep
+    inside the arithmetic)."""
+    from pydantic import ValidationError
+
+    from .messages import plain
+    from .schema import ResourceMap
+
+    try:
+        ResourceMap.model_validate(resource_map)
+    except ValidationError as exc:
+        faults = []
+        for error in exc.errors():
+            where = ".".join(["resource_map", *(str(part) for part in error["loc"])])
+            got = f" = {error['input']!r}" if not isinstance(error["input"], dict) else ""
+            faults.append(f"{where}{got}: {plain(error['msg'])}")
+        raise CostReferenceError("; ".join(faults)) from None
 
 
 def _parent(raw: dict, key: str) -> tuple[dict, str]:

@@ -8,24 +8,58 @@ unit as a person would say them; `parameters.levers` reads them with the field's
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .unit_costs import check_items
 from .vocabulary import DOMAINS, POOL
 
+MOST_MONEY = 1e10  # £10bn: above any English public body's whole yearly budget; a bound of sense against typos and overflow
+LEAST_MONEY = 0.01  # a penny: a positive amount of pounds below it is a typo (and a divisor that overflows)
+
+
+def _zero_or_a_penny(value: float) -> float:
+    if 0.0 < value < LEAST_MONEY:
+        raise ValueError(f"{value!r} pounds is below a penny; give 0 or an amount of at least 0.01")
+    return value
+
+
+def _not_a_boolean(value):
+    """true and false are not numbers (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is a yes/no, not a number; give a number")
+    return value
+
+
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0, description="a fraction from 0 to 1")]
-Money = Annotated[float, Field(ge=0.0, description="pounds, not negative")]
+Fraction = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=0.0, le=1.0, description="a fraction from 0 to 1")]
+Money = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=0.0, le=MOST_MONEY, description="pounds, 0 or from a penny to £10bn"),
+                  AfterValidator(_zero_or_a_penny)]
 PerDomain = dict[Domain, Fraction]
 
 
 class Section(BaseModel):
-    """A table of a scenario file: unknown keys are errors, not silently ignored."""
+    """A table of a scenario file: unknown keys are errors, not silently ignored; numbers
+    are finite (no inf or nan) and never written as true or false."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_not_booleans(cls, value, info):
+        field = cls.model_fields.get(info.field_name)
+        if field is not None and isinstance(value, bool) and not _admits_bool(field.annotation):
+            _not_a_boolean(value)
+        return value
+
+
+def _admits_bool(annotation) -> bool:
+    if annotation is bool or annotation is typing.Any:
+        return True
+    return any(_admits_bool(a) for a in typing.get_args(annotation))
 
 
 class Place(Section):
@@ -42,7 +76,7 @@ class Population(Section):
     resilience_mean: Fraction
     engagement_mean: Fraction
     frailty_shape: float = Field(gt=0.0, description="gamma shape of household frailty (smaller clusters problems more), > 0")
-    neighbourhood_size: int = Field(ge=10, description="households per neighbourhood, at least 10")
+    neighbourhood_size: int = Field(ge=10, le=5_000_000, description="households per neighbourhood, 10 to 5,000,000")
     ties: int = Field(ge=0, le=50, description="social ties per household, an even number 0 to 50")
     rewiring: Fraction
     kin_share: Fraction
@@ -111,7 +145,7 @@ class Demography(Section):
 
 class Run(Section):
     years: int = Field(ge=1, le=25, description="years to run, 1 to 25", json_schema_extra={"label": "Years", "unit": "years"})
-    seed: int = Field(ge=0, description="random seed, a whole number >= 0", json_schema_extra={"label": "Seed", "unit": "seed"})
+    seed: int = Field(ge=0, le=2**63 - 1, description="random seed, a whole number from 0 to 2^63 - 1", json_schema_extra={"label": "Seed", "unit": "seed"})
     warmup_weeks: int = Field(ge=0, le=520, description="weeks run before recording starts, 0 to 520")
     record_every: Literal["week", "month", "year"] = Field(
         "week", description="rows of the steps and agencies results: 'week', 'month' or 'year' "
@@ -191,8 +225,8 @@ class KeyWorkers(Section):
     plan_weeks: int = Field(ge=1, le=520, description="longest plan in weeks")
     effect: Fraction = Field(description="weekly share of severity a plan removes at full engagement and low severity, at the reference dose (reference_hours of contact a week)")
     week_hours: float = Field(ge=1.0, le=60.0, description="hours a full-time key worker spends working with families a week, 1 to 60")
-    reference_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which `effect` holds, above 0 (in hours, whatever week_hours and caseload are)")
-    half_hours: float = Field(gt=0.0, le=60.0, description="contact hours a week per family at which a plan does half the most it can, above 0")
+    reference_hours: float = Field(ge=0.1, le=60.0, description="contact hours a week per family at which `effect` holds, 0.1 to 60 (in hours, whatever week_hours and caseload are)")
+    half_hours: float = Field(ge=0.1, le=60.0, description="contact hours a week per family at which a plan does half the most it can, 0.1 to 60")
     dose_steepness: float = Field(ge=0.5, le=6.0, description="how sharply a plan's effect rises with contact hours around half_hours (a Hill coefficient), 0.5 to 6")
     whole_family_bonus: float = Field(ge=1.0, le=3.0, description="multiplier on help when the plan covers the whole family, 1 to 3")
     trust_gain: Fraction
@@ -269,8 +303,8 @@ class Services(Section):
 
     lateness: Fraction
     assessment_fatigue: Fraction
-    fatigue_memory_weeks: int = Field(ge=1, description="weeks an assessment keeps wearing engagement down")
-    assessment_valid_weeks: int = Field(ge=1, description="weeks a shared assessment stays valid")
+    fatigue_memory_weeks: int = Field(ge=1, le=520, description="weeks an assessment keeps wearing engagement down, 1 to 520")
+    assessment_valid_weeks: int = Field(ge=1, le=520, description="weeks a shared assessment stays valid, 1 to 520")
     engagement_recovery: Fraction
     dropout: Fraction
     early_detection: Fraction
@@ -278,7 +312,7 @@ class Services(Section):
     threshold_step: Fraction
     target_wait_weeks: float = Field(gt=0.0, description="waiting list, in weeks of capacity, above which thresholds rise")
     relax_share: Fraction = Field(description="thresholds fall back once the waiting list is under this share of target_wait_weeks")
-    crisis_forecast_weeks: int = Field(ge=1, description="weeks of crisis spend an agency averages to plan capacity")
+    crisis_forecast_weeks: int = Field(ge=1, le=520, description="weeks of crisis spend an agency averages to plan capacity, 1 to 520")
     fatigue_from: float = Field(ge=0.0, le=100.0, description="decaying count of recent assessments at or above which another assessment wears engagement down")
 
 
@@ -385,7 +419,7 @@ class ResourceMap(Section):
     """Who spends what in the place (Community Budget pilots mapped this); agencies'
     budgets can be written as shares of a holder's total."""
 
-    households: int = Field(ge=1, description="households the resource map covers, at least 1")
+    households: int = Field(ge=1, le=100_000_000, description="households the resource map covers, 1 to 100,000,000")
     holders: dict[str, BudgetHolder] = Field(min_length=1)
 
 

@@ -15,6 +15,7 @@ from .week import Week
 
 # numerical: gaps drawn per batch beyond those expected, so a second batch is seldom needed
 SPARE_SIGMAS, SPARE_DRAWS = 5.0, 16
+NIL_CHANCE = 1e-300  # a numerical guard: a chance below it keeps nothing (its geometric gaps would overflow)
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.n
     """The positions in range(k) kept when each is kept independently with `chance`, in
     order. Drawn as geometric gaps between kept positions, so the cost is in proportion
     to the positions kept, not to k."""
-    if k == 0 or chance <= 0.0:
+    if k == 0 or chance <= NIL_CHANCE:
         return np.zeros(0, np.intp)
     if chance >= 1.0:
         return np.arange(k)
@@ -201,7 +202,7 @@ def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.n
     rate = -np.log1p(-chance)
 
     def gaps() -> np.ndarray:  # geometric on 1, 2, ...: the floor of an exponential, plus one
-        return np.floor(rng.exponential(1.0 / rate, batch)).astype(np.int64) + 1
+        return np.minimum(np.floor(rng.exponential(1.0 / rate, batch)), k).astype(np.int64) + 1  # (a gap past k ends it)
 
     position = np.cumsum(gaps()) - 1
     while position[-1] < k:  # rare: more gaps than expected were needed

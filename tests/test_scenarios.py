@@ -103,8 +103,8 @@ def test_the_old_key_for_the_pool_is_refused_with_the_new_one():
     [
         ("regime.kindd=integrated", "regime.kindd", "kind"),
         ("regime.kind=both", "regime.kind", "siloed"),
-        ("run.years=many", "run.years", "integer"),
-        ("agencies.police.budget_per_household=-5", "agencies.police.budget_per_household", "not negative"),
+        ("run.years=many", "run.years", "whole number"),
+        ("agencies.police.budget_per_household=-5", "agencies.police.budget_per_household", "greater than or equal to 0"),
         ("keyworkers.caseload=0", "keyworkers.caseload", "1 to 100"),
         ("budget.cut=1.5", "budget.cut", "0 to 1"),
         ("budget.agency_cut.polic=0.2", "budget.agency_cut", "police"),
