@@ -46,6 +46,7 @@ from .report import write_report
 from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
+from .outputs import check_out, save_or_keep
 from .sweep import MAX_RUNS, SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import TARGETS_FILE, load_targets
 from .validate import validate
@@ -73,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_run(args) -> int:
     overrides = _common_overrides(args)
     spec = load_scenario(args.scenario, overrides)  # fail fast, before any output
-    out = Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed)
-    _refuse_nonempty(out, args.overwrite)
+    out = check_out(Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed), args.overwrite)
     if args.reps > 1:
         return _run_replications(spec, args, out)
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
@@ -83,7 +83,7 @@ def cmd_run(args) -> int:
     _print_yearly(results)
     if args.profile:
         _print_profile(results)
-    results.save(out, overwrite=args.overwrite)
+    out = save_or_keep(results, out, overwrite=args.overwrite)
     print(f"\nResults written to {out}/ ({', '.join(results.frames_kept())} as Parquet; scenario.toml reproduces the run)")
     return 0
 
@@ -98,10 +98,10 @@ def _run_replications(spec, args, out: Path) -> int:
     columns = [m for m in ("crises", "referrals", "waiting", "in_crisis_tier", "spend", "over_spend") if m in table]
     print(f"\nPer year: mean [95% interval] over {args.reps} replications (spend in £m):")
     print(table[columns].rename(columns={"in_crisis_tier": "in crisis", "spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
-    for seed, results in zip(study.seeds, study.runs):
-        results.save(out / f"seed-{seed}", overwrite=args.overwrite)
-    summary.to_csv(out / "summary.csv", index=False)
-    print(f"\nResults written to {out}/ (one folder per seed, summary.csv)")
+    saved = [save_or_keep(results, out / f"seed-{seed}", overwrite=args.overwrite) for seed, results in zip(study.seeds, study.runs)]
+    folder = saved[0].parent if saved else out
+    summary.to_csv(folder / "summary.csv", index=False)
+    print(f"\nResults written to {folder}/ (one folder per seed, summary.csv)")
     return 0
 
 
@@ -121,9 +121,9 @@ def cmd_compare(args) -> int:
     _print_comparison(comparison)
     if args.out:
         out = Path(args.out)
-        comparison.a.save(out / "a", overwrite=args.overwrite)
-        comparison.b.save(out / "b", overwrite=args.overwrite)
-        print(f"\nResults written to {out}/a and {out}/b")
+        a = save_or_keep(comparison.a, out / "a", overwrite=args.overwrite)
+        b = save_or_keep(comparison.b, out / "b", overwrite=args.overwrite)
+        print(f"\nResults written to {a}/ and {b}/")
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -132,7 +132,7 @@ def _starting(args) -> tuple[list[str], float]:
     """A command's overrides, checked that its --out may be written, and when it started."""
     common = _common_overrides(args)
     if args.out:
-        _refuse_nonempty(Path(args.out), args.overwrite)
+        check_out(args.out, args.overwrite)
     return common, time.perf_counter()
 
 
@@ -239,6 +239,7 @@ def cmd_caseloads(args) -> int:
 
 def cmd_sweep(args) -> int:
     spec = load_spec(args.spec, max_runs=args.max_runs)  # the whole spec is checked before any run
+    check_out(args.out, may_hold_files=True)  # (a folder of this sweep's results is resumed; another is refused by the store)
     runs = plan_runs(spec)
     print(f"Sweep of {spec.sweep.scenario}: {spec.sweep.design} design, {len(runs) // spec.sweep.reps} points x "
           f"{spec.sweep.reps} replications = {len(runs)} runs, {spec.sweep.years} years each, into {args.out}/")
@@ -251,7 +252,11 @@ def cmd_sweep(args) -> int:
               f"cancelled, runs in flight stopped); run the same command again to finish the rest", file=sys.stderr)
         return 130
     print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
-    charts = write_report(args.out)
+    try:
+        charts = write_report(args.out)
+    except OSError as error:
+        charts = []
+        print(f"locality: the sweep's report could not be written ({error.strerror or error}); the runs are saved")
     if charts:
         print(f"Report: {len(charts)} chart(s) of each lever's effect on crises and spend in {Path(args.out) / 'report'}/")
     if outcome.failed:
@@ -681,11 +686,6 @@ def _common_overrides(args) -> list[str]:
 def _default_out(scenario: str, seed: int) -> Path:
     name = Path(scenario).stem
     return Path("results") / f"{name}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def _refuse_nonempty(out: Path, overwrite: bool) -> None:
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ScenarioError(f"'{out}' already holds files; choose another --out folder or add --overwrite (nothing was run)")
 
 
 def _interactive() -> bool:

@@ -67,8 +67,8 @@ class Store:
             return
         if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(f"'{self.root}' already holds other files; choose an empty or new --out folder (nothing was run)")
+        _write_atomic(marker, json.dumps(identity, indent=2))  # first: a folder left by a failed start is resumed, not refused
         self.runs.mkdir(parents=True, exist_ok=True)
-        _write_atomic(marker, json.dumps(identity, indent=2))
 
     @contextlib.contextmanager
     def lock(self):

@@ -25,6 +25,7 @@ it finishes, so a killed sweep resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -430,7 +431,13 @@ def execute(spec: SweepSpec, run_: Run, root: str, base: dict | None = None) -> 
         message = f"{type(error).__name__}: {error}"
         store.write_failure(run_, message)
         return message
-    store.write_run(run_, results, keep=spec.sweep.keep)
+    try:
+        store.write_run(run_, results, keep=spec.sweep.keep)
+    except OSError as error:  # a full disk, a folder gone: the run is not done, and is run again next time
+        message = f"could not write its results ({error.strerror or error})"
+        with contextlib.suppress(OSError):
+            store.write_failure(run_, message)
+        return message
     return None
 
 

@@ -194,3 +194,18 @@ def test_a_spec_planning_a_million_runs_is_refused_with_the_number_before_anythi
     assert time.time() - started < 30 and not (tmp_path / "out").exists()
     with pytest.raises(ScenarioError, match="plans 1,000,000 runs"):
         load_spec(path, max_runs=999_999)
+
+
+def test_a_sweep_that_cannot_write_records_the_runs_as_failed_and_the_next_finishes_them(tmp_path, monkeypatch):
+    spec = load_spec(write_spec(tmp_path, reps=1))
+
+    def full_disk(self, run, results, keep=()):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "write_run", full_disk)
+        outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert (outcome.done, outcome.failed) == (0, 2)
+    assert all("No space left on device" in record["error"] for record in Store(tmp_path / "out").failed().values())
+    outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert (outcome.done, outcome.failed) == (2, 0)

@@ -1,0 +1,59 @@
+"""--out is checked before anything runs (a file, a folder that cannot be written, a disk
+without room: one line, exit 2, nothing run), and a run whose save fails keeps its
+results in a fallback folder it names."""
+
+import shutil
+from collections import namedtuple
+from pathlib import Path
+
+import pytest
+
+from experiments import cli, outputs
+from experiments.results import Results
+
+QUICK = ["--set", "population.households=200", "--set", "run.warmup_weeks=0", "--years", "1"]
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_run(tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    assert cli.main(["run", "sherwood", *QUICK, "--out", str(tmp_path / "afile")]) == cli.EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    assert "is a file; give a folder (nothing was run)" in error and "Traceback" not in error
+    assert cli.main(["run", "sherwood", *QUICK, "--out", str(tmp_path / "afile" / "below")]) == cli.EXIT_BAD_INPUT
+
+
+def test_an_out_on_a_full_disk_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(outputs.shutil, "disk_usage", lambda path: usage(3 * 2**20, 3 * 2**20, 2**20))
+    assert cli.main(["run", "sherwood", *QUICK, "--out", str(tmp_path / "out")]) == cli.EXIT_BAD_INPUT
+    assert "only 1 MiB free" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_save_that_fails_keeps_the_results_in_a_folder_it_names(tmp_path, monkeypatch, capsys):
+    real_save = Results.save
+
+    def full_disk(self, directory, overwrite=False):
+        if Path(directory).is_relative_to(tmp_path):
+            raise OSError(28, "No space left on device")
+        return real_save(self, directory, overwrite)
+
+    monkeypatch.setattr(Results, "save", full_disk)
+    assert cli.main(["run", "sherwood", *QUICK, "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    assert "No space left on device" in said and "they are saved in" in said
+    fallback = Path(said.split("they are saved in ")[1].split("/ instead")[0])
+    try:
+        assert (fallback / "steps.parquet").is_file() and (fallback / "scenario.toml").is_file()
+        assert len(Results.load(fallback).steps) == 52
+    finally:
+        shutil.rmtree(fallback, ignore_errors=True)
+
+
+def test_check_out_accepts_a_new_folder_and_a_resumable_one(tmp_path):
+    assert outputs.check_out(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    (tmp_path / "held").mkdir()
+    (tmp_path / "held" / "x").write_text("")
+    with pytest.raises(Exception, match="already holds files"):
+        outputs.check_out(tmp_path / "held")
+    assert outputs.check_out(tmp_path / "held", may_hold_files=True)
