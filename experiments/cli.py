@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -249,7 +250,8 @@ def cmd_sweep(args) -> int:
         exit_at_once_on_signal()  # a second Ctrl-C while this is said exits at once
         done = len(Store(args.out).done())
         print(f"locality: sweep stopped with {done} of {len(runs)} runs done and saved (runs not started were "
-              f"cancelled, runs in flight stopped); run the same command again to finish the rest", file=sys.stderr)
+              f"cancelled, runs in flight stopped); run the same command again to finish the rest: "
+              f"locality sweep {shlex.quote(args.spec)} --out {shlex.quote(args.out)}", file=sys.stderr)
         return 130
     print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
     try:
@@ -261,7 +263,7 @@ def cmd_sweep(args) -> int:
         print(f"Report: {len(charts)} chart(s) of each lever's effect on crises and spend in {Path(args.out) / 'report'}/")
     if outcome.failed:
         print(f"Failed runs are recorded in {args.out}/failed/ with their errors; rerunning retries them.")
-    print(f"See them with: locality results {args.out}")
+    print(f"See them with: locality results {shlex.quote(args.out)}")
     return 0 if not outcome.failed else 1
 
 

@@ -106,7 +106,10 @@ class Store:
         marker = self.root / SPEC_FILE
         if not marker.exists():
             raise ScenarioError(f"'{self.root}' is not a sweep results folder (no {SPEC_FILE})")
-        return _read_json(marker, what="the sweep's record")["spec"]
+        held = _read_json(marker, what="the sweep's record")
+        if not isinstance(held, dict) or not isinstance(held.get("spec"), dict):
+            raise ScenarioError(f"{marker}: the sweep's record holds no spec; the folder may be damaged")
+        return held["spec"]
 
     def done(self) -> set[str]:
         """The runs published whole (a folder under runs/ with its manifest)."""

@@ -30,7 +30,6 @@ import hashlib
 import itertools
 import json
 import os
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, load_scenario, read_raw, schema_at, split_sources
+from parameters.loader import ScenarioError, load_scenario, read_raw, read_toml, schema_at, split_sources
+from parameters.messages import merged
 
 from .replications import pick_draws, read_posterior, seeds_for
 
@@ -196,19 +196,15 @@ def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     """Read and check a sweep spec; every lever key is tried on the base scenario, and a
     spec that plans more than `max_runs` runs is refused before anything is planned."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, what="sweep spec")
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
         lines = [f"Invalid sweep spec ({path.name}):"]
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "spec"
-            lines.append(f"  {where}: {error['msg'].removeprefix('Value error, ')}")
+        for error in merged(exc.errors()):
+            where = ".".join(error["loc"]) or "spec"
+            message = "unknown key; a spec has [sweep], [set] and [levers]" if error["type"] == "extra_forbidden" else error["msg"]
+            lines.append(f"  {where}: {message}")
         raise ScenarioError("\n".join(lines)) from None
     if not Path(spec.sweep.scenario).is_absolute() and (path.parent / spec.sweep.scenario).is_file():
         spec.sweep.scenario = str((path.parent / spec.sweep.scenario).resolve())

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import references
-from .messages import plain
+from .messages import merged, plain, without_internals
 from .schema import Scenario
 from .unit_costs import CostReferenceError
 
@@ -73,7 +73,7 @@ def _guarded(label: str, action, *args):
     try:
         return action(*args)
     except CostReferenceError as exc:
-        raise ScenarioError(f"Invalid scenario ({label}):\n  {exc}") from None
+        raise ScenarioError(f"{exc} ({label})") from None
 
 
 def validate(raw: dict, *, label: str = "scenario", sources: dict[str, str] | None = None, overrides=(), refs=None) -> Scenario:
@@ -162,6 +162,15 @@ def set_dotted(raw: dict, key: str, value: Any) -> None:
     parts = key.split(".")
     node = raw
     for depth, part in enumerate(parts[:-1]):
+        if depth and part not in node and node and all(isinstance(v, dict) for v in node.values()):
+            # a new name in a table of named tables (agencies, crises, holders): a typo far
+            # more often than a new entry, which a scenario file states whole
+            where = ".".join(parts[:depth])
+            known = sorted(node)
+            hint = difflib.get_close_matches(part, known, n=1)
+            raise ScenarioError(f"cannot set '{key}': '{part}' is not one of {where} (known: {', '.join(known)})."
+                                + (f" Did you mean '{hint[0]}'?" if hint else "")
+                                + " A new one is added in a scenario file, with all its settings.")
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
@@ -181,6 +190,9 @@ def split_sources(raw: dict, prefix: str = "") -> tuple[dict, dict[str, str]]:
             continue
         dotted = f"{prefix}{key}"
         if isinstance(value, dict) and set(value) == {"value", "source"}:
+            if not isinstance(value["source"], str) or not value["source"].strip():
+                raise ScenarioError(f"{dotted}: source = {value['source']!r}: say where the figure comes from, "
+                                    "or write the word assumption")
             clean[key] = value["value"]
             sources[dotted] = value["source"]
         elif isinstance(value, dict):
@@ -242,18 +254,31 @@ def _resolve_path(scenario: str | Path) -> Path:
     )
 
 
+def read_toml(path: str | Path, what: str = "file") -> dict:
+    """A TOML file as a table, or one line saying why it cannot be read: missing or
+    unreadable, not UTF-8 text, not TOML, or nested too deep to be a scenario."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (not UTF-8); give a {what} written as TOML") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply to be a {what}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict:
     if path in seen:
         raise ScenarioError(f"{path.name}: 'extends' goes round in a circle ({' -> '.join(p.name for p in seen + (path,))})")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = read_toml(path, what="scenario")
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{path}: extends = {parent!r}: give the name of a scenario or a file, in quotes")
     parent_path = _resolve_path(parent) if not (path.parent / f"{parent}.toml").is_file() else path.parent / f"{parent}.toml"
     return deep_merge(_read_with_extends(parent_path, seen + (path,)), raw)
 
@@ -276,8 +301,10 @@ def _is_leaf(node: dict) -> bool:
 
 
 def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
-    lines = [f"Invalid scenario ({label}):"]
-    for error in exc.errors():
+    at_fault = [key for key, _ in overrides if any(_within(key, error["loc"]) for error in exc.errors())]
+    origin = f"{label}" + (f", after --set {', '.join(at_fault)}" if at_fault else "")
+    lines: list[str] = []
+    for error in merged(exc.errors()):
         loc = [str(part) for part in error["loc"]]
         key = ".".join(loc)
         if not loc:  # a whole-scenario check: its message already names the keys
@@ -303,12 +330,18 @@ def _explain(exc: ValidationError, raw: dict, label: str, overrides) -> str:
         shown = f" = {value!r}" if value is not _MISSING and not isinstance(value, dict) else ""
         hint = _describe(loc)
         lines.append(f"  {key}{shown}: {message}." + (f" Allowed: {hint}" if hint else ""))
-    if overrides:
-        lines.append("  (after overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides) + ")")
-    return "\n".join(lines)
+    if len(lines) == 1:  # one fault: one line, then where it came from
+        return f"{lines[0].strip()} ({origin})"
+    return "\n".join([f"Invalid scenario ({origin}): {len(lines)} problems", *lines])
 
 
 _MISSING = object()
+
+
+def _within(key: str, loc) -> bool:
+    """Whether an override of `key` reaches the place of an error (or the error is inside it)."""
+    where = ".".join(str(part) for part in without_internals(loc))
+    return where == key or where.startswith(f"{key}.") or key.startswith(f"{where}.")
 
 
 def _lookup(raw: Any, loc: list[str]) -> Any:

@@ -5,6 +5,7 @@ becomes `give a table`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 PLAIN = [
     (re.compile(r"^Input should be a valid dictionary( or instance of \w+)?$"), "give a table (a [section] or { key = value })"),
@@ -15,6 +16,7 @@ PLAIN = [
     (re.compile(r"^Input should be a valid string$"), "give text in quotes"),
     (re.compile(r"^Input should be a valid list$"), "give a list [ ... ]"),
     (re.compile(r"^Input should be a finite number$"), "give a finite number (not inf or nan)"),
+    (re.compile(r"^Field required$"), "required but missing"),
     (re.compile(r"^Input should be (less|greater) than or equal to (\S+)$"), r"give a number \1 than or equal to \2"),
 ]
 
@@ -26,3 +28,26 @@ def plain(message: str) -> str:
         if pattern.match(message):
             return pattern.sub(replacement, message)
     return message
+
+
+INTERNAL = re.compile(r"^(constrained-\w+|function-\w+\[.*\]|literal\[.*\]|int|float|str|bool|list\[.*\]|dict\[.*\]|\w+\[.*\])$")
+
+
+def without_internals(loc: Iterable) -> list[str]:
+    """An error's place as a reader names it: pydantic's names for the branches of a union
+    ('constrained-int', "literal['auto']", 'function-after[_ordered(), Range]') left out."""
+    return [str(part) for part in loc if not INTERNAL.match(str(part))]
+
+
+def merged(errors: list[dict]) -> list[dict]:
+    """Errors with pydantic's internal names taken out of their places, said plainly, and
+    those of one place merged into one (a union's branches: 'give a number greater than
+    or equal to 0, or 'auto'')."""
+    by_place: dict[tuple, dict] = {}
+    for error in errors:
+        loc = tuple(without_internals(error["loc"]))
+        if loc in by_place:
+            by_place[loc]["msg"] += f", or {plain(error['msg']).removeprefix('Input should be ')}"
+        else:
+            by_place[loc] = {**error, "loc": loc, "msg": plain(error["msg"])}
+    return list(by_place.values())

@@ -57,3 +57,48 @@ def test_check_out_accepts_a_new_folder_and_a_resumable_one(tmp_path):
     with pytest.raises(Exception, match="already holds files"):
         outputs.check_out(tmp_path / "held")
     assert outputs.check_out(tmp_path / "held", may_hold_files=True)
+
+
+@pytest.mark.parametrize("override, named", [
+    ("agencies.police.budget_per_household=inf", "agencies.police.budget_per_household = inf: give a finite number"),
+    ("population.frailty_shape=inf", "population.frailty_shape = inf"),
+    ("keyworkers.cost_per_worker_year=inf", "keyworkers.cost_per_worker_year = inf"),
+    ("agencies.police.assessment_cost=inf", "agencies.police.assessment_cost = inf"),
+    ("agencies.police.intervention_week_cost=2.2e-308", "below a penny"),
+    ("budget.cut=true", "budget.cut = True: true is a yes/no, not a number"),
+    ("population.households=true", "population.households = True"),
+    ("resource_map.holders.kcc=5", "resource_map.holders.kcc = 5: give a table"),
+    ("agencies.nosuch.threshold=0.5", "'nosuch' is not one of agencies (known: adult_social_care"),
+    ("keyworkers.count=-1", "keyworkers.count = -1: give a number greater than or equal to 0, or 'auto'"),
+])
+def test_inputs_that_once_crashed_or_poisoned_a_run_exit_2_with_one_line_and_no_out(override, named, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = cli.main(["run", "sherwood", "--set", "regime.kind=integrated", "--set", override, "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == cli.EXIT_BAD_INPUT
+    assert error.count("\n") == 1 and named in error, error
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content, said", [
+    (bytes(range(256)) * 2, "not a text file (not UTF-8)"),
+    (b"a = " + b"[" * 3000 + b"]" * 3000, "nested too deeply"),
+    (b"extends = 5\n", "extends = 5: give the name of a scenario or a file"),
+])
+def test_malformed_scenario_and_spec_files_give_one_line(content, said, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "out")]) == cli.EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and said in error
+    if b"extends" not in content:
+        assert cli.main(["sweep", str(path), "--out", str(tmp_path / "out")]) == cli.EXIT_BAD_INPUT
+        assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("record", ["{not json", '{"digest": "x"}'])
+def test_a_damaged_sweep_record_is_said_in_one_line(record, tmp_path, capsys):
+    (tmp_path / "sweep.json").write_text(record)
+    assert cli.main(["results", str(tmp_path)]) == cli.EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "the folder may be damaged" in error
