@@ -68,14 +68,12 @@ def analyse(folder: str | Path, outputs=DEFAULT_OUTPUTS, plot: bool = True) -> d
 
 
 def _plot(tables: dict[str, pd.DataFrame], folder: Path, design: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # (no pyplot: drawing to files never switches a notebook's backend)
 
     folder.mkdir(parents=True, exist_ok=True)
     for output, table in tables.items():
-        figure, axis = plt.subplots(figsize=(7, 1.8 + 0.5 * len(table)))
+        figure = Figure(figsize=(7, 1.8 + 0.5 * len(table)))
+        axis = figure.subplots()
         if design == "sobol":
             axis.barh(table["lever"], table["ST"], xerr=table["ST_conf"], label="total (ST)", color="#4c72b0")
             axis.barh(table["lever"], table["S1"], label="first order (S1)", color="#dd8452", height=0.4)
@@ -88,4 +86,3 @@ def _plot(tables: dict[str, pd.DataFrame], folder: Path, design: str) -> None:
         axis.set_title(f"What moves {output.replace('_', ' ')}")
         figure.tight_layout()
         figure.savefig(folder / f"{output}.png", dpi=120)
-        plt.close(figure)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tomli_w
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from parameters.loader import builtin_scenarios, load_scenario, set_dotted
 

@@ -527,11 +527,25 @@ def _millions(series: pd.Series) -> pd.Series:
 
 
 # --- arguments ----------------------------------------------------------------------------
+class _Version(argparse.Action):
+    """--version, worked out only when asked for (it asks git for the commit)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .provenance import describe
+
+        print(describe())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="locality",
         description="Simulate demand on local public services, siloed against integrated, under cuts.",
     )
+    parser.add_argument("--version", action=_Version, help="print Locality's version, commit and key packages, and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def scenario_options(sub: argparse.ArgumentParser) -> None:

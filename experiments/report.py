@@ -31,10 +31,7 @@ def lever_response(summary: pd.DataFrame, lever: str, output: str, bins: int = 8
 
 def write_report(folder: str | Path) -> list[Path]:
     """One PNG per lever, a panel per reported output; returns the files written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # (no pyplot: drawing to files never switches a notebook's backend)
 
     store = Store(folder)
     levers = list(store.spec()["levers"])
@@ -45,7 +42,8 @@ def write_report(folder: str | Path) -> list[Path]:
     out.mkdir(exist_ok=True)
     written = []
     for lever in levers:
-        figure, axes = plt.subplots(1, len(REPORTED), figsize=(4.2 * len(REPORTED), 3.4))
+        figure = Figure(figsize=(4.2 * len(REPORTED), 3.4))
+        axes = figure.subplots(1, len(REPORTED))
         for axis, (output, label) in zip(axes, REPORTED.items()):
             scale = 1e6 if output != "crises" else 1.0
             table = lever_response(summary, lever, output)
@@ -57,6 +55,5 @@ def write_report(folder: str | Path) -> list[Path]:
         figure.tight_layout()
         path = out / f"{lever.replace('.', '_')}.png"
         figure.savefig(path, dpi=110)
-        plt.close(figure)
         written.append(path)
     return written

@@ -18,7 +18,10 @@ from parameters.loader import ScenarioError, as_file, load_scenario
 from parameters.schema import Scenario
 from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 
+from .provenance import provenance
+
 FRAMES = ("steps", "agencies", "households", "ledger", "panel")
+MILLIONS = {"budget": "budget £m", "spend": "spend £m", "over_spend": "over-spend £m"}
 SCENARIO_FILE = "scenario.toml"
 
 
@@ -51,6 +54,26 @@ class Results:
             stage_seconds=dict(model.stage_seconds),
             wall_seconds=wall_seconds,
         )
+
+    def __repr__(self) -> str:
+        spec, outcomes = self.scenario, self.outcomes()
+        sizes = ", ".join(f"{name} {len(getattr(self, name)):,} rows" for name in self.frames_kept())
+        return (f"<Results {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+                f"{spec.regime.kind}, seed {spec.run.seed}: {outcomes['crises']:,.0f} crises, spend £{outcomes['spend'] / 1e6:,.1f}m, "
+                f"over-spend £{outcomes['over_spend'] / 1e6:,.1f}m; {sizes}>")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the repr's line above the yearly table (money in £m)."""
+        table = self.yearly()
+        table[["budget", "spend", "over_spend"]] = (table[["budget", "spend", "over_spend"]] / 1e6).round(2)
+        heading = repr(self).strip("<>").replace("&", "&amp;")
+        return f"<p><b>{heading}</b></p>" + table.rename(columns=MILLIONS).to_html()
+
+    def plot(self, measures: tuple[str, ...] = ("crises", "referrals", "spend", "over_spend")):
+        """The yearly summary's measures, one small chart each, from zero (money in £m);
+        returns the matplotlib Figure (shown inline in a notebook)."""
+        return plot_yearly({self.scenario.regime.kind: self.yearly()}, measures,
+                           title=f"{self.scenario.place.name}, seed {self.scenario.run.seed}")
 
     def yearly(self) -> pd.DataFrame:
         """The short summary per year: demand, crises, households in crisis, money."""
@@ -111,6 +134,8 @@ class Results:
             (staging / "run.json").write_text(json.dumps({
                 "wall_seconds": self.wall_seconds,
                 "stage_seconds": self.stage_seconds,
+                "seed": self.scenario.run.seed,
+                "made_by": provenance(),
             }, indent=2), encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
@@ -126,6 +151,7 @@ class Results:
         frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES
                   if (folder / f"{name}.parquet").exists() or name != "panel"}  # older runs have no panel
         run_info = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
+        run_info = {key: run_info[key] for key in ("wall_seconds", "stage_seconds") if key in run_info}  # (the rest is provenance)
         return cls(scenario=load_scenario(folder / SCENARIO_FILE), **frames, **run_info)
 
 
@@ -206,3 +232,22 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["savings_received"] = ledger.savings_received.ravel()
     return frame
 
+
+
+def plot_yearly(runs: dict[str, pd.DataFrame], measures, title: str = ""):
+    """Yearly summaries (label -> `Results.yearly()`) as one chart per measure, each from
+    zero, money in £m; returns the Figure. Uses pyplot, so a notebook shows it inline."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(measures), figsize=(3.6 * len(measures), 3.0), squeeze=False)
+    for axis, measure in zip(axes[0], measures):
+        money = measure in MILLIONS
+        for label, table in runs.items():
+            axis.plot(table.index, table[measure] / (1e6 if money else 1), marker="o", label=label)
+        axis.set_title(MILLIONS.get(measure, measure.replace("_", " ")))
+        axis.set_xlabel("year")
+        axis.set_ylim(bottom=min(0, axis.get_ylim()[0]))
+    axes[0][0].legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
 from parameters.schema import Scenario
@@ -57,6 +57,25 @@ class Comparison:
     b: Results
     a_label: str
     b_label: str
+
+    def __repr__(self) -> str:
+        a, b = self.a.outcomes(), self.b.outcomes()
+        spec = self.a.scenario
+        return (f"<Comparison {spec.place.name}, {spec.run.years} years, seed {spec.run.seed}: "
+                f"A ({self.a_label}) {a['crises']:,.0f} crises, £{a['spend'] / 1e6:,.1f}m; "
+                f"B ({self.b_label}) {b['crises']:,.0f} crises, £{b['spend'] / 1e6:,.1f}m; "
+                f"B-A {b['crises'] - a['crises']:+,.0f} crises, £{(b['spend'] - a['spend']) / 1e6:+,.1f}m (one seed)>")
+
+    def _repr_html_(self) -> str:
+        heading = repr(self).strip("<>").replace("&", "&amp;")
+        return f"<p><b>{heading}</b></p>" + self.yearly().round(0).to_html()
+
+    def plot(self, measures: tuple[str, ...] = ("crises", "referrals", "spend", "over_spend")):
+        """A and B year by year, one chart per measure, from zero; returns the Figure."""
+        from .results import plot_yearly
+
+        return plot_yearly({f"A: {self.a_label}": self.a.yearly(), f"B: {self.b_label}": self.b.yearly()}, measures,
+                           title=f"{self.a.scenario.place.name}, seed {self.a.scenario.run.seed}")
 
     def yearly(self) -> pd.DataFrame:
         """Per year, A beside B and the difference (B - A)."""

@@ -37,6 +37,8 @@ import pyarrow.parquet as pq
 
 from parameters.loader import ScenarioError
 
+from .provenance import provenance
+
 FRAMES = ("steps", "agencies", "ledger")
 SPEC_FILE = "sweep.json"
 MANIFEST = "manifest.json"
@@ -166,7 +168,8 @@ class Store:
                 path = staging / f"{name}.parquet"
                 frame.to_parquet(path, index=False)
                 files[path.name] = {"rows": len(frame), **_fingerprint(path)}
-            _write_atomic(staging / MANIFEST, json.dumps({"run_id": run.run_id, "files": files}, indent=2))
+            manifest = {"run_id": run.run_id, "seed": run.seed, "files": files, "made_by": provenance()}
+            _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2))
             _hold_for_tests()
             try:
                 os.rename(staging, target)

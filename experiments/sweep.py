@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from parameters.loader import ScenarioError, load_scenario, read_raw, read_toml, schema_at, split_sources
 from parameters.messages import merged
 
+from .provenance import provenance
 from .replications import pick_draws, read_posterior, seeds_for
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
@@ -114,7 +115,8 @@ def identity(spec: SweepSpec) -> dict:
     scenario = scenario_content(spec.sweep.scenario)
     whole = {"spec": decided, "scenario": scenario, "posterior_sha256": posterior}
     digest = hashlib.sha256(json.dumps(whole, sort_keys=True).encode()).hexdigest()[:16]
-    return {"digest": digest, "spec": spec.model_dump(mode="json"), "scenario": scenario, "posterior_sha256": posterior}
+    return {"digest": digest, "spec": spec.model_dump(mode="json"), "scenario": scenario, "posterior_sha256": posterior,
+            "made_by": provenance()}  # (who made it is recorded, not fingerprinted: a resume on a newer version is allowed)
 
 
 def scenario_content(scenario: str) -> dict[str, Any]:
@@ -352,7 +354,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     import signal
     from concurrent.futures import as_completed
 
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from .processes import worker_pool
     from .replications import default_workers

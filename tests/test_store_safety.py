@@ -64,13 +64,22 @@ def uninterrupted(tmp_path: Path, spec_path: Path) -> list:
     return duckdb.sql(DUCKDB_QUERY.format(out=out)).fetchall()
 
 
-def test_a_lever_written_0_beside_0_2_is_one_type_in_every_run(tmp_path):
-    spec = load_spec(write_spec(tmp_path, reps=1))
-    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
-    rows = duckdb.sql(DUCKDB_QUERY.format(out=tmp_path / "out")).fetchall()
-    assert [(cut, runs) for cut, runs, *_ in rows] == [(0.0, 1), (0.3, 1)]
-    for steps in (tmp_path / "out" / "runs").glob("*/steps.parquet"):
+def test_a_lever_written_0_beside_0_2_is_one_type_in_every_run_and_every_reader_agrees(tmp_path):
+    import polars as pl
+
+    spec = load_spec(write_spec(tmp_path, reps=2))
+    out = tmp_path / "out"
+    run_sweep(spec, out, workers=1, progress=False)
+    for steps in (out / "runs").glob("*/steps.parquet"):
         assert pd.read_parquet(steps)["budget.cut"].dtype == "float64"
+    by_duckdb = [(cut, runs, crises) for cut, runs, _, crises in duckdb.sql(DUCKDB_QUERY.format(out=out)).fetchall()]
+    frames = [pd.read_parquet(path) for path in sorted(out.glob("runs/*/steps.parquet"))]
+    by_pandas = pd.concat(frames).groupby("budget.cut").agg(runs=("run_id", "nunique"), crises=("crises", "sum"))
+    by_polars = (pl.scan_parquet(str(out / "runs" / "*" / "steps.parquet")).group_by("budget.cut")
+                 .agg(pl.col("run_id").n_unique().alias("runs"), pl.col("crises").sum()).sort("budget.cut").collect())
+    assert [(cut, 2) for cut in (0.0, 0.3)] == [(cut, runs) for cut, runs, _ in by_duckdb]
+    assert by_duckdb == [(cut, row.runs, row.crises) for cut, row in by_pandas.iterrows()]
+    assert by_duckdb == [tuple(row) for row in by_polars.iter_rows()]
 
 
 @pytest.mark.slow
