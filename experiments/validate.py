@@ -384,7 +384,7 @@ def _cycle_section(cycle: pd.DataFrame, households: int, seeds: int) -> list[str
     lines += [
         "What evidence says about the size: little that is direct. The national evaluation of the Troubled Families "
         "programme found no consistent, significant impact (NIESR/Ecorys 2016), while local business cases projected "
-        "savings of £20,000 to £32,600 per family (DCLG 2013; `../shared/data/evidence.md`). The one published "
+        "savings of £20,000 to £32,600 per family (DCLG 2013; `parameters/data/evidence.md`). The one published "
         "response of a whole system to a cut, central funding for children's services falling by 24% (2010-11 to "
         "2015-16) while children in care rose 13% and children in need 4% (2010 to 2017; National Children's Bureau "
         "2017), is a check the model was never fitted to: compare the children in care column of the 28% cut, "

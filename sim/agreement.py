@@ -1,4 +1,4 @@
-"""An investment agreement, as Greater Manchester's (`../shared/data/source_facts.md`:
+"""An investment agreement, as Greater Manchester's (`parameters/data/source_facts.md`:
 agreements "that reflect where benefits are likely to fall"): each agency's contribution
 to the key workers' pool is in proportion to the savings it received last year, so the
 agencies whose crisis spend the team relieves pay for it. Savings are measured against

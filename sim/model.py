@@ -1,4 +1,4 @@
-"""The Locality model: a Mesa model whose week is the story in DESIGN.md, told as an
+"""The Locality model: a Mesa model whose week is the story in docs/DESIGN.md, told as an
 ordered, timed loop of stages over numpy arrays (`sim.loop`), each stage handing on what
 it made in the week object (`sim.week`).
 

@@ -1,6 +1,7 @@
 """Scenario files: every built-in place loads, every figure carries a source, overrides
 work by dotted key, and each kind of bad input is refused with the key named."""
 
+import re
 import pytest
 
 from parameters.loader import (
@@ -136,3 +137,15 @@ def test_a_user_file_can_extend_a_built_in_place(tmp_path):
     spec = load_scenario(mine)
     assert spec.budget.cut == 0.28 and spec.place.name == "Thanet"
     assert read_raw(mine)["budget"]["cut"]["value"] == 0.28
+
+
+def test_every_note_a_figure_cites_is_in_the_repository():
+    """Sources cite base_rates.md, evidence.md and source_facts.md: they live in
+    parameters/data/ (shipped with the package), so every source is readable from a clone."""
+    from parameters.loader import SCENARIO_DIR
+
+    data = SCENARIO_DIR.parent / "data"
+    texts = [path.read_text(encoding="utf-8") for path in [*SCENARIO_DIR.glob("*.toml"), SCENARIO_DIR.parent / "targets.toml"]]
+    cited = {name for text in texts for name in re.findall(r"\b([a-z_]+\.(?:md|csv))\b", text)}
+    assert {"base_rates.md", "evidence.md", "source_facts.md"} <= cited
+    assert not [name for name in cited if not (data / name).is_file()]
