@@ -2,6 +2,7 @@
 work by dotted key, and each kind of bad input is refused with the key named."""
 
 import re
+
 import pytest
 
 from parameters.loader import (
