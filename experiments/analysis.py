@@ -15,21 +15,16 @@ import pandas as pd
 from parameters.loader import ScenarioError
 
 from .store import Store
-from .sweep import SweepSpec, design_points
+from .sweep import SweepSpec, design_points, salib_problem, sampled_position
 
 DEFAULT_OUTPUTS = ("crises", "spend", "over_spend", "households_helped")
-
-
-def problem_of(spec: SweepSpec) -> dict:
-    return {"num_vars": len(spec.levers), "names": list(spec.levers),
-            "bounds": [[lever.low, lever.high] for lever in spec.levers.values()]}
 
 
 def sensitivity(spec: SweepSpec, X: np.ndarray, Y: np.ndarray, seed: int = 0) -> pd.DataFrame:
     """Indices of each lever for one output, most influential first."""
     from SALib.analyze import morris, sobol
 
-    problem = problem_of(spec)
+    problem = salib_problem(spec)
     if spec.sweep.design == "sobol":
         found = sobol.analyze(problem, Y, calc_second_order=False, seed=seed)
         table = pd.DataFrame({"lever": problem["names"], "S1": found["S1"], "S1_conf": found["S1_conf"],
@@ -41,6 +36,34 @@ def sensitivity(spec: SweepSpec, X: np.ndarray, Y: np.ndarray, seed: int = 0) ->
                               "mu_star_conf": found["mu_star_conf"], "sigma": found["sigma"]})
         return table.sort_values("mu_star", ascending=False, ignore_index=True)
     raise ScenarioError(f"sensitivity analysis needs a sweep with design 'sobol' or 'morris'; this one is '{spec.sweep.design}'")
+
+
+FEW_SOBOL_SAMPLES = 256  # base samples below which Sobol indices are seldom stable (Saltelli et al. 2010 use 1,000s; an assumption of prudence)
+FEW_MORRIS_TRAJECTORIES = 10  # trajectories below which Morris's mu* is seldom stable (Campolongo et al. 2007 suggest 10 to 20)
+
+
+def instability(spec: SweepSpec, table: pd.DataFrame) -> list[str]:
+    """What in one output's indices should not be trusted, in words: too few samples for
+    the design, indices outside where they can lie, intervals wider than the indices."""
+    said = []
+    if spec.sweep.design == "sobol":
+        if spec.sweep.samples < FEW_SOBOL_SAMPLES:
+            said.append(f"{spec.sweep.samples} base samples is few for Sobol indices (use {FEW_SOBOL_SAMPLES} or more): "
+                        "read the intervals before the indices")
+        odd = table[(table["S1"] > 1) | (table["ST"] > 1) | (table["S1"] < -table["S1_conf"]) | (table["S1"] > table["ST"] + table["ST_conf"])]
+        if len(odd):
+            said.append(f"indices outside what they can be (S1 above 1 or ST, or below 0) for {', '.join(odd['lever'])}: "
+                        "too few samples to estimate them")
+        wide = table[(table["ST_conf"] > table["ST"].abs()) | (table["S1_conf"] > table["S1"].abs())]
+        if len(wide):
+            said.append(f"intervals wider than the indices for {', '.join(wide['lever'])}: their effect is not told apart from noise")
+    else:
+        if spec.sweep.samples < FEW_MORRIS_TRAJECTORIES:
+            said.append(f"{spec.sweep.samples} trajectories is few for Morris screening (use {FEW_MORRIS_TRAJECTORIES} or more)")
+        wide = table[table["mu_star_conf"] > table["mu_star"]]
+        if len(wide):
+            said.append(f"intervals wider than mu* for {', '.join(wide['lever'])}: their effect is not told apart from noise")
+    return said
 
 
 def analyse(folder: str | Path, outputs=DEFAULT_OUTPUTS, plot: bool = True) -> dict[str, pd.DataFrame]:
@@ -60,7 +83,7 @@ def analyse(folder: str | Path, outputs=DEFAULT_OUTPUTS, plot: bool = True) -> d
         known = [c for c in summary.columns if c not in ("run_id", "point", "rep", "seed", *spec.levers)]
         raise ScenarioError(f"unknown output(s) {', '.join(unknown)}; outputs are: {', '.join(known)}")
     means = summary.groupby("point")[list(outputs)].mean().sort_index()
-    X = np.array([[point[key] for key in spec.levers] for point in points], dtype=float)
+    X = np.array([[sampled_position(spec.levers[key], point[key]) for key in spec.levers] for point in points], dtype=float)
     tables = {output: sensitivity(spec, X, means[output].to_numpy(dtype=float)) for output in outputs}
     if plot:
         _plot(tables, Path(folder) / "analysis", spec.sweep.design)

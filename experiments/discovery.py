@@ -1,18 +1,21 @@
 """Scenario discovery: which ranges of the levers make a condition on the outcomes hold
 (for example "crises < baseline and over_spend <= 0")?
 
-PRIM (the Patient Rule Induction Method of Friedman and Fisher, 1999, as the EMA Workbench
-uses it): start with a box holding every run, repeatedly peel off the thin slice of one
-lever's range (a share `alpha` of the runs in the box) that most raises the share of runs
-in the box meeting the condition (density), until the box holds too few runs; pick the
-box on that trajectory with the highest density among those keeping enough of the runs
-that meet it (coverage). Then set those runs aside and look for the next box.
+PRIM (the Patient Rule Induction Method of Friedman and Fisher, 1999) from the EMA
+Workbench (`ema_workbench.analysis.prim`): it peels the box of all runs towards one where
+the condition holds more often, then pastes back; of each box's peeling trajectory we keep
+the densest box that still holds `min_coverage` of the runs meeting the condition, report
+only the levers it restricts, each with its quasi-p value (Bryant and Lempert 2010: how
+likely a restriction that good arises by chance; above 0.05 it is marked not significant),
+and look for the next box among the runs left. Categorical levers (regime.kind) are
+restricted to sets of values.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,89 +28,73 @@ from .store import Store
 from .sweep import SweepSpec, plan_runs
 
 COMPARISON = re.compile(r"(\w+)\s*(<=|>=|<|>|==|!=)\s*baseline\b")
+SIGNIFICANT = 0.05  # quasi-p below which a restriction is reported significant (the EMA Workbench's convention)
+MIN_MASS = 0.05  # the smallest box PRIM keeps, as a share of the runs (EMA's default)
 
 
 @dataclass
 class Box:
-    limits: dict[str, tuple[float, float]]  # lever -> (low, high), only levers the box restricts
+    limits: dict[str, tuple[float, float] | frozenset]  # lever -> (low, high), or the values kept; only levers the box restricts
     coverage: float  # share of all runs meeting the condition that the box holds
     density: float  # share of the runs in the box that meet the condition
     mass: float  # share of all runs in the box
     runs: int
+    qp: dict[str, float] = field(default_factory=dict)  # lever -> quasi-p value of its restriction (the smaller side's)
 
-
-def peel_trajectory(X: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 0.05) -> list[Box]:
-    """Every box on PRIM's peeling path, from all runs down to `min_mass` of them."""
-    total, interesting = len(y), y.sum()
-    inside = np.ones(total, bool)
-    limits = {c: (float(X[c].min()), float(X[c].max())) for c in X}
-    path = [_box(limits, inside, y, total, interesting, X)]
-    while inside.sum() / total > min_mass:
-        best = None
-        for lever in X:
-            values = X[lever].to_numpy()[inside]
-            for side in ("low", "high"):
-                cut = _peel(values, side, alpha)
-                if cut is None:
-                    continue
-                keep = inside & ((X[lever].to_numpy() >= cut) if side == "low" else (X[lever].to_numpy() <= cut))
-                if keep.sum() == 0 or keep.sum() == inside.sum():
-                    continue
-                density = y[keep].mean()
-                if best is None or density > best[0]:
-                    best = (density, lever, side, cut, keep)
-        if best is None:
-            break
-        _, lever, side, cut, keep = best
-        low, high = limits[lever]
-        limits[lever] = (float(cut), high) if side == "low" else (low, float(cut))
-        inside = keep
-        path.append(_box(limits, inside, y, total, interesting, X))
-    return path
-
-
-def _peel(values: np.ndarray, side: str, alpha: float) -> float | None:
-    """Where to cut to drop about `alpha` of the box's runs from one side (a whole value
-    at a time when the lever takes only a few values)."""
-    distinct = np.unique(values)
-    if distinct.size < 2:
-        return None
-    if side == "low":
-        cut = np.quantile(values, alpha, method="higher")
-        return float(cut if cut > distinct[0] else distinct[1])
-    cut = np.quantile(values, 1 - alpha, method="lower")
-    return float(cut if cut < distinct[-1] else distinct[-2])
-
-
-def _box(limits, inside, y, total, interesting, X) -> Box:
-    restricted = {k: v for k, v in limits.items() if v != (float(X[k].min()), float(X[k].max()))}
-    held = y[inside].sum()
-    return Box(dict(restricted), coverage=float(held / interesting) if interesting else 0.0,
-               density=float(y[inside].mean()) if inside.any() else 0.0, mass=float(inside.mean()), runs=int(inside.sum()))
+    def significant(self, lever: str) -> bool:
+        return self.qp.get(lever, 1.0) < SIGNIFICANT
 
 
 def prim(X: pd.DataFrame, y: np.ndarray, min_coverage: float = 0.5, min_density: float = 0.5, max_boxes: int = 3,
-         **peeling) -> list[Box]:
-    """Boxes where the condition holds, each the densest on its peeling path that keeps at
-    least `min_coverage` of the runs meeting the condition that were left to explain; a
+         mass_min: float = MIN_MASS) -> list[Box]:
+    """Boxes where the condition holds, each the densest on its PRIM trajectory that keeps
+    at least `min_coverage` of the runs meeting the condition that were left to explain; a
     box where it holds in fewer than `min_density` of the runs is not reported."""
+    with warnings.catch_warnings():  # (the Workbench warns at import about parallel back ends it does not need here)
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis.prim import Prim
     y = np.asarray(y, bool)
-    boxes, remaining = [], np.ones(len(y), bool)
-    total_interesting = y.sum()
-    while len(boxes) < max_boxes and y[remaining].sum() > 0:
-        path = peel_trajectory(X[remaining].reset_index(drop=True), y[remaining], **peeling)
-        candidates = [b for b in path if b.coverage >= min_coverage] or path[:1]
-        box = max(candidates, key=lambda b: (b.density, b.coverage))
-        if box.density < min_density or not box.limits:
+    if not y.any():
+        return []
+    X = pd.DataFrame({c: X[c] if isinstance(X[c].dtype, pd.CategoricalDtype) else X[c].astype(float) for c in X}).reset_index(drop=True)
+    # (whole-number levers as floats: the Workbench pastes half-way values into a box's limits)
+    with warnings.catch_warnings():  # (its own pandas deprecations, not the user's concern)
+        warnings.simplefilter("ignore")
+        finder = Prim(X, y, mass_min=mass_min)
+    boxes: list[Box] = []
+    total_interesting = int(y.sum())
+    while len(boxes) < max_boxes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = finder.find_box()
+        if found is None:
+            break
+        trajectory = found.peeling_trajectory
+        eligible = trajectory[trajectory["coverage"] >= min_coverage] if (trajectory["coverage"] >= min_coverage).any() else trajectory.iloc[:1]
+        i = int(eligible.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0])
+        found.select(i)
+        limits = _restricted(found.box_lims[i], found.box_lims[0])
+        if found.density < min_density or not limits:
             break  # it does not usually hold in any range of the levers left to find
-        within = np.ones(len(y), bool)
-        for lever, (low, high) in box.limits.items():
-            within &= (X[lever].to_numpy() >= low) & (X[lever].to_numpy() <= high)
-        held = remaining & within
-        boxes.append(Box(box.limits, coverage=float(y[held].sum() / total_interesting), density=float(y[held].mean()),
-                         mass=float(held.mean()), runs=int(held.sum())))
-        remaining &= ~within
+        qp = {lever: float(min(v for v in found.p_values[i][lever] if v >= 0)) for lever in limits
+              if lever in found.p_values[i] and any(v >= 0 for v in found.p_values[i][lever])}
+        inside = np.asarray(found.yi)
+        boxes.append(Box(limits, coverage=float(y[inside].sum() / total_interesting), density=float(y[inside].mean()),
+                         mass=float(len(inside) / len(y)), runs=int(len(inside)), qp=qp))
     return boxes
+
+
+def _restricted(limits: pd.DataFrame, everything: pd.DataFrame) -> dict[str, tuple[float, float] | frozenset]:
+    """The levers a box restricts, with their limits: a (low, high) range, or a set of values."""
+    kept = {}
+    for lever in limits:
+        low, high = limits[lever].iloc[0], limits[lever].iloc[1]
+        if isinstance(low, (set, frozenset)):
+            if set(low) != set(everything[lever].iloc[0]):
+                kept[lever] = frozenset(low)
+        elif (low, high) != (everything[lever].iloc[0], everything[lever].iloc[1]):
+            kept[lever] = (float(low), float(high))
+    return kept
 
 
 def condition_holds(outcomes: pd.DataFrame, where: str, baseline: dict[str, float]) -> np.ndarray:
@@ -145,5 +132,15 @@ def discover(folder: str | Path, where: str, min_coverage: float = 0.5) -> tuple
         raise ScenarioError(f"'{folder}' holds no finished runs yet; run 'locality sweep' first")
     baseline = baseline_outcomes(folder, spec) if "baseline" in where else {}
     holds = condition_holds(summary, where, baseline)
-    levers = summary[list(spec.levers)].astype(float)
-    return prim(levers, holds, min_coverage=min_coverage), int(holds.sum()), len(holds)
+    return prim(lever_table(summary, list(spec.levers)), holds, min_coverage=min_coverage), int(holds.sum()), len(holds)
+
+
+def lever_table(summary: pd.DataFrame, levers: list[str]) -> pd.DataFrame:
+    """The levers of each run as PRIM takes them: numbers as floats, anything else (a
+    regime's kind) as a category."""
+    table = pd.DataFrame(index=summary.index)
+    for lever in levers:
+        values = summary[lever]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        table[lever] = values.astype(float) if numeric else values.astype(str).astype("category")
+    return table

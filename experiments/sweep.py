@@ -88,9 +88,11 @@ class SweepSpec(BaseModel):
     @model_validator(mode="after")
     def _designs_need_ranges(self) -> SweepSpec:
         if self.sweep.design != "grid":
-            lists = [key for key, lever in self.levers.items() if not isinstance(lever, Range)]
-            if lists:
-                raise ValueError(f"design '{self.sweep.design}' samples ranges: give {', '.join(lists)} as {{ low = ..., high = ... }}")
+            numeric_lists = [key for key, lever in self.levers.items() if not isinstance(lever, Range)
+                             and any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lever)]
+            if numeric_lists:
+                raise ValueError(f"design '{self.sweep.design}' samples ranges: give {', '.join(numeric_lists)} as "
+                                 "{ low = ..., high = ... } (a list of names, such as regime.kind's, is sampled as categories)")
         else:
             open_ranges = [key for key, lever in self.levers.items() if isinstance(lever, Range) and lever.steps is None]
             if open_ranges:
@@ -264,8 +266,7 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
     else:
         from SALib.sample import latin, morris, sobol
 
-        problem = {"num_vars": len(keys), "names": keys,
-                   "bounds": [[lever.low, lever.high] for lever in spec.levers.values()]}
+        problem = salib_problem(spec)
         n, seed = spec.sweep.samples, spec.sweep.seed
         if spec.sweep.design == "lhs":
             matrix = latin.sample(problem, n, seed=seed)
@@ -273,7 +274,7 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
             matrix = sobol.sample(problem, n, calc_second_order=False, seed=seed)
         else:
             matrix = morris.sample(problem, n, num_levels=4, seed=seed)
-        rows = [tuple(row) for row in matrix]
+        rows = [tuple(_category(spec.levers[key], value) for key, value in zip(keys, row)) for row in matrix]
     points = [{key: _typed(spec, key, value) for key, value in zip(keys, row)} for row in rows]
     for key in keys:  # a lever the schema does not type (a per-agency key, say): one type across its values
         values = [point[key] for point in points]
@@ -281,6 +282,23 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
             for point in points:
                 point[key] = float(point[key])
     return points
+
+
+def salib_problem(spec: SweepSpec) -> dict:
+    """The levers as SALib samples them: a range as its bounds; a list of categories
+    (names, such as regime.kind's) as the interval [0, n), each category the same width."""
+    bounds = [[lever.low, lever.high] if isinstance(lever, Range) else [0.0, float(len(lever))] for lever in spec.levers.values()]
+    return {"num_vars": len(spec.levers), "names": list(spec.levers), "bounds": bounds}
+
+
+def _category(lever: Lever, value: float) -> Any:
+    """A sampled value as the lever takes it: a range's number, or a list's category."""
+    return value if isinstance(lever, Range) else lever[min(int(value), len(lever) - 1)]
+
+
+def sampled_position(lever: Lever, value: Any) -> float:
+    """Where a design point's value lies on the axis SALib sampled (a category's index)."""
+    return float(value) if isinstance(lever, Range) else float(lever.index(value))
 
 
 def _typed(spec: SweepSpec, key: str, value: Any) -> Any:

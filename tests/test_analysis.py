@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from SALib.sample import sobol
 
-from experiments.analysis import analyse, sensitivity
+from experiments.analysis import analyse, instability, sensitivity
 from experiments.store import Store
-from experiments.sweep import SweepSpec, identity, load_spec, run_sweep
+from experiments.sweep import SweepSpec, design_points, identity, load_spec, run_sweep
 from parameters.loader import ScenarioError
 
 pytestmark = pytest.mark.slow  # a sweep and its sensitivity analysis
@@ -66,6 +66,7 @@ samples = 4
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "What moves crises" in result.stdout and "budget.cut" in result.stdout
+    assert "warning: 4 base samples is few for Sobol indices" in result.stdout  # and not presented as a finding
     assert (tmp_path / "out" / "analysis" / "crises.png").stat().st_size > 1000
 
 
@@ -76,3 +77,24 @@ def test_analysis_refuses_a_grid_sweep(tmp_path):
     run_sweep(spec, tmp_path / "grid", workers=1, progress=False)
     with pytest.raises(ScenarioError, match="sobol' or 'morris"):
         analyse(tmp_path / "grid")
+
+
+def test_sobol_indices_warn_when_too_few_samples_leave_them_unstable():
+    from SALib.sample import sobol
+
+    spec = SweepSpec.model_validate({"sweep": {"design": "sobol", "scenario": "sherwood", "samples": 1024},
+                                     "levers": {name: {"low": 0, "high": 1} for name in ("a", "b")}})
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}
+    X = sobol.sample(problem, 1024, calc_second_order=False, seed=1)
+    assert instability(spec, sensitivity(spec, X, 4 * X[:, 0] + X[:, 1])) == []
+    few = spec.model_copy(update={"sweep": spec.sweep.model_copy(update={"samples": 8})})
+    X = sobol.sample(problem, 8, calc_second_order=False, seed=1)
+    said = instability(few, sensitivity(few, X, 4 * X[:, 0] + X[:, 1]))
+    assert said and "8 base samples is few" in said[0]
+
+
+def test_sampled_designs_take_a_categorical_lever():
+    spec = SweepSpec.model_validate({"sweep": {"design": "lhs", "scenario": "sherwood", "samples": 20},
+                                     "levers": {"budget.cut": {"low": 0, "high": 0.5}, "regime.kind": ["siloed", "integrated"]}})
+    kinds = [point["regime.kind"] for point in design_points(spec)]
+    assert set(kinds) == {"siloed", "integrated"} and 6 <= kinds.count("integrated") <= 14
