@@ -27,6 +27,7 @@ from parameters.schema import Regime as RegimeSpec
 from parameters.schema import Scenario
 from parameters.vocabulary import POOL, WEEKS_PER_YEAR
 
+from . import reporters
 from .crises import Crises, crisis_kinds
 from .demography import PeopleChange
 from .engine import Engine, Mode
@@ -133,12 +134,8 @@ class LocalityModel(mesa.Model):
         # Next week's shocks are drawn in the background (where there is a thread to spare)
         # once noticing, which uses both cores, is done.
         self.loop.watch("after needs noticed", self.needs.draw_ahead, events=False)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "crises": lambda m: m.latest("crises"),
-            "spend": lambda m: m.latest("spend"),
-            "referrals": lambda m: m.latest("referrals"),
-            "households_in_crisis": lambda m: m.latest("tier_crisis"),
-        })
+        self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.recorder.columns),
+                                                agenttype_reporters=reporters.agency_reporters())
         self._views: dict[int, Household] = {}
         self._warm_up(params.run.warmup_weeks)
 

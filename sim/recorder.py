@@ -89,6 +89,7 @@ class Recorder:
         self.week_row = np.zeros(len(self.columns))
         self.week_agencies = np.zeros((len(payers), len(AGENCY_COLUMNS)))
         self.rows = np.zeros((periods, len(self.columns)))
+        self.so_far = np.zeros(len(self.columns))  # every column summed over the weeks recorded (what Mesa's reporters read)
         self.agency_rows = np.zeros((periods, len(payers), len(AGENCY_COLUMNS)))
         self.weeks_in = np.zeros(periods, np.int64)
         self.period_ends = np.append(self.period[1:] != self.period[:-1], True) if steps else np.zeros(0, bool)
@@ -118,6 +119,7 @@ class Recorder:
         self._measure(week)
         period = self.period[self.n]
         self.rows[period] += self.week_row
+        self.so_far += self.week_row
         self.agency_rows[period] += self.week_agencies
         self.weeks_in[period] += 1
         self.n += 1

@@ -2,6 +2,7 @@
 the arrays, and mesa.batch_run drives the model with plain keyword parameters."""
 
 import mesa
+import pytest
 import networkx as nx
 import numpy as np
 
@@ -45,13 +46,33 @@ def test_batch_run_drives_the_model_with_keyword_parameters():
         data_collection_period=-1,
         display_progress=False,
     )
-    assert len(rows) == 2
-    assert {row["regime.kind"] for row in rows} == {"siloed", "integrated"}
-    for row in rows:  # each row is what the same model run directly reports after ten weeks
+    places = {row["RunId"]: row for row in rows}  # a row per agency, the place's figures on each
+    assert len(places) == 2
+    assert {row["regime.kind"] for row in places.values()} == {"siloed", "integrated"}
+    for row in places.values():  # each is what the same model run directly reports after ten weeks
         model = LocalityModel(scenario="sherwood", rng=1, **{key: row[key] for key in (
             "population.households", "run.warmup_weeks", "run.years", "regime.kind")})
         for _ in range(10):
             model.step()
         assert row["Step"] == 10
-        assert [row[k] for k in ("crises", "spend", "referrals")] == [model.latest(k) for k in ("crises", "spend", "referrals")]
-    assert rows[0]["spend"] != rows[1]["spend"]  # the regimes really differ
+        assert [row[f"{k}_this_week"] for k in ("crises", "spend", "referrals")] == [model.latest(k) for k in ("crises", "spend", "referrals")]
+    first, second = places.values()
+    assert first["spend_this_week"] != second["spend_this_week"]  # the regimes really differ
+
+
+def test_batch_run_reports_totals_so_far_and_each_agency_by_time_base():
+    settings = {"population.households": 300, "run.warmup_weeks": 2, "run.years": 1}
+    rows = mesa.batch_run(LocalityModel, parameters={"scenario": "sherwood", **settings},
+                          rng=[3], max_steps=52, number_processes=1, data_collection_period=-1, display_progress=False)
+    model = LocalityModel("sherwood", rng=3, **settings)
+    model.run()
+    steps, agencies = model.recorder.steps_frame(), model.recorder.agencies_frame()
+    assert sorted(row["agency"] for row in rows) == sorted(agency.name for agency in model.agency_list)
+    place = rows[0]
+    assert place["crises_so_far"] == steps["crises"].sum() and place["spend_so_far"] == pytest.approx(steps["spend"].sum())
+    assert place["crises_this_week"] == steps["crises"].iloc[-1] and place["budget_this_year"] > 0
+    assert "crises" not in place and "spend" not in place  # no name that could pass for a whole-run total
+    last_week = agencies[agencies["step"] == agencies["step"].max()].set_index("agency")
+    for row in rows:
+        assert row["agency_spend_this_week"] == pytest.approx(last_week.loc[row["agency"], "spend"])
+        assert row["agency_budget_this_year"] > 0 and 0 < row["agency_threshold_now"] <= 1
