@@ -61,6 +61,7 @@ def load_scenario(scenario: str | Path | Mapping | Scenario = DEFAULT_SCENARIO, 
         raw, sources = split_sources(raw)
     pairs = parse_overrides(overrides) if not isinstance(overrides, Mapping) else list(overrides.items())
     for key, value in pairs:
+        _refuse_new_names(raw, key)
         set_dotted(raw, key, value)
         sources[key] = OVERRIDE_SOURCE
         for derived in [k for k in refs if k == key or k.startswith(f"{key}.")]:
@@ -157,26 +158,61 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def set_dotted(raw: dict, key: str, value: Any) -> None:
-    """Set raw[a][b][c] = value for key "a.b.c", creating tables as needed."""
+def _refuse_new_names(raw: dict, key: str) -> None:
+    """An override may not invent an entry of a table of named entries (agencies, crises,
+    holders...): `agencies.polce.threshold` is a typo far more often than a new agency,
+    which a scenario file states whole. Names the known entries and a near miss."""
     parts = key.split(".")
     node = raw
     for depth, part in enumerate(parts[:-1]):
-        if depth and part not in node and node and all(isinstance(v, dict) for v in node.values()):
-            # a new name in a table of named tables (agencies, crises, holders): a typo far
-            # more often than a new entry, which a scenario file states whole
+        if not isinstance(node, dict):
+            return
+        if depth and part not in node and node and _names_entries(parts[:depth]):
             where = ".".join(parts[:depth])
             known = sorted(node)
             hint = difflib.get_close_matches(part, known, n=1)
             raise ScenarioError(f"cannot set '{key}': '{part}' is not one of {where} (known: {', '.join(known)})."
                                 + (f" Did you mean '{hint[0]}'?" if hint else "")
                                 + " A new one is added in a scenario file, with all its settings.")
+        node = node.get(part, {})
+
+
+def set_dotted(raw: dict, key: str, value: Any) -> None:
+    """Set raw[a][b][c] = value for key "a.b.c", creating tables as needed."""
+    parts = key.split(".")
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
             raise ScenarioError(f"cannot set '{key}': '{where}' is a value ({child!r}), not a table of settings")
         node = child
     node[parts[-1]] = value
+
+
+def _names_entries(loc: list[str]) -> bool:
+    """Whether the schema's field at `loc` is a table of named entries, each a table of
+    settings (agencies, crises, stocks, universal services, resource-map holders)."""
+    import typing
+
+    def entries(annotation) -> type[BaseModel] | None:  # dict[str, Model] -> Model
+        args = typing.get_args(annotation) if typing.get_origin(annotation) is dict else ()
+        return args[1] if args and isinstance(args[1], type) and issubclass(args[1], BaseModel) else None
+
+    def model_of(annotation) -> type[BaseModel] | None:  # Model or Model | None -> Model
+        candidates = [annotation, *typing.get_args(annotation)]
+        return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+    node: typing.Any = Scenario
+    for part in loc:
+        if entries(node) is not None:  # `part` names one entry
+            node = entries(node)
+            continue
+        model = model_of(node)
+        if model is None or part not in model.model_fields:
+            return False
+        node = model.model_fields[part].annotation
+    return entries(node) is not None
 
 
 def split_sources(raw: dict, prefix: str = "") -> tuple[dict, dict[str, str]]:
