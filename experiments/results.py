@@ -17,6 +17,7 @@ import tomli_w
 from parameters.loader import ScenarioError, as_file, load_scenario
 from parameters.schema import Scenario
 from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
+from sim.state import NEVER
 
 from .provenance import provenance
 
@@ -101,7 +102,7 @@ class Results:
             "spend": float(ledger["spend"].sum()),
             "over_spend": float(ledger["over_spend"].sum()),
             "crisis_spend": float(ledger["spend_crisis"].sum()),
-            "households_helped": float((homes["first_help_week"] >= 0).sum()),
+            "households_helped": float(homes["first_help_week"].notna().sum()),
             "needs_fell_and_stayed_down": float(homes["needs_fell_and_stayed_down"].sum()),
             "in_crisis_tier_final_year": float(weekly_means(self.steps, ["tier_crisis"], "year")["tier_crisis"].iloc[-1]),
         }
@@ -195,7 +196,8 @@ def household_frame(model) -> pd.DataFrame:
         services=h.episodes,
         assessments=h.assessments,
         crises=h.crises,
-        first_help_week=h.first_help_week,
+        first_help_week=pd.arrays.IntegerArray(h.first_help_week.astype(np.int32), h.first_help_week == NEVER),
+        # (missing, NA, for a household never helped, as its first-help severity is NaN)
         first_help_severity=h.first_help_severity,
         peak_severity=h.peak_severity,
         start_load=h.start_load,

@@ -102,7 +102,7 @@ def test_siloed_help_first_arrives_at_higher_severity_than_integrated():
     gaps = []
     for siloed, integrated in zip(runs(), runs(**INTEGRATED)):
         a, b = siloed.households, integrated.households
-        both = (a.first_help_week >= 0) & (b.first_help_week >= 0)  # the same households, helped in both
+        both = a.first_help_week.notna() & b.first_help_week.notna()  # the same households, helped in both
         gaps.append(a.first_help_severity[both].mean() - b.first_help_severity[both].mean())
     gap = effect(np.array(gaps))
     assert gap[1] > 0, f"worst need at first help, siloed less integrated: {gap}"

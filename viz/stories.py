@@ -249,7 +249,7 @@ def help_by_severity(households: pd.DataFrame, needs) -> pd.DataFrame:
     help received each (prevention and intervention spend on them, £)."""
     frame = households.assign(
         help=households["cost_prevention"] + households["cost_intervention"],
-        helped=households["first_help_week"] >= 0,
+        helped=households["first_help_week"].notna(),
         band=pd.cut(households["peak_severity"], severity_bins(needs), right=False),
     )
     table = frame.groupby("band", observed=False).agg(households=("help", "size"), helped=("helped", "mean"), help=("help", "mean"))
@@ -364,7 +364,7 @@ def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
                 "a key worker and the family's services for a year. Try a bigger place or a bigger pooled share.")
     s_first, j_first = siloed["first_help_severity"].median(), joined["first_help_severity"].median()
     if abs(j_first - s_first) < SAME_BAND:
-        known = int(siloed["first_help_week"].between(0, 4).sum())
+        known = int(siloed["first_help_week"].between(0, 4).fillna(False).sum())
         when = (f"Help did not come earlier: siloed, {known} of the {n} were already getting help from some agency in the "
                 f"run's first four weeks, and help first reached them at a median severity of {s_first:.2f} siloed and "
                 f"{j_first:.2f} with a key worker.")
