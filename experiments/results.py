@@ -19,6 +19,7 @@ from parameters.schema import Scenario
 from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 from sim.state import NEVER
 
+from .described import column_notes, long, write_parquet
 from .provenance import provenance
 
 FRAMES = ("steps", "agencies", "households", "ledger", "panel")
@@ -76,6 +77,17 @@ class Results:
         return plot_yearly({self.scenario.regime.kind: self.yearly()}, measures,
                            title=f"{self.scenario.place.name}, seed {self.scenario.run.seed}")
 
+    def units(self, frame: str = "steps") -> dict[str, str]:
+        """Column -> unit for one of the frames (as the saved Parquet files record them)."""
+        return {name: unit for name, (unit, _) in column_notes(frame, self.scenario).items() if name in getattr(self, frame)}
+
+    def long(self, frame: str = "steps") -> pd.DataFrame:
+        """One frame in long format: the columns that say when (and which agency), then a
+        row per other column with its name (`variable`), `value` and `unit`."""
+        table = getattr(self, frame)
+        keys = [c for c in ("step", "year", "week_of_year", "month", "weeks", "agency", "label", "household") if c in table]
+        return long(table, column_notes(frame, self.scenario), keys)
+
     def yearly(self) -> pd.DataFrame:
         """The short summary per year: demand, crises, households in crisis, money."""
         steps = self.steps.groupby("year")
@@ -130,7 +142,7 @@ class Results:
         staging = Path(tempfile.mkdtemp(prefix=".locality-", dir=target.parent))
         try:
             for name in self.frames_kept():
-                getattr(self, name).to_parquet(staging / f"{name}.parquet", index=False)
+                write_parquet(getattr(self, name), staging / f"{name}.parquet", column_notes(name, self.scenario))
             (staging / SCENARIO_FILE).write_text(scenario_toml(self.scenario), encoding="utf-8")
             (staging / "run.json").write_text(json.dumps({
                 "wall_seconds": self.wall_seconds,

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from parameters.loader import ScenarioError
 
+from .described import SWEEP, column_notes, write_parquet
 from .provenance import provenance
 
 FRAMES = ("steps", "agencies", "ledger")
@@ -166,7 +167,10 @@ class Store:
                 frame = pd.DataFrame([results.outcomes()]) if name == "summary" else getattr(results, name)
                 frame = frame.assign(**{key: value for key, value in identity.items()})
                 path = staging / f"{name}.parquet"
-                frame.to_parquet(path, index=False)
+                notes = column_notes(name, results.scenario) | SWEEP
+                notes |= {key: ("lever value", "the value this run's design point (or posterior draw) set")
+                          for key in identity if key not in SWEEP}
+                write_parquet(frame, path, notes)
                 files[path.name] = {"rows": len(frame), **_fingerprint(path)}
             manifest = {"run_id": run.run_id, "seed": run.seed, "files": files, "made_by": provenance()}
             _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2))

@@ -1,0 +1,55 @@
+"""Results describe themselves: every column of every frame a run saves carries its unit
+and meaning in the Parquet schema (as a sweep's files do), and any frame comes in long
+format with each value beside its unit."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from experiments import run
+from experiments.described import units_of
+from experiments.store import Store
+from experiments.sweep import SweepSpec, run_sweep
+
+SMALL = {"population.households": 200, "run.warmup_weeks": 0, "run.years": 1}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run("sherwood", SMALL)
+
+
+def test_every_column_of_every_saved_frame_has_its_unit_and_meaning(results, tmp_path):
+    results.save(tmp_path / "run")
+    for frame in ("steps", "agencies", "ledger", "households"):
+        schema = pq.read_schema(tmp_path / "run" / f"{frame}.parquet")
+        bare = [field.name for field in schema if not (field.metadata and b"unit" in field.metadata and b"meaning" in field.metadata)]
+        assert not bare, f"{frame}: {bare}"
+    units = units_of(tmp_path / "run" / "ledger.parquet")
+    assert units["spend"] == "£ at 2013/14 prices" and units["year"] == "years"
+    assert units_of(tmp_path / "run" / "steps.parquet")["referrals"] == "households"
+    import duckdb  # and a reader of file metadata finds them too
+
+    ((value,),) = duckdb.sql(f"SELECT value FROM parquet_kv_metadata('{tmp_path}/run/ledger.parquet') "
+                             "WHERE key = 'locality.units'").fetchall()
+    assert json.loads(value)["spend"] == "£ at 2013/14 prices"
+
+
+def test_long_format_puts_each_value_beside_its_unit(results):
+    tall = results.long("agencies")
+    assert list(tall.columns[:4]) == ["step", "year", "week_of_year", "agency"]
+    assert {"variable", "value", "unit"} <= set(tall.columns)
+    spend = tall[tall["variable"] == "spend"]
+    assert (spend["unit"] == "£ at 2013/14 prices").all() and len(spend) == len(results.agencies)
+
+
+def test_a_sweeps_files_carry_units_and_what_the_levers_are(tmp_path):
+    spec = SweepSpec.model_validate({"sweep": {"scenario": "sherwood", "years": 1}, "set": SMALL,
+                                     "levers": {"budget.cut": [0.0]}})
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    (run_id,) = Store(tmp_path / "out").done()
+    units = units_of(tmp_path / "out" / "runs" / run_id / "steps.parquet")
+    assert units["budget.cut"] == "lever value" and units["seed"] == "seed" and units["crises"] == "crises"
+    summary = pq.read_schema(tmp_path / "out" / "runs" / run_id / "summary.parquet")
+    assert all(field.metadata and b"unit" in field.metadata for field in summary), "every whole-run total has its unit"
