@@ -25,7 +25,7 @@ from parameters.loader import (
 )
 from parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
 
-from .analysis import DEFAULT_OUTPUTS, analyse
+from .analysis import DEFAULT_OUTPUTS, analyse, instability
 from .calibrate import (
     abc_targets,
     calibrate,
@@ -299,9 +299,12 @@ def cmd_results(args) -> int:
 
 def cmd_analyse(args) -> int:
     tables = analyse(args.folder, outputs=args.outputs, plot=True)
+    spec = SweepSpec.model_validate(Store(args.folder).spec())
     for output, table in tables.items():
-        print(f"\nWhat moves {output.replace('_', ' ')} (most first):")
+        print(f"\nWhat moves {output.replace('_', ' ')} (most first; _conf: half-width of the 95% interval):")
         print(table.round(3).to_string(index=False))
+        for warning in instability(spec, table):
+            print(f"  warning: {warning}")
     print(f"\nCharts written to {Path(args.folder) / 'analysis'}/")
     return 0
 
@@ -314,8 +317,12 @@ def cmd_discover(args) -> int:
     for number, box in enumerate(boxes, 1):
         print(f"\nBox {number}: coverage {box.coverage:.0%} (of the runs where it holds, the share inside), "
               f"density {box.density:.0%} (of the runs inside, the share where it holds), {box.runs} runs")
-        for lever, (low, high) in box.limits.items():
-            print(f"  {low:g} <= {lever} <= {high:g}")
+        for lever, limit in box.limits.items():
+            shown = (f"{lever} in {{{', '.join(sorted(map(str, limit)))}}}" if isinstance(limit, frozenset)
+                     else f"{limit[0]:g} <= {lever} <= {limit[1]:g}")
+            qp = box.qp.get(lever)
+            said = "" if qp is None else f"  (quasi-p {qp:.2g}{'' if box.significant(lever) else ': not significant'})"
+            print(f"  {shown}{said}")
         if not box.limits:
             print("  (any value of every lever)")
     return 0
@@ -395,19 +402,19 @@ def cmd_calibrate(args) -> int:
           f"{args.population or calibration.population} sets a generation for up to "
           f"{args.generations or calibration.generations} generations ({targets.measure.households:,} households a run)")
     posterior = calibrate(targets, population=args.population, generations=args.generations, workers=args.workers,
-                          progress=True)
+                          progress=_interactive())
     print(f"\nPosterior after {posterior.generations} generations ({posterior.simulations} simulations): the set "
           "closest on re-running (the fitted values), weighted median and 90% range, against the prior")
     print(posterior.summary.round(4).to_string())
     print("\nCrisis rates, each scaled to its target with the fitted values:")
-    rates = fit_rates(targets, posterior.fitted, reps=args.reps, workers=args.workers, progress=True)
+    rates = fit_rates(targets, posterior.fitted, reps=args.reps, workers=args.workers, progress=_interactive())
     print(rates.to_string(float_format=lambda x: f"{x:.4g}"))
     # Judge the fit before writing it: the factors are relative to the scenarios as they
     # are now, and once written the scenarios already carry them.
     print("\nHow close each fitted target came, on fresh seeds not used for fitting:")
     settings = {f"crises.{row.crisis}.rate": row.rate for row in rates.itertuples()}
     _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
-                           workers=args.workers, progress=True, settings=settings))
+                           workers=args.workers, progress=_interactive(), settings=settings))
     if args.out:
         out = write_fitted(args.out, fitted_file(targets, posterior, args.extends, rates=rates))
         draws = posterior_path(out)
@@ -422,7 +429,7 @@ def _calibrate_rates(targets, args) -> int:
     else that file fits (it is updated in place: the crisis rates are its only change)."""
     print(f"Fitting crisis rates to {sum(t.metric == 'crisis_rate' for t in targets.fitted().values())} targets "
           f"({targets.measure.households:,} households a run)")
-    fitted = fit_rates(targets, reps=args.reps, workers=args.workers, progress=True)
+    fitted = fit_rates(targets, reps=args.reps, workers=args.workers, progress=_interactive())
     print(fitted.to_string(float_format=lambda x: f"{x:.4g}"))
     if args.out:
         existing = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else None
@@ -434,7 +441,7 @@ def _calibrate_rates(targets, args) -> int:
 def cmd_validate(args) -> int:
     targets = _targets_with(args)
     report = validate(targets, args.out, reps=args.reps, place_households=args.place_households,
-                      workers=args.workers, progress=True)
+                      workers=args.workers, progress=_interactive())
     _print_verdicts(pd.read_csv(Path(args.out) / "targets.csv", index_col="target"))
     print(f"\nValidation report: {report} (with targets.png, targets.csv, places.csv)")
     return 0
