@@ -1,6 +1,18 @@
-"""Run scenarios and compare them: `run(scenario) -> Results`, `compare(...) -> Comparison`."""
+"""Run scenarios and compare them: `run(scenario) -> Results`, `compare(...) -> Comparison`.
 
-from .results import Results
-from .runner import Comparison, compare, run
+The names are imported when first used (PEP 562), so that importing one of the package's
+light modules (the command line's parser, say) does not load the model."""
 
 __all__ = ["Comparison", "Results", "compare", "run"]
+
+
+def __getattr__(name: str):
+    if name == "Results":
+        from .results import Results
+
+        return Results
+    if name in ("Comparison", "compare", "run"):
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'experiments' has no attribute {name!r}")

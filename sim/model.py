@@ -134,8 +134,8 @@ class LocalityModel(mesa.Model):
         # Next week's shocks are drawn in the background (where there is a thread to spare)
         # once noticing, which uses both cores, is done.
         self.loop.watch("after needs noticed", self.needs.draw_ahead, events=False)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.recorder.columns),
-                                                agenttype_reporters=reporters.agency_reporters())
+        self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.recorder, self.ledger),
+                                                agenttype_reporters=reporters.agency_reporters(self.recorder))
         self._views: dict[int, Household] = {}
         self._warm_up(params.run.warmup_weeks)
 

@@ -9,49 +9,61 @@ own): `agency`, `agency_<column>_this_week`, `agency_budget_this_year` and
 
 from __future__ import annotations
 
-from functools import partial
-
 from agents.agency import Agency
 
-from .columns import AGENCY_COLUMNS, Column
+from .columns import AGENCY_COLUMNS
 
 
-def model_reporters(columns: list[Column]) -> dict:
+def model_reporters(recorder, ledger) -> dict:
+    """The place's reporters, each given what it reads (Mesa's [function, [arguments]])."""
     reporters = {}
-    for column in columns:
-        reporters[f"{column.name}_this_week"] = partial(_this_week, column.name)
+    for column in recorder.columns:
+        reporters[f"{column.name}_this_week"] = [_this_week, [recorder, column.name]]
         if not column.level:
-            reporters[f"{column.name}_so_far"] = partial(_so_far, column.name)
-    reporters["budget_this_year"] = _budget_this_year
-    reporters["spend_this_year"] = _spend_this_year
+            reporters[f"{column.name}_so_far"] = [_so_far, [recorder, column.name]]
+    reporters["households_in_crisis_this_week"] = [_this_week, [recorder, "tier_crisis"]]  # (tier_crisis, as people say it)
+    reporters["budget_this_year"] = [_budget_this_year, [ledger]]
+    reporters["spend_this_year"] = [_spend_this_year, [ledger]]
     return reporters
 
 
-def agency_reporters() -> dict:
-    reporters = {"agency": lambda agency: agency.name}
-    reporters |= {f"agency_{column.name}_this_week": partial(_agency_this_week, i)
+def agency_reporters(recorder) -> dict:
+    """Each agency's reporters (Mesa calls each with the agency, then the arguments)."""
+    reporters = {"agency": _name}
+    reporters |= {f"agency_{column.name}_this_week": [_agency_this_week, [recorder, i]]
                   for i, column in enumerate(AGENCY_COLUMNS) if column.name != "budget"}
-    reporters["agency_budget_this_year"] = lambda agency: float(agency.budget)
-    reporters["agency_threshold_now"] = lambda agency: float(agency.threshold)
+    reporters["agency_budget_this_year"] = _budget
+    reporters["agency_threshold_now"] = _threshold
     return {Agency: reporters}
 
 
-def _this_week(column: str, model) -> float:
-    return model.recorder.latest(column)
+def _this_week(recorder, column: str) -> float:
+    return recorder.latest(column)
 
 
-def _so_far(column: str, model) -> float:
-    recorder = model.recorder
+def _so_far(recorder, column: str) -> float:
     return float(recorder.so_far[recorder.at[column]])
 
 
-def _budget_this_year(model) -> float:
-    return float(model.ledger.budget[model.ledger.year].sum())
+def _budget_this_year(ledger) -> float:
+    return float(ledger.budget[ledger.year].sum())
 
 
-def _spend_this_year(model) -> float:
-    return float(model.ledger.spend[model.ledger.year].sum())
+def _spend_this_year(ledger) -> float:
+    return float(ledger.spend[ledger.year].sum())
 
 
-def _agency_this_week(i: int, agency) -> float:
-    return float(agency.model.recorder.week_agencies[agency.index, i])
+def _name(agency: Agency) -> str:
+    return agency.name
+
+
+def _budget(agency: Agency) -> float:
+    return float(agency.budget)
+
+
+def _threshold(agency: Agency) -> float:
+    return float(agency.threshold)
+
+
+def _agency_this_week(agency: Agency, recorder, i: int) -> float:
+    return float(recorder.week_agencies[agency.index, i])

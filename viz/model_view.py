@@ -153,8 +153,8 @@ def Settings(model):
 COMPONENTS = [
     (Households, 0),
     (Agencies, 0),
-    make_plot_component({"households_in_crisis": "#b2182b", "crises": "#4c72b0"}),
-    make_plot_component({"referrals": "#66c2a5"}),
+    make_plot_component({"households_in_crisis_this_week": "#b2182b", "crises_this_week": "#4c72b0"}),
+    make_plot_component({"referrals_this_week": "#66c2a5"}),
 ]
 
 
