@@ -69,7 +69,9 @@ def prim(X: pd.DataFrame, y: np.ndarray, min_coverage: float = 0.5, min_density:
             found = finder.find_box()
         if found is None:
             break
-        trajectory = found.peeling_trajectory
+        trajectory = found.peeling_trajectory.copy()
+        left = int(y[finder.yi_remaining].sum()) if hasattr(finder, "yi_remaining") else total_interesting
+        trajectory["coverage"] = trajectory["k"] / max(left, 1)  # of the runs meeting it that are left to explain
         eligible = trajectory[trajectory["coverage"] >= min_coverage] if (trajectory["coverage"] >= min_coverage).any() else trajectory.iloc[:1]
         i = int(eligible.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0])
         found.select(i)

@@ -33,6 +33,8 @@ def code_commit() -> dict[str, object]:
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
+    if not (ROOT / ".git").exists():  # an installed copy: any git repository around it is not this code's
+        return {"commit": None, "uncommitted_changes": None}
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "uncommitted_changes": None}

@@ -60,6 +60,14 @@ class Store:
         sweep's `digest` and what it was made from; `describe_change(held, identity)` says
         in words what differs when the digests do not match."""
         marker = self.root / SPEC_FILE
+        if not self.refuse_another(identity, describe_change):
+            _write_atomic(marker, json.dumps(identity, indent=2))  # first: a folder left by a failed start is resumed, not refused
+        self.runs.mkdir(parents=True, exist_ok=True)  # (again if it was removed: runs are published into it)
+
+    def refuse_another(self, identity: dict, describe_change=None) -> bool:
+        """Refuse a folder that holds another sweep's results, or other files; True if it
+        already holds this sweep's (so it is resumed). Writes nothing."""
+        marker = self.root / SPEC_FILE
         if marker.exists():
             held = _read_json(marker, what="the sweep's record")
             if held.get("digest") != identity["digest"]:
@@ -67,11 +75,10 @@ class Store:
                 raise ScenarioError(
                     f"'{self.root}' holds results of a different sweep ({change}); rerun with what made them to resume, "
                     f"or choose another --out folder (nothing was run)")
-            return
+            return True
         if self.root.exists() and any(p.name != LOCK for p in self.root.iterdir()):
             raise ScenarioError(f"'{self.root}' already holds other files; choose an empty or new --out folder (nothing was run)")
-        _write_atomic(marker, json.dumps(identity, indent=2))  # first: a folder left by a failed start is resumed, not refused
-        self.runs.mkdir(parents=True, exist_ok=True)
+        return False
 
     @contextlib.contextmanager
     def lock(self):
@@ -99,7 +106,8 @@ class Store:
         """Remove what a killed writer left half done: staged runs, and (from older
         versions) hidden folders under runs/. Call only while holding the lock."""
         leftovers = [*(self.staging.iterdir() if self.staging.exists() else ()),
-                     *(p for p in (self.runs.iterdir() if self.runs.exists() else ()) if p.name.startswith("."))]
+                     *(p for p in (self.runs.iterdir() if self.runs.exists() else ())
+                       if p.name.startswith(".") or not (p / MANIFEST).is_file())]  # (a run without its manifest is redone)
         for path in leftovers:
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
         return len(leftovers)
@@ -154,7 +162,9 @@ class Store:
         target = self.runs / run.run_id
         if target.exists():
             return  # another worker finished the same run first: keep one copy
-        identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed, **run.params}
+        identity = {"run_id": run.run_id, "point": run.point, "rep": run.rep, "seed": run.seed,
+                    **{key: json.dumps(value) if isinstance(value, (list, dict)) else value for key, value in run.params.items()}}
+        # (a lever whose value is a list, finance.carries_over say, is stored as its JSON text)
         if run.draw is not None:  # the posterior's row and the values it set, beside the levers
             identity |= {"draw": run.draw, **{key: value for key, value in run.drawn.items() if key not in run.params}}
             # (a drawn value the spec's [set] overrides is stored as drawn, not as run: [set] is in the spec)
@@ -175,10 +185,12 @@ class Store:
             manifest = {"run_id": run.run_id, "seed": run.seed, "files": files, "made_by": provenance()}
             _write_atomic(staging / MANIFEST, json.dumps(manifest, indent=2))
             _hold_for_tests()
+            self.runs.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, target)
             except OSError:
-                pass  # finished elsewhere meanwhile
+                if not (target / MANIFEST).is_file():
+                    raise  # not finished elsewhere meanwhile: the run is not published, and must not count as done
         finally:
             if staging.exists():
                 shutil.rmtree(staging)

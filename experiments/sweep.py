@@ -273,14 +273,27 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
         elif spec.sweep.design == "sobol":
             matrix = sobol.sample(problem, n, calc_second_order=False, seed=seed)
         else:
+            crowded = [key for key, lever in spec.levers.items() if not isinstance(lever, Range) and len(lever) > 2]
+            if crowded:  # Morris steps over 4 levels of [0, n): more than 2 categories are sampled unevenly or not at all
+                raise ScenarioError(f"a morris design takes at most 2 categories per list lever; {', '.join(crowded)} has more "
+                                    "(use lhs or sobol, or a grid)")
             matrix = morris.sample(problem, n, num_levels=4, seed=seed)
         rows = [tuple(_category(spec.levers[key], value) for key, value in zip(keys, row)) for row in matrix]
     points = [{key: _typed(spec, key, value) for key, value in zip(keys, row)} for row in rows]
-    for key in keys:  # a lever the schema does not type (a per-agency key, say): one type across its values
+    for key in keys:  # one type across a lever's values, so a column has one type in every run's file
         values = [point[key] for point in points]
-        if any(isinstance(v, float) for v in values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if numbers and any(isinstance(v, float) for v in values):
             for point in points:
                 point[key] = float(point[key])
+        elif not numbers and len({type(v) for v in values}) > 1 and not any(isinstance(v, (list, dict)) for v in values):
+            for point in points:  # mixed ('auto' beside 4): as text, which the loader reads back as the setting's type
+                point[key] = str(point[key])
+    if spec.sweep.design == "grid":
+        seen = [json.dumps(point, sort_keys=True) for point in points]
+        if len(set(seen)) < len(seen):
+            raise ScenarioError("the grid repeats points once whole-number levers are rounded (for example "
+                                "{ low = 1, high = 2, steps = 5 } for a count); give fewer steps or a list of values")
     return points
 
 
@@ -381,6 +394,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, prog
     store = Store(Path(out).resolve())  # workers (Dask's too) are given an absolute path
     made_of = identity(spec)
     base = read_raw(spec.sweep.scenario)  # the scenario as it is now: later edits do not reach the runs
+    store.refuse_another(made_of, describe_change)  # (before the lock, which would leave its file in a folder refused)
     with store.lock():
         store.claim(made_of, describe_change)
         store.tidy()
@@ -445,12 +459,13 @@ def execute(spec: SweepSpec, run_: Run, root: str, base: dict | None = None) -> 
         results = run(spec.sweep.scenario if base is None else base, run_.overrides(spec))
     except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
         message = f"{type(error).__name__}: {error}"
-        store.write_failure(run_, message)
+        with contextlib.suppress(OSError):
+            store.write_failure(run_, message)
         return message
     try:
         store.write_run(run_, results, keep=spec.sweep.keep)
-    except OSError as error:  # a full disk, a folder gone: the run is not done, and is run again next time
-        message = f"could not write its results ({error.strerror or error})"
+    except Exception as error:  # noqa: BLE001 - a full disk, a folder gone, a value Parquet cannot hold: not done, run again next time
+        message = f"could not write its results ({getattr(error, 'strerror', None) or error})"
         with contextlib.suppress(OSError):
             store.write_failure(run_, message)
         return message

@@ -218,3 +218,31 @@ def test_a_sweep_that_cannot_write_records_the_runs_as_failed_and_the_next_finis
     assert all("No space left on device" in record["error"] for record in Store(tmp_path / "out").failed().values())
     outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
     assert (outcome.done, outcome.failed) == (2, 0)
+
+
+def test_a_sweep_whose_runs_folder_was_removed_publishes_again_rather_than_losing_every_run(tmp_path):
+    import shutil
+
+    spec = load_spec(write_spec(tmp_path, reps=1))
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    shutil.rmtree(tmp_path / "out" / "runs")  # to redo the runs, say
+    outcome = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    assert (outcome.done, outcome.ran_now) == (2, 2)
+
+
+def test_specs_that_would_store_runs_wrongly_are_refused_or_stored_as_text(tmp_path):
+    from experiments.sweep import SweepSpec, design_points
+
+    base = {"sweep": {"scenario": "sherwood", "years": 1}, "set": {"population.households": 200}}
+    with pytest.raises(ScenarioError, match="repeats points"):  # 1 to 2 in 5 steps, rounded to whole numbers
+        design_points(SweepSpec.model_validate({**base, "levers": {"keyworkers.caseload": {"low": 1, "high": 2, "steps": 5}}}))
+    with pytest.raises(ScenarioError, match="at most 2 categories"):
+        design_points(SweepSpec.model_validate({**base, "sweep": {**base["sweep"], "design": "morris", "samples": 4},
+                                                "levers": {"budget.cut": {"low": 0, "high": 0.5},
+                                                           "regime.queue_order": ["severity", "arrival", "x"]}}))
+    mixed = design_points(SweepSpec.model_validate({**base, "levers": {"keyworkers.count": ["auto", 4]}}))
+    assert [point["keyworkers.count"] for point in mixed] == ["auto", "4"]  # one type in every run's file
+    listed = SweepSpec.model_validate({**base, "set": {**base["set"], "run.warmup_weeks": 0},
+                                       "levers": {"finance.carries_over": [["police"], ["police", "housing"]]}})
+    assert run_sweep(listed, tmp_path / "out", workers=1, progress=False).done == 2
+    assert set(Store(tmp_path / "out").frame("summary")["finance.carries_over"]) == {'["police"]', '["police", "housing"]'}
