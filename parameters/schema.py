@@ -51,9 +51,36 @@ class Section(BaseModel):
     @classmethod
     def _numbers_are_not_booleans(cls, value, info):
         field = cls.model_fields.get(info.field_name)
-        if field is not None and isinstance(value, bool) and not _admits_bool(field.annotation):
-            _not_a_boolean(value)
+        if field is None or _admits_bool(field.annotation) or _is_settings(field.annotation):
+            return value  # (a table of settings is checked by its own model)
+        if isinstance(value, bool) and _admits_text(field.annotation) and not _admits_number(field.annotation):
+            raise ValueError(f"{str(value).lower()} is a yes/no; give one of the words allowed, in quotes")
+        _no_boolean_within(value)  # (a table's values too: budget.agency_cut_years.police = true is not 1)
         return value
+
+
+def _no_boolean_within(value, where: str = "") -> None:
+    if isinstance(value, bool):
+        raise ValueError(f"{where + ' = ' if where else ''}{str(value).lower()} is a yes/no, not a number; give a number")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not isinstance(inner, dict):  # (tables of settings are checked by their own model)
+                _no_boolean_within(inner, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for inner in value:
+            _no_boolean_within(inner, where)
+
+
+def _is_settings(annotation) -> bool:
+    return any(isinstance(a, type) and issubclass(a, BaseModel) for a in (annotation, *typing.get_args(annotation)))
+
+
+def _admits_text(annotation) -> bool:
+    return annotation is str or typing.get_origin(annotation) is Literal or any(_admits_text(a) for a in typing.get_args(annotation))
+
+
+def _admits_number(annotation) -> bool:
+    return annotation in (int, float) or any(_admits_number(a) for a in typing.get_args(annotation))
 
 
 def _admits_bool(annotation) -> bool:

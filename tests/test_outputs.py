@@ -70,6 +70,8 @@ def test_check_out_accepts_a_new_folder_and_a_resumable_one(tmp_path):
     ("resource_map.holders.kcc=5", "resource_map.holders.kcc = 5: give a table"),
     ("agencies.nosuch.threshold=0.5", "'nosuch' is not one of agencies (known: adult_social_care"),
     ("keyworkers.count=-1", "keyworkers.count = -1: give a number greater than or equal to 0, or 'auto'"),
+    ("budget.agency_cut_years.police=true", "police = true is a yes/no, not a number"),
+    ("run.record_every=true", "give one of the words allowed"),
 ])
 def test_inputs_that_once_crashed_or_poisoned_a_run_exit_2_with_one_line_and_no_out(override, named, tmp_path, capsys):
     out = tmp_path / "out"
