@@ -336,11 +336,17 @@ def _setting_kind(key: str) -> type | None:
     parts = key.split(".")
     model = schema_at(parts[:-1])
     field = model.model_fields.get(parts[-1]) if model is not None else None
-    if field is None:
+    annotation = field.annotation if field is not None else None
+    if field is None and len(parts) > 1:  # an entry of a table of numbers (budget.agency_cut_years.police)
+        parent = schema_at(parts[:-2])
+        table = parent.model_fields.get(parts[-2]) if parent is not None else None
+        if table is not None and typing.get_origin(table.annotation) is dict:
+            annotation = typing.get_args(table.annotation)[1]
+    if annotation is None:
         return None
-    if _admits_int_only(field.annotation):
+    if _admits_int_only(annotation):
         return int
-    return float if _admits(field.annotation, float) else None
+    return float if _admits(annotation, float) else None
 
 
 def _admits(annotation: Any, kind: type) -> bool:

@@ -246,3 +246,14 @@ def test_specs_that_would_store_runs_wrongly_are_refused_or_stored_as_text(tmp_p
                                        "levers": {"finance.carries_over": [["police"], ["police", "housing"]]}})
     assert run_sweep(listed, tmp_path / "out", workers=1, progress=False).done == 2
     assert set(Store(tmp_path / "out").frame("summary")["finance.carries_over"]) == {'["police"]', '["police", "housing"]'}
+
+
+def test_sampled_values_of_a_table_of_whole_numbers_are_rounded():
+    from experiments.sweep import SweepSpec, design_points
+
+    spec = SweepSpec.model_validate({"sweep": {"scenario": "sherwood", "design": "lhs", "samples": 10},
+                                     "levers": {"budget.agency_cut_years.police": {"low": 1, "high": 5},
+                                                "budget.agency_cut.police": {"low": 0, "high": 0.5}}})
+    points = design_points(spec)
+    assert all(isinstance(p["budget.agency_cut_years.police"], int) for p in points)
+    assert all(isinstance(p["budget.agency_cut.police"], float) for p in points)
