@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ScenarioError as error:
         print(f"locality: {error}", file=sys.stderr)
+        if args.verbose:  # where in Locality it was refused, for a bug report
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("locality: interrupted; nothing was written for the unfinished run", file=sys.stderr)
@@ -553,6 +557,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Simulate demand on local public services, siloed against integrated, under cuts.",
     )
     parser.add_argument("--version", action=_Version, help="print Locality's version, commit and key packages, and exit")
+    parser.add_argument("--verbose", action="store_true",
+                        help="with an error, also print where in Locality it was raised (errors are one line without it)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def scenario_options(sub: argparse.ArgumentParser) -> None:

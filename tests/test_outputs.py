@@ -104,3 +104,10 @@ def test_a_damaged_sweep_record_is_said_in_one_line(record, tmp_path, capsys):
     assert cli.main(["results", str(tmp_path)]) == cli.EXIT_BAD_INPUT
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "the folder may be damaged" in error
+
+
+def test_verbose_adds_where_the_error_was_raised_after_the_one_line(capsys):
+    assert cli.main(["--verbose", "run", "sherwood", "--set", "budget.cut=2"]) == cli.EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    first, *rest = error.splitlines()
+    assert first.startswith("locality: budget.cut = 2") and any("Traceback" in line for line in rest)
