@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from experiments.runner import run
-from parameters.loader import ScenarioError, load_scenario, read_raw, split_sources
+from parameters.loader import ScenarioError, flat_figures, load_scenario, read_raw, split_sources
 
 pytestmark = pytest.mark.slow  # a hundred short runs
 
@@ -20,17 +20,7 @@ SMALL = {"population.households": 150, "run.warmup_weeks": 0, "run.years": 1, "r
 def numeric_keys() -> list[str]:
     """Every figure of the Sherwood scenario, as dotted keys (lists left aside)."""
     values, _ = split_sources(read_raw("sherwood"))
-    keys = []
-
-    def walk(node, prefix):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}.{key}" if prefix else key)
-        elif isinstance(node, (int, float)) and not isinstance(node, bool):
-            keys.append(prefix)
-
-    walk(values, "")
-    return sorted(keys)
+    return sorted(key for key, _ in flat_figures(values))
 
 
 KEYS = numeric_keys()
