@@ -10,9 +10,9 @@ from collections import deque
 import mesa
 import numpy as np
 
-from parameters.schema import Agency as AgencySpec
-from parameters.schema import Scenario
-from parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
+from locality.parameters.schema import Agency as AgencySpec
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
 
 UNLIMITED = 10**9  # engine: the places help buys when it costs nothing
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import mesa
 
-from parameters.vocabulary import DOMAINS, TIERS
-from sim.state import EARLY, SERVED, WAITING
+from locality.parameters.vocabulary import DOMAINS, TIERS
+from locality.sim.state import EARLY, SERVED, WAITING
 
 STANDING = {WAITING: "waiting", SERVED: "served", EARLY: "early help"}
 

@@ -8,8 +8,8 @@ import math
 
 import mesa
 
-from parameters.schema import KeyWorkers, Scenario
-from parameters.vocabulary import WEEKS_PER_YEAR
+from locality.parameters.schema import KeyWorkers, Scenario
+from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
 ROUNDING = 1e-9  # numerical: 0.5 workers x 6 families is 3 places, not 2.9999...
 

@@ -15,4 +15,4 @@ def __getattr__(name: str):
         from . import runner
 
         return getattr(runner, name)
-    raise AttributeError(f"module 'experiments' has no attribute {name!r}")
+    raise AttributeError(f"module 'locality.experiments' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parameters.loader import ScenarioError
+from locality.parameters.loader import ScenarioError
 
 from .store import Store
 from .sweep import SweepSpec, design_points, salib_problem, sampled_position

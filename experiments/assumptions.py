@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parameters.loader import figures_matching, load_scenario
-from sim.tables import read_table
+from locality.parameters.loader import figures_matching, load_scenario
+from locality.sim.tables import read_table
 
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping

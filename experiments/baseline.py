@@ -7,8 +7,8 @@ fingerprint per column (a hash of its exact bytes) and the column's sum, so the 
 stays small, a match is bit for bit, and a mismatch says which columns moved and by
 how much.
 
-    python -m experiments.baseline            # check: exit 1 and list what moved
-    python -m experiments.baseline --record   # re-record (commit it alone, saying why)
+    python -m locality.experiments.baseline            # check: exit 1 and list what moved
+    python -m locality.experiments.baseline --record   # re-record (commit it alone, saying why)
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def fingerprint(frame: pd.DataFrame) -> dict[str, dict]:
 
 
 def run_case(name: str) -> dict[str, dict]:
-    from experiments import run
+    from locality.experiments import run
 
     place, overrides = CASES[name]
     results = run(place, {**SMALL, **overrides})
@@ -81,7 +81,7 @@ def record(path: Path = BASELINE_FILE) -> None:
 def load(path: Path = BASELINE_FILE) -> dict[str, dict]:
     stored = json.loads(path.read_text(encoding="utf-8"))
     if stored["small"] != SMALL or set(stored["cases"]) != set(CASES):
-        raise ValueError(f"{path} was recorded for other cases; re-record it (python -m experiments.baseline --record)")
+        raise ValueError(f"{path} was recorded for other cases; re-record it (python -m locality.experiments.baseline --record)")
     return stored["cases"]
 
 
@@ -102,7 +102,7 @@ def differences(expected: dict[str, dict], actual: dict[str, dict]) -> list[str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.baseline", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m locality.experiments.baseline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--record", action="store_true", help="re-record the baseline from the code as it is")
     args = parser.parse_args(argv)
     if args.record:

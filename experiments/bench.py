@@ -1,7 +1,7 @@
 """Benchmark: household-steps per second, wall time and peak memory of each built-in place,
 and the speed ratio against the plain-Mesa reference implementation (sim/reference.py).
 
-    .venv/bin/python -m experiments.bench [--scenarios sherwood thanet kent] [--years N]
+    .venv/bin/python -m locality.experiments.bench [--scenarios sherwood thanet kent] [--years N]
                                           [--reference sherwood thanet] [--reference-weeks 4]
 
 By default each place runs for the years its speed target names (the district five, the
@@ -30,7 +30,7 @@ DEFAULT_YEARS = 5
 def measure(scenario: str, years: int) -> dict:
     """Build and run one scenario in this process; report its figures. A tiny model runs
     first so that compiling (or loading) the compiled kernels is timed on its own."""
-    from sim.model import LocalityModel
+    from locality.sim.model import LocalityModel
 
     began = time.perf_counter()
     LocalityModel(scenario, overrides={"run.years": 1, "population.households": 500, "run.warmup_weeks": 4}).step()
@@ -57,7 +57,7 @@ def measure(scenario: str, years: int) -> dict:
 
 def measure_reference(scenario: str, weeks: int) -> dict:
     """Time `weeks` weeks of the per-agent reference (after a two-week warm-up)."""
-    from sim.reference import ReferenceModel
+    from locality.sim.reference import ReferenceModel
 
     model = ReferenceModel(scenario, overrides={"run.years": 1, "run.warmup_weeks": 2})
     started = time.perf_counter()
@@ -126,8 +126,8 @@ def _time_sweep(runs: int) -> None:
     """Runs per minute of a sweep of the small place over 5 years, on all cores."""
     import tempfile
 
-    from experiments.replications import default_workers
-    from experiments.sweep import SweepSpec, run_sweep
+    from locality.experiments.replications import default_workers
+    from locality.experiments.sweep import SweepSpec, run_sweep
 
     spec = SweepSpec.model_validate({"sweep": {"scenario": "sherwood", "years": 5, "reps": runs, "seed": 1},
                                      "levers": {"budget.cut": [0.2]}})
@@ -141,7 +141,7 @@ def _time_sweep(runs: int) -> None:
 
 
 def _in_subprocess(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "experiments.bench", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "locality.experiments.bench", *args], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 import tomli_w
 from tqdm.auto import tqdm
 
-from parameters.loader import builtin_scenarios, load_scenario, set_dotted
+from locality.parameters.loader import builtin_scenarios, load_scenario, set_dotted
 
 from .processes import worker_pool
 from .replications import default_workers, mean_interval, seeds_for

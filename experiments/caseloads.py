@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.keyworkers import plan_dose
-from parameters.loader import load_scenario
-from parameters.vocabulary import POOL
+from locality.agents.keyworkers import plan_dose
+from locality.parameters.loader import load_scenario
+from locality.parameters.vocabulary import POOL
 
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping

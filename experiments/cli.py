@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from parameters.loader import (
+from locality.parameters.loader import (
     DEFAULT_SCENARIO,
     ScenarioError,
     builtin_scenarios,
@@ -23,7 +23,7 @@ from parameters.loader import (
     load_scenario,
     source_for,
 )
-from parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
+from locality.parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
 
 from .analysis import DEFAULT_OUTPUTS, analyse, instability
 from .calibrate import (

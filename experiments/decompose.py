@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parameters.loader import load_scenario
+from locality.parameters.loader import load_scenario
 
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping

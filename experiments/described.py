@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from parameters.vocabulary import CATEGORIES, DOMAINS, POOL
-from sim.columns import AGENCY_COLUMNS, MONEY, step_columns
+from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL
+from locality.sim.columns import AGENCY_COLUMNS, MONEY, step_columns
 
 IDENTITY = {  # columns that say when and where a row is
     "step": ("weeks", "the week of the run a row ends on (1 is the first recorded week)"),

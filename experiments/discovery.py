@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from parameters.loader import ScenarioError
+from locality.parameters.loader import ScenarioError
 
 from .runner import run
 from .store import Store

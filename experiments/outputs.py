@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from parameters.loader import ScenarioError
+from locality.parameters.loader import ScenarioError
 
 LEAST_FREE_BYTES = 50 * 2**20  # 50 MiB: room for a district's run of ten years as Parquet, with margin (measured: about 20 MiB)
 

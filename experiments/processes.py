@@ -22,7 +22,7 @@ def process_context():
     """Workers start from a clean server process: forking a process that already runs
     BLAS threads can deadlock the child."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["experiments.runner"])  # import the model once, in the server
+    context.set_forkserver_preload(["locality.experiments.runner"])  # import the model once, in the server
     return context
 
 

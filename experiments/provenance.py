@@ -38,7 +38,7 @@ def code_commit() -> dict[str, object]:
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "uncommitted_changes": None}
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", "sim", "agents", "parameters", "experiments")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "locality", "sim", "agents", "parameters", "experiments")
     return {"commit": commit, "uncommitted_changes": bool(changed)}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from parameters.loader import ScenarioError, load_scenario
+from locality.parameters.loader import ScenarioError, load_scenario
 
 from .processes import worker_pool
 from .results import Results

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from parameters.loader import ScenarioError, as_file, load_scenario
-from parameters.schema import Scenario
-from parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
-from sim.state import NEVER
+from locality.parameters.loader import ScenarioError, as_file, load_scenario
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
+from locality.sim.state import NEVER
 
 from .described import column_notes, long, write_parquet
 from .provenance import provenance

@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
-from parameters.schema import Scenario
-from parameters.vocabulary import POOL
-from sim.model import LocalityModel
-from sim.threads import pair_at_once
+from locality.parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import POOL
+from locality.sim.model import LocalityModel
+from locality.sim.threads import pair_at_once
 
 from .results import Results
 

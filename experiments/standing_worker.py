@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sim.threads import spare_threads
+from locality.sim.threads import spare_threads
 
 from .processes import worker_pool
 from .results import Results

@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from parameters.loader import ScenarioError
+from locality.parameters.loader import ScenarioError
 
 from .described import SWEEP, column_notes, write_parquet
 from .provenance import provenance

@@ -38,8 +38,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, load_scenario, read_raw, read_toml, schema_at, split_sources
-from parameters.messages import merged
+from locality.parameters.loader import ScenarioError, load_scenario, read_raw, read_toml, schema_at, split_sources
+from locality.parameters.messages import merged
 
 from .provenance import provenance
 from .replications import pick_draws, read_posterior, seeds_for

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from parameters.loader import ScenarioError, figures_matching, load_scenario, split_sources
+from locality.parameters.loader import ScenarioError, figures_matching, load_scenario, split_sources
 
 from .results import Results, weekly_means
 from .runner import run

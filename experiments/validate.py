@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from parameters.loader import builtin_scenarios, load_scenario
-from parameters.unit_costs import DEFLATOR, PRICE_YEAR
+from locality.parameters.loader import builtin_scenarios, load_scenario
+from locality.parameters.unit_costs import DEFLATOR, PRICE_YEAR
 
 from .calibrate import verify
 from .replications import mean_interval, replicate

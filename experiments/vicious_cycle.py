@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parameters.vocabulary import POOL
+from locality.parameters.vocabulary import POOL
 
 from .replications import mean_interval, run_paired, seeds_for
 

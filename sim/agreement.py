@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from parameters.schema import Regime as RegimeSpec
+from locality.parameters.schema import Regime as RegimeSpec
 
 
 NOTHING_LEFT = 1e-9  # numerical: a share of the pool this small left over ends the sharing

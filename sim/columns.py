@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from parameters.unit_costs import PRICE_YEAR
-from parameters.vocabulary import CATEGORIES, TIERS
+from locality.parameters.unit_costs import PRICE_YEAR
+from locality.parameters.vocabulary import CATEGORIES, TIERS
 
 from .tables import read_table
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parameters.schema import Scenario
-from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
 
 from .ledger import Ledger
 from .noticing import bernoulli_positions

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parameters.schema import OLDEST_AGE, Demography, Population, age_band
-from parameters.vocabulary import WEEKS_PER_YEAR
+from locality.parameters.schema import OLDEST_AGE, Demography, Population, age_band
+from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
 from .state import AT_HOME, NO_CHILD
 from .week import Week

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from parameters.vocabulary import CATEGORIES
+from locality.parameters.vocabulary import CATEGORIES
 
 from . import kernels
 from .engine import rule

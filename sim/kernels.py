@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from parameters.vocabulary import DOMAINS
+from locality.parameters.vocabulary import DOMAINS
 
 from .state import COMPLEX, CRISIS, NEVER, PER_ADULT, PER_CHILD, PER_HOUSEHOLD, UNIVERSAL, VULNERABLE
 from .week import DROPPED_OUT, LONGEST, RECOVERED

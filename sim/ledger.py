@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from parameters.vocabulary import CATEGORIES
+from locality.parameters.vocabulary import CATEGORIES
 
 CATEGORY = {name: i for i, name in enumerate(CATEGORIES)}
 

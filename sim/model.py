@@ -21,11 +21,11 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from agents import Agency, Household, KeyWorkerTeam
-from parameters.loader import load_scenario
-from parameters.schema import Regime as RegimeSpec
-from parameters.schema import Scenario
-from parameters.vocabulary import POOL, WEEKS_PER_YEAR
+from locality.agents import Agency, Household, KeyWorkerTeam
+from locality.parameters.loader import load_scenario
+from locality.parameters.schema import Regime as RegimeSpec
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import POOL, WEEKS_PER_YEAR
 
 from . import reporters
 from .crises import Crises, crisis_kinds

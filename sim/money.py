@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents import Agency, KeyWorkerTeam
-from parameters.schema import Services as ServiceRules
-from parameters.vocabulary import WEEKS_PER_YEAR
+from locality.agents import Agency, KeyWorkerTeam
+from locality.parameters.schema import Services as ServiceRules
+from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
 from .agreement import agreed_contributions
 from .ledger import CATEGORY, Ledger

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from parameters.schema import Scenario
-from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR
 
 from . import kernels
 from .engine import Engine, rule

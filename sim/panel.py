@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parameters.vocabulary import DOMAINS, TIERS, WEEKS_PER_YEAR
+from locality.parameters.vocabulary import DOMAINS, TIERS, WEEKS_PER_YEAR
 
 from .ledger import Ledger
 from .state import EARLY, SERVED, WAITING, Households

@@ -9,8 +9,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from parameters.schema import Scenario
-from parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
 
 from .demography import draw_composition, settle
 from .state import AT_HOME, Households

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents import Agency, KeyWorkerTeam
-from parameters.schema import Needs, Outcomes
-from parameters.vocabulary import CATEGORIES, MONTHS_PER_YEAR, TIERS, WEEKS_PER_YEAR
+from locality.agents import Agency, KeyWorkerTeam
+from locality.parameters.schema import Needs, Outcomes
+from locality.parameters.vocabulary import CATEGORIES, MONTHS_PER_YEAR, TIERS, WEEKS_PER_YEAR
 
 from . import kernels
 from .columns import AGENCY_COLUMNS, FLOWS, Column, step_columns

@@ -18,10 +18,10 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from agents import Agency
-from parameters.loader import load_scenario
-from parameters.schema import age_band
-from parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
+from locality.agents import Agency
+from locality.parameters.loader import load_scenario
+from locality.parameters.schema import age_band
+from locality.parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
 from .demography import OLDEST, draw_composition

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parameters.schema import Switches
+from locality.parameters.schema import Switches
 
 from .allocating import AgencyQueues, KeyWorkerPlans
 from .assessing import SeparateAssessments, SharedAssessment

@@ -9,7 +9,7 @@ own): `agency`, `agency_<column>_this_week`, `agency_budget_this_year` and
 
 from __future__ import annotations
 
-from agents.agency import Agency
+from locality.agents.agency import Agency
 
 from .columns import AGENCY_COLUMNS
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents import Agency, KeyWorkerTeam
-from parameters.schema import Needs
-from parameters.schema import Services as ServiceRules
-from parameters.vocabulary import DOMAINS
+from locality.agents import Agency, KeyWorkerTeam
+from locality.parameters.schema import Needs
+from locality.parameters.schema import Services as ServiceRules
+from locality.parameters.vocabulary import DOMAINS
 
 from .engine import Engine
 from .ledger import Ledger

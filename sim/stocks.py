@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parameters.schema import Scenario
+from locality.parameters.schema import Scenario
 
 from .crises import CrisisKind
 from .ledger import Ledger

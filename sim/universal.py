@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parameters.schema import Scenario
-from parameters.vocabulary import CATEGORIES, WEEKS_PER_YEAR
+from locality.parameters.schema import Scenario
+from locality.parameters.vocabulary import CATEGORIES, WEEKS_PER_YEAR
 
 from . import kernels
 from .engine import Engine, rule

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from experiments import run
+from locality.experiments import run
 
 # A mid-size place: Thanet's dynamics on 8,000 households, quick enough to run many times.
 MID = {"population.households": 8000, "run.years": 5}

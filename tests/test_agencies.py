@@ -5,10 +5,10 @@ week, and rationing by threshold."""
 import numpy as np
 import pytest
 
-from agents import Agency, KeyWorkerTeam
-from parameters.loader import load_scenario
-from sim.ledger import CATEGORY
-from sim.model import LocalityModel
+from locality.agents import Agency, KeyWorkerTeam
+from locality.parameters.loader import load_scenario
+from locality.sim.ledger import CATEGORY
+from locality.sim.model import LocalityModel
 
 SETTINGS = {"population.households": 1000, "run.years": 5, "run.warmup_weeks": 0}
 

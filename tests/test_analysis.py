@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from SALib.sample import sobol
 
-from experiments.analysis import analyse, instability, sensitivity
-from experiments.store import Store
-from experiments.sweep import SweepSpec, design_points, identity, load_spec, run_sweep
-from parameters.loader import ScenarioError
+from locality.experiments.analysis import analyse, instability, sensitivity
+from locality.experiments.store import Store
+from locality.experiments.sweep import SweepSpec, design_points, identity, load_spec, run_sweep
+from locality.parameters.loader import ScenarioError
 
 pytestmark = pytest.mark.slow  # a sweep and its sensitivity analysis
 

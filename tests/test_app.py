@@ -8,9 +8,9 @@ import ipywidgets as widgets
 import pytest
 import solara
 
-from parameters.levers import lever, value_at
-from viz import app
-from viz.charts import ALL_CHARTS
+from locality.parameters.levers import lever, value_at
+from locality.viz import app
+from locality.viz.charts import ALL_CHARTS
 
 shared = app.shared_values  # each shared lever's value, by its dotted key
 
@@ -75,8 +75,8 @@ def test_a_bad_value_shows_the_named_error_and_no_traceback(page):
 
 
 def test_results_and_levers_can_be_exported_and_loaded_back(page):
-    from viz.charts import crises_chart
-    from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+    from locality.viz.charts import crises_chart
+    from locality.viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
 
     run_and_wait(page)
     comparison = app.comparison_task.value
@@ -173,7 +173,7 @@ def test_a_bad_value_after_a_run_is_named_at_once_and_the_last_charts_stay(page)
 
 
 def test_a_place_brings_its_own_defaults_and_their_sources():
-    from parameters.loader import load_scenario
+    from locality.parameters.loader import load_scenario
 
     app.choose_scenario("triborough")
     spec = load_scenario("triborough")
@@ -236,14 +236,14 @@ class DeadWorker:
     def __init__(self):
         import threading
 
-        from experiments.standing_worker import SLOTS
+        from locality.experiments.standing_worker import SLOTS
         self._lock, self._owner, self._stopped, self._done = threading.Lock(), [-1] * SLOTS, [0] * SLOTS, [0.0] * SLOTS
 
     def submit(self, scenario, overrides):
         from concurrent.futures import Future
         from concurrent.futures.process import BrokenProcessPool
 
-        from experiments.standing_worker import RemoteRun
+        from locality.experiments.standing_worker import RemoteRun
         future = Future()
         future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
         return RemoteRun(future, 0, self)

@@ -63,7 +63,7 @@ def test_no_stage_takes_the_model(name):
 
 def test_the_week_is_made_afresh_each_week():
     """Nothing of one week's hand-offs survives into the next."""
-    from sim.model import LocalityModel
+    from locality.sim.model import LocalityModel
 
     model = LocalityModel("sherwood", overrides={"population.households": 300, "run.years": 1, "run.warmup_weeks": 1})
     weeks = []
@@ -75,7 +75,7 @@ def test_the_week_is_made_afresh_each_week():
 
 
 def test_an_observer_at_a_point_that_does_not_exist_is_refused():
-    from sim.model import LocalityModel
+    from locality.sim.model import LocalityModel
 
     model = LocalityModel("sherwood", overrides={"population.households": 300, "run.years": 1, "run.warmup_weeks": 0})
     with pytest.raises(ValueError, match="no point 'after help work' in the week; the points are: before people change"):
@@ -83,7 +83,7 @@ def test_an_observer_at_a_point_that_does_not_exist_is_refused():
 
 
 def test_a_declaration_table_with_a_missing_column_is_refused():
-    from sim.tables import read_table
+    from locality.sim.tables import read_table
 
     assert read_table("name  unit\nreferrals  households\n# a note\n") == [{"name": "referrals", "unit": "households"}]
     with pytest.raises(ValueError, match="has 1 columns, the header 2"):

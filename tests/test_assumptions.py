@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments import run
-from experiments.assumptions import ASSUMPTIONS, HEADLINES, overrides_for, study_assumptions
-from parameters.loader import load_scenario
+from locality.experiments import run
+from locality.experiments.assumptions import ASSUMPTIONS, HEADLINES, overrides_for, study_assumptions
+from locality.parameters.loader import load_scenario
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 4}
 LOCALITY = str(Path(sys.executable).with_name("locality"))

@@ -1,11 +1,11 @@
 """The stored baseline (tests/baseline.json): small runs of every built-in place in both
 regimes and with the levers users pull reproduce bit for bit. A change meant to move
-results re-records it (`python -m experiments.baseline --record`) in a commit of its
+results re-records it (`python -m locality.experiments.baseline --record`) in a commit of its
 own that says why; any other change must leave it as it is."""
 
 import pytest
 
-from experiments import baseline
+from locality.experiments import baseline
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from experiments import bench
+from locality.experiments import bench
 
 pytestmark = pytest.mark.slow  # the benchmark end to end
 

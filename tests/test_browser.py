@@ -115,7 +115,7 @@ def drive(url: str, screenshot: Path) -> float:
     comparison's charts drawn."""
     from playwright.sync_api import expect, sync_playwright
 
-    from parameters.loader import load_scenario
+    from locality.parameters.loader import load_scenario
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)

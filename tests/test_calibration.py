@@ -7,10 +7,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from experiments.calibrate import calibrate, fitted_file, write_fitted
-from experiments.targets import TARGETS_FILE, load_targets, parameter_overrides
-from experiments.validate import validate
-from parameters.loader import ScenarioError, load_scenario, source_for
+from locality.experiments.calibrate import calibrate, fitted_file, write_fitted
+from locality.experiments.targets import TARGETS_FILE, load_targets, parameter_overrides
+from locality.experiments.validate import validate
+from locality.parameters.loader import ScenarioError, load_scenario, source_for
 
 pytestmark = pytest.mark.slow  # calibration and validation runs
 
@@ -69,8 +69,8 @@ def test_factors_multiply_only_the_keys_they_match(targets):
 
 
 def test_calibration_stays_in_its_prior_and_writes_a_scenario_and_its_posterior(targets, tmp_path):
-    from experiments.calibrate import posterior_draws, posterior_path
-    from experiments.replications import replicate
+    from locality.experiments.calibrate import posterior_draws, posterior_path
+    from locality.experiments.replications import replicate
 
     small = _small(targets, 700)
     posterior = calibrate(small, population=4, generations=2, workers=1)
@@ -124,7 +124,7 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
 def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targets):
     """The built-in fitted layer (parameters/scenarios/_calibrated.toml), judged on seeds
     that calibration never used, at the targets file's own size and replications."""
-    from experiments.calibrate import verify
+    from locality.experiments.calibrate import verify
 
     table = verify(targets, names=list(targets.fitted()), workers=1)
     missed = table[table["verdict"] != "pass"]

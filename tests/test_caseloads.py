@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.caseloads import WITHOUT, caseload_tradeoff
+from locality.experiments.caseloads import WITHOUT, caseload_tradeoff
 
 TINY = {"population.households": 600, "run.years": 1, "run.warmup_weeks": 4}
 LOCALITY = str(Path(sys.executable).with_name("locality"))

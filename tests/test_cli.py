@@ -87,7 +87,7 @@ def test_compare_prints_both_regimes_and_the_wrong_pocket_table(tmp_path):
 
 
 def test_app_turns_telemetry_off_and_culls_closed_sessions_unless_the_user_chose(monkeypatch):
-    from experiments import cli
+    from locality.experiments import cli
 
     calls = []
 

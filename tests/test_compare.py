@@ -4,8 +4,8 @@ spend, and an 'auto' key-worker team is what the pool buys, at any size of place
 import numpy as np
 import pytest
 
-from experiments import compare
-from sim.model import LocalityModel
+from locality.experiments import compare
+from locality.sim.model import LocalityModel
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ booked once, to one agency and one category."""
 import numpy as np
 import pytest
 
-from parameters.vocabulary import CATEGORIES, TIERS
+from locality.parameters.vocabulary import CATEGORIES, TIERS
 
 TIER_COLUMNS = [f"tier_{t}" for t in TIERS]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments import run
-from experiments.decompose import PARTS, decompose, variants
+from locality.experiments import run
+from locality.experiments.decompose import PARTS, decompose, variants
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 4}
 LOCALITY = str(Path(sys.executable).with_name("locality"))

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from parameters.loader import load_scenario
-from sim.demography import a_year_of_people, draw_composition, settle
-from sim.model import LocalityModel
-from sim.state import AT_HOME, NO_CHILD, NONE, SERVED
-from sim.stocks import children_leave, place_children
+from locality.parameters.loader import load_scenario
+from locality.sim.demography import a_year_of_people, draw_composition, settle
+from locality.sim.model import LocalityModel
+from locality.sim.state import AT_HOME, NO_CHILD, NONE, SERVED
+from locality.sim.stocks import children_leave, place_children
 
 SPEC = load_scenario("thanet")
 POP, DEMO = SPEC.population, SPEC.demography

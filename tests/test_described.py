@@ -7,10 +7,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from experiments import run
-from experiments.described import units_of
-from experiments.store import Store
-from experiments.sweep import SweepSpec, run_sweep
+from locality.experiments import run
+from locality.experiments.described import units_of
+from locality.experiments.store import Store
+from locality.experiments.sweep import SweepSpec, run_sweep
 
 SMALL = {"population.households": 200, "run.warmup_weeks": 0, "run.years": 1}
 

@@ -7,7 +7,7 @@ here is sourced; README's worked example (locality compare and locality decompos
 import numpy as np
 import pytest
 
-from experiments.replications import mean_interval
+from locality.experiments.replications import mean_interval
 from tests.conftest import MID, cached_run
 
 pytestmark = pytest.mark.slow  # mid-size places over several years, ten seeds each
@@ -118,7 +118,7 @@ def test_siloed_households_with_worse_problems_receive_more_services():
 
 
 def test_an_agency_cut_reached_sooner_takes_more_of_its_money_in_the_early_years():
-    from sim.model import LocalityModel
+    from locality.sim.model import LocalityModel
 
     settings = {"population.households": 1500, "run.years": 4, "run.warmup_weeks": 1, "budget.cut": 0.0,
                 "budget.agency_cut.police": 0.4, "budget.cut_years": 4}
@@ -136,7 +136,7 @@ def test_the_caseload_trades_depth_for_breadth_and_the_place_does_best_between_t
     """Thanet at its own size, the same pool at 3, 6 and 24 families per key worker,
     against the integrated regime without key workers on the same seeds. It rests on the
     assumed dose-response of a plan (keyworkers.half_hours, dose_steepness)."""
-    from experiments.caseloads import caseload_tradeoff
+    from locality.experiments.caseloads import caseload_tradeoff
 
     found = caseload_tradeoff("thanet", (3, 6, 24), {"run.years": 5}, reps=len(SEEDS), master_seed=1)
     deeper = effect(found.avoided_per_family(3) - found.avoided_per_family(24))

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.discovery import condition_holds, prim
-from experiments.sweep import SweepSpec, run_sweep
-from parameters.loader import ScenarioError
+from locality.experiments.discovery import condition_holds, prim
+from locality.experiments.sweep import SweepSpec, run_sweep
+from locality.parameters.loader import ScenarioError
 
 pytestmark = pytest.mark.slow  # a sweep and scenario discovery
 

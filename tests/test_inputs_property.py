@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.runner import run
-from parameters.loader import ScenarioError, flat_figures, load_scenario, read_raw, split_sources
+from locality.experiments.runner import run
+from locality.parameters.loader import ScenarioError, flat_figures, load_scenario, read_raw, split_sources
 
 pytestmark = pytest.mark.slow  # a hundred short runs
 

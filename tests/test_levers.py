@@ -4,8 +4,8 @@ past the schema's, and an unknown key is refused by name."""
 
 import pytest
 
-from parameters.levers import lever, place_defaults, value_at
-from parameters.loader import ScenarioError, load_scenario, source_for
+from locality.parameters.levers import lever, place_defaults, value_at
+from locality.parameters.loader import ScenarioError, load_scenario, source_for
 
 NUMBERS = ["population.households", "run.years", "run.seed", "budget.cut", "budget.cut_years", "keyworkers.caseload",
            "keyworkers.count", "regime.pooled_share", "early_intervention.shift", "early_intervention.start_year",
@@ -69,7 +69,7 @@ def test_a_place_gives_its_own_value_and_source():
 
 
 def test_every_lever_a_page_offers_has_a_label_a_unit_and_limits_within_the_schema():
-    from viz import app, model_view
+    from locality.viz import app, model_view
 
     for shared in app.SHARED_LEVERS:
         found = lever(shared.key)

@@ -6,8 +6,8 @@ import pytest
 import networkx as nx
 import numpy as np
 
-from agents import Agency, Household, KeyWorkerTeam
-from sim.model import LocalityModel
+from locality.agents import Agency, Household, KeyWorkerTeam
+from locality.sim.model import LocalityModel
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 4}
 

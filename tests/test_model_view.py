@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import solara
 
-from viz import model_view
+from locality.viz import model_view
 
 
 @pytest.fixture

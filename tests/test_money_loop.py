@@ -6,9 +6,9 @@ agencies find a crisis overrun from prevention; and the ledger reports it all.""
 import numpy as np
 import pytest
 
-from agents import Agency
-from sim.ledger import CATEGORY
-from sim.model import LocalityModel
+from locality.agents import Agency
+from locality.sim.ledger import CATEGORY
+from locality.sim.model import LocalityModel
 
 SETTINGS = {"population.households": 1000, "run.years": 3, "run.warmup_weeks": 0}
 
@@ -93,7 +93,7 @@ def test_the_ledger_reports_each_years_outturn_reserves_and_debt_repaid():
     model = LocalityModel("thanet", overrides={"population.households": 2000, "run.years": 3, "run.seed": 3, "run.warmup_weeks": 0,
                                                "budget.cut": 0.3, "budget.cut_years": 1, "finance.reserves_share": 0.02})
     model.run()
-    from experiments.results import ledger_frame
+    from locality.experiments.results import ledger_frame
     ledger = ledger_frame(model)
     for agency in model.agency_list:
         rows = ledger[ledger.agency == agency.name].set_index("year")
@@ -153,7 +153,7 @@ def test_the_status_quo_warm_up_reinvests_nothing():
 
 
 def test_savings_reinvested_in_the_pool_buy_key_workers_and_are_the_agencys_put_in():
-    from experiments import compare
+    from locality.experiments import compare
 
     common = {"population.households": 3000, "run.years": 3, "run.seed": 5, "regime.kind": "integrated",
               "regime.pooled_share": 0.05, "finance.reinvest_in": "pool"}
@@ -170,15 +170,15 @@ def test_savings_reinvested_in_the_pool_buy_key_workers_and_are_the_agencys_put_
 
 
 def test_reinvesting_in_a_pool_without_key_workers_is_refused_by_name():
-    from parameters.loader import ScenarioError, load_scenario
+    from locality.parameters.loader import ScenarioError, load_scenario
 
     with pytest.raises(ScenarioError, match="finance.reinvest_in"):
         load_scenario("thanet", {"regime.kind": "siloed", "finance.reinvest_share": 0.2, "finance.reinvest_in": "pool"})
 
 
 def test_an_investment_agreement_sets_contributions_by_the_savings_each_agency_received():
-    from experiments import run
-    from experiments.results import ledger_frame
+    from locality.experiments import run
+    from locality.experiments.results import ledger_frame
 
     common = {"population.households": 2000, "run.years": 3, "run.seed": 8, "regime.kind": "integrated",
               "regime.pooled_share": 0.08}
@@ -207,7 +207,7 @@ def test_an_investment_agreement_sets_contributions_by_the_savings_each_agency_r
 
 
 def test_an_agreement_shares_what_a_capped_agency_cannot_pay_among_the_others():
-    from sim.agreement import agreed_contributions
+    from locality.sim.agreement import agreed_contributions
 
     paid = agreed_contributions(100.0, np.array([10.0, 0.0, 1.0, -3.0]), np.array([20.0, 100.0, 1000.0, 100.0]))
     assert paid == pytest.approx([10.0, 0.0, 90.0, 0.0])  # the first pays half its budget; the other saver the rest

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from parameters.schema import Scenario
+from locality.parameters.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = (ROOT / "docs" / "odd.md").read_text(encoding="utf-8")

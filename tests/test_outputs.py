@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments import cli, outputs
-from experiments.results import Results
+from locality.experiments import cli, outputs
+from locality.experiments.results import Results
 
 QUICK = ["--set", "population.households=200", "--set", "run.warmup_weeks=0", "--years", "1"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments import run
-from experiments.payback import payback, payback_year
+from locality.experiments import run
+from locality.experiments.payback import payback, payback_year
 
 TINY = {"population.households": 500, "run.years": 3, "run.warmup_weeks": 4}
 LOCALITY = str(Path(sys.executable).with_name("locality"))

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow  # worker processes killed and watched
 
 STARTS_A_WORKER_AND_WAITS = """
 import os, time
-from experiments.processes import worker_pool
+from locality.experiments.processes import worker_pool
 pool = worker_pool(1)
 print(pool.submit(os.getpid).result(), flush=True)
 time.sleep(600)

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from experiments import compare, run
-from experiments.provenance import provenance
-from experiments.store import Store
-from experiments.sweep import SweepSpec, run_sweep
+from locality.experiments import compare, run
+from locality.experiments.provenance import provenance
+from locality.experiments.store import Store
+from locality.experiments.sweep import SweepSpec, run_sweep
 
 LOCALITY = str(Path(sys.executable).with_name("locality"))
 SMALL = {"population.households": 200, "run.warmup_weeks": 0, "run.years": 1, "run.seed": 7}

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import run
-from experiments.results import weekly_means
-from parameters.loader import ScenarioError, load_scenario
+from locality.experiments import run
+from locality.experiments.results import weekly_means
+from locality.parameters.loader import ScenarioError, load_scenario
 
 SMALL = {"population.households": 600, "run.years": 2, "run.warmup_weeks": 8, "run.seed": 3}
 COUNTS = ["referrals", "assessments", "crises", "spend", "flow_vulnerable_to_crisis"]
@@ -57,7 +57,7 @@ def test_an_unknown_resolution_is_refused_naming_the_field():
 
 
 def test_a_run_stopped_part_way_keeps_the_weeks_it_recorded():
-    from sim.model import LocalityModel
+    from locality.sim.model import LocalityModel
 
     model = LocalityModel("sherwood", overrides={**SMALL, "run.record_every": "month"})
     for _ in range(7):
@@ -109,7 +109,7 @@ def test_the_panels_last_period_agrees_with_the_households_at_the_end(with_panel
 
 
 def test_a_saved_panel_loads_back_and_a_run_without_one_writes_none(with_panel, by_resolution, tmp_path):
-    from experiments.results import Results
+    from locality.experiments.results import Results
 
     with_panel.save(tmp_path / "panel")
     pd.testing.assert_frame_equal(Results.load(tmp_path / "panel").panel, with_panel.panel)
@@ -124,8 +124,8 @@ def test_a_panel_too_big_for_memory_is_refused_naming_the_field():
 
 
 def test_a_sweep_keeps_each_runs_panel_and_rows_at_the_resolution_set(tmp_path):
-    from experiments.store import Store
-    from experiments.sweep import load_spec, run_sweep
+    from locality.experiments.store import Store
+    from locality.experiments.sweep import load_spec, run_sweep
 
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text('[sweep]\nscenario = "sherwood"\nyears = 1\nreps = 2\nseed = 5\n\n'

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import run
-from sim.reference import ReferenceModel
+from locality.experiments import run
+from locality.sim.reference import ReferenceModel
 
 pytestmark = pytest.mark.slow  # the per-agent reference over ten seeds
 

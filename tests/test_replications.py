@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.replications import mean_interval, replicate, seeds_for
-from parameters.loader import ScenarioError
+from locality.experiments.replications import mean_interval, replicate, seeds_for
+from locality.parameters.loader import ScenarioError
 
 QUICK = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 4}
 

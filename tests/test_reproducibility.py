@@ -4,8 +4,8 @@ one seed start from the same households and meet the same shocks."""
 import numpy as np
 import pandas as pd
 
-from experiments import Results, compare, run
-from sim.model import LocalityModel
+from locality.experiments import Results, compare, run
+from locality.sim.model import LocalityModel
 
 TINY = {"population.households": 600, "run.years": 1, "run.warmup_weeks": 8}
 
@@ -52,7 +52,7 @@ def test_saved_results_reproduce_the_run(tmp_path):
 
 
 def test_shocks_land_in_proportion_to_frailty():
-    from sim.needs import FrailtySampler, place_shocks, shock_households
+    from locality.sim.needs import FrailtySampler, place_shocks, shock_households
 
     rng = np.random.default_rng(0)
     sampler = FrailtySampler(np.array([1.0, 2.0, 0.0, 7.0]), np.array([10, 11, 12, 13]))
@@ -70,7 +70,7 @@ def test_shocks_land_in_proportion_to_frailty():
 def test_two_threads_inside_a_run_give_the_same_results_as_one(monkeypatch):
     """County-sized runs split their biggest passes across two threads; a small run
     made to split the same way must match the single-threaded run bit for bit."""
-    from sim import threads
+    from locality.sim import threads
 
     settings = {"population.households": 20_000, "run.years": 1, "run.warmup_weeks": 4, "regime.kind": "integrated"}
     monkeypatch.setattr(threads, "FROM_HOUSEHOLDS", 10**9)
@@ -90,7 +90,7 @@ def test_two_threads_inside_a_run_give_the_same_results_as_one(monkeypatch):
 def test_agencies_are_split_between_threads_by_what_they_cost():
     """Noticing costs an agency about a pass per domain it watches: the halves are cut
     where those costs split most evenly, and always cover every agency once."""
-    from sim.threads import split_by_cost
+    from locality.sim.threads import split_by_cost
 
     assert split_by_cost([3, 1, 1, 1], 2) == [(0, 1), (1, 4)]
     assert split_by_cost([2, 2, 1, 1, 2, 3, 2, 1, 1, 1, 1], 2) == [(0, 5), (5, 11)]

@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim
-from sim.engine import Rule, RulesDisagree
-from sim.model import LocalityModel
+import locality.sim
+from locality.sim.engine import Rule, RulesDisagree
+from locality.sim.model import LocalityModel
 
 SMALL = {"population.households": 2000, "run.years": 1, "run.warmup_weeks": 12}
 
 
 def all_rules() -> list[Rule]:
     found = {}
-    for module in pkgutil.iter_modules(sim.__path__):
-        for value in vars(importlib.import_module(f"sim.{module.name}")).values():
+    for module in pkgutil.iter_modules(locality.sim.__path__):
+        for value in vars(importlib.import_module(f"locality.sim.{module.name}")).values():
             if isinstance(value, Rule):
                 found[value.name] = value
     return list(found.values())
@@ -76,7 +76,7 @@ def test_the_kernels_agree_with_the_rules_on_random_states():
 
 
 def test_a_rule_that_disagrees_with_its_kernel_is_caught(monkeypatch):
-    from sim import help as stage
+    from locality.sim import help as stage
 
     statement = stage.help_cases.statement
 
@@ -103,7 +103,7 @@ def test_the_statements_alone_give_the_kernels_results_bit_for_bit():
 def test_two_threads_agree_with_the_rules(monkeypatch):
     """County-sized runs split the big passes into two parts; each part of each kernel
     must still do what the rule says."""
-    from sim import threads
+    from locality.sim import threads
 
     monkeypatch.setattr(threads, "FROM_HOUSEHOLDS", 0)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
@@ -116,7 +116,7 @@ def test_two_threads_agree_with_the_rules(monkeypatch):
 
 # --- rules whose meaning is checked on their own ---------------------------------------------
 def test_first_by_picks_the_same_households_as_a_stable_sort():
-    from sim.allocating import first_by
+    from locality.sim.allocating import first_by
 
     rng = np.random.default_rng(3)
     for key in (rng.integers(0, 5, 200), rng.random(200).astype(np.float32), np.zeros(50)):
@@ -125,7 +125,7 @@ def test_first_by_picks_the_same_households_as_a_stable_sort():
 
 
 def test_standing_lists_each_status_in_index_order():
-    from sim.allocating import standing_lists
+    from locality.sim.allocating import standing_lists
 
     column = np.random.default_rng(4).integers(0, 4, 1000).astype(np.int8)
     for listed, status in zip(standing_lists(column), (1, 2, 3)):
@@ -135,9 +135,9 @@ def test_standing_lists_each_status_in_index_order():
 def test_early_help_finds_each_household_in_the_band_with_the_chance_given():
     """Drawn with chance 1, every free household with a problem under a threshold is
     found; with chance 0.1, a tenth of them on average."""
-    from sim.noticing import AgencyThresholds
-    from sim.state import NONE, SERVED
-    from sim.week import EventLog, Week, WeekCounts
+    from locality.sim.noticing import AgencyThresholds
+    from locality.sim.state import NONE, SERVED
+    from locality.sim.week import EventLog, Week, WeekCounts
 
     model = LocalityModel("sherwood", overrides={**SMALL, "run.seed": 5})
     week = Week(0, model.regime, WeekCounts(len(model.payers), 0), EventLog(False))

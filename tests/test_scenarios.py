@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from parameters.loader import (
+from locality.parameters.loader import (
     SCENARIO_DIR,
     ScenarioError,
     builtin_scenarios,
@@ -84,7 +84,7 @@ def test_a_saved_scenario_loaded_and_overridden_behaves_as_if_overridden_at_the_
     """A scenario saved (as a run saves it) keeps only what was set: switching its kind
     afterwards switches every switch left to the kind, exactly as if the kind had been
     given with the first overrides."""
-    from experiments.results import scenario_toml
+    from locality.experiments.results import scenario_toml
 
     first = {"regime.kind": kind, **({f"regime.{setting[0]}": setting[1]} if setting else {})}
     saved = tmp_path / "scenario.toml"
@@ -143,7 +143,7 @@ def test_a_user_file_can_extend_a_built_in_place(tmp_path):
 def test_every_note_a_figure_cites_is_in_the_repository():
     """Sources cite base_rates.md, evidence.md and source_facts.md: they live in
     parameters/data/ (shipped with the package), so every source is readable from a clone."""
-    from parameters.loader import SCENARIO_DIR
+    from locality.parameters.loader import SCENARIO_DIR
 
     data = SCENARIO_DIR.parent / "data"
     texts = [path.read_text(encoding="utf-8") for path in [*SCENARIO_DIR.glob("*.toml"), SCENARIO_DIR.parent / "targets.toml"]]

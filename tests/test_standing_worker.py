@@ -6,8 +6,8 @@ import signal
 
 import pytest
 
-from experiments.runner import RunStopped, run
-from experiments.standing_worker import StandingWorker
+from locality.experiments.runner import RunStopped, run
+from locality.experiments.standing_worker import StandingWorker
 
 SMALL = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 4, "run.seed": 7}
 LONG = {**SMALL, "run.years": 25}

@@ -8,7 +8,7 @@ crises answer new problems about one for one."""
 
 import pytest
 
-from experiments.validate import KNOWN_TO_DRIFT, crisis_elasticity, stationarity
+from locality.experiments.validate import KNOWN_TO_DRIFT, crisis_elasticity, stationarity
 
 pytestmark = pytest.mark.slow  # ten seeds of ten years, and twenty runs for the elasticity
 

@@ -17,9 +17,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from experiments.store import STAGING, Store
-from experiments.sweep import load_spec, run_sweep
-from parameters.loader import ScenarioError
+from locality.experiments.store import STAGING, Store
+from locality.experiments.sweep import load_spec, run_sweep
+from locality.parameters.loader import ScenarioError
 
 LOCALITY = str(Path(sys.executable).with_name("locality"))
 SPEC = """
@@ -231,7 +231,7 @@ def test_a_sweep_whose_runs_folder_was_removed_publishes_again_rather_than_losin
 
 
 def test_specs_that_would_store_runs_wrongly_are_refused_or_stored_as_text(tmp_path):
-    from experiments.sweep import SweepSpec, design_points
+    from locality.experiments.sweep import SweepSpec, design_points
 
     base = {"sweep": {"scenario": "sherwood", "years": 1}, "set": {"population.households": 200}}
     with pytest.raises(ScenarioError, match="repeats points"):  # 1 to 2 in 5 steps, rounded to whole numbers
@@ -249,7 +249,7 @@ def test_specs_that_would_store_runs_wrongly_are_refused_or_stored_as_text(tmp_p
 
 
 def test_sampled_values_of_a_table_of_whole_numbers_are_rounded():
-    from experiments.sweep import SweepSpec, design_points
+    from locality.experiments.sweep import SweepSpec, design_points
 
     spec = SweepSpec.model_validate({"sweep": {"scenario": "sherwood", "design": "lhs", "samples": 10},
                                      "levers": {"budget.agency_cut_years.police": {"low": 1, "high": 5},

@@ -4,14 +4,14 @@ state a test sets by hand: what it does to the households it is given, and only 
 import numpy as np
 import pytest
 
-from parameters.vocabulary import DOMAIN_INDEX
-from sim.allocating import AgencyQueues, KeyWorkerPlans
-from sim.assessing import SeparateAssessments, SharedAssessment
-from sim.help import Help
-from sim.model import LocalityModel
-from sim.noticing import AgencyThresholds, SharedRiskScore
-from sim.state import EARLY, NONE, SERVED, WAITING
-from sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
+from locality.parameters.vocabulary import DOMAIN_INDEX
+from locality.sim.allocating import AgencyQueues, KeyWorkerPlans
+from locality.sim.assessing import SeparateAssessments, SharedAssessment
+from locality.sim.help import Help
+from locality.sim.model import LocalityModel
+from locality.sim.noticing import AgencyThresholds, SharedRiskScore
+from locality.sim.state import EARLY, NONE, SERVED, WAITING
+from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 0, "run.seed": 3}
 
@@ -32,8 +32,8 @@ def new_week(m, number: int = 0) -> Week:
 
 def with_needs(m, week: Week) -> Week:
     """The week's needs summary, as stage 1 would hand it on."""
-    from sim.needs import needs_settle
-    from sim.week import NeedsSummary
+    from locality.sim.needs import needs_settle
+    from locality.sim.week import NeedsSummary
 
     h = m.households
     summary = NeedsSummary(np.zeros(h.n, np.float32), np.zeros(h.n, np.int64), np.zeros(h.n, np.float32))
@@ -238,7 +238,7 @@ def test_a_crisis_is_a_hazard_that_rises_with_the_need_and_is_billed_to_its_paye
 
 
 def test_a_hazard_keeps_each_household_with_chance_rate_times_need_to_the_steepness():
-    from sim.crises import CrisisKind, who_has
+    from locality.sim.crises import CrisisKind, who_has
 
     need = np.repeat(np.array([0.0, 0.2, 0.5, 1.0], np.float32), 50_000)
     kind = CrisisKind("k", "k", 0, rate=0.04, steepness=2.0, after=0.0, bills=(), knock_on=())
@@ -314,7 +314,7 @@ def test_new_problems_grow_by_each_domain_s_own_trend():
 
 
 def test_a_key_worker_s_plan_does_more_the_more_hours_each_family_gets():
-    from agents.keyworkers import plan_dose
+    from locality.agents.keyworkers import plan_dose
 
     plans = {}
     for caseload in (3, 6, 24):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments import runner
-from experiments.store import Store
-from experiments.sweep import load_spec, plan_runs, run_sweep
+from locality.experiments import runner
+from locality.experiments.store import Store
+from locality.experiments.sweep import load_spec, plan_runs, run_sweep
 
 pytestmark = pytest.mark.slow  # sweeps in subprocesses, a Dask cluster, signals
 
@@ -138,7 +138,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
 
 
 def test_a_folder_of_another_spec_is_refused(tmp_path):
-    from parameters.loader import ScenarioError
+    from locality.parameters.loader import ScenarioError
 
     spec = load_spec(write_spec(tmp_path))
     spec.levers = {"budget.cut": [0.0]}

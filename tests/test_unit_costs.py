@@ -5,14 +5,14 @@ import tomllib
 
 import pytest
 
-from experiments.results import scenario_toml
-from parameters.loader import (
+from locality.experiments.results import scenario_toml
+from locality.parameters.loader import (
     ScenarioError,
     load_scenario,
     source_for,
     unsourced_figures,
 )
-from parameters.unit_costs import PRICE_YEAR, catalogue, uprated_costs
+from locality.parameters.unit_costs import PRICE_YEAR, catalogue, uprated_costs
 
 
 def test_older_prices_are_raised_and_the_price_year_is_kept():
@@ -95,7 +95,7 @@ def test_shares_of_a_holder_cannot_pass_the_whole():
 
 
 def _sherwood_with_nhs_share(share):
-    from parameters.loader import read_raw
+    from locality.parameters.loader import read_raw
 
     raw = read_raw("sherwood")
     raw["agencies"]["nhs_acute"]["budget_per_household"] = {"holder": "nhs", "share": share, "note": "test"}

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import run
-from experiments.vicious_cycle import MEASURES, cut_response, cycle_table, verdict
+from locality.experiments import run
+from locality.experiments.vicious_cycle import MEASURES, cut_response, cycle_table, verdict
 
 TINY = {"households": 500, "years": 2, "reps": 2}
 
@@ -27,7 +27,7 @@ def test_each_cut_has_every_measure_every_year_with_its_interval(response):
 
 
 def test_the_change_is_the_cut_run_against_the_status_quo_on_the_same_seed(response):
-    from experiments.replications import seeds_for
+    from locality.experiments.replications import seeds_for
 
     seed = seeds_for(2929, 2)[0]
     common = {"population.households": 500, "run.years": 2, "demand.growth": 0.0, "demand.trend": {},

@@ -11,9 +11,9 @@ import pytest
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from viz import stories, workshop
-from viz.exports import figure_png
-from viz.family_story import plural, trace_family
+from locality.viz import stories, workshop
+from locality.viz.exports import figure_png
+from locality.viz.family_story import plural, trace_family
 
 SMALL = {"place": "thanet", "households": 800, "years": 1, "cut_years": 2, "family_years": 1}
 

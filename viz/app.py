@@ -16,15 +16,15 @@ from typing import get_args
 import solara
 import solara.lab
 
-from experiments import standing_worker
-from experiments.runner import Comparison, RunStopped, run
-from parameters.levers import lever, place_defaults, value_at
-from parameters.loader import ScenarioError, builtin_scenarios, load_scenario
-from parameters.schema import RegimeKind
-from viz.charts import ALL_CHARTS
-from viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
-from viz.model_view import ModelView
-from viz.workshop import Workshop
+from locality.experiments import standing_worker
+from locality.experiments.runner import Comparison, RunStopped, run
+from locality.parameters.levers import lever, place_defaults, value_at
+from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
+from locality.parameters.schema import RegimeKind
+from locality.viz.charts import ALL_CHARTS
+from locality.viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+from locality.viz.model_view import ModelView
+from locality.viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = list(get_args(RegimeKind))

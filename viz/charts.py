@@ -8,8 +8,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from experiments.runner import Comparison
-from parameters.vocabulary import TIERS
+from locality.experiments.runner import Comparison
+from locality.parameters.vocabulary import TIERS
 
 COLOURS = {"A": "#c44e52", "B": "#4c72b0"}
 TIER_COLOURS = ["#d9d9d9", "#9ecae1", "#f4a582", "#b2182b"]

@@ -10,8 +10,8 @@ import pandas as pd
 import tomli_w
 from matplotlib.figure import Figure
 
-from experiments.runner import Comparison
-from parameters.loader import ScenarioError, builtin_scenarios, load_scenario
+from locality.experiments.runner import Comparison
+from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
 
 
 def figure_png(figure: Figure) -> bytes:

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from parameters.vocabulary import DOMAIN_INDEX, DOMAINS
-from sim.allocating import Admissions
-from sim.assessing import Assessor
-from sim.model import LocalityModel
-from sim.state import SERVED
-from sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
-from sim.week import Week as ModelWeek
+from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS
+from locality.sim.allocating import Admissions
+from locality.sim.assessing import Assessor
+from locality.sim.model import LocalityModel
+from locality.sim.state import SERVED
+from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
+from locality.sim.week import Week as ModelWeek
 
 STORY_PLACE = "sherwood"
 KEY_WORKER = "Key worker"  # the pooled team's label in the family's events

@@ -20,14 +20,14 @@ from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from parameters.levers import lever
-from parameters.loader import load_scenario
-from parameters.schema import RegimeKind
-from parameters.vocabulary import TIERS
-from sim.model import LocalityModel
-from sim.state import SERVED, WAITING
-from viz.charts import TIER_COLOURS
-from viz.family_story import plural
+from locality.parameters.levers import lever
+from locality.parameters.loader import load_scenario
+from locality.parameters.schema import RegimeKind
+from locality.parameters.vocabulary import TIERS
+from locality.sim.model import LocalityModel
+from locality.sim.state import SERVED, WAITING
+from locality.viz.charts import TIER_COLOURS
+from locality.viz.family_story import plural
 
 PLACE = "sherwood"
 SEED = 42

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.results import weekly_means
-from experiments.runner import Comparison, compare, run
-from parameters.vocabulary import DOMAINS, POOL
-from viz.charts import COLOURS
-from viz.family_story import (
+from locality.experiments.results import weekly_means
+from locality.experiments.runner import Comparison, compare, run
+from locality.parameters.vocabulary import DOMAINS, POOL
+from locality.viz.charts import COLOURS
+from locality.viz.family_story import (
     KEY_WORKER,
     STORY_PLACE,
     Journey,

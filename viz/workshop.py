@@ -11,7 +11,7 @@ from __future__ import annotations
 import solara
 import solara.lab
 
-from viz import stories
+from locality.viz import stories
 
 story = solara.reactive(stories.STORIES[0].key)
 frame = solara.reactive(0)
