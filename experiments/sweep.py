@@ -21,6 +21,10 @@ it finishes, so a killed sweep resumes where it stopped.
     [levers]                     # lists (grid) or ranges { low, high } (any design)
     "budget.cut" = [0.0, 0.2, 0.4]
     "keyworkers.caseload" = { low = 3, high = 9, steps = 3 }
+    recovery = { low = 0.8, high = 1.2 }   # a group (below): one factor on all its keys
+
+    [groups]                     # a lever named here scales every key it lists by one factor
+    recovery = ["needs.recovery.*"]   # a * stands for one name; the store's column is the factor
 """
 
 from __future__ import annotations
@@ -38,7 +42,15 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from locality.parameters.loader import ScenarioError, load_scenario, read_raw, read_toml, schema_at, split_sources
+from locality.parameters.loader import (
+    ScenarioError,
+    load_scenario,
+    read_raw,
+    read_toml,
+    scaled_figures,
+    schema_at,
+    split_sources,
+)
 from locality.parameters.messages import merged
 
 from .provenance import provenance
@@ -84,6 +96,20 @@ class SweepSpec(BaseModel):
     sweep: SweepSection = SweepSection()
     set: dict[str, Any] = {}
     levers: dict[str, Lever] = Field(min_length=1)
+    groups: dict[str, Annotated[list[str], Field(min_length=1)]] = Field(
+        {}, description="a lever named here is one factor scaling every key listed (a * stands for one name)")
+
+    @model_validator(mode="after")
+    def _groups_are_levers(self) -> SweepSpec:
+        for name in self.groups:
+            if "." in name:
+                raise ValueError(f"group '{name}': name a group without dots (a dotted name reads as a scenario key)")
+            if name not in self.levers:
+                raise ValueError(f"group '{name}' is not varied: give it a range under [levers] (a factor, e.g. "
+                                 f"{name} = {{ low = 0.8, high = 1.2 }}) or remove it")
+            if name in self.set:
+                raise ValueError(f"group '{name}' is also under [set]; scale it as a lever or set its keys one by one")
+        return self
 
     @model_validator(mode="after")
     def _designs_need_ranges(self) -> SweepSpec:
@@ -174,11 +200,32 @@ class Run:
     draw: int | None = None
     drawn: dict[str, Any] = field(default_factory=dict)
 
-    def overrides(self, spec: SweepSpec) -> dict[str, Any]:
+    def overrides(self, spec: SweepSpec, base: str | dict | None = None) -> dict[str, Any]:
         """What the run sets: its draw of the posterior, then the fixed settings, its years
         and seed, and its point of the design (a value the spec sets, under [set] or as a
-        lever, wins over a drawn one)."""
-        return {**self.drawn, **spec.set, "run.years": spec.sweep.years, "run.seed": self.seed, **self.params}
+        lever, wins over a drawn one). A group lever becomes its keys, each scaled from its
+        value in `base` (the scenario, default the spec's) after the draw and [set]."""
+        fixed = {**self.drawn, **spec.set, "run.years": spec.sweep.years, "run.seed": self.seed}
+        return {**fixed, **with_groups(spec.sweep.scenario if base is None else base, spec.groups, self.params, fixed)}
+
+
+def with_groups(scenario: str | dict, groups: dict[str, list[str]], params: dict[str, Any],
+                fixed: dict[str, Any]) -> dict[str, Any]:
+    """`params` with each group's factor replaced by the keys the group scales (their values
+    in `scenario` with `fixed` applied, times the factor); other settings as they are."""
+    if not any(name in groups for name in params):
+        return dict(params)
+    dump = load_scenario(scenario, fixed).model_dump()
+    expanded: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in groups:
+            try:
+                expanded |= scaled_figures(dump, groups[name], value)
+            except ScenarioError as error:
+                raise ScenarioError(f"groups.{name}: {error}") from None
+        else:
+            expanded[name] = value
+    return expanded
 
 
 MAX_RUNS = 20_000  # the most runs a spec may plan unless --max-runs says more (an assumption of what a sweep needs)
@@ -207,7 +254,7 @@ def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
         lines = [f"Invalid sweep spec ({path.name}):"]
         for error in merged(exc.errors()):
             where = ".".join(error["loc"]) or "spec"
-            message = "unknown key; a spec has [sweep], [set] and [levers]" if error["type"] == "extra_forbidden" else error["msg"]
+            message = "unknown key; a spec has [sweep], [set], [levers] and [groups]" if error["type"] == "extra_forbidden" else error["msg"]
             lines.append(f"  {where}: {message}")
         raise ScenarioError("\n".join(lines)) from None
     if not Path(spec.sweep.scenario).is_absolute() and (path.parent / spec.sweep.scenario).is_file():
@@ -234,10 +281,12 @@ def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
 
 def check_levers(spec: SweepSpec) -> None:
     """Every lever value at its extremes must make a valid scenario (names the key if not)."""
+    fixed = {**spec.set, "run.years": spec.sweep.years}
     for key, lever in spec.levers.items():
         values = lever if isinstance(lever, list) else [lever.low, lever.high]
         for value in values:
-            load_scenario(spec.sweep.scenario, {**spec.set, "run.years": spec.sweep.years, key: _typed(spec, key, value)})
+            load_scenario(spec.sweep.scenario, {**fixed, **with_groups(spec.sweep.scenario, spec.groups,
+                                                                         {key: _typed(spec, key, value)}, fixed)})
 
 
 def plan_runs(spec: SweepSpec) -> list[Run]:
@@ -320,7 +369,7 @@ def _typed(spec: SweepSpec, key: str, value: Any) -> Any:
     to int, fractional ones as float even when written `0`."""
     if isinstance(value, (np.floating, np.integer)):
         value = value.item()
-    kind = _setting_kind(key)
+    kind = setting_kind(key)
     if isinstance(value, float) and kind is int:
         return int(round(value))
     if isinstance(value, int) and not isinstance(value, bool) and kind is float:
@@ -330,7 +379,7 @@ def _typed(spec: SweepSpec, key: str, value: Any) -> Any:
     return value
 
 
-def _setting_kind(key: str) -> type | None:
+def setting_kind(key: str) -> type | None:
     """int if the schema types this setting as a whole number (e.g. keyworkers.caseload),
     float if as a fraction or amount (e.g. budget.cut), else None."""
     parts = key.split(".")
@@ -462,7 +511,7 @@ def execute(spec: SweepSpec, run_: Run, root: str, base: dict | None = None) -> 
 
     store = Store(root)
     try:
-        results = run(spec.sweep.scenario if base is None else base, run_.overrides(spec))
+        results = run(spec.sweep.scenario if base is None else base, run_.overrides(spec, base))
     except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
         message = f"{type(error).__name__}: {error}"
         with contextlib.suppress(OSError):

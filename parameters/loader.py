@@ -138,6 +138,19 @@ def figures_matching(node: Any, patterns: Iterable[str]) -> dict[str, float]:
             if any(fnmatch.fnmatchcase(key, p) and key.count(".") == p.count(".") for p in patterns)}
 
 
+def scaled_figures(node: Any, patterns: Iterable[str], factor: float) -> dict[str, float | int]:
+    """{dotted key: value x factor} for every figure the patterns match (as `figures_matching`):
+    one factor scales a group of keys together ("needs.recovery.*"). A whole number stays
+    whole (rounded), as the schema types it; a group that matches nothing is refused."""
+    patterns = list(patterns)
+    found = figures_matching(node, patterns)
+    if not found:
+        raise ScenarioError(f"{', '.join(patterns)} match no figure of the scenario (a * stands for one name, "
+                            "as in needs.recovery.*; `locality sources` lists every key)")
+    return {key: round(current * factor) if isinstance(current, int) else float(current) * factor
+            for key, current in found.items()}
+
+
 def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:
     """Turn ["regime.kind=integrated", "run.years=3"] into typed (key, value) pairs."""
     pairs = []
