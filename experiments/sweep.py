@@ -298,9 +298,13 @@ def plan_runs(spec: SweepSpec) -> list[Run]:
     if spec.sweep.posterior is not None:
         draws, drawn = pick_draws(read_posterior(spec.sweep.posterior), spec.sweep.seed, spec.sweep.reps)
     runs = []
-    for p, params in enumerate(points):
+    earlier: dict[str, int] = {}  # a sampled design can give two points the same values (a categorical lever
+    for p, params in enumerate(points):  # swapped to the same name in a Sobol matrix): each is a run of its own
+        key = json.dumps(params, sort_keys=True)
+        copy, earlier[key] = earlier.get(key, 0), earlier.get(key, 0) + 1
         for r, seed in enumerate(seeds):
             identity = {"params": params, "seed": seed} | ({"drawn": drawn[r]} if draws[r] is not None else {})
+            identity |= {"copy": copy} if copy else {}
             run_id = hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
             runs.append(Run(run_id, p, r, seed, params, draws[r], drawn[r]))
     return runs
