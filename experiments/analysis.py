@@ -15,9 +15,9 @@ import pandas as pd
 from locality.parameters.loader import ScenarioError
 
 from .store import Store
+from .defaults import DEFAULT_OUTPUTS
 from .sweep import SweepSpec, design_points, salib_problem, sampled_position
 
-DEFAULT_OUTPUTS = ("crises", "spend", "over_spend", "households_helped")
 
 
 def sensitivity(spec: SweepSpec, X: np.ndarray, Y: np.ndarray, seed: int = 0) -> pd.DataFrame:

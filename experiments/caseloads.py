@@ -19,10 +19,10 @@ from locality.agents.keyworkers import plan_dose
 from locality.parameters.loader import load_scenario
 from locality.parameters.vocabulary import POOL
 
+from .defaults import CASELOADS
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping
 
-CASELOADS = (3, 6, 12, 24)
 PER_FAMILIES = 100  # crises avoided are stated per this many families reached
 WITHOUT = "integrated without key workers"  # and so with nothing pooled: the agencies keep the pool's money
 

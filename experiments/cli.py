@@ -1,56 +1,24 @@
 """The `locality` command: run a scenario, compare two variants, list the built-in places.
 
 Bad input (an unknown scenario or key, a value out of range) prints one message naming
-the key and what is allowed, and exits with code 2, before anything runs.
+the key and what is allowed, and exits with code 2, before anything runs. This module
+only parses: a command's work is in `experiments.commands`, imported once a command is
+chosen, so `--help` answers without loading the model.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import shlex
 import sys
-import time
+from importlib import import_module
 from pathlib import Path
 
-import pandas as pd
+from locality.parameters import DEFAULT_SCENARIO
+from locality.parameters.errors import ScenarioError
 
-from locality.parameters.loader import (
-    DEFAULT_SCENARIO,
-    ScenarioError,
-    builtin_scenarios,
-    flat_figures,
-    load_scenario,
-    source_for,
-)
-from locality.parameters.unit_costs import DEFLATOR, PRICE_YEAR, catalogue, uprated_costs
-
-from .analysis import DEFAULT_OUTPUTS, analyse, instability
-from .calibrate import (
-    abc_targets,
-    calibrate,
-    fit_rates,
-    fitted_file,
-    posterior_draws,
-    posterior_path,
-    rates_file,
-    verify,
-    write_fitted,
-)
-from .caseloads import CASELOADS, caseload_tradeoff
-from .assumptions import ASSUMPTIONS, HEADLINES, study_assumptions
-from .decompose import decompose
-from .payback import SHIFT, payback
-from .discovery import discover
-from .replications import replicate
-from .report import write_report
-from .results import Results
-from .runner import Comparison, compare, run
-from .store import Store
-from .outputs import check_out, save_or_keep
-from .sweep import MAX_RUNS, SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
-from .targets import TARGETS_FILE, load_targets
-from .validate import validate
+from .defaults import CASELOADS, DEFAULT_OUTPUTS, MAX_RUNS, SPECS_DIR, TARGETS_FILE
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        if getattr(args, "json", False):  # one JSON document on stdout; what people read goes to stderr
+            args.json_to = sys.stdout
+            with contextlib.redirect_stdout(sys.stderr):
+                return _handler(args)(args)
+        return _handler(args)(args)
     except ScenarioError as error:
         print(f"locality: {error}", file=sys.stderr)
         if args.verbose:  # where in Locality it was refused, for a bug report
@@ -75,261 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-# --- commands ---------------------------------------------------------------------------
-def cmd_run(args) -> int:
-    overrides = _common_overrides(args)
-    spec = load_scenario(args.scenario, overrides)  # fail fast, before any output
-    out = check_out(Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed), args.overwrite)
-    if args.reps > 1:
-        return _run_replications(spec, args, out)
-    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
-          f"{spec.regime.kind} regime, seed {spec.run.seed}")
-    results = run(spec, progress=_interactive())
-    _print_yearly(results)
-    if args.profile:
-        _print_profile(results)
-    out = save_or_keep(results, out, overwrite=args.overwrite)
-    print(f"\nResults written to {out}/ ({', '.join(results.frames_kept())} as Parquet; scenario.toml reproduces the run)")
-    return 0
-
-
-def _run_replications(spec, args, out: Path) -> int:
-    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
-          f"{spec.regime.kind} regime, {args.reps} replications from master seed {spec.run.seed}"
-          + (f", each on a draw from the posterior {args.posterior}" if args.posterior else ""))
-    study = replicate(spec, reps=args.reps, workers=args.workers, posterior=args.posterior)
-    summary = study.summary()
-    table = summary.assign(shown=[_interval(row) for row in summary.itertuples()]).pivot(index="year", columns="measure", values="shown")
-    columns = [m for m in ("crises", "referrals", "waiting", "in_crisis_tier", "spend", "over_spend") if m in table]
-    print(f"\nPer year: mean [95% interval] over {args.reps} replications (spend in £m):")
-    print(table[columns].rename(columns={"in_crisis_tier": "in crisis", "spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
-    saved = [save_or_keep(results, out / f"seed-{seed}", overwrite=args.overwrite) for seed, results in zip(study.seeds, study.runs)]
-    folder = saved[0].parent if saved else out
-    summary.to_csv(folder / "summary.csv", index=False)
-    print(f"\nResults written to {folder}/ (one folder per seed, summary.csv)")
-    return 0
-
-
-def _interval(row) -> str:
-    scale = 1e6 if row.measure in ("spend", "over_spend") else 1.0
-    digits = 2 if scale > 1 else 0
-    return f"{row.mean / scale:,.{digits}f} [{row.low / scale:,.{digits}f}, {row.high / scale:,.{digits}f}]"
-
-
-def cmd_compare(args) -> int:
-    common, started = _starting(args)
-    comparison = compare(args.scenario, a=args.a or (), b=args.b or (), common=common, progress=_interactive())
-    spec = comparison.a.scenario
-    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, seed {spec.run.seed} "
-          f"(both runs meet the same households and shocks)")
-    print(f"  A: {comparison.a_label}\n  B: {comparison.b_label}")
-    _print_comparison(comparison)
-    if args.out:
-        out = Path(args.out)
-        a = save_or_keep(comparison.a, out / "a", overwrite=args.overwrite)
-        b = save_or_keep(comparison.b, out / "b", overwrite=args.overwrite)
-        print(f"\nResults written to {a}/ and {b}/")
-    print(f"\n({time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-def _starting(args) -> tuple[list[str], float]:
-    """A command's overrides, checked that its --out may be written, and when it started."""
-    common = _common_overrides(args)
-    if args.out:
-        check_out(args.out, args.overwrite)
-    return common, time.perf_counter()
-
-
-def cmd_decompose(args) -> int:
-    common, started = _starting(args)
-    found = decompose(args.scenario, common, reps=args.reps, workers=args.workers)
-    spec = load_scenario(args.scenario, common)
-    print(f"Where integration's effect comes from: {spec.place.name}, {spec.population.households:,} households, "
-          f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; every variant starts from the same "
-          f"households and shocks on a seed, and people change alike in each (once a placement keeps a different "
-          f"household from moving, the shocks after are fresh draws: the intervals hold, but pair less tightly). Key workers run on {spec.regime.pooled_share:.0%} of each agency's budget "
-          "(regime.pooled_share).")
-    if spec.regime.pooled_share == 0:
-        print("  (regime.pooled_share is 0: key workers have no money; set it to see what they do)")
-    print("\nChange against siloed working, mean [95% interval over seeds]: crises as a share of siloed crises, "
-          "spend in £m over the run.")
-    width = int(found.table["label"].str.len().max())
-    for reading, heading in (("alone", "Each part alone (siloed with that part on):"),
-                             ("added in order", "The parts added in order (each step against the one before; they add up to the whole):"),
-                             ("all", "The whole:")):
-        print(f"\n{heading}\n{'':<{width}}  {'crises':>28}  {'spend £m':>24}")
-        for row in found.table[found.table["reading"] == reading].itertuples():
-            crises = f"{row.crises:+.2%} [{row.crises_low:+.2%}, {row.crises_high:+.2%}]"
-            spend = f"{row.spend / 1e6:+,.2f} [{row.spend_low / 1e6:+,.2f}, {row.spend_high / 1e6:+,.2f}]"
-            print(f"{row.label:<{width}}  {crises:>28}  {spend:>24}")
-    _write_tables(args.out, {"decomposition.csv": found.table, "runs.csv": found.runs})
-    print(f"\n({time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-def cmd_assumptions(args) -> int:
-    common, started = _starting(args)
-    found = study_assumptions(args.scenario, common, names=args.only, reps=args.reps, workers=args.workers)
-    spec = load_scenario(args.scenario, common)
-    print(f"Which assumptions drive the headlines: {spec.place.name}, {spec.population.households:,} households, "
-          f"{spec.run.years} years, {args.reps} seeds from master seed {spec.run.seed}; each headline's two sides on "
-          "the same seeds, at each assumption's low and high value in turn (the rest as the scenario has them).")
-    as_is = found.table[found.table["setting"] == "as is"].set_index("headline")
-    for headline, (label, _a, _b) in HEADLINES.items():
-        row = as_is.loc[headline]
-        print(f"\n{label}, as the scenario is: crises {row.crises:+.2%} [{row.crises_low:+.2%}, {row.crises_high:+.2%}], "
-              f"spend £{row.spend / 1e6:+,.2f}m [{row.spend_low / 1e6:+,.2f}, {row.spend_high / 1e6:+,.2f}] over the run")
-        rows = found.swings[found.swings["headline"] == headline]
-        shown = pd.DataFrame({
-            "low": [f"{ASSUMPTIONS[n].low:g}{' x' if ASSUMPTIONS[n].factor else ''}" for n in rows["assumption"]],
-            "high": [f"{ASSUMPTIONS[n].high:g}{' x' if ASSUMPTIONS[n].factor else ''}" for n in rows["assumption"]],
-            "crises at low": rows["crises at low"].map("{:+.2%}".format).to_numpy(),
-            "crises at high": rows["crises at high"].map("{:+.2%}".format).to_numpy(),
-            "spend £m at low": (rows["spend at low"] / 1e6).map("{:+,.2f}".format).to_numpy(),
-            "spend £m at high": (rows["spend at high"] / 1e6).map("{:+,.2f}".format).to_numpy(),
-            "swing in crises [95%]": [f"{r['crises swing']:+.2%} [{r['crises swing_low']:+.2%}, {r['crises swing_high']:+.2%}]"
-                                      for _, r in rows.iterrows()],
-        }, index=rows["assumption"].to_numpy())
-        print(shown.to_string())
-    print("\nLargest swing in crises first (the swing: the effect at high less at low, seed by seed). What each is: " + "; ".join(f"{a.name}: {a.what}" for a in ASSUMPTIONS.values()
-                                                                       if args.only is None or a.name in args.only))
-    _write_tables(args.out, {"effects.csv": found.table, "swings.csv": found.swings, "runs.csv": found.runs})
-    print(f"\n({time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-def cmd_payback(args) -> int:
-    common, started = _starting(args)
-    found = payback(args.scenario, args.policy or (), common, reps=args.reps, workers=args.workers)
-    spec = load_scenario(args.scenario, common)
-    policy = " ".join(args.policy) if args.policy else " ".join(f"{k}={v}" for k, v in SHIFT.items())
-    print(f"Does it pay back? {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
-          f"{args.reps} seeds from master seed {spec.run.seed}: {policy}, against the status quo on the same seeds.")
-    print("\n" + found.summary())
-    table = found.by_year
-    shown = found.shown()
-    print("\nPer year, the policy against the status quo, mean [95% interval over seeds]:")
-    print(shown.to_string())
-    _write_tables(args.out, {"payback.csv": table.reset_index(),
-                             "payback_years.csv": found.years.rename("payback_year").rename_axis("seed").reset_index()})
-    print(f"\n({time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-def cmd_caseloads(args) -> int:
-    common, started = _starting(args)
-    found = caseload_tradeoff(args.scenario, args.caseloads, common, reps=args.reps, workers=args.workers)
-    spec = load_scenario(args.scenario, common)
-    print(f"The caseload trade-off: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} "
-          f"years, integrated with {spec.regime.pooled_share:.0%} of each agency's budget pooled for key workers, "
-          f"{args.reps} seeds from master seed {spec.run.seed}. Each caseload against the integrated regime without "
-          "key workers (and so with nothing pooled: the agencies keep the money), on the same seeds: mean [95% interval "
-          "over seeds]. Families reached count episodes begun (a family taken on twice counts twice).")
-    shown = pd.DataFrame({
-        "hours a family a week": found.table["hours_per_family"].map("{:.1f}".format),
-        "effect per week (x caseload 6)": found.table["dose"].map("{:.2f}".format),
-        "families reached": [f"{r.families_reached:,.0f} [{r.families_reached_low:,.0f}, {r.families_reached_high:,.0f}]"
-                             for r in found.table.itertuples()],
-        "crises avoided": [f"{r.crises_avoided:,.0f} [{r.crises_avoided_low:,.0f}, {r.crises_avoided_high:,.0f}]"
-                           for r in found.table.itertuples()],
-        "per 100 families": [f"{r.avoided_per_100_families:.1f} [{r.avoided_per_100_families_low:.1f}, "
-                             f"{r.avoided_per_100_families_high:.1f}]" for r in found.table.itertuples()],
-    }, index=found.table.index)
-    print(shown.to_string())
-    _write_tables(args.out, {"caseloads.csv": found.table.reset_index(), "runs.csv": found.runs})
-    print(f"\n({time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-def cmd_sweep(args) -> int:
-    spec = load_spec(args.spec, max_runs=args.max_runs)  # the whole spec is checked before any run
-    check_out(args.out, may_hold_files=True)  # (a folder of this sweep's results is resumed; another is refused by the store)
-    runs = plan_runs(spec)
-    print(f"Sweep of {spec.sweep.scenario}: {spec.sweep.design} design, {len(runs) // spec.sweep.reps} points x "
-          f"{spec.sweep.reps} replications = {len(runs)} runs, {spec.sweep.years} years each, into {args.out}/")
-    try:
-        outcome = run_sweep(spec, args.out, workers=args.workers, progress=_interactive(), scheduler=args.scheduler)
-    except KeyboardInterrupt:
-        exit_at_once_on_signal()  # a second Ctrl-C while this is said exits at once
-        done = len(Store(args.out).done())
-        print(f"locality: sweep stopped with {done} of {len(runs)} runs done and saved (runs not started were "
-              f"cancelled, runs in flight stopped); run the same command again to finish the rest: "
-              f"locality sweep {shlex.quote(args.spec)} --out {shlex.quote(args.out)}", file=sys.stderr)
-        return 130
-    print(f"{outcome.done} of {outcome.planned} runs done ({outcome.ran_now} run now), {outcome.failed} failed.")
-    try:
-        charts = write_report(args.out)
-    except OSError as error:
-        charts = []
-        print(f"locality: the sweep's report could not be written ({error.strerror or error}); the runs are saved")
-    if charts:
-        print(f"Report: {len(charts)} chart(s) of each lever's effect on crises and spend in {Path(args.out) / 'report'}/")
-    if outcome.failed:
-        print(f"Failed runs are recorded in {args.out}/failed/ with their errors; rerunning retries them.")
-    print(f"See them with: locality results {shlex.quote(args.out)}")
-    return 0 if not outcome.failed else 1
-
-
-def cmd_results(args) -> int:
-    store = Store(args.folder)
-    spec = store.spec()
-    if args.check:
-        wrong = store.unsound()
-        for run_id, problem in wrong.items():
-            print(f"  run {run_id}: {problem}")
-        print(f"{len(store.done())} finished run(s) checked against their manifests: "
-              + (f"{len(wrong)} do not match; rerun the sweep into {args.folder} to run them again" if wrong else "all match"))
-        return 1 if wrong else 0
-    per_run = store.frame("summary")
-    levers = list(spec["levers"])
-    planned = len(plan_runs(SweepSpec.model_validate(spec)))
-    failed = store.failed()
-    print(f"Sweep of {spec['sweep']['scenario']}, {spec['sweep']['design']} design: {len(per_run)} "
-          f"of {planned} runs done, {len(failed)} failed.")
-    if len(per_run):
-        table = per_run.groupby(levers, dropna=False).agg(runs=("run_id", "nunique"), crises=("crises", "mean"),
-                                                        referrals=("referrals", "mean"), spend=("spend", "mean"),
-                                                        over_spend=("over_spend", "mean"))
-        table["spend"] = _millions(table["spend"])
-        table["over_spend"] = _millions(table["over_spend"])
-        table[["crises", "referrals"]] = table[["crises", "referrals"]].round(0).astype(int)
-        print("\nPer point, mean over its replications of whole-run totals (spend and over-spend in £m):")
-        print(table.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
-    for record in failed.values():
-        print(f"  failed {record['run_id']} {record['params']} seed {record['seed']}: {record['error']}")
-    return 0
-
-
-def cmd_analyse(args) -> int:
-    tables = analyse(args.folder, outputs=args.outputs, plot=True)
-    spec = SweepSpec.model_validate(Store(args.folder).spec())
-    for output, table in tables.items():
-        print(f"\nWhat moves {output.replace('_', ' ')} (most first; _conf: half-width of the 95% interval):")
-        print(table.round(3).to_string(index=False))
-        for warning in instability(spec, table):
-            print(f"  warning: {warning}")
-    print(f"\nCharts written to {Path(args.folder) / 'analysis'}/")
-    return 0
-
-
-def cmd_discover(args) -> int:
-    boxes, holding, total = discover(args.folder, args.where, min_coverage=args.min_coverage)
-    print(f"'{args.where}' holds in {holding} of {total} runs.")
-    if not boxes:
-        print("No range of the levers where it usually holds (density of 50% or more) was found.")
-    for number, box in enumerate(boxes, 1):
-        print(f"\nBox {number}: coverage {box.coverage:.0%} (of the runs where it holds, the share inside), "
-              f"density {box.density:.0%} (of the runs inside, the share where it holds), {box.runs} runs")
-        for lever, limit in box.limits.items():
-            shown = (f"{lever} in {{{', '.join(sorted(map(str, limit)))}}}" if isinstance(limit, frozenset)
-                     else f"{limit[0]:g} <= {lever} <= {limit[1]:g}")
-            qp = box.qp.get(lever)
-            said = "" if qp is None else f"  (quasi-p {qp:.2g}{'' if box.significant(lever) else ': not significant'})"
-            print(f"  {shown}{said}")
-        if not box.limits:
-            print("  (any value of every lever)")
-    return 0
+def _handler(args):
+    """The command's function: its name in `experiments.commands`, imported now, or itself."""
+    if callable(args.handler):
+        return args.handler
+    return getattr(import_module(".commands", __package__), args.handler)
 
 
 #: Settings `locality app` gives Solara unless the user set them: no telemetry, and a
@@ -362,181 +84,6 @@ def cmd_app(args) -> int:
     os.execve(command[0], command, app_environment(dict(os.environ)))
 
 
-def cmd_scenarios(args) -> int:
-    print("Built-in scenarios (locality run NAME):")
-    for name, path in builtin_scenarios().items():
-        try:
-            spec = load_scenario(path)
-        except ScenarioError as error:
-            print(f"  {name:10s} (invalid: {error})")
-            continue
-        marker = "  (default)" if name == DEFAULT_SCENARIO else ""
-        print(f"  {name:10s} {spec.population.households:>9,} households  {spec.place.description}{marker}")
-    return 0
-
-
-def cmd_costs(args) -> int:
-    costs = uprated_costs()
-    print(f"Unit costs (parameters/data/unit_costs.csv), uprated to {PRICE_YEAR} prices by the {DEFLATOR}.")
-    print("A scenario cites an item as { cost = \"item\" }; its [unit_costs] table or --set unit_costs.ITEM=POUNDS replaces one.\n")
-    for item, row in catalogue().items():
-        print(f"  {item:38s} £{costs[item]:>10,.2f} {row.unit.replace('_', ' '):18s} "
-              f"(£{row.cash:,.2f} at {row.price_year}; {row.source})")
-    return 0
-
-
-def cmd_sources(args) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
-    print(f"Every figure of {scenario.place.name} with its source (dotted keys work with --set):")
-    for key, value in flat_figures(scenario.model_dump()):
-        if args.key and not key.startswith(args.key):
-            continue
-        print(f"  {key} = {value!r}\n      {source_for(scenario, key) or 'no source given'}")
-    return 0
-
-
-def cmd_calibrate(args) -> int:
-    targets = _targets_with(args)
-    if args.rates:
-        return _calibrate_rates(targets, args)
-    if args.out and Path(args.out).exists() and not args.overwrite:
-        raise ScenarioError(f"{args.out} exists; pass --overwrite to replace it")
-    params, calibration = targets.calibration.parameters, targets.calibration
-    print(f"Calibrating {', '.join(params)} to {len(abc_targets(targets))} targets: ABC-SMC, "
-          f"{args.population or calibration.population} sets a generation for up to "
-          f"{args.generations or calibration.generations} generations ({targets.measure.households:,} households a run)")
-    posterior = calibrate(targets, population=args.population, generations=args.generations, workers=args.workers,
-                          progress=_interactive())
-    print(f"\nPosterior after {posterior.generations} generations ({posterior.simulations} simulations): the set "
-          "closest on re-running (the fitted values), weighted median and 90% range, against the prior")
-    print(posterior.summary.round(4).to_string())
-    print("\nCrisis rates, each scaled to its target with the fitted values:")
-    rates = fit_rates(targets, posterior.fitted, reps=args.reps, workers=args.workers, progress=_interactive())
-    print(rates.to_string(float_format=lambda x: f"{x:.4g}"))
-    # Judge the fit before writing it: the factors are relative to the scenarios as they
-    # are now, and once written the scenarios already carry them.
-    print("\nHow close each fitted target came, on fresh seeds not used for fitting:")
-    settings = {f"crises.{row.crisis}.rate": row.rate for row in rates.itertuples()}
-    _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
-                           workers=args.workers, progress=_interactive(), settings=settings))
-    if args.out:
-        out = write_fitted(args.out, fitted_file(targets, posterior, args.extends, rates=rates))
-        draws = posterior_path(out)
-        posterior_draws(targets, posterior, args.extends).to_csv(draws, index=False)
-        print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}'); "
-              f"the posterior's {len(posterior.samples)} weighted draws to {draws}")
-    return 0
-
-
-def _calibrate_rates(targets, args) -> int:
-    """Scale each crisis rate to its target and write the rates into --out, keeping what
-    else that file fits (it is updated in place: the crisis rates are its only change)."""
-    print(f"Fitting crisis rates to {sum(t.metric == 'crisis_rate' for t in targets.fitted().values())} targets "
-          f"({targets.measure.households:,} households a run)")
-    fitted = fit_rates(targets, reps=args.reps, workers=args.workers, progress=_interactive())
-    print(fitted.to_string(float_format=lambda x: f"{x:.4g}"))
-    if args.out:
-        existing = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else None
-        out = write_fitted(args.out, rates_file(fitted, existing, args.extends))
-        print(f"\nCrisis rates written to {out}")
-    return 0
-
-
-def cmd_validate(args) -> int:
-    targets = _targets_with(args)
-    report = validate(targets, args.out, reps=args.reps, place_households=args.place_households,
-                      workers=args.workers, progress=_interactive())
-    _print_verdicts(pd.read_csv(Path(args.out) / "targets.csv", index_col="target"))
-    print(f"\nValidation report: {report} (with targets.png, targets.csv, places.csv)")
-    return 0
-
-
-def _targets_with(args):
-    targets = load_targets(args.targets)
-    if args.households:
-        targets = targets.model_copy(update={"measure": targets.measure.model_copy(update={"households": args.households})})
-    return targets
-
-
-def _print_verdicts(table: pd.DataFrame) -> None:
-    shown = table[["role", "low", "high", "model", "model_low", "model_high", "verdict"]].copy()
-    print(shown.round(4).to_string())
-
-
-# --- printing ---------------------------------------------------------------------------
-def _print_yearly(results: Results) -> None:
-    table = results.yearly()
-    shown = pd.DataFrame({
-        "crises": table["crises"],
-        "referrals": table["referrals"],
-        "assessments": table["assessments"],
-        "waiting": table["waiting"],
-        "key-worker families": table["keyworker_families"],
-        "in crisis": table["in_crisis_tier"],
-        "budget £m": _millions(table["budget"]),
-        "spend £m": _millions(table["spend"]),
-        "over-spend £m": _millions(table["over_spend"]),
-    })
-    print("\nPer year (waiting, key-worker families and households in crisis are weekly averages):")
-    print(shown.to_string())
-    print("\nCrises by kind:")
-    print(results.crises_by_kind().to_string())
-    print(f"\nRan in {results.wall_seconds:.1f} s")
-
-
-def _print_profile(results: Results) -> None:
-    total = sum(results.stage_seconds.values()) or 1.0
-    print("\nWhere the time went (per stage of the week):")
-    for stage, seconds in sorted(results.stage_seconds.items(), key=lambda kv: -kv[1]):
-        print(f"  {stage:22s} {seconds:8.2f} s  {100 * seconds / total:5.1f}%")
-
-
-def _print_comparison(comparison: Comparison) -> None:
-    table = comparison.yearly()
-    for column in ("spend", "over_spend"):
-        table[column] = table[column].map(lambda v: round(v / 1e6, 2))
-    table = table.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m", "in_crisis_tier": "in crisis"}, level=0)
-    print("\nPer year, A beside B (B-A is the difference):")
-    print(table.to_string())
-
-    print("\nWho pays and who saves, per year, £k: B spend + what B puts into the pool more than A - A spend (negative = saves;")
-    print("the pool's row is its own over- or under-spend, so the column adds up to the change in total spend)")
-    by_year = (comparison.spend_change_by_year() / 1e3).round(0)
-    print(by_year.to_string())
-
-    pocket = comparison.wrong_pocket()
-    shown = pd.DataFrame({
-        "agency": pocket["label"],
-        "spend A £k": (pocket["spend_a"] / 1e3).round(0),
-        "spend B £k": (pocket["spend_b"] / 1e3).round(0),
-        "into pool £k": (pocket["put_in_pool"] / 1e3).round(0),
-        "net change £k": (pocket["net_change"] / 1e3).round(0),
-        "crisis spend £k": (pocket["crisis_change"] / 1e3).round(0),
-        "own services £k": (pocket["services_change"] / 1e3).round(0),
-        "reinvested £k": (pocket["reinvested"] / 1e3).round(0),
-        "": pocket["verdict"],
-    })
-    print("\nThe wrong-pocket table, whole run (net change = spend B + into pool, B less A - spend A; crisis spend")
-    print("is what crises avoided saved the agency, whoever paid for the change; reinvested: its savings put")
-    print("back, in its own prevention or the pool, B less A):")
-    print(shown.to_string(index=False))
-
-
-def _write_tables(out: str | None, tables: dict[str, pd.DataFrame]) -> None:
-    """Write a command's tables as CSV files into --out, if it was given, and say where."""
-    if not out:
-        return
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_csv(folder / name, index=False)
-    print(f"\nWritten to {folder}: {', '.join(tables)}")
-
-
-def _millions(series: pd.Series) -> pd.Series:
-    return (series / 1e6).round(2)
-
-
 # --- arguments ----------------------------------------------------------------------------
 class _Version(argparse.Action):
     """--version, worked out only when asked for (it asks git for the commit)."""
@@ -561,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="with an error, also print where in Locality it was raised (errors are one line without it)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def json_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--json", action="store_true",
+                         help="print the result as one JSON document on standard output (the tables go to standard error)")
+
     def scenario_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                          help=f"a built-in scenario name or a TOML file (default: {DEFAULT_SCENARIO})")
@@ -583,29 +134,31 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--posterior", help="with --reps: each replication on a draw from this calibration posterior "
                                              "(e.g. parameters/scenarios/_calibrated.posterior.csv)")
     run_cmd.add_argument("--workers", type=int, help="processes for replications (default: all cores)")
-    run_cmd.set_defaults(handler=cmd_run)
+    json_option(run_cmd)
+    run_cmd.set_defaults(handler="cmd_run")
 
     compare_cmd = commands.add_parser("compare", help="run two variants on the same households and compare them")
     scenario_options(compare_cmd)
     compare_cmd.add_argument("--a", nargs="+", metavar="KEY=VALUE", help="overrides for variant A (default: regime.kind=siloed)")
     compare_cmd.add_argument("--b", nargs="+", metavar="KEY=VALUE", help="overrides for variant B (default: regime.kind=integrated)")
-    compare_cmd.set_defaults(handler=cmd_compare)
+    json_option(compare_cmd)
+    compare_cmd.set_defaults(handler="cmd_compare")
 
     decompose_cmd = commands.add_parser(
         "decompose", help="switch the parts of integration on one at a time, on the same seeds, and say what each brings")
     scenario_options(decompose_cmd)
     decompose_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run by every variant (default: 10)")
     decompose_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
-    decompose_cmd.set_defaults(handler=cmd_decompose)
+    decompose_cmd.set_defaults(handler="cmd_decompose")
 
     assumptions_cmd = commands.add_parser(
         "assumptions", help="set each unsourced assumption low and high, and say how far it moves the headlines")
     scenario_options(assumptions_cmd)
-    assumptions_cmd.add_argument("--only", nargs="+", choices=list(ASSUMPTIONS), metavar="NAME",
-                                 help=f"assumptions to try (default: all: {', '.join(ASSUMPTIONS)})")
+    assumptions_cmd.add_argument("--only", nargs="+", metavar="NAME",
+                                 help="assumptions to try (default: all; README's table of assumptions names them)")
     assumptions_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run by every variant (default: 10)")
     assumptions_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
-    assumptions_cmd.set_defaults(handler=cmd_assumptions)
+    assumptions_cmd.set_defaults(handler="cmd_assumptions")
 
     payback_cmd = commands.add_parser(
         "payback", help="a policy against the status quo on the same seeds: when (if ever) its extra spend is paid back")
@@ -614,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
                              help="the policy (default: a 20%% early-intervention shift from year 2, a year of double running)")
     payback_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run with and without the policy (default: 10)")
     payback_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
-    payback_cmd.set_defaults(handler=cmd_payback)
+    payback_cmd.set_defaults(handler="cmd_payback")
 
     caseloads_cmd = commands.add_parser(
         "caseloads", help="the same pool at several caseload limits: families reached, hours each, crises avoided")
@@ -623,29 +176,32 @@ def _parser() -> argparse.ArgumentParser:
                                help=f"caseload limits to try (default: {' '.join(map(str, CASELOADS))})")
     caseloads_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run at every caseload (default: 10)")
     caseloads_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
-    caseloads_cmd.set_defaults(handler=cmd_caseloads)
+    caseloads_cmd.set_defaults(handler="cmd_caseloads")
 
     sweep_cmd = commands.add_parser("sweep", help="run a parameter sweep from a TOML spec (resumable)")
-    sweep_cmd.add_argument("spec", help="the sweep spec (TOML)")
+    sweep_cmd.add_argument("spec", help="the sweep spec (TOML), or the name of an example installed with Locality: "
+                                        + ", ".join(sorted(path.stem for path in SPECS_DIR.glob("*.toml"))))
     sweep_cmd.add_argument("--out", required=True, help="results folder; rerun into it to resume")
     sweep_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
     sweep_cmd.add_argument("--max-runs", type=int, default=MAX_RUNS,
                            help="refuse a spec that plans more runs than this (default: %(default)s)")
     sweep_cmd.add_argument("--scheduler", metavar="ADDRESS",
                            help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers must share the --out folder)")
-    sweep_cmd.set_defaults(handler=cmd_sweep)
+    sweep_cmd.set_defaults(handler="cmd_sweep")
 
     results_cmd = commands.add_parser("results", help="summarise a sweep's results folder")
     results_cmd.add_argument("folder")
     results_cmd.add_argument("--check", action="store_true",
                              help="check every finished run's files against its manifest (sizes, rows, checksums)")
-    results_cmd.set_defaults(handler=cmd_results)
+    json_option(results_cmd)
+    results_cmd.set_defaults(handler="cmd_results")
 
     analyse_cmd = commands.add_parser("analyse", help="Sobol or Morris sensitivity of a finished sweep's outcomes")
     analyse_cmd.add_argument("folder")
     analyse_cmd.add_argument("--outputs", nargs="+", default=list(DEFAULT_OUTPUTS),
                              help="whole-run outcomes to analyse (default: %(default)s); e.g. spend_police, needs_fell_and_stayed_down")
-    analyse_cmd.set_defaults(handler=cmd_analyse)
+    json_option(analyse_cmd)
+    analyse_cmd.set_defaults(handler="cmd_analyse")
 
     discover_cmd = commands.add_parser("discover", help="find lever ranges where a condition on the outcomes holds (PRIM)")
     discover_cmd.add_argument("folder")
@@ -653,7 +209,8 @@ def _parser() -> argparse.ArgumentParser:
                               help='a condition on whole-run outcomes, e.g. "crises < baseline and over_spend <= 0"; '
                                    "'baseline' is the scenario with no lever changed, on the same seeds")
     discover_cmd.add_argument("--min-coverage", type=float, default=0.5, help="least share of the runs meeting the condition a box keeps")
-    discover_cmd.set_defaults(handler=cmd_discover)
+    json_option(discover_cmd)
+    discover_cmd.set_defaults(handler="cmd_discover")
 
     app_cmd = commands.add_parser("app", help="start the web app (Solara) on this machine")
     app_cmd.add_argument("--host", default="127.0.0.1")
@@ -663,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     app_cmd.set_defaults(handler=cmd_app)
 
     list_cmd = commands.add_parser("scenarios", help="list the built-in scenarios")
-    list_cmd.set_defaults(handler=cmd_scenarios)
+    list_cmd.set_defaults(handler="cmd_scenarios")
 
     def target_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--targets", default=str(TARGETS_FILE), help="targets file (default: parameters/targets.toml)")
@@ -682,43 +239,24 @@ def _parser() -> argparse.ArgumentParser:
     calibrate_cmd.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     calibrate_cmd.add_argument("--rates", action="store_true",
                                help="fit only the crisis rates (each scaled to its crisis_rate target), updating --out in place")
-    calibrate_cmd.set_defaults(handler=cmd_calibrate)
+    calibrate_cmd.set_defaults(handler="cmd_calibrate")
 
     validate_cmd = commands.add_parser("validate", help="measure every target on fresh seeds and write a validation report")
     target_options(validate_cmd)
     validate_cmd.add_argument("--out", default="validation", help="folder for report.md and its chart (default: validation)")
     validate_cmd.add_argument("--place-households", type=int, default=3000, help="households each built-in place samples")
-    validate_cmd.set_defaults(handler=cmd_validate)
+    validate_cmd.set_defaults(handler="cmd_validate")
 
     costs_cmd = commands.add_parser("costs", help="list the unit costs scenarios cite, with price years and sources")
-    costs_cmd.set_defaults(handler=cmd_costs)
+    costs_cmd.set_defaults(handler="cmd_costs")
 
     sources_cmd = commands.add_parser("sources", help="print every figure of a scenario with where it came from")
     sources_cmd.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="a built-in scenario name or a TOML file")
     sources_cmd.add_argument("--key", default="", help="only keys starting with this, e.g. agencies.police")
     sources_cmd.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                              help="override a value first, e.g. --set unit_costs.arrest_detained=650")
-    sources_cmd.set_defaults(handler=cmd_sources)
+    sources_cmd.set_defaults(handler="cmd_sources")
     return parser
-
-
-def _common_overrides(args) -> list[str]:
-    overrides = []
-    for flag, key in (("years", "run.years"), ("seed", "run.seed"), ("households", "population.households"),
-                      ("record_every", "run.record_every"), ("panel", "run.panel")):
-        value = getattr(args, flag)
-        if value is not None:
-            overrides.append(f"{key}={value}")
-    return overrides + list(args.overrides)
-
-
-def _default_out(scenario: str, seed: int) -> Path:
-    name = Path(scenario).stem
-    return Path("results") / f"{name}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def _interactive() -> bool:
-    return sys.stderr.isatty()
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ from locality.parameters.loader import (
 )
 from locality.parameters.messages import merged
 
+from .defaults import MAX_RUNS, SPECS_DIR
 from .provenance import provenance
 from .replications import pick_draws, read_posterior, seeds_for
 
@@ -228,7 +229,6 @@ def with_groups(scenario: str | dict, groups: dict[str, list[str]], params: dict
     return expanded
 
 
-MAX_RUNS = 20_000  # the most runs a spec may plan unless --max-runs says more (an assumption of what a sweep needs)
 
 
 def planned_count(spec: SweepSpec) -> int:
@@ -245,8 +245,9 @@ def planned_count(spec: SweepSpec) -> int:
 
 def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     """Read and check a sweep spec; every lever key is tried on the base scenario, and a
-    spec that plans more than `max_runs` runs is refused before anything is planned."""
-    path = Path(path)
+    spec that plans more than `max_runs` runs is refused before anything is planned.
+    `path` is a file, or the name of an example installed with Locality (`examples()`)."""
+    path = spec_file(path)
     raw = read_toml(path, what="sweep spec")
     try:
         spec = SweepSpec.model_validate(raw)
@@ -277,6 +278,23 @@ def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     for run_ in plan_runs(spec)[:spec.sweep.reps]:  # every draw the sweep will use must load
         load_scenario(spec.sweep.scenario, run_.overrides(spec))
     return spec
+
+
+def examples() -> dict[str, Path]:
+    """The example sweep specs installed with Locality, by name."""
+    return {path.stem: path for path in sorted(SPECS_DIR.glob("*.toml"))}
+
+
+def spec_file(given: str | Path) -> Path:
+    """The spec's file: `given` if it exists, else the installed example it names (by its
+    name, or by its path in the source tree, experiments/specs/NAME.toml)."""
+    path = Path(given)
+    if path.exists():
+        return path
+    name = path.stem if path.suffix == ".toml" else path.name
+    if name in examples() and path.parent in (Path("."), Path("experiments/specs")):
+        return examples()[name]
+    raise ScenarioError(f"no sweep spec {given}; give a TOML file or the name of an example: {', '.join(examples())}")
 
 
 def check_levers(spec: SweepSpec) -> None:

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from locality.parameters.loader import ScenarioError, figures_matching, load_scenario, split_sources
 
 from .results import Results, weekly_means
+from .defaults import TARGETS_FILE
 from .runner import run
 
-TARGETS_FILE = Path(__file__).resolve().parent.parent / "parameters" / "targets.toml"
 
 
 class _Strict(BaseModel):

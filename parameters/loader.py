@@ -19,22 +19,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import references
+from . import DEFAULT_SCENARIO, references
+from .errors import ScenarioError
 from .messages import merged, plain, without_internals
 from .schema import Scenario
 from .unit_costs import CostReferenceError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
-DEFAULT_SCENARIO = "thanet"
 OVERRIDE_SOURCE = "override"
 #: Keys that were renamed: the old name is refused with the new one.
 RENAMED = {"regime.integrated_pooled_share": "regime.pooled_share (the share pooled for key workers while they run)"}
 #: Keys that were replaced by others with a different meaning: the old name is refused with what to give now.
 REPLACED = {"line": "crises are hazards now: give rate (weekly chance at need 1) and steepness instead of a crisis line"}
-
-
-class ScenarioError(ValueError):
-    """A scenario file or override that cannot be run, with a message meant for the user."""
 
 
 def builtin_scenarios() -> dict[str, Path]:

@@ -64,4 +64,4 @@ def test_the_effect_and_the_swing_are_taken_seed_by_seed_from_the_runs(found):
 def test_the_command_refuses_an_unknown_assumption_by_name():
     done = subprocess.run([LOCALITY, "assumptions", "--only", "fatigue"], capture_output=True, text=True)
     assert done.returncode == 2
-    assert "invalid choice: 'fatigue'" in done.stderr and "assessment_fatigue" in done.stderr
+    assert "no assumption fatigue" in done.stderr and "assessment_fatigue" in done.stderr
