@@ -171,6 +171,20 @@ class LocalityModel(mesa.Model):
         what happened to whom (`week.events`)."""
         self.loop.watch(point, observer)
 
+    def __repr__(self) -> str:
+        p = self.params
+        done = f"week {self.week} of {self.total_steps}" if self.recording else "warming up"
+        return (f"<LocalityModel {p.place.name}, {self.households.n:,} households, {p.regime.kind}, seed {p.run.seed}: "
+                f"{done}, {self.recorder.so_far[self.recorder.at['crises']]:,.0f} crises so far>")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the line above and this week's main figures."""
+        shown = ["referrals", "assessments", "waiting", "crises", "tier_crisis", "spend"]
+        rows = "".join(f"<tr><td>{name.replace('_', ' ')}{' (£)' if name == 'spend' else ''}</td><td>{self.latest(name):,.0f}</td></tr>"
+                       for name in shown)
+        heading = repr(self).strip("<>").replace("&", "&amp;")
+        return f"<p><b>{heading}</b></p><table><tr><th>this week</th><th></th></tr>{rows}</table>"
+
     @property
     def stage_seconds(self) -> dict[str, float]:
         return dict(self.loop.seconds)

@@ -35,6 +35,17 @@ def test_model_runs_to_its_end_and_stops():
     assert model.recorder.n == 52
 
 
+def test_the_model_says_where_it_is_in_one_short_line():
+    model = LocalityModel("sherwood", overrides=TINY)
+    assert repr(model).endswith("week 0 of 52, 0 crises so far>")
+    for _ in range(10):
+        model.step()
+    crises = model.recorder.steps_frame()["crises"].sum()
+    assert repr(model) == (f"<LocalityModel Sherwood, {model.households.n:,} households, siloed, seed {model.params.run.seed}: "
+                           f"week 10 of 52, {crises:,.0f} crises so far>")
+    assert "<table" in model._repr_html_() and "spend (£)" in model._repr_html_()
+
+
 def test_batch_run_drives_the_model_with_keyword_parameters():
     rows = mesa.batch_run(
         LocalityModel,
