@@ -95,8 +95,15 @@ def column_notes(frame: str, scenario) -> dict[str, tuple[str, str]]:
     return {}
 
 
+#: Columns of names repeated on every row: stored dictionary-encoded, so DuckDB, Polars and
+#: pandas read them as categories (a sweep's store holds millions of rows of them).
+NAMES = ("agency", "label")
+
+
 def write_parquet(frame: pd.DataFrame, path: Path, notes: dict[str, tuple[str, str]]) -> None:
-    """`frame` as Parquet with each noted column's unit and meaning in its field metadata."""
+    """`frame` as Parquet with each noted column's unit and meaning in its field metadata,
+    and its columns of names as categories."""
+    frame = frame.astype({name: "category" for name in NAMES if name in frame})
     table = pa.Table.from_pandas(frame, preserve_index=False)
     fields = [field.with_metadata({"unit": notes[field.name][0], "meaning": notes[field.name][1]})
               if field.name in notes else field for field in table.schema]

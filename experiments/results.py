@@ -19,7 +19,7 @@ from locality.parameters.schema import Scenario
 from locality.parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
 from locality.sim.state import NEVER
 
-from .described import column_notes, long, write_parquet
+from .described import NAMES, column_notes, long, write_parquet
 from .provenance import provenance
 
 FRAMES = ("steps", "agencies", "households", "ledger", "panel")
@@ -163,6 +163,8 @@ class Results:
         folder = Path(directory)
         frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES
                   if (folder / f"{name}.parquet").exists() or name != "panel"}  # older runs have no panel
+        # names as the run held them (text), so a loaded run is the run as it was made
+        frames = {name: frame.astype({c: "str" for c in NAMES if c in frame}) for name, frame in frames.items()}
         run_info = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
         run_info = {key: run_info[key] for key in ("wall_seconds", "stage_seconds") if key in run_info}  # (the rest is provenance)
         return cls(scenario=load_scenario(folder / SCENARIO_FILE), **frames, **run_info)

@@ -66,7 +66,7 @@ newcomers             households   sum   yes    households that left the place, 
 """
 AGENCY_TABLE = """
 name                  unit          fold  whole  meaning
-budget                money         mean  no     the budget of the year the week belongs to
+budget_this_year      money         mean  no     the budget of the year the week belongs to (a yearly figure on every row: average it, never sum it)
 spend_{category}      money         sum   no     spend on {category}
 spend                 money         sum   no     spend of every kind
 caseload              households    mean  yes    open cases (late help; the pool: families with a key worker)

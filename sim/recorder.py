@@ -168,7 +168,7 @@ class Recorder:
 
         agencies, col = self.week_agencies, {c.name: i for i, c in enumerate(AGENCY_COLUMNS)}
         agencies[:] = np.nan
-        agencies[:, col["budget"]] = week.budgets
+        agencies[:, col["budget_this_year"]] = week.budgets
         for k, category in enumerate(CATEGORIES):
             agencies[:, col[f"spend_{category}"]] = week_spend[:, k]
         agencies[:, col["spend"]] = week_spend.sum(axis=1)

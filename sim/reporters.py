@@ -31,7 +31,7 @@ def agency_reporters(recorder) -> dict:
     """Each agency's reporters (Mesa calls each with the agency, then the arguments)."""
     reporters = {"agency": _name}
     reporters |= {f"agency_{column.name}_this_week": [_agency_this_week, [recorder, i]]
-                  for i, column in enumerate(AGENCY_COLUMNS) if column.name != "budget"}
+                  for i, column in enumerate(AGENCY_COLUMNS) if column.name != "budget_this_year"}
     reporters["agency_budget_this_year"] = _budget
     reporters["agency_threshold_now"] = _threshold
     return {Agency: reporters}

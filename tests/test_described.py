@@ -53,3 +53,19 @@ def test_a_sweeps_files_carry_units_and_what_the_levers_are(tmp_path):
     assert units["budget.cut"] == "lever value" and units["seed"] == "seed" and units["crises"] == "crises"
     summary = pq.read_schema(tmp_path / "out" / "runs" / run_id / "summary.parquet")
     assert all(field.metadata and b"unit" in field.metadata for field in summary), "every whole-run total has its unit"
+
+
+def test_names_are_stored_as_categories_and_load_back_as_the_run_had_them(results, tmp_path):
+    import pandas as pd
+    import polars as pl
+
+    from locality.experiments.results import Results
+
+    folder = results.save(tmp_path / "run")
+    for frame in ("agencies", "ledger"):
+        assert pq.read_schema(folder / f"{frame}.parquet").field("agency").type.value_type in ("string", "large_string")
+        assert isinstance(pd.read_parquet(folder / f"{frame}.parquet")["agency"].dtype, pd.CategoricalDtype)
+        assert pl.read_parquet(folder / f"{frame}.parquet")["agency"].dtype == pl.Categorical
+    loaded = Results.load(folder)
+    pd.testing.assert_frame_equal(loaded.agencies, results.agencies)
+    assert "budget_this_year" in results.agencies and "budget" not in results.agencies  # a yearly figure, named so

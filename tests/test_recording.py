@@ -146,7 +146,7 @@ def test_each_row_carries_its_own_years_budget(every):
     results = run("sherwood", {**SMALL, "budget.cut": 0.3, "run.record_every": every})
     yearly_budget = results.ledger.groupby("year")["budget"].sum()
     assert yearly_budget.iloc[0] > yearly_budget.iloc[-1]
-    by_agency = results.agencies.groupby(["year", "agency"])["budget"]
+    by_agency = results.agencies.groupby(["year", "agency"])["budget_this_year"]
     ledger = results.ledger.set_index(["year", "agency"])["budget"]
     assert by_agency.min().to_numpy() == pytest.approx(by_agency.max().to_numpy())
     assert by_agency.mean().to_numpy() == pytest.approx(ledger.loc[by_agency.mean().index].to_numpy())
