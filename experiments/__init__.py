@@ -3,7 +3,7 @@
 The names are imported when first used (PEP 562), so that importing one of the package's
 light modules (the command line's parser, say) does not load the model."""
 
-__all__ = ["Comparison", "Results", "compare", "run"]
+__all__ = ["Comparison", "PairedComparison", "Results", "compare", "compare_paired", "run"]
 
 
 def __getattr__(name: str):
@@ -11,6 +11,10 @@ def __getattr__(name: str):
         from .results import Results
 
         return Results
+    if name in ("PairedComparison", "compare_paired"):
+        from . import paired
+
+        return getattr(paired, name)
     if name in ("Comparison", "compare", "run"):
         from . import runner
 

@@ -141,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     scenario_options(compare_cmd)
     compare_cmd.add_argument("--a", nargs="+", metavar="KEY=VALUE", help="overrides for variant A (default: regime.kind=siloed)")
     compare_cmd.add_argument("--b", nargs="+", metavar="KEY=VALUE", help="overrides for variant B (default: regime.kind=integrated)")
+    compare_cmd.add_argument("--reps", type=int, default=1,
+                             help="seeds to run A and B on (default: 1); with 10 or more, every figure comes with its 95%% "
+                                  "interval and a verdict in words")
+    compare_cmd.add_argument("--workers", type=int, help="processes for --reps (default: all cores)")
     json_option(compare_cmd)
     compare_cmd.set_defaults(handler="cmd_compare")
 

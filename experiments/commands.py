@@ -46,6 +46,7 @@ from .results import Results
 from .runner import Comparison, compare, run
 from .store import Store
 from .outputs import check_out, save_or_keep
+from .paired import compare_paired
 from .provenance import provenance
 from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import load_targets
@@ -97,6 +98,8 @@ def _interval(row) -> str:
 
 
 def cmd_compare(args) -> int:
+    if args.reps > 1:
+        return _compare_on_seeds(args)
     common, started = _starting(args)
     comparison = compare(args.scenario, a=args.a or (), b=args.b or (), common=common, progress=_interactive())
     spec = comparison.a.scenario
@@ -104,6 +107,8 @@ def cmd_compare(args) -> int:
           f"(both runs meet the same households and shocks)")
     print(f"  A: {comparison.a_label}\n  B: {comparison.b_label}")
     _print_comparison(comparison)
+    print("\nOne seed is one draw of chance: these figures have no range. --reps 10 runs A and B on 10 seeds and "
+          "gives each its 95% interval, and a verdict in words.")
     if args.out:
         out = Path(args.out)
         a = save_or_keep(comparison.a, out / "a", overwrite=args.overwrite)
@@ -117,6 +122,56 @@ def cmd_compare(args) -> int:
         "spend_change_by_year": _records(change.rename_axis("agency").reset_index().rename(columns=str)),
         "wrong_pocket": _records(comparison.wrong_pocket()), "made_by": provenance()})
     return 0
+
+
+def _compare_on_seeds(args) -> int:
+    """`compare --reps N`: A and B on N seeds, the verdict in words and every figure with its interval."""
+    common, started = _starting(args)
+    paired = compare_paired(args.scenario, a=args.a or (), b=args.b or (), common=common, reps=args.reps,
+                            workers=args.workers)
+    spec = paired.scenario
+    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+          f"{args.reps} seeds from master seed {load_scenario(args.scenario, common).run.seed}\n")
+    print("\n".join(paired.verdict()))
+    summary = paired.summary()
+    shown = pd.DataFrame({
+        "A": [_amount(m, summary.loc[m, "a"]) for m in summary.index],
+        "B": [_amount(m, summary.loc[m, "b"]) for m in summary.index],
+        "B - A [95% interval]": [f"{_amount(m, summary.loc[m, 'change'], True)} [{_amount(m, summary.loc[m, 'change_low'], True)}, "
+                                 f"{_amount(m, summary.loc[m, 'change_high'], True)}]" for m in summary.index],
+        "as a share of A": [f"{summary.loc[m, 'share']:+.1%} [{summary.loc[m, 'share_low']:+.1%}, {summary.loc[m, 'share_high']:+.1%}]"
+                            for m in summary.index],
+    }, index=summary.index)
+    print("\nWhole run, mean over seeds (money in £m):")
+    print(shown.to_string())
+    pays = paired.who_pays()
+    print("\nWho pays and who saves, whole run, £k (net change = spend B + into pool, B less A - spend A):")
+    print(pd.DataFrame({"net change £k [95% interval]": [f"{_k(r.net_change)} [{_k(r.low)}, {_k(r.high)}]"
+                                                         for r in pays.itertuples()],
+                        "pays in": [f"{r.pays_in} of {r.reps}" for r in pays.itertuples()],
+                        "saves in": [f"{r.saves_in} of {r.reps}" for r in pays.itertuples()]},
+                       index=pays["label"].to_numpy()).to_string())
+    _write_tables(args.out, {"summary.csv": summary.reset_index(), "who_pays.csv": pays,
+                             "who_pays_by_year.csv": paired.who_pays_by_year(), "runs.csv": paired.runs,
+                             "yearly.csv": paired.yearly_summary()})
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+    _json(args, {**_about(spec, regime=False), "seeds": paired.seeds, "a": paired.a_label, "b": paired.b_label,
+                 "verdict": paired.verdict(), "summary": _records(summary.reset_index()), "who_pays": _records(pays),
+                 "who_pays_by_year": _records(paired.who_pays_by_year()), "out": str(args.out) if args.out else None,
+                 "made_by": provenance()})
+    return 0
+
+
+def _k(pounds: float) -> str:
+    """Thousands of pounds, signed, never '-0'."""
+    rounded = round(pounds / 1e3)
+    return f"{rounded:+,.0f}" if rounded else "0"
+
+
+def _amount(measure: str, value: float, signed: bool = False) -> str:
+    if measure in ("spend", "over_spend"):
+        return f"{value / 1e6:{'+' if signed else ''},.2f}"
+    return f"{value:{'+' if signed else ''},.0f}"
 
 
 def _starting(args) -> tuple[list[str], float]:

@@ -6,7 +6,8 @@ subpackage is a top-level folder (`sim/`, `agents/`, `parameters/`, `experiments
 mapped here by pyproject.toml.
 
 The everyday entry points are here too, imported on first use so `import locality` is quick:
-`locality.run(scenario)`, `locality.compare(...)`, `locality.Results.load(path)`.
+`locality.run(scenario)`, `locality.compare(...)` (one seed), `locality.compare_paired(...)`
+(A and B on several seeds, with intervals and a verdict in words), `locality.Results.load(path)`.
 """
 
 from importlib import metadata as _metadata
@@ -16,11 +17,11 @@ try:
 except _metadata.PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["Comparison", "Results", "compare", "run", "__version__"]
+__all__ = ["Comparison", "PairedComparison", "Results", "compare", "compare_paired", "run", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in ("Comparison", "Results", "compare", "run"):
+    if name in ("Comparison", "PairedComparison", "Results", "compare", "compare_paired", "run"):
         from . import experiments
 
         return getattr(experiments, name)

@@ -91,3 +91,13 @@ def test_results_analyse_and_discover_json_on_a_sweep(capsys, tmp_path):
         assert 0 < box["density"] <= 1 and box["limits"]
         assert all(("low" in limit) or ("in" in limit) for limit in box["limits"].values())
         assert all(not math.isnan(p) for p in box["quasi_p"].values())
+
+
+def test_compare_on_seeds_gives_the_verdict_and_intervals(capsys, tmp_path):
+    doc, err = json_of(capsys, "compare", *QUICK, "--reps", "3", "--workers", "2", "--out", str(tmp_path / "c"))
+    assert len(doc["seeds"]) == 3 and doc["verdict"][1].startswith("Crises:")
+    crises = [row for row in doc["summary"] if row["measure"] == "crises"][0]
+    assert crises["change_low"] <= crises["change"] <= crises["change_high"] and crises["reps"] == 3
+    assert {row["agency"] for row in doc["who_pays"]} >= {"police", "pooled_budget"}
+    assert (tmp_path / "c" / "who_pays_by_year.csv").is_file()
+    assert "Who pays and who saves" in err and "-0 " not in err

@@ -1,0 +1,223 @@
+"""A comparison on several seeds: A and B run on each seed (common random numbers: on a
+seed both meet the same households and shocks), the difference taken seed by seed, and
+summarised as a mean with its 95% interval. One seed is one draw of chance: Thanet's
+saving moves from £1.0m to £2.4m between seeds 42 and 43, and single agencies change
+sign. What a board is told should be the range, and `verdict` says it in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario
+from locality.parameters.vocabulary import POOL
+
+from .processes import worker_pool
+from .replications import default_workers, mean_interval, seeds_for
+from .runner import Comparison, Overrides, _as_mapping, _label, compare
+
+#: Whole-run measures compared, with how each is said (money is said in £).
+MEASURES = {"crises": "crises", "spend": "spend", "over_spend": "over-spend", "households_helped": "households helped"}
+MONEY = ("spend", "over_spend")
+DEFAULT_REPS = 10  # the house rule for any effect stated: at least 10 seeds
+
+
+@dataclass
+class PairedComparison:
+    """A against B on the same seeds. `runs`: whole-run outcomes per variant and seed;
+    `pockets`: per seed, each agency's net change under B (`Comparison.wrong_pocket`);
+    `by_year`: per seed and agency, the net change per year; `yearly`: per variant, seed
+    and year, the yearly summary (for bands); `first`: the first seed's whole comparison,
+    for charts."""
+
+    a_label: str
+    b_label: str
+    seeds: list[int]
+    runs: pd.DataFrame
+    pockets: pd.DataFrame
+    by_year: pd.DataFrame
+    yearly: pd.DataFrame
+    first: Comparison = field(repr=False)
+
+    @property
+    def scenario(self):
+        return self.first.a.scenario
+
+    def differences(self) -> pd.DataFrame:
+        """Per seed, B less A for every measure."""
+        wide = self.runs.set_index(["variant", "seed"])[list(MEASURES)]
+        return (wide.loc["B"] - wide.loc["A"]).loc[self.seeds]
+
+    def summary(self) -> pd.DataFrame:
+        """Per measure: A's and B's means, and the change (B - A) with its 95% interval,
+        in units and as a share of A."""
+        wide = self.runs.set_index(["variant", "seed"])[list(MEASURES)]
+        a, b = wide.loc["A"].loc[self.seeds], wide.loc["B"].loc[self.seeds]
+        rows = []
+        for measure in MEASURES:
+            change = (b[measure] - a[measure]).to_numpy(dtype=float)
+            relative = np.divide(change, a[measure].to_numpy(dtype=float), out=np.zeros_like(change),
+                                 where=a[measure].to_numpy() != 0)
+            low, high = mean_interval(change)
+            share_low, share_high = mean_interval(relative)
+            rows.append({"measure": measure, "a": a[measure].mean(), "b": b[measure].mean(), "change": change.mean(),
+                         "change_low": low, "change_high": high, "share": relative.mean(), "share_low": share_low,
+                         "share_high": share_high, "reps": change.size})
+        return pd.DataFrame(rows).set_index("measure")
+
+    def who_pays(self) -> pd.DataFrame:
+        """Per agency over the whole run: its net change under B (spend, plus what it puts
+        into the pool, less its spend under A) as a mean with its interval, and on how many
+        seeds it pays (net change above £0.5) or saves."""
+        rows = []
+        for (agency, label), group in self.pockets.groupby(["agency", "label"], sort=False):
+            net = group.set_index("seed").loc[self.seeds, "net_change"].to_numpy(dtype=float)
+            low, high = mean_interval(net)
+            rows.append({"agency": agency, "label": label, "net_change": net.mean(), "low": low, "high": high,
+                         "pays_in": int((net > 0.5).sum()), "saves_in": int((net < -0.5).sum()), "reps": net.size})
+        return pd.DataFrame(rows)
+
+    def who_pays_by_year(self) -> pd.DataFrame:
+        """Per agency and year: the net change under B, mean and 95% interval over seeds."""
+        rows = []
+        for (agency, year), group in self.by_year.groupby(["agency", "year"], sort=False):
+            values = group["net_change"].to_numpy(dtype=float)
+            low, high = mean_interval(values)
+            rows.append({"agency": agency, "year": int(year), "net_change": values.mean(), "low": low, "high": high,
+                         "reps": values.size})
+        return pd.DataFrame(rows)
+
+    def yearly_summary(self) -> pd.DataFrame:
+        """Per variant, year and measure: the mean over seeds and its 95% interval."""
+        rows = []
+        for (variant, year), group in self.yearly.groupby(["variant", "year"]):
+            for measure in ("crises", "referrals", "in_crisis_tier", "spend", "over_spend"):
+                values = group[measure].to_numpy(dtype=float)
+                low, high = mean_interval(values)
+                rows.append({"variant": variant, "year": int(year), "measure": measure, "mean": values.mean(),
+                             "low": low, "high": high})
+        return pd.DataFrame(rows)
+
+    def verdict(self) -> list[str]:
+        """The answer in plain words (see `verdict`)."""
+        return verdict(self)
+
+
+def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),
+                   reps: int = DEFAULT_REPS, master_seed: int | None = None, workers: int | None = None) -> PairedComparison:
+    """A and B (by default siloed and integrated) on `reps` seeds spawned from the master
+    seed (default: the scenario's run.seed), each seed's pair in a worker process."""
+    if reps < 1:
+        raise ScenarioError(f"reps = {reps}: give at least 1 replication (10 or more to state an effect)")
+    a_map, b_map, shared = _as_mapping(a), _as_mapping(b), _as_mapping(common)
+    if not a_map and not b_map:
+        a_map, b_map = {"regime.kind": "siloed"}, {"regime.kind": "integrated"}
+    spec = load_scenario(scenario, {**shared, **a_map})  # both checked before any run
+    load_scenario(scenario, {**shared, **b_map})
+    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
+    jobs = [(scenario, a_map, b_map, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
+    workers = min(workers or default_workers(), reps)
+    if workers <= 1:
+        pairs = [_pair(job) for job in jobs]
+    else:
+        with worker_pool(workers) as pool:
+            pairs = list(pool.map(_pair, jobs))
+    return PairedComparison(
+        a_label=_label(a_map), b_label=_label(b_map), seeds=seeds,
+        runs=pd.concat([pair["runs"] for pair in pairs], ignore_index=True),
+        pockets=pd.concat([pair["pocket"] for pair in pairs], ignore_index=True),
+        by_year=pd.concat([pair["by_year"] for pair in pairs], ignore_index=True),
+        yearly=pd.concat([pair["yearly"] for pair in pairs], ignore_index=True),
+        first=pairs[0]["comparison"])
+
+
+def _pair(job) -> dict[str, Any]:
+    """One seed's A and B, reduced in the worker to what the summaries need (and, for the
+    first seed, the whole comparison)."""
+    scenario, a, b, common, keep = job
+    comparison = compare(scenario, a=a, b=b, common=common, concurrently=False)
+    seed = comparison.a.scenario.run.seed
+    runs = pd.DataFrame([{"variant": "A", "seed": seed, **comparison.a.outcomes()},
+                         {"variant": "B", "seed": seed, **comparison.b.outcomes()}])
+    by_year = (comparison.spend_change_by_year().drop(index="total").rename_axis("agency").reset_index()
+               .melt(id_vars="agency", var_name="year", value_name="net_change").assign(seed=seed))
+    yearly = pd.concat([comparison.a.yearly().reset_index().assign(variant="A"),
+                        comparison.b.yearly().reset_index().assign(variant="B")]).assign(seed=seed)
+    return {"runs": runs, "pocket": comparison.wrong_pocket().assign(seed=seed), "by_year": by_year, "yearly": yearly,
+            "comparison": comparison if keep else None}
+
+
+# --- the verdict in words ------------------------------------------------------------------
+def money(pounds: float) -> str:
+    """An amount of money as people say it: £850k, £1.23m (no sign: words carry it)."""
+    pounds = abs(pounds)
+    if pounds >= 1e6:
+        return f"£{pounds / 1e6:,.2f}m"
+    if pounds >= 1e3:
+        return f"£{pounds / 1e3:,.0f}k"
+    return f"£{pounds:,.0f}"
+
+
+def verdict(paired: PairedComparison) -> list[str]:
+    """The answer in plain words, from the seeds: the change in crises, spend and
+    over-spend with their ranges (or that it is within the noise: the 95% interval holds
+    no change), then who pays and who saves, with on how many seeds."""
+    table, n = paired.summary(), len(paired.seeds)
+    years = paired.scenario.run.years
+    lines = [f"A: {paired.a_label}. B: {paired.b_label}. Over {years} year{'s' if years != 1 else ''}, "
+             f"on {n} seed{'s' if n != 1 else ''} (A and B meet the same households on each):"]
+    if n < 2:
+        lines.append("One seed is one draw of chance: there is no range to give. Run 10 or more replications "
+                     "before taking this to anyone.")
+    crises = table.loc["crises"]
+    lines.append("Crises: " + _said(crises["share"], crises["share_low"], crises["share_high"], n, _share,
+                                    ("fewer", "more"), "B"))
+    for measure in MONEY:
+        row = table.loc[measure]
+        label = "Spend" if measure == "spend" else "Over-spend"
+        words = ("less", "more")
+        lines.append(f"{label}: " + _said(row["change"], row["change_low"], row["change_high"], n, money, words, "B"))
+    lines.append(_who_pays(paired.who_pays(), n))
+    return lines
+
+
+def _said(mean: float, low: float, high: float, n: int, form, words: tuple[str, str], who: str) -> str:
+    """'B has 4.1% fewer (2.0% to 6.2% fewer)'; or, when the interval holds zero, that the
+    difference is within the noise, with its range either way."""
+    less, more = words
+    if n < 2:
+        return f"{who}: {form(mean)} {less if mean < 0 else more} on this one seed" if mean != 0 else f"{who}: no change"
+    if low <= 0 <= high:
+        if low == high == 0:
+            return "within the noise: no difference on any seed"
+        return (f"within the noise: {who} could be from {form(low)} {less if low < 0 else more} to "
+                f"{form(high)} {less if high < 0 else more} (95% interval)")
+    word = less if mean < 0 else more
+    near, far = sorted((abs(low), abs(high)))
+    return f"{who} {form(mean)} {word} ({form(near)} to {form(far)} {word}, 95% interval)"
+
+
+def _share(value: float) -> str:
+    return f"{abs(value):.1%}"
+
+
+def _who_pays(table: pd.DataFrame, n: int) -> str:
+    """Who pays and who saves under B, most moved first, each with how often it does; then
+    the agencies whose change is within the noise."""
+    clear, noise = [], []
+    for row in table.reindex(table["net_change"].abs().sort_values(ascending=False).index).itertuples():
+        name = "the key workers' pool" if row.agency == POOL else row.label
+        if n >= 2 and row.low <= 0 <= row.high:
+            noise.append(f"{name} (pays in {row.pays_in} of {n} runs)" if row.pays_in or row.saves_in else f"{name} (no change)")
+            continue
+        verb, often = ("pays", row.pays_in) if row.net_change > 0 else ("saves", row.saves_in)
+        near, far = sorted((abs(row.low), abs(row.high)))
+        ranged = f" ({money(near)} to {money(far)}; {verb} in {often} of {n} runs)" if n >= 2 else ""
+        clear.append(f"{name} {verb} {money(row.net_change)}{ranged}")
+    said = "Who pays and who saves under B, against A: " + ("; ".join(clear) if clear else "no agency clearly")
+    return said + (f". Within the noise: {', '.join(noise)}." if noise else ".")

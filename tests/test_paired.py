@@ -1,0 +1,69 @@
+"""A comparison on several seeds: the differences are taken seed by seed on common random
+numbers, every figure has its interval, and the verdict in words says when a difference is
+within the noise."""
+
+import numpy as np
+import pytest
+
+from locality.experiments.paired import compare_paired, money
+from locality.experiments.runner import compare
+from locality.parameters.loader import ScenarioError
+
+SMALL = {"population.households": 400, "run.years": 2, "run.warmup_weeks": 8}
+
+
+@pytest.fixture(scope="module")
+def paired():
+    return compare_paired("sherwood", common=SMALL, reps=4, workers=2)
+
+
+def test_each_seed_s_difference_is_that_seed_s_own_comparison(paired):
+    seed = paired.seeds[2]
+    one = compare("sherwood", common={**SMALL, "run.seed": seed})
+    row = paired.differences().loc[seed]
+    assert row["crises"] == one.b.outcomes()["crises"] - one.a.outcomes()["crises"]
+    assert row["spend"] == pytest.approx(one.b.outcomes()["spend"] - one.a.outcomes()["spend"])
+    assert paired.first.a.scenario.run.seed == paired.seeds[0]
+
+
+def test_the_summary_s_interval_holds_its_mean_and_who_pays_counts_the_seeds(paired):
+    summary = paired.summary()
+    assert (summary["change_low"] <= summary["change"]).all() and (summary["change"] <= summary["change_high"]).all()
+    assert summary.loc["crises", "change"] == pytest.approx(paired.differences()["crises"].mean())
+    pays = paired.who_pays()
+    net = paired.pockets.pivot(index="seed", columns="agency", values="net_change")
+    for row in pays.itertuples():
+        assert row.pays_in == int((net[row.agency] > 0.5).sum()) and row.saves_in == int((net[row.agency] < -0.5).sum())
+        assert row.net_change == pytest.approx(net[row.agency].mean())
+    # the agencies' net changes add up to the change in total spend, seed by seed
+    assert np.allclose(net.sum(axis=1).loc[paired.seeds], paired.differences()["spend"], atol=1.0)
+
+
+def test_a_scenario_against_itself_is_within_the_noise():
+    same = compare_paired("sherwood", a={"budget.cut": 0.0}, b={"budget.cut": 0.0}, common=SMALL, reps=3, workers=2)
+    said = same.verdict()
+    assert said[1].startswith("Crises: within the noise") and said[2].startswith("Spend: within the noise")
+    assert "no agency clearly" in said[-1]
+
+
+def test_the_verdict_names_ranges_in_words_not_signs(paired):
+    said = "\n".join(paired.verdict())
+    assert "on 4 seeds" in said and "95% interval" in said
+    assert "£-" not in said and "-£" not in said
+    assert any(word in said for word in ("within the noise", "fewer", "more"))
+
+
+def test_one_seed_says_it_has_no_range():
+    one = compare_paired("sherwood", common={**SMALL, "run.years": 1}, reps=1)
+    assert "no range" in one.verdict()[1]
+
+
+def test_money_is_said_as_people_say_it():
+    assert [money(v) for v in (-6276, 850_000, 1_234_567, 12.4)] == ["£6k", "£850k", "£1.23m", "£12"]
+
+
+def test_bad_input_is_refused_before_any_run():
+    with pytest.raises(ScenarioError, match="reps"):
+        compare_paired("sherwood", reps=0)
+    with pytest.raises(ScenarioError, match="keyworkers.caseload"):
+        compare_paired("sherwood", b={"keyworkers.caseload": 0}, reps=2)
