@@ -7,6 +7,8 @@ sign. What a board is told should be the range, and `verdict` says it in words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from locality.parameters.vocabulary import POOL
 
 from .processes import worker_pool
 from .replications import default_workers, mean_interval, seeds_for
-from .runner import Comparison, Overrides, _as_mapping, _label, compare
+from .runner import Comparison, Overrides, RunStopped, _as_mapping, _label, compare
 
 #: Whole-run measures compared, with how each is said (money is said in £).
 MEASURES = {"crises": "crises", "spend": "spend", "over_spend": "over-spend", "households_helped": "households helped"}
@@ -109,9 +111,12 @@ class PairedComparison:
 
 
 def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),
-                   reps: int = DEFAULT_REPS, master_seed: int | None = None, workers: int | None = None) -> PairedComparison:
+                   reps: int = DEFAULT_REPS, master_seed: int | None = None, workers: int | None = None,
+                   wanted: Callable[[], bool] | None = None) -> PairedComparison:
     """A and B (by default siloed and integrated) on `reps` seeds spawned from the master
-    seed (default: the scenario's run.seed), each seed's pair in a worker process."""
+    seed (default: the scenario's run.seed), each seed's pair in a worker process. With
+    `wanted`, asked as pairs finish: once it says False, the pairs still running are
+    stopped and RunStopped is raised (the app's runs, replaced by newer levers)."""
     if reps < 1:
         raise ScenarioError(f"reps = {reps}: give at least 1 replication (10 or more to state an effect)")
     a_map, b_map, shared = _as_mapping(a), _as_mapping(b), _as_mapping(common)
@@ -122,11 +127,22 @@ def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b
     seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
     jobs = [(scenario, a_map, b_map, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
     workers = min(workers or default_workers(), reps)
+    still = wanted or (lambda: True)
     if workers <= 1:
-        pairs = [_pair(job) for job in jobs]
+        pairs = []
+        for job in jobs:
+            if not still():
+                raise RunStopped(f"stopped after {len(pairs)} of {reps} seeds")
+            pairs.append(_pair(job))
     else:
         with worker_pool(workers) as pool:
-            pairs = list(pool.map(_pair, jobs))
+            futures = [pool.submit(_pair, job) for job in jobs]
+            while not all(future.done() for future in futures):
+                if not still():
+                    pool.stop()
+                    raise RunStopped(f"stopped after {sum(f.done() for f in futures)} of {reps} seeds")
+                wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            pairs = [future.result() for future in futures]
     return PairedComparison(
         a_label=_label(a_map), b_label=_label(b_map), seeds=seeds,
         runs=pd.concat([pair["runs"] for pair in pairs], ignore_index=True),

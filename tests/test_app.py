@@ -23,6 +23,7 @@ def page():
     shared["run.years"].set(1)
     shared["keyworkers.caseload"].set(6)
     app.problem.set("")
+    app.replications.set(1)  # the verdict's ranges are tested on their own (test_the_verdict_...)
     shared["budget.cut"].set(0.0)
     app.chart_tab.set(0)
     for variant in ("A", "B"):
@@ -264,3 +265,20 @@ def test_a_run_that_fails_says_why_keeps_the_last_charts_and_runs_again_after_a_
     shared["keyworkers.caseload"].set(5)  # a change still runs again by itself
     wait_until(lambda: not app.comparison_task.pending and app.comparison_task.value is not None
                and app.comparison_task.value.b.scenario.keyworkers.caseload == 5, seconds=60)
+
+
+def test_the_verdict_gives_ranges_over_seeds_after_the_first_charts(page):
+    app.replications.set(3)
+    run_and_wait(page)  # the first seed's charts come first
+    wait_until(lambda: app.range_task.value is not None and not app.range_task.pending, seconds=240)
+    found = app.range_task.value
+    assert len(found.seeds) == 3 and found.levers[:4] == app.comparison_task.value.levers
+    said = "\n".join(found.verdict())
+    assert "Crises:" in said and "Spend:" in said and ("95% interval" in said or "within the noise" in said)
+    page.find(children=["The answer, over several seeds"]).wait_for(timeout=30)
+
+
+def test_seeds_for_the_ranges_out_of_bounds_are_named_at_the_field(page):
+    app.set_replications(0)
+    assert "1 to 100" in app.mistyped.value["replications"] and app.replications.value == 1
+    app.mistyped.set({})

@@ -17,6 +17,7 @@ import solara
 import solara.lab
 
 from locality.experiments import standing_worker
+from locality.experiments.paired import PairedComparison, compare_paired
 from locality.experiments.runner import Comparison, RunStopped, run
 from locality.parameters.levers import lever, place_defaults, value_at
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
@@ -31,6 +32,10 @@ REGIMES = list(get_args(RegimeKind))
 DEFAULT_PLACE = "thanet"
 SLIDER, TYPED, AUTO_OR_TYPED = "slider", "typed", "auto or typed"
 TYPED_AFTER_AUTO = 20  # the number first offered when "auto" is switched off (key workers: a team of 20)
+#: Seeds the verdict's ranges are worked out on, after the first seed's charts are shown: an
+#: assumption of what a strategist waits for (Thanet at 10,000 households, 5 years: about a
+#: minute on two cores); more seeds, narrower ranges.
+APP_REPS = 5
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ problem = solara.reactive("")
 loaded = solara.reactive(None)  # a levers file just read, for the page to apply
 run_progress = solara.reactive(0)  # percent of A and B's weeks done
 mistyped = solara.reactive({})  # field -> what is wrong with the text typed in it (not a number)
+replications = solara.reactive(APP_REPS)  # seeds for the verdict's ranges (1: none)
 
 
 def common_overrides() -> dict:
@@ -223,6 +229,33 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
                          levers=(place, tuple(common.items()), tuple(a.items()), tuple(b.items())))
 
 
+@solara.lab.task
+def range_task(place: str, common: dict, a: dict, b: dict, reps: int) -> PairedComparison:
+    """A and B on `reps` seeds spawned from the run's seed, for the verdict and its ranges
+    (run after the first seed's charts are shown; stopped when the levers change)."""
+    seed = common["run.seed"]
+    found = compare_paired(place, a=a, b=b, common=common, reps=reps, master_seed=seed, workers=2,
+                           wanted=range_task.is_current)
+    found.a_label, found.b_label = describe(a, place), describe(b, place)
+    found.levers = (place, tuple(common.items()), tuple(a.items()), tuple(b.items()), reps)
+    return found
+
+
+def start_range() -> None:
+    """Once the charts shown are of the levers as they stand, work out their ranges (once)."""
+    comparison = comparison_task.latest
+    if comparison is None or comparison_task.pending or replications.value < 2:
+        return
+    wanted = (*comparison.levers, replications.value)
+    if comparison.levers != levers_now():
+        return
+    latest = range_task.latest
+    if range_task.pending or (latest is not None and getattr(latest, "levers", None) == wanted):
+        return
+    place, common, a, b = comparison.levers
+    range_task(place, dict(common), dict(a), dict(b), replications.value)
+
+
 def keep_on_show() -> None:
     """Solara forgets the last result when a task fails: keep it, to stay on show."""
     if comparison_task.latest is not None:
@@ -262,6 +295,8 @@ def start_comparison() -> None:
     if problem.value:
         return
     started_with.value = levers_now()
+    if range_task.pending:
+        range_task.cancel()  # its ranges were of the levers before
     comparison_task(scenario.value, common_overrides(), variant_overrides("A"), variant_overrides("B"))
 
 
@@ -285,6 +320,14 @@ def apply_loaded_levers() -> None:
     scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
     mixes["A"].value, mixes["B"].value = a_mix, b_mix
     set_levers(overrides)
+
+
+def set_replications(seeds: int) -> None:
+    """Seeds for the ranges, 1 to 100 (more would keep the machine busy for an hour)."""
+    if not 1 <= seeds <= 100:
+        mistyped.value = {**mistyped.value, "replications": f"seeds for the ranges = {seeds}: give 1 to 100 (5 to 20 is usual)"}
+        return
+    replications.value = seeds
 
 
 def set_levers(values: dict) -> None:
@@ -352,6 +395,8 @@ def Levers():
     solara.Select("Regime B", values=REGIMES, value=regime_b)
     for shared in SHARED_LEVERS:
         SharedLever(shared, value_at(spec, shared.key))
+    NumberField("Seeds for the verdict's ranges (1: none; A and B are run on each)", "replications",
+                replications.value, set_replications)
     for variant in ("A", "B"):
         with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
             VariantLevers(variant)
@@ -457,6 +502,7 @@ def Results():
     elif stale:
         solara.Warning("The levers have changed since these charts were drawn: press Run A and B to redraw them.")
     with solara.Column(style={"opacity": "0.55" if task.pending or stale else "1"}):
+        Verdict(comparison)
         solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
                         f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
                         f"A is {comparison.a_label}, B is {comparison.b_label}.")
@@ -469,6 +515,27 @@ def Results():
                                 label="Yearly results as CSV", mime_type="text/csv")
             solara.FileDownload(lambda: weekly_csv(comparison), filename="locality-weekly.csv",
                                 label="Weekly results as CSV", mime_type="text/csv")
+
+
+@solara.component
+def Verdict(comparison: Comparison):
+    """The answer in words, over several seeds, above the charts (which are one seed's)."""
+    solara.use_effect(start_range, dependencies=[comparison, replications.value])
+    if replications.value < 2:
+        solara.Warning("These charts are one seed: one draw of chance, with no range. Set the seeds for the "
+                       "ranges to 5 or more to see how far the answer moves between seeds.")
+        return
+    found = range_task.latest
+    current = found is not None and getattr(found, "levers", None) == (*getattr(comparison, "levers", ()), replications.value)
+    if range_task.pending:
+        solara.Info(f"Working out the ranges on {replications.value} seeds (the charts below are seed "
+                    f"{comparison.a.scenario.run.seed}, shown meanwhile)...")
+    elif range_task.error and not isinstance(range_task.exception, RunStopped):
+        solara.Error(f"The ranges could not be worked out: {range_task.exception}")
+    if current:
+        lines = found.verdict()
+        with solara.Card("The answer, over several seeds"):
+            solara.Markdown(lines[0] + "\n\n" + "\n".join(f"- {line}" for line in lines[1:]))
 
 
 @solara.component
