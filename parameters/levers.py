@@ -111,3 +111,20 @@ def place_defaults(place: str, keys: Iterable[str]) -> dict[str, tuple[object, s
     where it gives none), from one load of the place."""
     spec = load_scenario(place)
     return {key: (value_at(spec, key), source_for(spec, key)) for key in keys}
+
+
+def changed_from_place(place: str, values: dict) -> list[tuple[str, object, str]]:
+    """(key, value, "Label: amount") for each lever in `values` that differs from the
+    place's own value: what a summary line or an export must name so a figure is not read
+    as the place's status quo."""
+    own = place_defaults(place, values)
+    return [(key, value, _said(key, value)) for key, value in values.items() if value != own[key][0]]
+
+
+def _said(key: str, value) -> str:
+    """A lever by its label and amount; any other setting by its key."""
+    try:
+        about = lever(key)
+    except ValueError:
+        return f"{key} = {value}"
+    return f"{about.label}: {about.amount(value)}"

@@ -23,7 +23,7 @@ from locality.parameters.levers import lever, place_defaults, value_at
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
 from locality.parameters.schema import RegimeKind
 from locality.viz.charts import ALL_CHARTS
-from locality.viz.exports import figure_png, levers_toml, read_levers, weekly_csv, yearly_csv
+from locality.viz.exports import Described, figure_png, levers_toml, read_levers, weekly_csv, who_pays_csv, yearly_csv
 from locality.viz.model_view import ModelView
 from locality.viz.workshop import Workshop
 
@@ -503,18 +503,24 @@ def Results():
         solara.Warning("The levers have changed since these charts were drawn: press Run A and B to redraw them.")
     with solara.Column(style={"opacity": "0.55" if task.pending or stale else "1"}):
         Verdict(comparison)
-        solara.Markdown(f"**{spec.place.name}**, {spec.population.households:,} households, {spec.run.years} years, "
-                        f"seed {spec.run.seed}, {spec.keyworkers.caseload} families per key worker: "
-                        f"A is {comparison.a_label}, B is {comparison.b_label}.")
+        described = described_of(comparison)
+        first, *rest = described.lines()
+        solara.Markdown(f"**{first}**. " + ". ".join(rest[:2]) + f"; {spec.keyworkers.caseload} families per key worker.")
         with solara.lab.Tabs(value=chart_tab, lazy=True):
             for title in ALL_CHARTS:
                 with solara.lab.Tab(title):
-                    Chart(comparison, title, figures)
+                    Chart(comparison, title, figures, described)
         with solara.Row():
-            solara.FileDownload(lambda: yearly_csv(comparison), filename="locality-yearly.csv",
+            solara.FileDownload(lambda: yearly_csv(comparison, described), filename=described.filename("yearly", "csv"),
                                 label="Yearly results as CSV", mime_type="text/csv")
-            solara.FileDownload(lambda: weekly_csv(comparison), filename="locality-weekly.csv",
+            solara.FileDownload(lambda: weekly_csv(comparison, described), filename=described.filename("weekly", "csv"),
                                 label="Weekly results as CSV", mime_type="text/csv")
+            ranged = range_task.latest
+            if ranged is not None and getattr(ranged, "levers", ())[:4] == getattr(comparison, "levers", None):
+                over = Described(described.place, described.levers, described.a_label, described.b_label,
+                                 tuple(ranged.seeds))
+                solara.FileDownload(lambda: who_pays_csv(ranged, over), filename=over.filename("who-pays", "csv"),
+                                    label="Who pays, with ranges, as CSV", mime_type="text/csv")
 
 
 @solara.component
@@ -549,8 +555,14 @@ def Progress():
     solara.ProgressLinear(value=run_progress.value or True)
 
 
+def described_of(comparison: Comparison) -> Described:
+    """What a comparison is of, for its summary line and its exports."""
+    place, common, _a, _b = getattr(comparison, "levers", None) or (DEFAULT_PLACE, (), (), ())
+    return Described(place, dict(common), comparison.a_label, comparison.b_label, (comparison.a.scenario.run.seed,))
+
+
 @solara.component
-def Chart(comparison: Comparison, title: str, figures: dict):
+def Chart(comparison: Comparison, title: str, figures: dict, described: Described):
     """One chart of a comparison, with its PNG download. Only the tab on show is drawn
     (turning a figure into a PNG is most of a redraw's time); a figure once drawn is
     kept in `figures` until the next comparison."""
@@ -558,8 +570,8 @@ def Chart(comparison: Comparison, title: str, figures: dict):
         figures[title] = ALL_CHARTS[title](comparison)
     figure = figures[title]
     solara.FigureMatplotlib(figure, format="png")
-    solara.FileDownload(lambda: figure_png(figure), label=f"{title} as PNG",
-                        filename=f"locality-{title.lower().replace(' ', '-').replace(',', '')}.png",
+    solara.FileDownload(lambda: figure_png(figure, described), label=f"{title} as PNG",
+                        filename=described.filename(title.lower().replace(' ', '-').replace(',', ''), "png"),
                         mime_type="image/png")
 
 

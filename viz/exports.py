@@ -1,37 +1,98 @@
 """What the app hands out: charts as PNG, results as CSV, and the levers as a TOML file
-that loads back (checked by the same loader as the command line)."""
+that loads back (checked by the same loader as the command line). Each chart and table
+says what it is of (`Described`): a PNG in its title, a CSV in a header block of `#`
+lines, a file in its name."""
 
 from __future__ import annotations
 
 import io
+import re
 import tomllib
+from dataclasses import dataclass
 
 import pandas as pd
 import tomli_w
 from matplotlib.figure import Figure
 
+from locality import __version__
+from locality.experiments.paired import PairedComparison
 from locality.experiments.runner import Comparison
+from locality.parameters.levers import changed_from_place
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
+from locality.parameters.unit_costs import PRICE_YEAR
 
 
-def figure_png(figure: Figure) -> bytes:
+@dataclass(frozen=True)
+class Described:
+    """What a chart or table is of: the place, the levers that differ from its own, A and
+    B, and the seeds; said as a title, a CSV header and a file name."""
+
+    place: str
+    levers: dict
+    a_label: str
+    b_label: str
+    seeds: tuple[int, ...]
+
+    def lines(self) -> list[str]:
+        spec = load_scenario(self.place, self.levers)
+        own = load_scenario(self.place).population.households
+        households = spec.population.households
+        sample = (f"a sample of {households:,} of its {own:,} households: counts and money are the sample's"
+                  if households < own else f"{households:,} households")
+        changed = [said for key, _value, said in changed_from_place(self.place, self.levers)
+                   if key not in ("run.seed", "population.households")]
+        seeds = (f"seed {self.seeds[0]}" if len(self.seeds) == 1
+                 else f"{len(self.seeds)} seeds (mean and 95% interval over them)")
+        return [f"{spec.place.name}, {sample}; {spec.run.years} years; {seeds}",
+                "Levers changed from the place's own: " + ("; ".join(changed) if changed else "none"),
+                f"A: {self.a_label}. B: {self.b_label}",
+                f"Money in £ at {PRICE_YEAR} prices. Made by Locality {__version__}"]
+
+    def title(self) -> str:
+        return "\n".join(self.lines()[:3])
+
+    def header(self) -> str:
+        return "".join(f"# {line}\n" for line in self.lines())
+
+    def filename(self, what: str, suffix: str) -> str:
+        """locality-<place>-<lever tag>-<what>.<suffix>: a tag of the changed levers."""
+        tags = [f"{key.rsplit('.', 1)[-1]}-{value}" for key, value, _ in changed_from_place(self.place, self.levers)
+                if key not in ("run.seed", "population.households")]
+        tag = re.sub(r"[^A-Za-z0-9.-]+", "-", "_".join(tags) or "defaults")[:60]
+        return f"locality-{self.place}-{tag}-{what}.{suffix}"
+
+
+def figure_png(figure: Figure, described: Described | None = None) -> bytes:
+    """The figure as PNG, titled with what it is of (when `described`)."""
+    if described is not None:
+        figure.suptitle(described.title(), fontsize=8, x=0.01, horizontalalignment="left", y=1.0,
+                        verticalalignment="bottom")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120)
+    figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight" if described is not None else None)
     return buffer.getvalue()
 
 
-def yearly_csv(comparison: Comparison) -> str:
-    """Per year, A beside B and the difference, one column per measure and variant."""
-    table = comparison.yearly()
+def yearly_csv(comparison: Comparison, described: Described | None = None) -> str:
+    """Per year, A beside B and the difference, one column per measure and variant
+    (money to the pound, counts whole), after the header block."""
+    table = comparison.yearly().round(0)
     table.columns = [f"{measure}_{variant}".replace("B-A", "difference") for measure, variant in table.columns]
-    return table.to_csv()
+    return (described.header() if described else "") + table.to_csv()
 
 
-def weekly_csv(comparison: Comparison) -> str:
-    """Every recorded week of A and B, stacked with a 'variant' column."""
+def weekly_csv(comparison: Comparison, described: Described | None = None) -> str:
+    """Every recorded week of A and B, stacked with a 'variant' column, rounded to 2 places."""
     frames = [comparison.a.steps.assign(variant="A", regime=comparison.a_label),
               comparison.b.steps.assign(variant="B", regime=comparison.b_label)]
-    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+    return (described.header() if described else "") + pd.concat(frames, ignore_index=True).round(2).to_csv(index=False)
+
+
+def who_pays_csv(paired: PairedComparison, described: Described | None = None) -> str:
+    """Per agency and year, the net change under B with its 95% interval over the seeds, £."""
+    table = paired.who_pays_by_year()
+    labels = dict(zip(paired.pockets["agency"], paired.pockets["label"], strict=False))
+    table.insert(1, "label", table["agency"].map(labels))
+    return (described.header() if described else "") + table.round(0).to_csv(index=False)
 
 
 def levers_toml(place: str, regime_a: str, regime_b: str, overrides: dict, a: dict | None = None,
