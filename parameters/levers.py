@@ -128,3 +128,16 @@ def _said(key: str, value) -> str:
     except ValueError:
         return f"{key} = {value}"
     return f"{about.label}: {about.amount(value)}"
+
+
+def entry_bounds(table_key: str) -> tuple[float | None, float | None]:
+    """The bounds of every entry of a table of numbers ("budget.agency_cut": each agency's
+    cut), as the schema types its values."""
+    *table, name = table_key.split(".")
+    model = schema_at(table)
+    field = model.model_fields.get(name) if model is not None else None
+    if field is None or get_origin(field.annotation) is not dict:
+        raise ValueError(f"'{table_key}' is not a table of numbers in the scenario schema (parameters/schema.py)")
+    value = get_args(field.annotation)[1]
+    constraints = [c for info in get_args(value)[1:] for c in getattr(info, "metadata", [info])] if get_origin(value) is Annotated else []
+    return _bound(constraints, "ge", "gt"), _bound(constraints, "le", "lt")

@@ -19,7 +19,7 @@ import solara.lab
 from locality.experiments import standing_worker
 from locality.experiments.paired import PairedComparison, compare_paired
 from locality.experiments.runner import Comparison, RunStopped, run
-from locality.parameters.levers import lever, place_defaults, value_at
+from locality.parameters.levers import entry_bounds, lever, place_defaults, value_at
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
 from locality.parameters.schema import RegimeKind
 from locality.viz.charts import ALL_CHARTS
@@ -357,10 +357,12 @@ def default_sources(name: str) -> list[tuple[str, str, str]]:
 
 
 @solara.component
-def NumberField(label: str, key: str, number, on_number, whole: bool = True, optional: bool = False):
-    """A number typed in. Text that is not a number is named at the field (like the
-    loader's errors) and kept in `mistyped`, so that Run refuses it rather than running
-    the last good value; a number is passed to `on_number` (blank is None, if optional)."""
+def NumberField(label: str, key: str, number, on_number, whole: bool = True, optional: bool = False,
+                share: bool = False, low: float | None = None, high: float | None = None):
+    """A number typed in. Text that is not a number, or a number outside `low` to `high`,
+    is named at the field (like the loader's errors) and kept in `mistyped`, so that Run
+    refuses it rather than running the last good value; a number is passed to `on_number`
+    (blank is None, if optional). A share may be typed as a percentage ("3%" is 0.03)."""
     text, set_text = solara.use_state("" if number is None else str(number))
 
     def show_number() -> None:  # the lever was set: by this field, a place chosen or a file loaded
@@ -374,12 +376,22 @@ def NumberField(label: str, key: str, number, on_number, whole: bool = True, opt
         new = (new or "").strip()
         set_text(new)
         others = {k: v for k, v in mistyped.value.items() if k != key}
+        percent = share and new.endswith("%")
         try:
-            value = None if optional and not new else (int if whole else float)(new.replace(",", "").replace("_", ""))
+            plain = new.removesuffix("%").strip() if percent else new
+            value = None if optional and not new else (int if whole else float)(plain.replace(",", "").replace("_", ""))
+            value = value / 100 if percent and value is not None else value
         except ValueError:
-            kind = "a whole number, e.g. 10000" if whole else "a number, e.g. 0.2"
+            kind = ("a whole number, e.g. 10000" if whole else
+                    "a fraction or a percentage, e.g. 0.2 or 20%" if share else "a number, e.g. 0.2")
             mistyped.value = {**others, key: f"{key} = {new!r} is not a number: type {kind}"
                               + (", or leave it blank" if optional else "")}
+            return
+        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+            shown = (lambda x: f"{x:.0%}") if share else (lambda x: f"{x:,g}")
+            mistyped.value = {**others, key: f"{key} = {new}: give {shown(low)} to {shown(high)}" if low is not None
+                              and high is not None else f"{key} = {new}: give at least {shown(low)}" if low is not None
+                              else f"{key} = {new}: give at most {shown(high)}"}
             return
         mistyped.value = others
         on_number(value)
@@ -421,7 +433,8 @@ def SharedLever(shared: Shared, own):
         slider(f"{about.label}: {about.amount(value.value)}{note}", value=value, min=limits.low, max=limits.high)
     elif shared.widget == TYPED:
         said = f": {about.amount(value.value)}" if about.is_share else ""
-        NumberField(f"{about.label}{said}{note}", shared.key, value.value, value.set, whole=about.kind is int)
+        NumberField(f"{about.label}{said}{note}", shared.key, value.value, value.set, whole=about.kind is int,
+                    share=about.is_share, low=about.low, high=about.high)
     else:
         AutoOrTyped(shared)
 
@@ -440,7 +453,7 @@ def AutoOrTyped(shared: Shared):
 
     solara.Switch(label=f"{about.label}: {shared.note}", value=value.value == "auto", on_value=switched)
     if value.value != "auto":
-        NumberField(about.label, shared.key, value.value, value.set, whole=about.kind is int)
+        NumberField(about.label, shared.key, value.value, value.set, whole=about.kind is int, low=about.low, high=about.high)
 
 
 @solara.component
@@ -457,16 +470,19 @@ def VariantLevers(variant: str):
                       on_value=lambda choice, key=key: set_mix(variant, key, choice))
     pool = lever("regime.pooled_share")
     NumberField(f"{pool.label}, {pool.low:g} to {pool.high:g} (blank: the shared lever's)", f"{variant}: {pool.key}",
-                mix.get(pool.key), lambda share: set_mix(variant, pool.key, share), whole=False, optional=True)
+                mix.get(pool.key), lambda share: set_mix(variant, pool.key, share), whole=False, optional=True,
+                share=True, low=pool.low, high=pool.high)
     solara.Text("Cut by agency, 0 to 1, and the years over which it is reached (blank: the common cut, "
                 "over the common years)")
+    (cut_low, cut_high), (years_low, years_high) = entry_bounds("budget.agency_cut"), entry_bounds("budget.agency_cut_years")
     for name, agency in load_scenario(scenario.value).agencies.items():
         cut, years = f"budget.agency_cut.{name}", f"budget.agency_cut_years.{name}"
         with solara.Row():
             NumberField(f"{agency.label}: cut", f"{variant}: {cut}", mix.get(cut),
-                        lambda value, key=cut: set_mix(variant, key, value), whole=False, optional=True)
+                        lambda value, key=cut: set_mix(variant, key, value), whole=False, optional=True,
+                        share=True, low=cut_low, high=cut_high)
             NumberField("over years", f"{variant}: {years}", mix.get(years),
-                        lambda value, key=years: set_mix(variant, key, value), optional=True)
+                        lambda value, key=years: set_mix(variant, key, value), optional=True, low=years_low, high=years_high)
     problem_here = variant_problem(variant)
     if problem_here:
         solara.Error(problem_here)
