@@ -84,7 +84,8 @@ def overrides_for(scenario: str, assumption: Assumption, value: float, common: M
     return found
 
 
-def variants(scenario: str, common: Mapping[str, Any], names: list[str]) -> dict[tuple[str, str, str], dict[str, Any]]:
+def variants(scenario: str, common: Mapping[str, Any], names: list[str],
+             headlines: Mapping[str, tuple[str, dict, dict]] = HEADLINES) -> dict[tuple[str, str, str], dict[str, Any]]:
     """Every run of the study, keyed (headline, setting, side): each headline's two sides at
     the scenario's own figures ("as is") and at each assumption's low and high values."""
     settings: dict[str, dict[str, Any]] = {"as is": {}}
@@ -93,28 +94,30 @@ def variants(scenario: str, common: Mapping[str, Any], names: list[str]) -> dict
         for end in ("low", "high"):
             settings[f"{name} {end}"] = overrides_for(scenario, assumption, getattr(assumption, end), common)
     return {(headline, setting, side): {**common, **values, **sides[i]}
-            for headline, (_label, *sides) in HEADLINES.items()
+            for headline, (_label, *sides) in headlines.items()
             for setting, values in settings.items() for i, side in enumerate(("a", "b"))}
 
 
 def study_assumptions(scenario: str = "thanet", common: Overrides = (), names: list[str] | None = None, reps: int = 10,
-                      master_seed: int | None = None, workers: int | None = None) -> AssumptionStudy:
-    """Run every headline at every assumption's low and high value (and as is) on the same
-    `reps` seeds, and measure how far each assumption moves each headline."""
+                      master_seed: int | None = None, workers: int | None = None,
+                      headlines: Mapping[str, tuple[str, dict, dict]] = HEADLINES) -> AssumptionStudy:
+    """Run every headline (by default `HEADLINES`; a report passes its own comparison) at
+    every assumption's low and high value (and as is) on the same `reps` seeds, and measure
+    how far each assumption moves each headline."""
     shared = _as_mapping(common)
     names = list(ASSUMPTIONS) if names is None else list(names)
     unknown = [n for n in names if n not in ASSUMPTIONS]
     if unknown:
         raise ValueError(f"unknown assumption(s) {unknown}; known: {', '.join(ASSUMPTIONS)}")
     spec = load_scenario(scenario, shared)
-    runs_of = variants(scenario, shared, names)
+    runs_of = variants(scenario, shared, names, headlines)
     for overrides in runs_of.values():
         load_scenario(scenario, overrides)  # fail before any run
     seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
     runs = run_paired(scenario, {"|".join(key): overrides for key, overrides in runs_of.items()}, seeds, _outcome, workers)
     runs[["headline", "setting", "side"]] = runs["variant"].str.split("|", expand=True)
     table = _effects(runs, seeds)
-    return AssumptionStudy(runs=runs, table=table, swings=_swings(runs, seeds, names), seeds=seeds)
+    return AssumptionStudy(runs=runs, table=table, swings=_swings(runs, seeds, names, headlines), seeds=seeds)
 
 
 def _outcome(results) -> dict[str, float]:
@@ -150,13 +153,13 @@ def _effects(runs: pd.DataFrame, seeds: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _swings(runs: pd.DataFrame, seeds: list[int], names: list[str]) -> pd.DataFrame:
+def _swings(runs: pd.DataFrame, seeds: list[int], names: list[str], headlines: Mapping[str, Any] = HEADLINES) -> pd.DataFrame:
     """Per headline and assumption, the headline's effect at the low and at the high value,
     and the swing (high less low, seed by seed, with its 95% interval); largest swing in
     crises first within each headline."""
     by = runs.set_index(["headline", "setting", "side", "seed"]).sort_index()
     rows = []
-    for headline in HEADLINES:
+    for headline in headlines:
         for name in names:
             low, high = _per_seed(by, seeds, headline, f"{name} low"), _per_seed(by, seeds, headline, f"{name} high")
             row = {"headline": headline, "assumption": name, "what": ASSUMPTIONS[name].what}

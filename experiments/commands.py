@@ -16,6 +16,7 @@ import pandas as pd
 from locality.parameters.loader import (
     DEFAULT_SCENARIO,
     ScenarioError,
+    parse_overrides,
     builtin_scenarios,
     flat_figures,
     load_scenario,
@@ -43,7 +44,7 @@ from .discovery import discover
 from .replications import replicate
 from .report import write_report
 from .results import Results
-from .runner import Comparison, compare, run
+from .runner import Comparison, _as_mapping, compare, run
 from .store import Store
 from .outputs import check_out, save_or_keep
 from .paired import compare_paired
@@ -166,6 +167,31 @@ def _k(pounds: float) -> str:
     """Thousands of pounds, signed, never '-0'."""
     rounded = round(pounds / 1e3)
     return f"{rounded:+,.0f}" if rounded else "0"
+
+
+def cmd_report(args) -> int:
+    """A against B on several seeds, written as report.html and report.pdf."""
+    from locality.viz.handout import command_for, sections, write_handout
+
+    common, started = _starting(args)
+    out = check_out(Path(args.out) if args.out else
+                    Path("results") / f"report-{Path(args.scenario).stem}-{time.strftime('%Y%m%d-%H%M%S')}", args.overwrite)
+    a, b = _as_mapping(args.a or ()), _as_mapping(args.b or ())
+    paired = compare_paired(args.scenario, a=a, b=b, common=common, reps=args.reps, workers=args.workers)
+    print("\n".join(paired.verdict()))
+    swings = None
+    if args.assumptions:
+        print("\nSetting each assumption low and high...", flush=True)
+        study = study_assumptions(args.scenario, common, reps=min(args.reps, 5), workers=args.workers,
+                                  headlines={"this": ("this comparison", a or {"regime.kind": "siloed"},
+                                                      b or {"regime.kind": "integrated"})})
+        swings = study.swings
+    place = Path(args.scenario).stem if Path(args.scenario).suffix else args.scenario
+    shared = dict(parse_overrides(common)) | {"run.seed": load_scenario(args.scenario, common).run.seed}
+    parts = sections(paired, args.scenario, shared, command_for(place, a, b, shared, args.reps), swings)
+    page, pdf = write_handout(parts, out)
+    print(f"\nReport written to {page} and {pdf} ({time.perf_counter() - started:.1f} s)")
+    return 0
 
 
 def _amount(measure: str, value: float, signed: bool = False) -> str:

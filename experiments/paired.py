@@ -229,7 +229,8 @@ def _who_pays(table: pd.DataFrame, n: int) -> str:
     for row in table.reindex(table["net_change"].abs().sort_values(ascending=False).index).itertuples():
         name = "the key workers' pool" if row.agency == POOL else row.label
         if n >= 2 and row.low <= 0 <= row.high:
-            noise.append(f"{name} (pays in {row.pays_in} of {n} runs)" if row.pays_in or row.saves_in else f"{name} (no change)")
+            noise.append(f"{name} (pays in {row.pays_in} of {n} runs, saves in {row.saves_in})" if row.pays_in or row.saves_in
+                         else f"{name} (no change)")
             continue
         verb, often = ("pays", row.pays_in) if row.net_change > 0 else ("saves", row.saves_in)
         near, far = sorted((abs(row.low), abs(row.high)))

@@ -118,16 +118,17 @@ def changed_from_place(place: str, values: dict) -> list[tuple[str, object, str]
     place's own value: what a summary line or an export must name so a figure is not read
     as the place's status quo."""
     own = place_defaults(place, values)
-    return [(key, value, _said(key, value)) for key, value in values.items() if value != own[key][0]]
+    return [(key, value, "{}: {}".format(*label_and_amount(key, value))) for key, value in values.items()
+            if value != own[key][0]]
 
 
-def _said(key: str, value) -> str:
-    """A lever by its label and amount; any other setting by its key."""
+def label_and_amount(key: str, value) -> tuple[str, str]:
+    """A lever's label and its value as a person says it; any other setting by its key."""
     try:
         about = lever(key)
     except ValueError:
-        return f"{key} = {value}"
-    return f"{about.label}: {about.amount(value)}"
+        return key, str(value)
+    return about.label, about.amount(value)
 
 
 def entry_bounds(table_key: str) -> tuple[float | None, float | None]:

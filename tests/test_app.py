@@ -311,6 +311,11 @@ def test_the_verdict_gives_ranges_over_seeds_after_the_first_charts(page):
     said = "\n".join(found.verdict())
     assert "Crises:" in said and "Spend:" in said and ("95% interval" in said or "within the noise" in said)
     page.find(children=["The answer, over several seeds"]).wait_for(timeout=30)
+    wait_until(lambda: any("Report (PDF)" in str(b.children) for b in page.find(v.Btn).widgets), seconds=30)
+    from locality.viz.handout import as_html, pdf_bytes
+
+    parts = app.report_of(found, app.described_of(app.comparison_task.value))
+    assert pdf_bytes(parts)[:4] == b"%PDF" and found.verdict()[1] in as_html(parts)
 
 
 def test_seeds_for_the_ranges_out_of_bounds_are_named_at_the_field(page):

@@ -23,6 +23,7 @@ from locality.parameters.levers import entry_bounds, lever, place_defaults, valu
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
 from locality.parameters.schema import RegimeKind
 from locality.viz.charts import ALL_CHARTS
+from locality.viz.handout import as_html, command_for, pdf_bytes, sections
 from locality.viz.exports import Described, figure_png, levers_toml, read_levers, weekly_csv, who_pays_csv, yearly_csv
 from locality.viz.model_view import ModelView
 from locality.viz.workshop import Workshop
@@ -537,6 +538,10 @@ def Results():
                                  tuple(ranged.seeds))
                 solara.FileDownload(lambda: who_pays_csv(ranged, over), filename=over.filename("who-pays", "csv"),
                                     label="Who pays, with ranges, as CSV", mime_type="text/csv")
+                solara.FileDownload(lambda: as_html(report_of(ranged, described)), filename=over.filename("report", "html"),
+                                    label="Report (HTML)", mime_type="text/html")
+                solara.FileDownload(lambda: pdf_bytes(report_of(ranged, described)), filename=over.filename("report", "pdf"),
+                                    label="Report (PDF)", mime_type="application/pdf")
 
 
 @solara.component
@@ -569,6 +574,12 @@ def Progress():
         solara.Text(f"Running A and B: {run_progress.value}%")
         solara.Button("Stop", on_click=comparison_task.cancel, color="error", outlined=True)
     solara.ProgressLinear(value=run_progress.value or True)
+
+
+def report_of(paired: PairedComparison, described: Described) -> list:
+    """The report of the ranges shown: what `locality report` writes for the same levers."""
+    place, common, a, b, reps = paired.levers
+    return sections(paired, place, dict(common), command_for(place, dict(a), dict(b), dict(common), reps))
 
 
 def described_of(comparison: Comparison) -> Described:

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from locality.experiments.paired import PairedComparison
 from locality.experiments.runner import Comparison
 from locality.parameters.vocabulary import TIERS
 
@@ -195,3 +196,44 @@ ALL_CHARTS = {
     "Spend by agency": agency_spend_chart,
     "Who pays, who saves": wrong_pocket_chart,
 }
+
+
+# --- over several seeds: means with their 95% bands ---------------------------------------
+BANDED = {"crises": ("Crises a year", 1.0), "spend": ("Spend a year, £m", 1e6), "in_crisis_tier": ("Households in crisis (weekly average)", 1.0)}
+
+
+def band_chart(paired: PairedComparison) -> Figure:
+    """Crises, spend and households in crisis per year, A against B: the mean over the
+    seeds with its 95% band, from zero."""
+    figure, axes = _subplots(1, len(BANDED), figsize=(12, 3.4))
+    table = paired.yearly_summary()
+    for axis, (measure, (title, scale)) in zip(axes, BANDED.items()):
+        for key, label in (("A", paired.a_label), ("B", paired.b_label)):
+            rows = table[(table["variant"] == key) & (table["measure"] == measure)].sort_values("year")
+            axis.plot(rows["year"], rows["mean"] / scale, marker="o", color=COLOURS[key], label=f"{key}: {label}")
+            axis.fill_between(rows["year"], rows["low"] / scale, rows["high"] / scale, color=COLOURS[key], alpha=0.2)
+        axis.set_title(title, fontsize=10)
+        axis.set_xlabel("year")
+        axis.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=2, frameon=False)
+    figure.suptitle(f"Mean over {len(paired.seeds)} seeds, with its 95% interval (shaded)", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def who_pays_range_chart(paired: PairedComparison) -> Figure:
+    """Each agency's net change under B over the whole run, £k: the mean over the seeds and
+    its 95% interval; left of zero it saves, right of zero it pays."""
+    table = paired.who_pays()
+    figure, axis = _subplots(figsize=(8, 0.45 * len(table) + 1.5))
+    rows = np.arange(len(table))
+    mean = table["net_change"].to_numpy() / 1e3
+    errors = np.vstack([mean - table["low"].to_numpy() / 1e3, table["high"].to_numpy() / 1e3 - mean])
+    axis.barh(rows, mean, xerr=errors, color=np.where(mean > 0, COLOURS["A"], COLOURS["B"]), alpha=0.8, capsize=3)
+    axis.axvline(0, color="black", linewidth=0.8)
+    axis.set_yticks(rows, table["label"], fontsize=9)
+    axis.invert_yaxis()
+    axis.set_xlabel("net change under B over the run, £k (left: saves, right: pays); bars: 95% interval over seeds")
+    axis.set_title(f"Who pays and who saves, {len(paired.seeds)} seeds", fontsize=10)
+    figure.tight_layout()
+    return figure
