@@ -314,6 +314,8 @@ def test_the_verdict_gives_ranges_over_seeds_after_the_first_charts(page):
     wait_until(lambda: any("Report (PDF)" in str(b.children) for b in page.find(v.Btn).widgets), seconds=30)
     from locality.viz.handout import as_html, pdf_bytes
 
+    app.chart_tab.set(len(ALL_CHARTS))  # the tab of bands over the seeds
+    wait_until(lambda: len(page.find(widgets.Image).widgets) == 2, seconds=60)
     parts = app.report_of(found, app.described_of(app.comparison_task.value))
     assert pdf_bytes(parts)[:4] == b"%PDF" and found.verdict()[1] in as_html(parts)
 

@@ -22,7 +22,7 @@ from locality.experiments.runner import Comparison, RunStopped, run
 from locality.parameters.levers import entry_bounds, lever, place_defaults, value_at
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
 from locality.parameters.schema import RegimeKind
-from locality.viz.charts import ALL_CHARTS
+from locality.viz.charts import ALL_CHARTS, band_chart, who_pays_range_chart
 from locality.viz.handout import as_html, command_for, pdf_bytes, sections
 from locality.viz.exports import Described, figure_png, levers_toml, read_levers, weekly_csv, who_pays_csv, yearly_csv
 from locality.viz.model_view import ModelView
@@ -523,17 +523,21 @@ def Results():
         described = described_of(comparison)
         first, *rest = described.lines()
         solara.Markdown(f"**{first}**. " + ". ".join(rest[:2]) + f"; {spec.keyworkers.caseload} families per key worker.")
+        ranged = range_task.latest
+        ranged = ranged if ranged is not None and getattr(ranged, "levers", ())[:4] == getattr(comparison, "levers", None) else None
         with solara.lab.Tabs(value=chart_tab, lazy=True):
             for title in ALL_CHARTS:
                 with solara.lab.Tab(title):
                     Chart(comparison, title, figures, described)
+            if ranged is not None:
+                with solara.lab.Tab(RANGES):
+                    RangeCharts(ranged, described)
         with solara.Row():
             solara.FileDownload(lambda: yearly_csv(comparison, described), filename=described.filename("yearly", "csv"),
                                 label="Yearly results as CSV", mime_type="text/csv")
             solara.FileDownload(lambda: weekly_csv(comparison, described), filename=described.filename("weekly", "csv"),
                                 label="Weekly results as CSV", mime_type="text/csv")
-            ranged = range_task.latest
-            if ranged is not None and getattr(ranged, "levers", ())[:4] == getattr(comparison, "levers", None):
+            if ranged is not None:
                 over = Described(described.place, described.levers, described.a_label, described.b_label,
                                  tuple(ranged.seeds))
                 solara.FileDownload(lambda: who_pays_csv(ranged, over), filename=over.filename("who-pays", "csv"),
@@ -574,6 +578,20 @@ def Progress():
         solara.Text(f"Running A and B: {run_progress.value}%")
         solara.Button("Stop", on_click=comparison_task.cancel, color="error", outlined=True)
     solara.ProgressLinear(value=run_progress.value or True)
+
+
+RANGES = "Over the seeds"  # the tab of charts with bands, once the ranges are in
+
+
+@solara.component
+def RangeCharts(paired: PairedComparison, described: Described):
+    """The yearly measures with their 95% bands, and who pays with intervals, over the seeds."""
+    figures = solara.use_memo(lambda: (band_chart(paired), who_pays_range_chart(paired)), dependencies=[paired])
+    over = Described(described.place, described.levers, described.a_label, described.b_label, tuple(paired.seeds))
+    for figure, what in zip(figures, ("bands", "who-pays-ranges")):
+        solara.FigureMatplotlib(figure, format="png")
+        solara.FileDownload(lambda figure=figure: figure_png(figure, over), label=f"{what.replace('-', ' ')} as PNG",
+                            filename=over.filename(what, "png"), mime_type="image/png")
 
 
 def report_of(paired: PairedComparison, described: Described) -> list:
