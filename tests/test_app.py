@@ -17,7 +17,7 @@ shared = app.shared_values  # each shared lever's value, by its dotted key
 
 @pytest.fixture
 def page():
-    app.choose_scenario("thanet")
+    app.choose_scenario("thanet", keep_changes=False)
     app.rerun_on_change.set(True)
     shared["population.households"].set(600)
     shared["run.years"].set(1)
@@ -211,14 +211,18 @@ def test_a_bad_value_after_a_run_is_named_at_once_and_the_last_charts_stay(page)
 def test_a_place_brings_its_own_defaults_and_their_sources():
     from locality.parameters.loader import load_scenario
 
+    app.choose_scenario("thanet", keep_changes=False)
+    shared["budget.cut"].set(0.2)  # the user's own change
     app.choose_scenario("triborough")
     spec = load_scenario("triborough")
+    assert shared["budget.cut"].value == 0.2  # kept
+    shared["budget.cut"].set(value_at(spec, "budget.cut"))
     assert shared["population.households"].value == app.APP_HOUSEHOLDS < spec.population.households
     assert all(shared[key].value == value_at(spec, key) for key in shared if key != "population.households")
     sources = app.default_sources("triborough")
     assert {label for label, _, _ in sources} >= {lever(each.key).label for each in app.SHARED_LEVERS}
     assert all(source for _, _, source in sources)
-    app.choose_scenario("thanet")
+    app.choose_scenario("thanet", keep_changes=False)
 
 
 def test_variants_are_described_in_plain_words():

@@ -110,9 +110,9 @@ class AppAnswers:
         assert not self.errors, "the app's server answered with errors:\n" + "\n".join(self.errors)
 
 
-def drive(url: str, screenshot: Path) -> float:
+def drive(url: str, screenshot: Path) -> tuple[float, float]:
     """Everything the browser does; returns seconds from clicking Run to the default
-    comparison's charts drawn."""
+    comparison's charts drawn, and to its verdict over the seeds."""
     from playwright.sync_api import expect, sync_playwright
 
     from locality.parameters.loader import load_scenario
@@ -137,7 +137,7 @@ def drive(url: str, screenshot: Path) -> float:
             expect(growth_field.locator("input")).to_have_value(str(growth))  # the figure itself, not rounded
 
             charts = page.locator("main img, .v-main img, .v-content img")
-            summary = page.get_by_text("families per key worker: A is")
+            summary = page.get_by_text("families per key worker.")
             assert charts.count() == 0  # nothing drawn before Run
             # First the default comparison, as a new user meets it: the place's own levers.
             started = time.perf_counter()
@@ -148,13 +148,27 @@ def drive(url: str, screenshot: Path) -> float:
                                    timeout=60_000)
             seconds = time.perf_counter() - started
             expect(summary).to_contain_text("6 families per key worker")
-            expect(summary).to_contain_text("A is siloed, B is integrated")
+            expect(summary).to_contain_text("A: siloed. B: integrated")
+            expect(summary).to_contain_text("a sample of 10,000 of its 59,000 households")
+            # then the ranges over the seeds: the verdict in words, and a tab of bands
+            verdict = page.locator(".v-card", has_text="The answer, over several seeds")
+            verdict.wait_for(timeout=RUN_SECONDS * 1000)
+            full = time.perf_counter() - started
+            expect(verdict).to_contain_text("Crises:")
+            expect(verdict).to_contain_text("Spend:")
+            assert "95% interval" in verdict.inner_text() or "within the noise" in verdict.inner_text()
+            page.get_by_role("tab", name="Over the seeds").click()
+            expect(page.get_by_role("button", name="bands as PNG")).to_be_visible()
+            expect(charts).to_have_count(2)
+            page.get_by_role("tab", name="Demand").click()
 
             # Then changes, each of which runs again by itself: a smaller, shorter run and
             # a caseload limit of 3.
             households = page.locator(".v-input", has_text="Households (the place has").locator("input")
             households.fill("1500")
             households.press("Enter")
+            households.blur()  # the field takes what was typed when it is left: the app runs again
+            expect(summary).to_contain_text("a sample of 1,500 of its 59,000 households", timeout=RUN_SECONDS * 1000)
             years = page.locator(".v-input", has_text="Years:").first
             years.locator("[role=slider]").press("Home")
             years.locator("[role=slider]").press("ArrowRight")
@@ -164,14 +178,26 @@ def drive(url: str, screenshot: Path) -> float:
                 thumb.press("ArrowLeft")
             expect(caseload).to_contain_text("Caseload: 3 families")
             expect(summary).to_contain_text("3 families per key worker", timeout=RUN_SECONDS * 1000)
-            expect(summary).to_contain_text("1,500 households, 2 years")
-            expect(summary).to_contain_text("A is siloed, B is integrated")
+            expect(summary).to_contain_text("a sample of 1,500 of its 59,000 households")
+            expect(summary).to_contain_text("; 2 years;")
+            expect(summary).to_contain_text("A: siloed. B: integrated")
             page.get_by_role("tab", name="Households by tier").click()  # a tab's chart is drawn when shown
             expect(page.get_by_role("button", name="Households by tier as PNG")).to_be_visible()
             expect(charts).to_have_count(1)
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=charts.first.element_handle())
             page.wait_for_timeout(500)  # the tabs' slide from one chart to the next
             page.screenshot(path=str(screenshot), full_page=True)
+            for width, height in ((1366, 768), (1440, 900)):  # laptops a strategist brings to a board
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(screenshot.with_name(f"app-{width}x{height}.png")), full_page=True)
+                drawer = page.locator(".v-navigation-drawer").first.bounding_box()
+                main = page.locator(".v-main, main").first.bounding_box()
+                assert drawer["width"] <= 420, f"the sidebar is {drawer['width']} px wide at {width} px"
+                main_left = main["x"] + float(page.locator(".v-main, main").first.evaluate(
+                    "e => getComputedStyle(e).paddingLeft").removesuffix("px"))
+                assert main_left >= drawer["x"] + drawer["width"] - 1, f"the sidebar covers the main panel at {width} px"
+            page.set_viewport_size({"width": 1400, "height": 1000})
             answers.check()
             load_back_saved_levers(page, screenshot.parent)
 
@@ -179,7 +205,7 @@ def drive(url: str, screenshot: Path) -> float:
             page.get_by_role("button", name="Next").wait_for(timeout=RUN_SECONDS * 1000)
             page.locator(".solara-markdown").first.wait_for()
             answers.check()
-            return seconds
+            return seconds, full
         finally:
             browser.close()
 
@@ -224,7 +250,7 @@ def test_the_app_runs_a_comparison_in_a_real_browser(server, tmp_path):
     # Playwright's sync API refuses to run where an asyncio loop is running (other tests'
     # renderers may leave one on this thread), so the browser is driven from its own thread.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        seconds = pool.submit(drive, server, screenshot).result(timeout=RUN_SECONDS + 300)
+        seconds, full = pool.submit(drive, server, screenshot).result(timeout=2 * RUN_SECONDS + 300)
     assert screenshot.stat().st_size > 10_000
-    print(f"\nbrowser: the default comparison's charts drawn {seconds:.1f} s after clicking Run "
-          f"(screenshot: {screenshot})")
+    print(f"\nbrowser: the default comparison's charts drawn {seconds:.1f} s after clicking Run, its verdict over "
+          f"the seeds {full:.1f} s after (screenshot: {screenshot})")

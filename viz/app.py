@@ -34,8 +34,8 @@ DEFAULT_PLACE = "thanet"
 SLIDER, TYPED, AUTO_OR_TYPED = "slider", "typed", "auto or typed"
 TYPED_AFTER_AUTO = 20  # the number first offered when "auto" is switched off (key workers: a team of 20)
 #: Seeds the verdict's ranges are worked out on, after the first seed's charts are shown: an
-#: assumption of what a strategist waits for (Thanet at 10,000 households, 5 years: about a
-#: minute on two cores); more seeds, narrower ranges.
+#: assumption of what a strategist waits for (Thanet at 10,000 households, 5 years: the verdict
+#: about 30 s after Run on two cores, as the browser test measures); more seeds, narrower ranges.
 APP_REPS = 5
 
 
@@ -337,10 +337,19 @@ def set_levers(values: dict) -> None:
             shared_values[key].value = value
 
 
-def choose_scenario(name: str) -> None:
-    """A new place brings its own defaults for every lever (its sources are shown below)."""
+def choose_scenario(name: str, keep_changes: bool = True) -> None:
+    """A new place brings its own defaults (their sources are shown below) for every lever
+    the user has left at the old place's own; a lever the user changed keeps their value
+    (unless `keep_changes` is False: every lever back to the place's own)."""
+    before, own = scenario_levers(scenario.value), scenario_levers(name)
+    changed = {key: value.value for key, value in shared_values.items() if value.value != before[key]} if keep_changes else {}
     scenario.value = name
-    set_levers(scenario_levers(name))
+    set_levers({**own, **changed})
+
+
+def place_names() -> dict[str, str]:
+    """Each built-in place's name as people say it, by its id."""
+    return {key: load_scenario(key).place.name for key in builtin_scenarios()}
 
 
 def default_sources(name: str) -> list[tuple[str, str, str]]:
@@ -403,7 +412,12 @@ def NumberField(label: str, key: str, number, on_number, whole: bool = True, opt
 @solara.component
 def Levers():
     spec = load_scenario(scenario.value)
-    solara.Select("Place", values=list(builtin_scenarios()), value=scenario.value, on_value=choose_scenario)
+    names = place_names()
+    ids = {name: key for key, name in names.items()}
+    solara.Select("Place", values=list(names.values()), value=names[scenario.value],
+                  on_value=lambda name: choose_scenario(ids[name]))
+    solara.Text(f"{spec.place.description} (levers you changed stay as you set them when the place changes)",
+                style={"font-size": "0.85em"})
     solara.Select("Regime A", values=REGIMES, value=regime_a)
     solara.Select("Regime B", values=REGIMES, value=regime_b)
     for shared in SHARED_LEVERS:
@@ -418,8 +432,11 @@ def Levers():
                         filename="locality-levers.toml", label="Save these levers")
     solara.FileDrop(label="Drop a saved levers file here to load it", on_file=load_levers, lazy=False)
     with solara.Details("Where the defaults come from"):
-        solara.Markdown(f"The defaults are {spec.place.name}'s own (picking a place resets every lever to them):\n\n"
+        solara.Markdown(f"The defaults are {spec.place.name}'s own (picking a place brings them for every lever "
+                        "you have not changed):\n\n"
                         + "\n".join(f"- **{label}**: {value}. *{source}*" for label, value, source in default_sources(scenario.value)))
+        solara.Button("Back to the place's own levers", text=True,
+                      on_click=lambda: choose_scenario(scenario.value, keep_changes=False))
 
 
 @solara.component
@@ -525,14 +542,14 @@ def Results():
         solara.Markdown(f"**{first}**. " + ". ".join(rest[:2]) + f"; {spec.keyworkers.caseload} families per key worker.")
         ranged = range_task.latest
         ranged = ranged if ranged is not None and getattr(ranged, "levers", ())[:4] == getattr(comparison, "levers", None) else None
-        with solara.lab.Tabs(value=chart_tab, lazy=True):
+        with solara.Column(classes=["locality-charts"]), solara.lab.Tabs(value=chart_tab, lazy=True):
             for title in ALL_CHARTS:
                 with solara.lab.Tab(title):
                     Chart(comparison, title, figures, described)
             if ranged is not None:
                 with solara.lab.Tab(RANGES):
                     RangeCharts(ranged, described)
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(lambda: yearly_csv(comparison, described), filename=described.filename("yearly", "csv"),
                                 label="Yearly results as CSV", mime_type="text/csv")
             solara.FileDownload(lambda: weekly_csv(comparison, described), filename=described.filename("weekly", "csv"),
@@ -627,9 +644,28 @@ def RunButton():
     solara.Button("Run A and B", on_click=start_comparison, color="primary", disabled=comparison_task.pending)
 
 
+#: Solara's sidebar (Vuetify 2) is as wide as its widest content, up to 600 px: a long error
+#: or label stretched it over the charts. Hold it at 400 px and wrap what is long instead.
+#: The chart tabs wrap onto a second row rather than scroll out of sight on a laptop screen.
+LAYOUT = """
+.v-navigation-drawer { width: 400px !important; min-width: 400px !important; max-width: 400px !important; }
+.v-navigation-drawer .v-alert, .v-navigation-drawer .v-label, .v-navigation-drawer .v-messages { overflow-wrap: anywhere;
+  white-space: normal; }
+.locality-charts .v-tabs-bar { height: auto !important; }
+.locality-charts .v-slide-group__wrapper { overflow: visible !important; contain: none !important; width: 100%; }
+.locality-charts .v-slide-group__content { flex-wrap: wrap; flex: 1 1 100% !important; max-width: 100%; white-space: normal;
+  transform: none !important; }
+.locality-charts .v-slide-group__prev, .locality-charts .v-slide-group__next, .locality-charts .v-tabs-slider-wrapper {
+  display: none !important; }
+.locality-charts .v-tab { min-width: 0; padding: 0 12px; height: 40px; }
+.locality-charts .v-tab--active { border-bottom: 2px solid currentColor; }
+"""
+
+
 @solara.component
 def Page():
     solara.Title("Locality")
+    solara.Style(LAYOUT)
     with solara.Sidebar():
         Levers()
     solara.use_effect(apply_loaded_levers, dependencies=[loaded.value])
