@@ -38,9 +38,15 @@ def demand_chart(comparison: Comparison) -> Figure:
             axis.plot(yearly.index, yearly[column], marker="o", color=COLOURS[key], label=f"{key}: {label}")
             axis.set_title(title, fontsize=10)
             axis.set_xlabel("year")
-    axes[0].legend(fontsize=8)
+            axis.set_ylim(bottom=0)  # counts: from zero, so a small change does not look large
+    _legend_below(axes[0])
     figure.tight_layout()
     return figure
+
+
+def _legend_below(axis, columns: int = 2) -> None:
+    """The legend under the plot, where it covers no data."""
+    axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.2), ncol=columns, frameon=False)
 
 
 def crises_chart(comparison: Comparison) -> Figure:
@@ -53,14 +59,16 @@ def crises_chart(comparison: Comparison) -> Figure:
         kinds[key] = results.crises_by_kind().sum()
     left.set_title("Crises a year", fontsize=10)
     left.set_xlabel("year")
-    left.legend(fontsize=8)
+    left.set_ylim(bottom=0)
+    _legend_below(left)
     names = list(kinds["A"].index)
+    crises = comparison.a.scenario.crises
     positions = range(len(names))
     right.barh([p + 0.2 for p in positions], kinds["A"].values, height=0.4, color=COLOURS["A"], label="A")
     right.barh([p - 0.2 for p in positions], kinds["B"].values, height=0.4, color=COLOURS["B"], label="B")
-    right.set_yticks(list(positions), [n.replace("_", " ") for n in names], fontsize=8)
+    right.set_yticks(list(positions), [crises[n].label if n in crises else n.replace("_", " ") for n in names], fontsize=8)
     right.set_title("Crises by kind, whole run", fontsize=10)
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     figure.tight_layout()
     return figure
 
@@ -76,7 +84,7 @@ def tiers_chart(comparison: Comparison) -> Figure:
         axis.set_title(f"{key}: {label}", fontsize=10)
         axis.set_xlabel("years")
     axes[0].set_ylabel("households")
-    axes[1].legend(loc="upper left", fontsize=8, reverse=True)
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, reverse=True, frameon=False)
     figure.tight_layout()
     return figure
 
@@ -110,7 +118,7 @@ def money_chart(comparison: Comparison) -> Figure:
         axis.set_title(f"{key}: {label}", fontsize=10)
         axis.set_xlabel("year")
     axes[0].set_ylabel("£m (universal services aside)")
-    axes[1].legend(fontsize=8, loc="lower right")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     figure.tight_layout()
     return figure
 
@@ -128,7 +136,7 @@ def stocks_chart(comparison: Comparison) -> Figure:
         axis.set_xlabel("years")
         axis.set_ylim(bottom=0)
     getattr(axes, "flat", [axes])[0].set_ylabel("in the placement")
-    getattr(axes, "flat", [axes])[0].legend(fontsize=7)
+    _legend_below(getattr(axes, "flat", [axes])[0], columns=1)
     figure.tight_layout()
     return figure
 
@@ -155,7 +163,7 @@ def agency_spend_chart(comparison: Comparison) -> Figure:
     axis.set_xlabel("£m over the run (universal services aside)")
     axis.set_title(f"Spend by agency and category against budget. Upper bars (red edges) A: {comparison.a_label}; "
                    f"lower bars (blue edges) B: {comparison.b_label}", fontsize=10)
-    axis.legend(fontsize=8, loc="lower right")
+    axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     figure.tight_layout()
     return figure
 
@@ -171,7 +179,9 @@ def wrong_pocket_chart(comparison: Comparison) -> Figure:
     limit = max(float(np.abs(by_year.drop(index="total").to_numpy()).max()), 1.0)
     grid.imshow(by_year.to_numpy(), cmap="RdYlGn_r", vmin=-limit, vmax=limit, aspect="auto")
     for (row, column), value in np.ndenumerate(by_year.to_numpy()):
-        grid.text(column, row, f"{value:,.0f}", ha="center", va="center", fontsize=7)
+        shown = round(value)  # whole £k, and never "-0"
+        grid.text(column, row, f"{shown:,.0f}" if shown else "0", ha="center", va="center", fontsize=9,
+                  color="white" if abs(value) > 0.6 * limit else "black")  # readable on the dark cells too
     grid.set_xticks(range(by_year.shape[1]), [str(year) for year in by_year.columns])
     grid.set_yticks(range(len(names)), names, fontsize=8)
     grid.set_xlabel("year")
@@ -179,6 +189,7 @@ def wrong_pocket_chart(comparison: Comparison) -> Figure:
     overall = by_year.sum(axis=1).drop(index="total")  # the place's total is the grid's last row
     total.barh(range(len(overall)), overall, color=["#1a9850" if v < 0 else "#d73027" for v in overall])
     total.axvline(0, color="black", linewidth=0.8)
+    total.xaxis.set_major_locator(MaxNLocator(nbins=4))  # few labels: wide numbers do not run together
     total.set_xlabel("£k over the run")
     place = by_year.loc["total"].sum()
     total.set_title(f"Over the run (all agencies: {'saves' if place < 0 else 'pays'} £{abs(place):,.0f}k)", fontsize=10)
