@@ -45,6 +45,7 @@ class PairedComparison:
     by_year: pd.DataFrame
     yearly: pd.DataFrame
     first: Comparison = field(repr=False)
+    place: str | None = None  # the scenario as given (a built-in name or a file), to scale a sample to it
 
     @property
     def scenario(self):
@@ -149,7 +150,7 @@ def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b
         pockets=pd.concat([pair["pocket"] for pair in pairs], ignore_index=True),
         by_year=pd.concat([pair["by_year"] for pair in pairs], ignore_index=True),
         yearly=pd.concat([pair["yearly"] for pair in pairs], ignore_index=True),
-        first=pairs[0]["comparison"])
+        first=pairs[0]["comparison"], place=str(scenario) if isinstance(scenario, (str, Path)) else None)
 
 
 def _pair(job) -> dict[str, Any]:
@@ -198,8 +199,34 @@ def verdict(paired: PairedComparison) -> list[str]:
         label = "Spend" if measure == "spend" else "Over-spend"
         words = ("less", "more")
         lines.append(f"{label}: " + _said(row["change"], row["change_low"], row["change_high"], n, money, words, "B"))
+    scaled = _scaled_to_place(paired, table, n)
+    if scaled:
+        lines.append(scaled)
     lines.append(_who_pays(paired.who_pays(), n))
     return lines
+
+
+def _scaled_to_place(paired: PairedComparison, table: pd.DataFrame, n: int) -> str:
+    """When the runs were a sample of the place, the whole-run changes scaled to all its
+    households (an assumption, said: needs and budgets grow in proportion to households)."""
+    if paired.place is None:
+        return ""
+    whole = load_scenario(paired.place).population.households
+    sample = paired.scenario.population.households
+    if whole <= sample:
+        return ""
+    factor = whole / sample
+    crises, spend = table.loc["crises"], table.loc["spend"]
+
+    def count(value: float) -> str:
+        return f"{abs(value):,.0f}"
+
+    return (f"The runs are a sample of {sample:,} of {paired.scenario.place.name}'s {whole:,} households; scaled to them all "
+            f"(x{factor:.1f}, assuming needs and budgets grow in proportion): crises, "
+            + _said(crises["change"] * factor, crises["change_low"] * factor, crises["change_high"] * factor, n, count,
+                    ("fewer", "more"), "B")
+            + "; spend, " + _said(spend["change"] * factor, spend["change_low"] * factor, spend["change_high"] * factor,
+                                  n, money, ("less", "more"), "B") + ".")
 
 
 def _said(mean: float, low: float, high: float, n: int, form, words: tuple[str, str], who: str) -> str:

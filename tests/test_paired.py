@@ -67,3 +67,11 @@ def test_bad_input_is_refused_before_any_run():
         compare_paired("sherwood", reps=0)
     with pytest.raises(ScenarioError, match="keyworkers.caseload"):
         compare_paired("sherwood", b={"keyworkers.caseload": 0}, reps=2)
+
+
+def test_a_sample_s_answer_is_also_scaled_to_the_whole_place_and_says_so(paired):
+    scaled = [line for line in paired.verdict() if line.startswith("The runs are a sample")]
+    assert len(scaled) == 1 and "of 400 of Sherwood's 2,800 households" in scaled[0] and "x7.0" in scaled[0]
+    change = paired.summary().loc["crises"]
+    if not change["change_low"] <= 0 <= change["change_high"]:
+        assert f"{abs(change['change'] * 7):,.0f}" in scaled[0]
