@@ -145,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="seeds to run A and B on (default: 1); with 10 or more, every figure comes with its 95%% "
                                   "interval and a verdict in words")
     compare_cmd.add_argument("--workers", type=int, help="processes for --reps (default: all cores)")
+    compare_cmd.add_argument("--option", nargs="+", action="append", metavar=("NAME", "KEY=VALUE"),
+                             help="an option to compare, named, with its overrides (repeat for 2 to 4 options; the "
+                                  "first is what the others are measured against), e.g. --option cut28 budget.cut=0.28")
     json_option(compare_cmd)
     compare_cmd.set_defaults(handler="cmd_compare")
 

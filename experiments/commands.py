@@ -47,7 +47,7 @@ from .results import Results
 from .runner import Comparison, _as_mapping, compare, run
 from .store import Store
 from .outputs import check_out, save_or_keep
-from .paired import compare_paired
+from .paired import compare_options, compare_paired
 from .provenance import provenance
 from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import load_targets
@@ -99,6 +99,8 @@ def _interval(row) -> str:
 
 
 def cmd_compare(args) -> int:
+    if args.option:
+        return _compare_options(args)
     if args.reps > 1:
         return _compare_on_seeds(args)
     common, started = _starting(args)
@@ -160,6 +162,50 @@ def _compare_on_seeds(args) -> int:
                  "verdict": paired.verdict(), "summary": _records(summary.reset_index()), "who_pays": _records(pays),
                  "who_pays_by_year": _records(paired.who_pays_by_year()), "out": str(args.out) if args.out else None,
                  "made_by": provenance()})
+    return 0
+
+
+def _compare_options(args) -> int:
+    """`compare --option NAME KEY=VALUE ...`: 2 to 4 options on the same seeds, each
+    measured against the first."""
+    if args.a or args.b:
+        raise ScenarioError("give either --a/--b or --option (2 to 4 of them), not both")
+    options = {}
+    for name, *overrides in args.option:
+        if "=" in name:
+            raise ScenarioError(f"--option {name}: name the option first, then its settings, e.g. --option cut28 budget.cut=0.28")
+        if name in options:
+            raise ScenarioError(f"--option {name} is given twice; give each option a name of its own")
+        options[name] = overrides
+    common, started = _starting(args)
+    found = compare_options(args.scenario, options, common, reps=args.reps, workers=args.workers)
+    first = next(iter(options))
+    any_paired = next(iter(found.values()))
+    spec = any_paired.scenario
+    print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
+          f"{args.reps} seed{'s' if args.reps != 1 else ''}; every option against {first}, seed by seed\n")
+    rows = {}
+    for name, paired in found.items():
+        summary = paired.summary()
+        if not rows:
+            rows[first] = {m: _amount(m, summary.loc[m, "a"]) for m in ("crises", "spend", "over_spend")}
+        rows[name] = {m: f"{_amount(m, summary.loc[m, 'b'])} ({_amount(m, summary.loc[m, 'change'], True)} "
+                         f"[{_amount(m, summary.loc[m, 'change_low'], True)}, {_amount(m, summary.loc[m, 'change_high'], True)}])"
+                      for m in ("crises", "spend", "over_spend")}
+    print(f"Whole run, mean over seeds, and in brackets the change against {first} [95% interval] (money in £m):")
+    print(pd.DataFrame(rows).T.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
+    for name, paired in found.items():
+        print(f"\n{name} against {first}:")
+        print("\n".join(f"  {line}" for line in paired.verdict()[1:]))
+    for name, paired in found.items():
+        _write_tables(args.out and str(Path(args.out) / name), {"summary.csv": paired.summary().reset_index(),
+                                                                  "who_pays.csv": paired.who_pays(),
+                                                                  "who_pays_by_year.csv": paired.who_pays_by_year()})
+    print(f"\n({time.perf_counter() - started:.1f} s)")
+    _json(args, {**_about(spec, regime=False), "against": first, "options": options,
+                 "seeds": any_paired.seeds, "made_by": provenance(),
+                 "compared": {name: {"verdict": paired.verdict(), "summary": _records(paired.summary().reset_index()),
+                                     "who_pays": _records(paired.who_pays())} for name, paired in found.items()}})
     return 0
 
 

@@ -7,7 +7,7 @@ sign. What a board is told should be the range, and `verdict` says it in words.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from locality.parameters.vocabulary import POOL
 
 from .processes import worker_pool
 from .replications import default_workers, mean_interval, seeds_for
-from .runner import Comparison, Overrides, RunStopped, _as_mapping, _label, compare
+from .runner import Comparison, Overrides, RunStopped, _as_mapping, _label, compare, run
 
 #: Whole-run measures compared, with how each is said (money is said in £).
 MEASURES = {"crises": "crises", "spend": "spend", "over_spend": "over-spend", "households_helped": "households helped"}
@@ -127,37 +127,19 @@ def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b
     load_scenario(scenario, {**shared, **b_map})
     seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
     jobs = [(scenario, a_map, b_map, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
-    workers = min(workers or default_workers(), reps)
-    still = wanted or (lambda: True)
-    if workers <= 1:
-        pairs = []
-        for job in jobs:
-            if not still():
-                raise RunStopped(f"stopped after {len(pairs)} of {reps} seeds")
-            pairs.append(_pair(job))
-    else:
-        with worker_pool(workers) as pool:
-            futures = [pool.submit(_pair, job) for job in jobs]
-            while not all(future.done() for future in futures):
-                if not still():
-                    pool.stop()
-                    raise RunStopped(f"stopped after {sum(f.done() for f in futures)} of {reps} seeds")
-                wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
-            pairs = [future.result() for future in futures]
-    return PairedComparison(
-        a_label=_label(a_map), b_label=_label(b_map), seeds=seeds,
-        runs=pd.concat([pair["runs"] for pair in pairs], ignore_index=True),
-        pockets=pd.concat([pair["pocket"] for pair in pairs], ignore_index=True),
-        by_year=pd.concat([pair["by_year"] for pair in pairs], ignore_index=True),
-        yearly=pd.concat([pair["yearly"] for pair in pairs], ignore_index=True),
-        first=pairs[0]["comparison"], place=str(scenario) if isinstance(scenario, (str, Path)) else None)
+    pairs = _run_pairs(_pair, jobs, reps, workers, wanted)
+    return _paired_from(pairs, _label(a_map), _label(b_map), seeds, scenario)
 
 
 def _pair(job) -> dict[str, Any]:
     """One seed's A and B, reduced in the worker to what the summaries need (and, for the
     first seed, the whole comparison)."""
     scenario, a, b, common, keep = job
-    comparison = compare(scenario, a=a, b=b, common=common, concurrently=False)
+    return _reduced(compare(scenario, a=a, b=b, common=common, concurrently=False), keep)
+
+
+def _reduced(comparison: Comparison, keep: bool) -> dict[str, Any]:
+    """What the summaries need of one seed's comparison (and, if `keep`, the comparison)."""
     seed = comparison.a.scenario.run.seed
     runs = pd.DataFrame([{"variant": "A", "seed": seed, **comparison.a.outcomes()},
                          {"variant": "B", "seed": seed, **comparison.b.outcomes()}])
@@ -167,6 +149,78 @@ def _pair(job) -> dict[str, Any]:
                         comparison.b.yearly().reset_index().assign(variant="B")]).assign(seed=seed)
     return {"runs": runs, "pocket": comparison.wrong_pocket().assign(seed=seed), "by_year": by_year, "yearly": yearly,
             "comparison": comparison if keep else None}
+
+
+def _run_pairs(function, jobs: list, reps: int, workers: int | None, wanted: Callable[[], bool] | None) -> list:
+    """`function` over the jobs (one a seed), in worker processes; stopped, with RunStopped,
+    once `wanted` says False."""
+    workers = min(workers or default_workers(), len(jobs))
+    still = wanted or (lambda: True)
+    if workers <= 1:
+        done = []
+        for job in jobs:
+            if not still():
+                raise RunStopped(f"stopped after {len(done)} of {reps} seeds")
+            done.append(function(job))
+        return done
+    with worker_pool(workers) as pool:
+        futures = [pool.submit(function, job) for job in jobs]
+        while not all(future.done() for future in futures):
+            if not still():
+                pool.stop()
+                raise RunStopped(f"stopped after {sum(f.done() for f in futures)} of {reps} seeds")
+            wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+        return [future.result() for future in futures]
+
+
+def _paired_from(pairs: list[dict], a_label: str, b_label: str, seeds: list[int], place) -> PairedComparison:
+    return PairedComparison(
+        a_label=a_label, b_label=b_label, seeds=seeds,
+        runs=pd.concat([pair["runs"] for pair in pairs], ignore_index=True),
+        pockets=pd.concat([pair["pocket"] for pair in pairs], ignore_index=True),
+        by_year=pd.concat([pair["by_year"] for pair in pairs], ignore_index=True),
+        yearly=pd.concat([pair["yearly"] for pair in pairs], ignore_index=True),
+        first=pairs[0]["comparison"], place=str(place) if isinstance(place, (str, Path)) else None)
+
+
+MAX_OPTIONS = 4  # options side by side, the first the one the others are measured against
+
+
+def compare_options(scenario: str | Path = DEFAULT_SCENARIO, options: Mapping[str, Overrides] | None = None,
+                    common: Overrides = (), reps: int = DEFAULT_REPS, master_seed: int | None = None,
+                    workers: int | None = None, wanted: Callable[[], bool] | None = None) -> dict[str, PairedComparison]:
+    """Two to four options on the same seeds: each option after the first compared with the
+    first, seed by seed (common random numbers: on a seed every option meets the same
+    households). Returns, per later option, its comparison with the first; the first's
+    runs are shared by all of them."""
+    options = {name: _as_mapping(overrides) for name, overrides in (options or {}).items()}
+    if not 2 <= len(options) <= MAX_OPTIONS:
+        raise ScenarioError(f"give 2 to {MAX_OPTIONS} options (the first is what the others are measured against); "
+                            f"got {len(options)}")
+    if reps < 1:
+        raise ScenarioError(f"reps = {reps}: give at least 1 replication (10 or more to state an effect)")
+    shared = _as_mapping(common)
+    for name, overrides in options.items():
+        try:
+            load_scenario(scenario, {**shared, **overrides})
+        except ScenarioError as error:
+            raise ScenarioError(f"option {name}: {error}") from None
+    spec = load_scenario(scenario, shared)
+    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
+    jobs = [(scenario, options, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
+    per_seed = _run_pairs(_options_job, jobs, reps, workers, wanted)
+    first, *others = options
+    return {name: _paired_from([seed_result[name] for seed_result in per_seed], first, name, seeds, scenario)
+            for name in others}
+
+
+def _options_job(job) -> dict[str, dict[str, Any]]:
+    """One seed: the first option once, every other option, each compared with the first."""
+    scenario, options, common, keep = job
+    (first, base), *others = options.items()
+    base_run = run(scenario, {**common, **base})
+    return {name: _reduced(Comparison(a=base_run, b=run(scenario, {**common, **overrides}), a_label=first, b_label=name),
+                           keep) for name, overrides in others}
 
 
 # --- the verdict in words ------------------------------------------------------------------

@@ -101,3 +101,13 @@ def test_compare_on_seeds_gives_the_verdict_and_intervals(capsys, tmp_path):
     assert {row["agency"] for row in doc["who_pays"]} >= {"police", "pooled_budget"}
     assert (tmp_path / "c" / "who_pays_by_year.csv").is_file()
     assert "Who pays and who saves" in err and "-0 " not in err
+
+
+def test_compare_options_side_by_side(capsys):
+    doc, err = json_of(capsys, "compare", *QUICK, "--reps", "2", "--workers", "2", "--option", "now", "regime.kind=siloed",
+                       "--option", "joined", "regime.kind=integrated", "--option", "cut", "budget.cut=0.3")
+    assert doc["against"] == "now" and list(doc["compared"]) == ["joined", "cut"]
+    assert doc["compared"]["cut"]["verdict"][0].startswith("Spend") or any(
+        line.startswith("Spend") for line in doc["compared"]["cut"]["verdict"])
+    assert "cut against now:" in err
+    assert cli.main(["compare", *QUICK, "--option", "budget.cut=0.3", "--option", "x", "budget.cut=0.1"]) == 2

@@ -75,3 +75,29 @@ def test_a_sample_s_answer_is_also_scaled_to_the_whole_place_and_says_so(paired)
     change = paired.summary().loc["crises"]
     if not change["change_low"] <= 0 <= change["change_high"]:
         assert f"{abs(change['change'] * 7):,.0f}" in scaled[0]
+
+
+def test_options_on_the_same_seeds_each_against_the_first(paired):
+    from locality.experiments.paired import compare_options
+
+    found = compare_options("sherwood", {"siloed": {"regime.kind": "siloed"}, "integrated": {"regime.kind": "integrated"},
+                                         "cut": {"regime.kind": "siloed", "budget.cut": 0.3}}, common=SMALL, reps=4, workers=2)
+    assert list(found) == ["integrated", "cut"]
+    # integrated against siloed is the same comparison compare_paired made, seed by seed
+    assert found["integrated"].seeds == paired.seeds
+    assert found["integrated"].differences().equals(paired.differences())
+    assert found["cut"].summary().loc["spend", "change"] < 0  # a 30% cut spends less
+    assert (found["cut"].runs[found["cut"].runs["variant"] == "A"]["crises"].to_numpy()
+            == found["integrated"].runs[found["integrated"].runs["variant"] == "A"]["crises"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("options, says", [
+    ({"only": {}}, "give 2 to 4 options"),
+    ({str(i): {} for i in range(5)}, "give 2 to 4 options"),
+    ({"a": {}, "b": {"keyworkers.caseload": 0}}, "option b: .*keyworkers.caseload"),
+])
+def test_options_are_checked_before_any_run(options, says):
+    from locality.experiments.paired import compare_options
+
+    with pytest.raises(ScenarioError, match=says):
+        compare_options("sherwood", options, reps=2)
