@@ -54,10 +54,11 @@ def _handler(args):
     return getattr(import_module(".commands", __package__), args.handler)
 
 
-#: Settings `locality app` gives Solara unless the user set them: no telemetry, and a
-#: closed tab's session (with any Play loop of the model view still running in it) is
-#: shut down after 30 s instead of Solara's default of a day.
-APP_ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "30s"}
+#: Settings `locality app` gives Solara unless the user set them: no telemetry, a closed
+#: tab's session (with any Play loop of the model view still running in it) shut down after
+#: 30 s instead of Solara's default of a day, and no "runs on Solara" banner over the charts.
+APP_ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "30s",
+                   "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def app_environment(environ: dict[str, str]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The Solara app, tested with Solara's own renderer: press Run and the charts of both
 regimes appear; a bad value shows the same named error as the command line, inline."""
 
+import datetime
 import time
 
 import ipyvuetify as v
@@ -96,6 +97,13 @@ def test_results_and_levers_can_be_exported_and_loaded_back(page):
     assert app.mixes["A"].value == {"budget.agency_cut.police": 0.2}
     assert app.mixes["B"].value == {"regime.single_assessment": False}
     assert read_levers(saved)[0] == "sherwood"
+    # the same file picked with the file chooser, as a user does who cannot drag and drop
+    app.choose_scenario("thanet", keep_changes=False)
+    wait_until(lambda: app.scenario.value == "thanet", seconds=10)
+    chooser = page.find(widgets.FileUpload, description="Load levers").widget
+    chooser.value = ({"name": "mine.toml", "type": "", "size": len(saved), "last_modified": datetime.datetime.now(datetime.timezone.utc),
+                      "content": memoryview(saved.encode())},)
+    wait_until(lambda: app.scenario.value == "sherwood" and shared["budget.cut"].value == 0.3, seconds=10)
 
 
 def test_a_bad_levers_file_is_refused_with_the_key_named(page):

@@ -43,7 +43,9 @@ def free_port() -> int:
 def server(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "solara.log"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "5s"}
+    from locality.experiments.cli import APP_ENVIRONMENT
+
+    env = {**os.environ, **APP_ENVIRONMENT, "SOLARA_KERNEL_CULL_TIMEOUT": "5s"}  # as `locality app` serves it
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "solara", "run", str(APP), "--host", "127.0.0.1",
                                     "--port", str(port), "--no-open", "--production"],

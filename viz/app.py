@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import get_args
 
+import ipywidgets as widgets
 import solara
 import solara.lab
 
@@ -311,6 +312,12 @@ def load_levers(file) -> None:
         problem.value = f"Could not load {file['name']}: {error}"
 
 
+def chosen_levers(files) -> None:
+    """A levers file picked with the file chooser: read as a dropped one is."""
+    if files:
+        load_levers({"name": files[0]["name"], "data": bytes(files[0]["content"])})
+
+
 def apply_loaded_levers() -> None:
     """Set every lever from the file just read (if any)."""
     if loaded.value is None:
@@ -430,7 +437,9 @@ def Levers():
     solara.FileDownload(lambda: levers_toml(scenario.value, regime_a.value, regime_b.value, common_overrides(),
                                             mixes["A"].value, mixes["B"].value),
                         filename="locality-levers.toml", label="Save these levers")
-    solara.FileDrop(label="Drop a saved levers file here to load it", on_file=load_levers, lazy=False)
+    with solara.Row(style={"align-items": "center"}):
+        widgets.FileUpload.element(accept=".toml", multiple=False, description="Load levers", on_value=chosen_levers)
+        solara.FileDrop(label="or drop a saved levers file here", on_file=load_levers, lazy=False)
     with solara.Details("Where the defaults come from"):
         solara.Markdown(f"The defaults are {spec.place.name}'s own (picking a place brings them for every lever "
                         "you have not changed):\n\n"
