@@ -99,6 +99,8 @@ def _interval(row) -> str:
 
 
 def cmd_compare(args) -> int:
+    if args.reps < 1:
+        raise ScenarioError(f"--reps {args.reps}: give 1 or more seeds (10 or more to state an effect)")
     if args.option:
         return _compare_options(args)
     if args.reps > 1:
@@ -143,6 +145,7 @@ def _compare_on_seeds(args) -> int:
         "B - A [95% interval]": [f"{_amount(m, summary.loc[m, 'change'], True)} [{_amount(m, summary.loc[m, 'change_low'], True)}, "
                                  f"{_amount(m, summary.loc[m, 'change_high'], True)}]" for m in summary.index],
         "as a share of A": [f"{summary.loc[m, 'share']:+.1%} [{summary.loc[m, 'share_low']:+.1%}, {summary.loc[m, 'share_high']:+.1%}]"
+                            if summary.loc[m, "share"] == summary.loc[m, "share"] else "(A is not above zero)"
                             for m in summary.index],
     }, index=summary.index)
     print("\nWhole run, mean over seeds (money in £m):")
@@ -228,22 +231,22 @@ def cmd_report(args) -> int:
     swings = None
     if args.assumptions:
         print("\nSetting each assumption low and high...", flush=True)
+        sides = (a, b) if a or b else ({"regime.kind": "siloed"}, {"regime.kind": "integrated"})  # as compare_paired
         study = study_assumptions(args.scenario, common, reps=min(args.reps, 5), workers=args.workers,
-                                  headlines={"this": ("this comparison", a or {"regime.kind": "siloed"},
-                                                      b or {"regime.kind": "integrated"})})
+                                  headlines={"this": ("this comparison", *sides)})
         swings = study.swings
-    place = Path(args.scenario).stem if Path(args.scenario).suffix else args.scenario
     shared = dict(parse_overrides(common)) | {"run.seed": load_scenario(args.scenario, common).run.seed}
-    parts = sections(paired, args.scenario, shared, command_for(place, a, b, shared, args.reps), swings)
+    parts = sections(paired, args.scenario, shared, command_for(args.scenario, a, b, shared, args.reps), swings)
     page, pdf = write_handout(parts, out)
     print(f"\nReport written to {page} and {pdf} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
 def _amount(measure: str, value: float, signed: bool = False) -> str:
-    if measure in ("spend", "over_spend"):
-        return f"{value / 1e6:{'+' if signed else ''},.2f}"
-    return f"{value:{'+' if signed else ''},.0f}"
+    """A whole-run figure as the tables print it (money in £m), never '-0'."""
+    digits, scale = (2, 1e6) if measure in ("spend", "over_spend") else (0, 1.0)
+    shown = round(value / scale, digits) + 0.0  # (+ 0.0 turns -0.0 into 0.0)
+    return f"{shown:{'+' if signed and shown else ''},.{digits}f}"
 
 
 def _starting(args) -> tuple[list[str], float]:

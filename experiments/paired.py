@@ -58,19 +58,19 @@ class PairedComparison:
 
     def summary(self) -> pd.DataFrame:
         """Per measure: A's and B's means, and the change (B - A) with its 95% interval,
-        in units and as a share of A."""
+        in units and as a share of A's mean (the same interval, divided by it; missing where
+        A's mean is not above zero, as for an over-spend that is an under-spend)."""
         wide = self.runs.set_index(["variant", "seed"])[list(MEASURES)]
         a, b = wide.loc["A"].loc[self.seeds], wide.loc["B"].loc[self.seeds]
         rows = []
         for measure in MEASURES:
             change = (b[measure] - a[measure]).to_numpy(dtype=float)
-            relative = np.divide(change, a[measure].to_numpy(dtype=float), out=np.zeros_like(change),
-                                 where=a[measure].to_numpy() != 0)
             low, high = mean_interval(change)
-            share_low, share_high = mean_interval(relative)
-            rows.append({"measure": measure, "a": a[measure].mean(), "b": b[measure].mean(), "change": change.mean(),
-                         "change_low": low, "change_high": high, "share": relative.mean(), "share_low": share_low,
-                         "share_high": share_high, "reps": change.size})
+            base = float(a[measure].mean())
+            per = 1.0 / base if base > 0 else float("nan")
+            rows.append({"measure": measure, "a": base, "b": b[measure].mean(), "change": change.mean(),
+                         "change_low": low, "change_high": high, "share": change.mean() * per, "share_low": low * per,
+                         "share_high": high * per, "reps": change.size})
         return pd.DataFrame(rows).set_index("measure")
 
     def who_pays(self) -> pd.DataFrame:
@@ -169,7 +169,7 @@ def _run_pairs(function, jobs: list, reps: int, workers: int | None, wanted: Cal
             if not still():
                 pool.stop()
                 raise RunStopped(f"stopped after {sum(f.done() for f in futures)} of {reps} seeds")
-            wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            wait([f for f in futures if not f.done()], timeout=0.2, return_when=FIRST_COMPLETED)
         return [future.result() for future in futures]
 
 

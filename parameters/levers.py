@@ -102,8 +102,9 @@ def _bound(constraints: list, *names: str) -> float | None:
 
 
 def value_at(spec: Scenario, key: str):
-    """The value at a dotted key of a loaded scenario."""
-    return reduce(getattr, key.split("."), spec)
+    """The value at a dotted key of a loaded scenario, through its tables too
+    (budget.agency_cut.police; None for an entry the table does not hold)."""
+    return reduce(lambda node, part: node.get(part) if isinstance(node, dict) else getattr(node, part), key.split("."), spec)
 
 
 def place_defaults(place: str, keys: Iterable[str]) -> dict[str, tuple[object, str | None]]:

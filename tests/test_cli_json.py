@@ -111,3 +111,4 @@ def test_compare_options_side_by_side(capsys):
         line.startswith("Spend") for line in doc["compared"]["cut"]["verdict"])
     assert "cut against now:" in err
     assert cli.main(["compare", *QUICK, "--option", "budget.cut=0.3", "--option", "x", "budget.cut=0.1"]) == 2
+    assert cli.main(["compare", *QUICK, "--reps", "0"]) == 2

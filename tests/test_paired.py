@@ -101,3 +101,11 @@ def test_options_are_checked_before_any_run(options, says):
 
     with pytest.raises(ScenarioError, match=says):
         compare_options("sherwood", options, reps=2)
+
+
+def test_shares_are_of_a_s_mean_and_missing_where_it_is_not_above_zero(paired):
+    summary = paired.summary()
+    crises = summary.loc["crises"]
+    assert crises["share_low"] == pytest.approx(crises["change_low"] / crises["a"])
+    over = summary.loc["over_spend"]
+    assert over["a"] > 0 or np.isnan(over["share"])  # an under-spend has no share to change by

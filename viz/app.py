@@ -577,7 +577,8 @@ def Results():
 @solara.component
 def Verdict(comparison: Comparison):
     """The answer in words, over several seeds, above the charts (which are one seed's)."""
-    solara.use_effect(start_range, dependencies=[comparison, replications.value])
+    # (and when a range run ends: the seeds may have changed while it ran, and want another)
+    solara.use_effect(start_range, dependencies=[comparison, replications.value, range_task.pending])
     if replications.value < 2:
         solara.Warning("These charts are one seed: one draw of chance, with no range. Set the seeds for the "
                        "ranges to 5 or more to see how far the answer moves between seeds.")

@@ -6,6 +6,7 @@ lines, a file in its name."""
 from __future__ import annotations
 
 import io
+import pickle
 import re
 import tomllib
 from dataclasses import dataclass
@@ -63,10 +64,12 @@ class Described:
 
 
 def figure_png(figure: Figure, described: Described | None = None) -> bytes:
-    """The figure as PNG, titled with what it is of (when `described`)."""
+    """The figure as PNG, titled with what it is of (when `described`). The title goes on a
+    copy: the figure itself may be on show, and drawn by another thread meanwhile."""
     if described is not None:
-        figure.suptitle(described.title(), fontsize=8, x=0.01, horizontalalignment="left", y=1.0,
-                        verticalalignment="bottom")
+        figure = pickle.loads(pickle.dumps(figure))
+        figure.text(0.01, 1.0, described.title(), fontsize=8, horizontalalignment="left", verticalalignment="bottom",
+                    transform=figure.transFigure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight" if described is not None else None)
     return buffer.getvalue()
