@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario
