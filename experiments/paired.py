@@ -45,6 +45,7 @@ class PairedComparison:
     yearly: pd.DataFrame
     first: Comparison = field(repr=False)
     place: str | None = None  # the scenario as given (a built-in name or a file), to scale a sample to it
+    levers: tuple = ()  # what a caller ran it with, to tell when it is out of date (the app's levers and seeds)
 
     @property
     def scenario(self):

@@ -328,7 +328,7 @@ def test_the_verdict_gives_ranges_over_seeds_after_the_first_charts(page):
 
     app.chart_tab.set(len(ALL_CHARTS))  # the tab of bands over the seeds
     wait_until(lambda: len(page.find(widgets.Image).widgets) == 2, seconds=60)
-    parts = app.report_of(found, app.described_of(app.comparison_task.value))
+    parts = app.report_of(found)
     assert pdf_bytes(parts)[:4] == b"%PDF" and found.verdict()[1] in as_html(parts)
 
 

@@ -107,8 +107,7 @@ def test_compare_options_side_by_side(capsys):
     doc, err = json_of(capsys, "compare", *QUICK, "--reps", "2", "--workers", "2", "--option", "now", "regime.kind=siloed",
                        "--option", "joined", "regime.kind=integrated", "--option", "cut", "budget.cut=0.3")
     assert doc["against"] == "now" and list(doc["compared"]) == ["joined", "cut"]
-    assert doc["compared"]["cut"]["verdict"][0].startswith("Spend") or any(
-        line.startswith("Spend") for line in doc["compared"]["cut"]["verdict"])
+    assert any(line.startswith("Spend") for line in doc["compared"]["cut"]["verdict"])
     assert "cut against now:" in err
     assert cli.main(["compare", *QUICK, "--option", "budget.cut=0.3", "--option", "x", "budget.cut=0.1"]) == 2
     assert cli.main(["compare", *QUICK, "--reps", "0"]) == 2

@@ -243,16 +243,21 @@ def range_task(place: str, common: dict, a: dict, b: dict, reps: int) -> PairedC
     return found
 
 
+def current_ranges(comparison: Comparison) -> PairedComparison | None:
+    """The ranges worked out for the levers and seeds of the comparison shown, if they are in."""
+    found = range_task.latest
+    wanted = (*getattr(comparison, "levers", ()), replications.value)
+    return found if found is not None and found.levers == wanted else None
+
+
 def start_range() -> None:
     """Once the charts shown are of the levers as they stand, work out their ranges (once)."""
     comparison = comparison_task.latest
     if comparison is None or comparison_task.pending or replications.value < 2:
         return
-    wanted = (*comparison.levers, replications.value)
     if comparison.levers != levers_now():
         return
-    latest = range_task.latest
-    if range_task.pending or (latest is not None and getattr(latest, "levers", None) == wanted):
+    if range_task.pending or current_ranges(comparison) is not None:
         return
     place, common, a, b = comparison.levers
     range_task(place, dict(common), dict(a), dict(b), replications.value)
@@ -549,8 +554,7 @@ def Results():
         described = described_of(comparison)
         first, *rest = described.lines()
         solara.Markdown(f"**{first}**. " + ". ".join(rest[:2]) + f"; {spec.keyworkers.caseload} families per key worker.")
-        ranged = range_task.latest
-        ranged = ranged if ranged is not None and getattr(ranged, "levers", ())[:4] == getattr(comparison, "levers", None) else None
+        ranged = current_ranges(comparison)
         with solara.Column(classes=["locality-charts"]), solara.lab.Tabs(value=chart_tab, lazy=True):
             for title in ALL_CHARTS:
                 with solara.lab.Tab(title):
@@ -568,9 +572,9 @@ def Results():
                                  tuple(ranged.seeds))
                 solara.FileDownload(lambda: who_pays_csv(ranged, over), filename=over.filename("who-pays", "csv"),
                                     label="Who pays, with ranges, as CSV", mime_type="text/csv")
-                solara.FileDownload(lambda: as_html(report_of(ranged, described)), filename=over.filename("report", "html"),
+                solara.FileDownload(lambda: as_html(report_of(ranged)), filename=over.filename("report", "html"),
                                     label="Report (HTML)", mime_type="text/html")
-                solara.FileDownload(lambda: pdf_bytes(report_of(ranged, described)), filename=over.filename("report", "pdf"),
+                solara.FileDownload(lambda: pdf_bytes(report_of(ranged)), filename=over.filename("report", "pdf"),
                                     label="Report (PDF)", mime_type="application/pdf")
 
 
@@ -583,14 +587,13 @@ def Verdict(comparison: Comparison):
         solara.Warning("These charts are one seed: one draw of chance, with no range. Set the seeds for the "
                        "ranges to 5 or more to see how far the answer moves between seeds.")
         return
-    found = range_task.latest
-    current = found is not None and getattr(found, "levers", None) == (*getattr(comparison, "levers", ()), replications.value)
+    found = current_ranges(comparison)
     if range_task.pending:
         solara.Info(f"Working out the ranges on {replications.value} seeds (the charts below are seed "
                     f"{comparison.a.scenario.run.seed}, shown meanwhile)...")
     elif range_task.error and not isinstance(range_task.exception, RunStopped):
         solara.Error(f"The ranges could not be worked out: {range_task.exception}")
-    if current:
+    if found is not None:
         lines = found.verdict()
         with solara.Card("The answer, over several seeds"):
             solara.Markdown(lines[0] + "\n\n" + "\n".join(f"- {line}" for line in lines[1:]))
@@ -621,7 +624,7 @@ def RangeCharts(paired: PairedComparison, described: Described):
                             filename=over.filename(what, "png"), mime_type="image/png")
 
 
-def report_of(paired: PairedComparison, described: Described) -> list:
+def report_of(paired: PairedComparison) -> list:
     """The report of the ranges shown: what `locality report` writes for the same levers."""
     place, common, a, b, reps = paired.levers
     return sections(paired, place, dict(common), command_for(place, dict(a), dict(b), dict(common), reps))
