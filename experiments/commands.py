@@ -47,7 +47,7 @@ from .results import Results
 from .runner import Comparison, _as_mapping, compare, run
 from .store import Store
 from .outputs import check_out, save_or_keep
-from .paired import compare_options, compare_paired
+from .paired import compare_options, compare_paired, options_table, table_amount
 from .provenance import provenance
 from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_sweep
 from .targets import load_targets
@@ -140,10 +140,10 @@ def _compare_on_seeds(args) -> int:
     print("\n".join(paired.verdict()))
     summary = paired.summary()
     shown = pd.DataFrame({
-        "A": [_amount(m, summary.loc[m, "a"]) for m in summary.index],
-        "B": [_amount(m, summary.loc[m, "b"]) for m in summary.index],
-        "B - A [95% interval]": [f"{_amount(m, summary.loc[m, 'change'], True)} [{_amount(m, summary.loc[m, 'change_low'], True)}, "
-                                 f"{_amount(m, summary.loc[m, 'change_high'], True)}]" for m in summary.index],
+        "A": [table_amount(m, summary.loc[m, "a"]) for m in summary.index],
+        "B": [table_amount(m, summary.loc[m, "b"]) for m in summary.index],
+        "B - A [95% interval]": [f"{table_amount(m, summary.loc[m, 'change'], True)} [{table_amount(m, summary.loc[m, 'change_low'], True)}, "
+                                 f"{table_amount(m, summary.loc[m, 'change_high'], True)}]" for m in summary.index],
         "as a share of A": [f"{summary.loc[m, 'share']:+.1%} [{summary.loc[m, 'share_low']:+.1%}, {summary.loc[m, 'share_high']:+.1%}]"
                             if summary.loc[m, "share"] == summary.loc[m, "share"] else "(A is not above zero)"
                             for m in summary.index],
@@ -187,19 +187,11 @@ def _compare_options(args) -> int:
     spec = any_paired.scenario
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
           f"{args.reps} seed{'s' if args.reps != 1 else ''}; every option against {first}, seed by seed\n")
-    rows = {}
-    for name, paired in found.items():
-        summary = paired.summary()
-        if not rows:
-            rows[first] = {m: _amount(m, summary.loc[m, "a"]) for m in ("crises", "spend", "over_spend")}
-        rows[name] = {m: f"{_amount(m, summary.loc[m, 'b'])} ({_amount(m, summary.loc[m, 'change'], True)} "
-                         f"[{_amount(m, summary.loc[m, 'change_low'], True)}, {_amount(m, summary.loc[m, 'change_high'], True)}])"
-                      for m in ("crises", "spend", "over_spend")}
     print(f"Whole run, mean over seeds, and in brackets the change against {first} [95% interval] (money in £m):")
-    print(pd.DataFrame(rows).T.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m"}).to_string())
+    print(options_table(found).to_string())
     for name, paired in found.items():
         print(f"\n{name} against {first}:")
-        print("\n".join(f"  {line}" for line in paired.verdict()[1:]))
+        print("\n".join(f"  {line}" for line in paired.verdict()))
     for name, paired in found.items():
         _write_tables(args.out and str(Path(args.out) / name), {"summary.csv": paired.summary().reset_index(),
                                                                   "who_pays.csv": paired.who_pays(),
@@ -240,13 +232,6 @@ def cmd_report(args) -> int:
     page, pdf = write_handout(parts, out)
     print(f"\nReport written to {page} and {pdf} ({time.perf_counter() - started:.1f} s)")
     return 0
-
-
-def _amount(measure: str, value: float, signed: bool = False) -> str:
-    """A whole-run figure as the tables print it (money in £m), never '-0'."""
-    digits, scale = (2, 1e6) if measure in ("spend", "over_spend") else (0, 1.0)
-    shown = round(value / scale, digits) + 0.0  # (+ 0.0 turns -0.0 into 0.0)
-    return f"{shown:{'+' if signed and shown else ''},.{digits}f}"
 
 
 def _starting(args) -> tuple[list[str], float]:

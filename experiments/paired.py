@@ -223,6 +223,47 @@ def _options_job(job) -> dict[str, dict[str, Any]]:
                            keep) for name, overrides in others}
 
 
+OPTION_MEASURES = ("crises", "spend", "over_spend")
+
+
+def table_amount(measure: str, value: float, signed: bool = False) -> str:
+    """A whole-run figure as the tables print it (money in £m), never '-0'."""
+    digits, scale = (2, 1e6) if measure in MONEY else (0, 1.0)
+    shown = round(value / scale, digits) + 0.0  # (+ 0.0 turns -0.0 into 0.0)
+    return f"{shown:{'+' if signed and shown else ''},.{digits}f}"
+
+
+def options_table(found: Mapping[str, PairedComparison]) -> pd.DataFrame:
+    """Options side by side (`compare_options`' result): per option, the whole-run mean over
+    the seeds of crises, spend and over-spend (£m), and for each after the first the change
+    against the first with its 95% interval in brackets."""
+    rows: dict[str, dict[str, str]] = {}
+    for name, paired in found.items():
+        summary = paired.summary()
+        if not rows:
+            rows[paired.a_label] = {m: table_amount(m, summary.loc[m, "a"]) for m in OPTION_MEASURES}
+        rows[name] = {m: f"{table_amount(m, summary.loc[m, 'b'])} ({table_amount(m, summary.loc[m, 'change'], True)} "
+                         f"[{table_amount(m, summary.loc[m, 'change_low'], True)}, "
+                         f"{table_amount(m, summary.loc[m, 'change_high'], True)}])"
+                      for m in OPTION_MEASURES}
+    return pd.DataFrame(rows).T.rename(columns={"spend": "spend £m", "over_spend": "over-spend £m"})
+
+
+def options_summary(found: Mapping[str, PairedComparison]) -> pd.DataFrame:
+    """The same, as numbers (one row per option and measure: its mean, and the change
+    against the first with its interval; the first's change is 0), for a CSV."""
+    frames = []
+    for name, paired in found.items():
+        summary = paired.summary().reset_index()
+        if not frames:
+            frames.append(pd.DataFrame({"option": paired.a_label, "measure": summary["measure"], "mean": summary["a"],
+                                        "change": 0.0, "change_low": 0.0, "change_high": 0.0, "reps": summary["reps"]}))
+        frames.append(pd.DataFrame({"option": name, "measure": summary["measure"], "mean": summary["b"],
+                                    "change": summary["change"], "change_low": summary["change_low"],
+                                    "change_high": summary["change_high"], "reps": summary["reps"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
 # --- the verdict in words ------------------------------------------------------------------
 def money(pounds: float) -> str:
     """An amount of money as people say it: £850k, £1.23m (no sign: words carry it)."""

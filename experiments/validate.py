@@ -14,6 +14,7 @@ from locality.parameters.loader import builtin_scenarios, load_scenario
 from locality.parameters.unit_costs import DEFLATOR, PRICE_YEAR
 
 from .calibrate import verify
+from .markdown import markdown_table
 from .replications import mean_interval, replicate
 from .runner import run
 from .payback import Payback, payback
@@ -348,7 +349,7 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         "ceiling of need at 1 and the other domains' pull move it a little either side. (A crisis at the "
         "crossing of a fixed line, as before, rose several times faster than the problems behind it.)",
         "",
-        _markdown_table(elasticity.round(2)),
+        markdown_table(elasticity.round(2)),
         "",
         *_cycle_section(cycle, stationary_households, seeds),
         "",
@@ -361,7 +362,7 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         "settling rates are sourced (births) or assumptions chosen to land near these figures (see "
         "`parameters/scenarios/_base.toml`, `[demography]`).",
         "",
-        _markdown_table(places.round(1).assign(**{"children per household": places["children per household"].round(2)})),
+        markdown_table(places.round(1).assign(**{"children per household": places["children per household"].round(2)})),
         "",
         "## Known limits",
         "",
@@ -380,7 +381,7 @@ def _cycle_section(cycle: pd.DataFrame, households: int, seeds: int) -> list[str
     for cut in sorted(cycle["cut"].unique()):
         signs = verdict(cycle, cut)
         lines += [f"**A {cut:.0%} cut.** " + "; ".join(f"{sign}: {'yes' if shown else 'no'}" for sign, shown in signs.items())
-                  + ".", "", _markdown_table(cycle_table(cycle, cut)), ""]
+                  + ".", "", markdown_table(cycle_table(cycle, cut)), ""]
     lines += [
         "What evidence says about the size: little that is direct. The national evaluation of the Troubled Families "
         "programme found no consistent, significant impact (NIESR/Ecorys 2016), while local business cases projected "
@@ -402,17 +403,6 @@ def _payback_section(shift: Payback, households: int) -> list[str]:
             "", "A 20% shift of reactive budgets to prevention from year 2, with a year of double running, against "
             "the status quo on the same seeds, demand growing as the scenario has it (`locality payback`). Nothing "
             "is fitted to a J-curve: early help works as late help does week for week, and comes sooner.", "",
-            f"**{shift.summary()}**", "", _markdown_table(shown), ""]
+            f"**{shift.summary()}**", "", markdown_table(shown), ""]
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    header = [frame.index.name or "", *frame.columns]
-    def cell(value) -> str:
-        if isinstance(value, str):
-            return value
-        if pd.isna(value):
-            return "-"
-        return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
-
-    rows = [[str(index), *(cell(v) for v in values)] for index, values in zip(frame.index, frame.to_numpy().tolist())]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])

@@ -10,7 +10,7 @@ import pytest
 import solara
 
 from locality.parameters.levers import lever, value_at
-from locality.viz import app
+from locality.viz import app, options
 from locality.viz.charts import ALL_CHARTS
 
 shared = app.shared_values  # each shared lever's value, by its dotted key
@@ -29,6 +29,8 @@ def page():
     app.chart_tab.set(0)
     for variant in ("A", "B"):
         app.mixes[variant].set({})
+    options.pins.set(())
+    options.pin_problem.set("")
     wait_until(lambda: not app.comparison_task.pending)  # the last test's run, if any, is over
     app.started_with.set(app.levers_now())  # the reset above is not a change to run again for
     _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
@@ -338,3 +340,69 @@ def test_seeds_for_the_ranges_out_of_bounds_are_named_at_the_field(page):
     app.set_replications(0)
     assert "1 to 100" in app.mistyped.value["replications"] and app.replications.value == 1
     app.mistyped.set({})
+
+
+def test_options_are_pinned_and_compared_side_by_side_on_the_same_seeds(page):
+    run_and_wait(page)
+    page.find(v.Btn, children=["Pin A as an option"]).widget.click()
+    page.find(v.Btn, children=["Pin B as an option"]).widget.click()
+    shared["budget.cut"].set(0.28)
+    page.find(v.Btn, children=["Pin B as an option"]).wait_for(timeout=60)
+    page.find(v.Btn, children=["Pin B as an option"]).widget.click()
+    assert [pinned.name for pinned in options.pins.value] == ["siloed", "integrated", "integrated; Budget cut: 28%"]
+    assert dict(options.pins.value[2].levers)["budget.cut"] == 0.28 and dict(options.pins.value[1].levers)["budget.cut"] == 0
+    page.find(v.Btn, children=["Pin B as an option"]).widget.click()  # the same levers again
+    assert len(options.pins.value) == 3 and "pinned already, as option 3" in options.pin_problem.value
+
+    app.replications.set(2)
+    page.find(v.Btn, children=["Compare the 3 options on 2 seeds"]).wait_for(timeout=60)
+    page.find(v.Btn, children=["Compare the 3 options on 2 seeds"]).widget.click()
+    wait_until(lambda: options.current_result(2) is not None, seconds=240)
+    result = options.current_result(2)
+    assert list(result.found) == ["integrated", "integrated; Budget cut: 28%"]
+    assert all(paired.seeds == result.found["integrated"].seeds and len(paired.seeds) == 2 for paired in result.found.values())
+    # a cut of 28% saves money against the uncut first option on both seeds: spend falls
+    assert (result.found["integrated; Budget cut: 28%"].differences()["spend"] < 0).all()
+    page.find(children=["Options side by side (up to 4, on the same seeds)"]).wait_for(timeout=30)
+    wait_until(lambda: any("Options as CSV" in str(b.children) for b in page.find(v.Btn).widgets), seconds=60)
+    table = options.options_table(result.found)
+    assert list(table.index) == ["siloed", "integrated", "integrated; Budget cut: 28%"] and "[" in table.iloc[2, 1]
+    described = options.described_options(result)
+    csv = options_csv_of(result, described)
+    assert csv.startswith("# Thanet") and "Option 3, integrated; Budget cut: 28%: Budget cut: 28%" in csv
+    assert csv.count("\n") == len(described.lines()) + 1 + 3 * 4  # the header block, then 3 options x 4 measures
+
+    options.put_first(2)
+    assert options.pins.value[0].name == "integrated; Budget cut: 28%" and options.current_result(2) is None
+    options.unpin(0)
+    assert [pinned.name for pinned in options.pins.value] == ["siloed", "integrated"]
+
+
+def options_csv_of(result, described):
+    from locality.viz.exports import options_csv
+
+    return options_csv(result.found, described)
+
+
+def test_pins_are_refused_past_four_and_options_must_share_a_place_and_a_size():
+    options.pins.set(())
+    base = {"population.households": 600, "run.years": 1, "run.seed": 42}
+    for cut in (0.0, 0.1, 0.2, 0.3):
+        options.pin("thanet", {**base, "regime.kind": "integrated", "budget.cut": cut}, "integrated")
+    assert [pinned.name for pinned in options.pins.value] == ["integrated", "integrated (2)", "integrated (3)", "integrated (4)"]
+    options.pin("thanet", {**base, "budget.cut": 0.4}, "cut")
+    assert len(options.pins.value) == 4 and "4 options are pinned already" in options.pin_problem.value
+    assert options.pins_problem(options.pins.value) == ""
+    place, chosen, common, seed = options.comparison_inputs(options.pins.value)
+    assert place == "thanet" and common == {"population.households": 600, "run.years": 1} and seed == 42
+    assert all("run.seed" not in levers and "population.households" not in levers for levers in chosen.values())
+
+    options.unpin(3)
+    options.pin("thanet", {**base, "population.households": 700}, "bigger")
+    assert "population.households (600, 700)" in options.pins_problem(options.pins.value)
+    options.unpin(3)
+    options.pin("sherwood", base, "elsewhere")
+    assert "different places" in options.pins_problem(options.pins.value)
+    options.pins.set(options.pins.value[:1])
+    assert "Pin two options or more" in options.pins_problem(options.pins.value)
+    options.pins.set(())

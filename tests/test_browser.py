@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from locality.viz.app import APP_REPS
+
 CHROMIUM = Path("/usr/bin/chromium")
 APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -200,6 +202,16 @@ def drive(url: str, screenshot: Path) -> tuple[float, float]:
                     "e => getComputedStyle(e).paddingLeft").removesuffix("px"))
                 assert main_left >= drawer["x"] + drawer["width"] - 1, f"the sidebar covers the main panel at {width} px"
             page.set_viewport_size({"width": 1400, "height": 1000})
+            answers.check()
+            # options side by side: A and B pinned, then run together on the verdict's seeds
+            page.get_by_role("button", name="Pin A as an option").click()
+            page.get_by_role("button", name="Pin B as an option").click()
+            page.get_by_role("button", name=f"Compare the 2 options on {APP_REPS} seeds").click()
+            options = page.locator(".v-card", has_text="Options side by side")
+            expect(options.get_by_role("button", name="Options as CSV")).to_be_visible(timeout=RUN_SECONDS * 1000)
+            expect(options).to_contain_text("Crises:")
+            expect(options.locator("img")).to_have_count(1)
+            options.screenshot(path=str(screenshot.with_name("app-options.png")))
             answers.check()
             load_back_saved_levers(page, screenshot.parent)
 

@@ -27,6 +27,7 @@ from locality.viz.charts import ALL_CHARTS, band_chart, who_pays_range_chart
 from locality.viz.handout import as_html, command_for, pdf_bytes, sections
 from locality.viz.exports import Described, figure_png, levers_toml, read_levers, weekly_csv, who_pays_csv, yearly_csv
 from locality.viz.model_view import ModelView
+from locality.viz.options import Options, option_name
 from locality.viz.workshop import Workshop
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
@@ -576,6 +577,18 @@ def Results():
                                     label="Report (HTML)", mime_type="text/html")
                 solara.FileDownload(lambda: pdf_bytes(report_of(ranged)), filename=over.filename("report", "pdf"),
                                     label="Report (PDF)", mime_type="application/pdf")
+    Options(pin_candidate, replications.value)
+
+
+def pin_candidate(variant: str) -> tuple[str, str, dict] | str:
+    """A or B as it stands in the sidebar, to pin as an option: the place, the option's
+    name in words and every lever it sets; or what is wrong with the levers."""
+    wrong = levers_problem()
+    if wrong:
+        return wrong
+    common = common_overrides()
+    name = option_name(scenario.value, describe(variant_overrides(variant), scenario.value), common)
+    return scenario.value, name, {**common, **variant_overrides(variant)}
 
 
 @solara.component

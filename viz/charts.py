@@ -248,3 +248,29 @@ def who_pays_range_chart(paired: PairedComparison) -> Figure:
     axis.set_title(f"Who pays and who saves, {len(paired.seeds)} seeds", fontsize=10)
     figure.tight_layout()
     return figure
+
+
+OPTION_COLOURS = ["#c44e52", "#4c72b0", "#55a868", "#8172b2"]  # the first option, then each measured against it
+
+
+def options_chart(found: dict[str, PairedComparison]) -> Figure:
+    """Options side by side (`compare_options`' result): crises, spend and households in
+    crisis per year for each option, the mean over the seeds with its 95% band, from zero."""
+    figure, axes = _subplots(1, len(BANDED), figsize=(12, 3.6))
+    any_paired = next(iter(found.values()))
+    lines = [("A", any_paired.a_label, any_paired)] + [("B", name, paired) for name, paired in found.items()]
+    for axis, (measure, (title, scale)) in zip(axes, BANDED.items()):
+        for colour, (variant, label, paired) in zip(OPTION_COLOURS, lines):
+            table = paired.yearly_summary()
+            rows = table[(table["variant"] == variant) & (table["measure"] == measure)].sort_values("year")
+            axis.plot(rows["year"], rows["mean"] / scale, marker="o", color=colour, label=label)
+            axis.fill_between(rows["year"], rows["low"] / scale, rows["high"] / scale, color=colour, alpha=0.15)
+        axis.set_title(title, fontsize=10)
+        axis.set_xlabel("year")
+        axis.set_ylim(bottom=0)
+    handles, labels = axes[0].get_legend_handles_labels()  # below all three panels: long names would squeeze one
+    figure.legend(handles, labels, fontsize=8, loc="lower center", ncol=2, frameon=False)
+    figure.suptitle(f"{len(lines)} options, mean over {len(any_paired.seeds)} seeds with its 95% interval (shaded)",
+                    fontsize=9)
+    figure.tight_layout(rect=(0, 0.05 * ((len(lines) + 1) // 2) + 0.03, 1, 1))
+    return figure

@@ -16,7 +16,7 @@ import tomli_w
 from matplotlib.figure import Figure
 
 from locality import __version__
-from locality.experiments.paired import PairedComparison
+from locality.experiments.paired import PairedComparison, options_summary
 from locality.experiments.runner import Comparison
 from locality.parameters.levers import changed_from_place
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
@@ -63,6 +63,42 @@ class Described:
         return f"locality-{self.place}-{tag}-{what}.{suffix}"
 
 
+@dataclass(frozen=True)
+class DescribedOptions:
+    """What a table or chart of options side by side is of: the place, each option's levers
+    that differ from the place's own, and the seeds (the same title, header and file name
+    as `Described`)."""
+
+    place: str
+    options: tuple  # (name, {key: value}) per option, the first what the others are measured against
+    seeds: tuple[int, ...]
+
+    def lines(self) -> list[str]:
+        first = self.options[0][1]
+        spec = load_scenario(self.place, {k: v for k, v in first.items() if k in ("population.households", "run.years")})
+        own = load_scenario(self.place).population.households
+        households = spec.population.households
+        sample = (f"a sample of {households:,} of its {own:,} households: counts and money are the sample's"
+                  if households < own else f"{households:,} households")
+        lines = [f"{spec.place.name}, {sample}; {spec.run.years} years; {len(self.seeds)} seed"
+                 f"{'s' if len(self.seeds) != 1 else ''} (mean and 95% interval over them), every option on the same seeds"]
+        for number, (name, levers) in enumerate(self.options, 1):
+            changed = [said for key, _value, said in changed_from_place(self.place, levers)
+                       if key not in ("run.seed", "population.households", "run.years")]
+            lines.append(f"Option {number}, {name}: " + ("; ".join(changed) if changed else "the place's own levers")
+                         + (" (the others are measured against it)" if number == 1 else ""))
+        return [*lines, f"Money in £ at {PRICE_YEAR} prices. Made by Locality {__version__}"]
+
+    def title(self) -> str:
+        return "\n".join(self.lines()[:-1])
+
+    def header(self) -> str:
+        return "".join(f"# {line}\n" for line in self.lines())
+
+    def filename(self, what: str, suffix: str) -> str:
+        return f"locality-{self.place}-{len(self.options)}-options-{what}.{suffix}"
+
+
 def figure_png(figure: Figure, described: Described | None = None) -> bytes:
     """The figure as PNG, titled with what it is of (when `described`). The title goes on a
     copy: the figure itself may be on show, and drawn by another thread meanwhile."""
@@ -96,6 +132,13 @@ def who_pays_csv(paired: PairedComparison, described: Described | None = None) -
     labels = dict(zip(paired.pockets["agency"], paired.pockets["label"], strict=False))
     table.insert(1, "label", table["agency"].map(labels))
     return (described.header() if described else "") + table.round(0).to_csv(index=False)
+
+
+def options_csv(found: dict[str, PairedComparison], described: DescribedOptions | None = None) -> str:
+    """Per option and measure: the mean over the seeds, and the change against the first
+    option with its 95% interval (money to the pound, counts to one decimal)."""
+    table = options_summary(found)
+    return (described.header() if described else "") + table.round(1).to_csv(index=False)
 
 
 def levers_toml(place: str, regime_a: str, regime_b: str, overrides: dict, a: dict | None = None,
