@@ -288,12 +288,6 @@ def posterior_draws(targets: TargetSet, posterior: Posterior, extends: str) -> p
     return pd.DataFrame(rows)
 
 
-def posterior_path(scenario_file: str | Path) -> Path:
-    """Where a fitted scenario file's posterior draws are kept: beside it."""
-    path = Path(scenario_file)
-    return path.with_name(f"{path.stem}.posterior.csv")
-
-
 def write_fitted(path: str | Path, text: str) -> Path:
     """Write atomically, so a killed calibration never leaves half a scenario file."""
     path = Path(path)

@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="with an error, also print where in Locality it was raised (errors are one line without it)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def posterior_option(command) -> None:
+        command.add_argument("--posterior", nargs="?", const=True, default=None, metavar="FILE",
+                             help="with --reps or --option: each seed also on fitted parameters drawn from the place's "
+                                  "calibration posterior (or from FILE), shared by A and B; a draw never replaces a "
+                                  "figure the place or you set")
+
     def json_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--json", action="store_true",
                          help="print the result as one JSON document on standard output (the tables go to standard error)")
@@ -146,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
                              help="seeds to run A and B on (default: 1); with 10 or more, every figure comes with its 95%% "
                                   "interval and a verdict in words")
     compare_cmd.add_argument("--workers", type=int, help="processes for --reps (default: all cores)")
+    posterior_option(compare_cmd)
     compare_cmd.add_argument("--option", nargs="+", action="append", metavar=("NAME", "KEY=VALUE"),
                              help="an option to compare, named, with its overrides (repeat for 2 to 4 options; the "
                                   "first is what the others are measured against), e.g. --option cut28 budget.cut=0.28")
@@ -162,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="also set each unsourced assumption low and high and say which move this answer most "
                                  "(on up to 5 of the seeds: about 17 times the runs)")
     report_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
+    posterior_option(report_cmd)
     report_cmd.set_defaults(handler="cmd_report")
 
     decompose_cmd = commands.add_parser(

@@ -31,12 +31,12 @@ from .calibrate import (
     fit_rates,
     fitted_file,
     posterior_draws,
-    posterior_path,
     rates_file,
     verify,
     write_fitted,
 )
 from .caseloads import caseload_tradeoff
+from .posterior import posterior_beside as posterior_path
 from .assumptions import ASSUMPTIONS, HEADLINES, study_assumptions
 from .decompose import decompose
 from .payback import SHIFT, payback
@@ -105,6 +105,8 @@ def cmd_compare(args) -> int:
         return _compare_options(args)
     if args.reps > 1:
         return _compare_on_seeds(args)
+    if args.posterior:
+        raise ScenarioError("--posterior draws each seed's fitted parameters: give --reps 2 or more (10 to state an effect)")
     common, started = _starting(args)
     comparison = compare(args.scenario, a=args.a or (), b=args.b or (), common=common, progress=_interactive())
     spec = comparison.a.scenario
@@ -133,7 +135,7 @@ def _compare_on_seeds(args) -> int:
     """`compare --reps N`: A and B on N seeds, the verdict in words and every figure with its interval."""
     common, started = _starting(args)
     paired = compare_paired(args.scenario, a=args.a or (), b=args.b or (), common=common, reps=args.reps,
-                            workers=args.workers)
+                            workers=args.workers, posterior=args.posterior)
     spec = paired.scenario
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
           f"{args.reps} seeds from master seed {load_scenario(args.scenario, common).run.seed}\n")
@@ -161,7 +163,8 @@ def _compare_on_seeds(args) -> int:
                              "who_pays_by_year.csv": paired.who_pays_by_year(), "runs.csv": paired.runs,
                              "yearly.csv": paired.yearly_summary()})
     print(f"\n({time.perf_counter() - started:.1f} s)")
-    _json(args, {**_about(spec, regime=False), "seeds": paired.seeds, "a": paired.a_label, "b": paired.b_label,
+    _json(args, {**_about(spec, regime=False), "seeds": paired.seeds, "posterior_rows": paired.draws,
+                 "a": paired.a_label, "b": paired.b_label,
                  "verdict": paired.verdict(), "summary": _records(summary.reset_index()), "who_pays": _records(pays),
                  "who_pays_by_year": _records(paired.who_pays_by_year()), "out": str(args.out) if args.out else None,
                  "made_by": provenance()})
@@ -181,7 +184,8 @@ def _compare_options(args) -> int:
             raise ScenarioError(f"--option {name} is given twice; give each option a name of its own")
         options[name] = overrides
     common, started = _starting(args)
-    found = compare_options(args.scenario, options, common, reps=args.reps, workers=args.workers)
+    found = compare_options(args.scenario, options, common, reps=args.reps, workers=args.workers,
+                            posterior=args.posterior)
     first = next(iter(options))
     any_paired = next(iter(found.values()))
     spec = any_paired.scenario
@@ -198,7 +202,7 @@ def _compare_options(args) -> int:
                                                                   "who_pays_by_year.csv": paired.who_pays_by_year()})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     _json(args, {**_about(spec, regime=False), "against": first, "options": options,
-                 "seeds": any_paired.seeds, "made_by": provenance(),
+                 "seeds": any_paired.seeds, "posterior_rows": any_paired.draws, "made_by": provenance(),
                  "compared": {name: {"verdict": paired.verdict(), "summary": _records(paired.summary().reset_index()),
                                      "who_pays": _records(paired.who_pays())} for name, paired in found.items()}})
     return 0
@@ -218,7 +222,8 @@ def cmd_report(args) -> int:
     out = check_out(Path(args.out) if args.out else
                     Path("results") / f"report-{Path(args.scenario).stem}-{time.strftime('%Y%m%d-%H%M%S')}", args.overwrite)
     a, b = _as_mapping(args.a or ()), _as_mapping(args.b or ())
-    paired = compare_paired(args.scenario, a=a, b=b, common=common, reps=args.reps, workers=args.workers)
+    paired = compare_paired(args.scenario, a=a, b=b, common=common, reps=args.reps, workers=args.workers,
+                            posterior=args.posterior)
     print("\n".join(paired.verdict()))
     swings = None
     if args.assumptions:
@@ -228,7 +233,7 @@ def cmd_report(args) -> int:
                                   headlines={"this": ("this comparison", *sides)})
         swings = study.swings
     shared = dict(parse_overrides(common)) | {"run.seed": load_scenario(args.scenario, common).run.seed}
-    parts = sections(paired, args.scenario, shared, command_for(args.scenario, a, b, shared, args.reps), swings)
+    parts = sections(paired, args.scenario, shared, command_for(args.scenario, a, b, shared, args.reps, args.posterior), swings)
     page, pdf = write_handout(parts, out)
     print(f"\nReport written to {page} and {pdf} ({time.perf_counter() - started:.1f} s)")
     return 0

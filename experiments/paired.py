@@ -7,6 +7,7 @@ sign. What a board is told should be the range, and `verdict` says it in words.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pandas as pd
 from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario
 from locality.parameters.vocabulary import POOL
 
+from .posterior import draws_for
 from .processes import worker_pool
 from .replications import default_workers, mean_interval, seeds_for
 from .runner import Comparison, Overrides, RunStopped, _as_mapping, _label, compare, run
@@ -46,6 +48,7 @@ class PairedComparison:
     first: Comparison = field(repr=False)
     place: str | None = None  # the scenario as given (a built-in name or a file), to scale a sample to it
     levers: tuple = ()  # what a caller ran it with, to tell when it is out of date (the app's levers and seeds)
+    draws: list[int] | None = None  # per seed, the posterior's row its parameters came from (None: the scenario's own)
 
     @property
     def scenario(self):
@@ -113,11 +116,13 @@ class PairedComparison:
 
 def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),
                    reps: int = DEFAULT_REPS, master_seed: int | None = None, workers: int | None = None,
-                   wanted: Callable[[], bool] | None = None) -> PairedComparison:
+                   wanted: Callable[[], bool] | None = None, posterior: str | Path | bool | None = None) -> PairedComparison:
     """A and B (by default siloed and integrated) on `reps` seeds spawned from the master
     seed (default: the scenario's run.seed), each seed's pair in a worker process. With
     `wanted`, asked as pairs finish: once it says False, the pairs still running are
-    stopped and RunStopped is raised (the app's runs, replaced by newer levers)."""
+    stopped and RunStopped is raised (the app's runs, replaced by newer levers). With
+    `posterior` (True: the place's calibration's; or a file of draws), each seed's A and
+    B also share a set of fitted parameters drawn from it (`experiments.posterior`)."""
     if reps < 1:
         raise ScenarioError(f"reps = {reps}: give at least 1 replication (10 or more to state an effect)")
     a_map, b_map, shared = _as_mapping(a), _as_mapping(b), _as_mapping(common)
@@ -125,10 +130,24 @@ def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b
         a_map, b_map = {"regime.kind": "siloed"}, {"regime.kind": "integrated"}
     spec = load_scenario(scenario, {**shared, **a_map})  # both checked before any run
     load_scenario(scenario, {**shared, **b_map})
-    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
-    jobs = [(scenario, a_map, b_map, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
+    master = spec.run.seed if master_seed is None else master_seed
+    seeds = seeds_for(master, reps)
+    draws, drawn = _drawn(scenario, posterior, master, reps, [shared, a_map, b_map])
+    jobs = [(scenario, a_map, b_map, {**drawn[i], **shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
     pairs = _run_pairs(_pair, jobs, reps, workers, wanted)
-    return _paired_from(pairs, _label(a_map), _label(b_map), seeds, scenario)
+    return _paired_from(pairs, _label(a_map), _label(b_map), seeds, scenario, draws)
+
+
+def _drawn(scenario, posterior, master: int, reps: int, set_by_user: list[dict]) -> tuple[list[int] | None, list[dict]]:
+    """Per seed, the posterior's row and the fitted values it sets (none without a posterior),
+    each checked to load with every variant's own levers."""
+    if not posterior:
+        return None, [{} for _ in range(reps)]
+    draws, drawn = draws_for(scenario, posterior, master, reps, set_by_user=[key for user in set_by_user for key in user])
+    for values in {json.dumps(values, sort_keys=True): values for values in drawn}.values():
+        for variant in set_by_user[1:] or [{}]:
+            load_scenario(scenario, {**values, **set_by_user[0], **variant})
+    return draws, drawn
 
 
 def _pair(job) -> dict[str, Any]:
@@ -173,8 +192,9 @@ def _run_pairs(function, jobs: list, reps: int, workers: int | None, wanted: Cal
         return [future.result() for future in futures]
 
 
-def _paired_from(pairs: list[dict], a_label: str, b_label: str, seeds: list[int], place) -> PairedComparison:
-    return PairedComparison(
+def _paired_from(pairs: list[dict], a_label: str, b_label: str, seeds: list[int], place,
+                 draws: list[int] | None = None) -> PairedComparison:
+    return PairedComparison(draws=draws,
         a_label=a_label, b_label=b_label, seeds=seeds,
         runs=pd.concat([pair["runs"] for pair in pairs], ignore_index=True),
         pockets=pd.concat([pair["pocket"] for pair in pairs], ignore_index=True),
@@ -188,11 +208,13 @@ MAX_OPTIONS = 4  # options side by side, the first the one the others are measur
 
 def compare_options(scenario: str | Path = DEFAULT_SCENARIO, options: Mapping[str, Overrides] | None = None,
                     common: Overrides = (), reps: int = DEFAULT_REPS, master_seed: int | None = None,
-                    workers: int | None = None, wanted: Callable[[], bool] | None = None) -> dict[str, PairedComparison]:
+                    workers: int | None = None, wanted: Callable[[], bool] | None = None,
+                    posterior: str | Path | bool | None = None) -> dict[str, PairedComparison]:
     """Two to four options on the same seeds: each option after the first compared with the
     first, seed by seed (common random numbers: on a seed every option meets the same
-    households). Returns, per later option, its comparison with the first; the first's
-    runs are shared by all of them."""
+    households, and with `posterior` the same fitted parameters, as in `compare_paired`).
+    Returns, per later option, its comparison with the first; the first's runs are shared
+    by all of them."""
     options = {name: _as_mapping(overrides) for name, overrides in (options or {}).items()}
     if not 2 <= len(options) <= MAX_OPTIONS:
         raise ScenarioError(f"give 2 to {MAX_OPTIONS} options (the first is what the others are measured against); "
@@ -206,11 +228,13 @@ def compare_options(scenario: str | Path = DEFAULT_SCENARIO, options: Mapping[st
         except ScenarioError as error:
             raise ScenarioError(f"option {name}: {error}") from None
     spec = load_scenario(scenario, shared)
-    seeds = seeds_for(spec.run.seed if master_seed is None else master_seed, reps)
-    jobs = [(scenario, options, {**shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
+    master = spec.run.seed if master_seed is None else master_seed
+    seeds = seeds_for(master, reps)
+    draws, drawn = _drawn(scenario, posterior, master, reps, [shared, *options.values()])
+    jobs = [(scenario, options, {**drawn[i], **shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
     per_seed = _run_pairs(_options_job, jobs, reps, workers, wanted)
     first, *others = options
-    return {name: _paired_from([seed_result[name] for seed_result in per_seed], first, name, seeds, scenario)
+    return {name: _paired_from([seed_result[name] for seed_result in per_seed], first, name, seeds, scenario, draws)
             for name in others}
 
 
@@ -281,8 +305,11 @@ def verdict(paired: PairedComparison) -> list[str]:
     no change), then who pays and who saves, with on how many seeds."""
     table, n = paired.summary(), len(paired.seeds)
     years = paired.scenario.run.years
+    drawn = ("" if paired.draws is None else
+             f", each on fitted parameters drawn from the calibration's posterior ({len(set(paired.draws))} distinct "
+             f"set{'s' if len(set(paired.draws)) != 1 else ''}), so the ranges hold what the published rates leave uncertain")
     lines = [f"A: {paired.a_label}. B: {paired.b_label}. Over {years} year{'s' if years != 1 else ''}, "
-             f"on {n} seed{'s' if n != 1 else ''} (A and B meet the same households on each):"]
+             f"on {n} seed{'s' if n != 1 else ''} (A and B meet the same households on each{drawn}):"]
     if n < 2:
         lines.append("One seed is one draw of chance: there is no range to give. Run 10 or more replications "
                      "before taking this to anyone.")

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from locality.parameters.loader import ScenarioError, load_scenario
+from locality.parameters.loader import load_scenario
 
+from .posterior import draws_for
 from .processes import worker_pool
 from .results import Results
 from .runner import Overrides, _as_mapping, run
@@ -79,11 +80,11 @@ def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, maste
     master = spec.run.seed if master_seed is None else master_seed
     seeds = seeds_for(master, reps)
     draws, picked = None, [{} for _ in seeds]
-    if posterior is not None:
-        draws, picked = pick_draws(read_posterior(posterior), master, reps)
+    if posterior is not None:  # a draw fills in fitted figures only: never one the place or the user set
+        draws, picked = draws_for(scenario, posterior, master, reps, set_by_user=base)
         for values in picked:
-            load_scenario(scenario, {**base, **values})  # a draw that does not load fails here, named
-    jobs = [(scenario, {**base, **values, "run.seed": seed}) for seed, values in zip(seeds, picked)]
+            load_scenario(scenario, {**values, **base})  # a draw that does not load fails here, named
+    jobs = [(scenario, {**values, **base, "run.seed": seed}) for seed, values in zip(seeds, picked)]
     workers = min(workers or default_workers(), reps)
     if workers <= 1:
         results = [run(*job) for job in jobs]
@@ -91,30 +92,6 @@ def replicate(scenario="thanet", overrides: Overrides = (), reps: int = 5, maste
         with worker_pool(workers) as pool:
             results = list(pool.map(_run_job, jobs))
     return Replications(seeds=seeds, runs=results, draws=draws)
-
-
-def pick_draws(posterior: pd.DataFrame, master_seed: int, reps: int) -> tuple[list[int], list[dict[str, Any]]]:
-    """`reps` rows of a posterior, picked by weight from the master seed (so a study
-    reproduces), and the scenario values each sets."""
-    rows = np.random.default_rng(master_seed).choice(len(posterior), size=reps, p=posterior["weight"])
-    values = posterior.drop(columns="weight")
-    return [int(i) for i in rows], [{key: _plain(value) for key, value in values.iloc[int(i)].items()} for i in rows]
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value a scenario and JSON take."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def read_posterior(path: str | Path) -> pd.DataFrame:
-    """A calibration's posterior draws: a weight and scenario values per row (a CSV)."""
-    try:
-        table = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"posterior {path}: cannot be read as a table of draws ({exc})") from None
-    if "weight" not in table or table.empty or (table["weight"] < 0).any() or table["weight"].sum() <= 0:
-        raise ScenarioError(f"posterior {path}: needs a non-negative 'weight' column and at least one draw")
-    return table.assign(weight=table["weight"] / table["weight"].sum())
 
 
 def _run_job(job: tuple[Any, Mapping[str, Any]]) -> Results:

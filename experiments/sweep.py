@@ -55,7 +55,8 @@ from locality.parameters.messages import merged
 
 from .defaults import MAX_RUNS, SPECS_DIR
 from .provenance import provenance
-from .replications import pick_draws, read_posterior, seeds_for
+from .posterior import pick_draws, read_posterior
+from .replications import seeds_for
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 

@@ -45,17 +45,23 @@ class Lever:
         (families per key worker)", for a control that does not show its value."""
         return self.label if self.names_unit or self.is_share else f"{self.label} ({self.unit})"
 
+    @property
+    def after_number(self) -> str:
+        """What follows the number when a value is said: "%" and the rest of a share's unit
+        ("% of budgets"), the unit (" families per key worker"), or nothing where the label
+        names it. (The app's sliders say it in the browser, as the thumb moves.)"""
+        if self.is_share:
+            return "%" + self.unit.removeprefix("share")
+        return "" if self.names_unit else f" {self.unit}"
+
     def amount(self, value) -> str:
         """A value as a person says it: a share as a percentage followed by the rest of its
         unit ("5% of budgets", "2.82% a year"), a number with its unit unless the label
         already names it ("6 families per key worker", but "Years: 5"), a word as it is."""
         if isinstance(value, str):
             return value
-        if self.is_share:
-            return f"{100 * value:.2f}".rstrip("0").rstrip(".") + "%" + self.unit.removeprefix("share")
-        if self.names_unit:
-            return f"{value:,}"
-        return f"{value:,} {self.unit}"
+        number = f"{100 * value:.2f}".rstrip("0").rstrip(".") if self.is_share else f"{value:,}"
+        return number + self.after_number
 
     def narrowed(self, low: float | None = None, high: float | None = None) -> Lever:
         """The lever within a page's own limits: they may stop short of the schema's

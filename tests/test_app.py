@@ -31,6 +31,7 @@ def page():
         app.mixes[variant].set({})
     options.pins.set(())
     options.pin_problem.set("")
+    app.on_posterior.set(False)
     wait_until(lambda: not app.comparison_task.pending)  # the last test's run, if any, is over
     app.started_with.set(app.levers_now())  # the reset above is not a change to run again for
     _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
@@ -94,8 +95,8 @@ def test_results_and_levers_can_be_exported_and_loaded_back(page):
     saved = levers_toml("sherwood", "siloed", "integrated", {**app.common_overrides(), "budget.cut": 0.3},
                         a={"budget.agency_cut.police": 0.2}, b={"regime.single_assessment": False})
     app.load_levers({"name": "mine.toml", "data": saved.encode()})  # read on the drop's thread, applied by the page
-    # the page applies a loaded file when it next renders, which waits for a render in hand
-    # (the rerun after a change): seconds on a loaded CI machine, so the wait is a minute
+    # the page applies a loaded file when it next renders, which may wait for a render in
+    # hand (the rerun after a change): the wait is generous for a loaded CI machine
     wait_until(lambda: app.scenario.value == "sherwood", seconds=60)
     assert shared["budget.cut"].value == 0.3 and not app.problem.value
     assert app.mixes["A"].value == {"budget.agency_cut.police": 0.2}
@@ -406,3 +407,17 @@ def test_pins_are_refused_past_four_and_options_must_share_a_place_and_a_size():
     options.pins.set(options.pins.value[:1])
     assert "Pin two options or more" in options.pins_problem(options.pins.value)
     options.pins.set(())
+
+
+def test_the_ranges_can_draw_fitted_parameters_from_the_calibration_too(page):
+    app.replications.set(2)
+    app.on_posterior.set(True)
+    run_and_wait(page)
+    wait_until(lambda: app.current_ranges(app.comparison_task.value) is not None, seconds=240)
+    found = app.current_ranges(app.comparison_task.value)
+    assert found.draws is not None and len(found.draws) == 2 and "posterior" in found.verdict()[0]
+    from locality.viz.handout import as_html
+
+    assert "--posterior" in as_html(app.report_of(found))  # the report's reproduce line draws as the ranges did
+    app.on_posterior.set(False)  # the ranges shown are no longer of the switch as it stands
+    assert app.current_ranges(app.comparison_task.value) is None

@@ -213,6 +213,7 @@ def drive(url: str, screenshot: Path) -> tuple[float, float]:
             expect(options.locator("img")).to_have_count(1)
             options.screenshot(path=str(screenshot.with_name("app-options.png")))
             answers.check()
+            slider_label_follows_the_thumb(page)
             load_back_saved_levers(page, screenshot.parent)
 
             page.goto(url + "workshop")  # its first story, drawn on the known seed
@@ -222,6 +223,30 @@ def drive(url: str, screenshot: Path) -> tuple[float, float]:
             return seconds, full
         finally:
             browser.close()
+
+
+def slider_label_follows_the_thumb(page) -> None:
+    """Drag the budget cut's thumb and hold it: the label and the thumb say the new cut
+    while the server has not yet heard of it (it hears when the thumb is let go); Home
+    puts the cut back to 0%."""
+    from playwright.sync_api import expect
+
+    cut = page.locator(".v-input", has_text="Budget cut:").first
+    cut.scroll_into_view_if_needed()
+    expect(cut).to_contain_text("Budget cut: 0%")
+    track = cut.locator(".v-slider").first.bounding_box()
+    middle = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 1, middle)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * 0.5, middle, steps=8)
+    said = cut.locator(".v-label").first.inner_text()
+    thumb = cut.locator(".v-slider__thumb-label").first.inner_text()
+    page.mouse.up()
+    assert said.startswith("Budget cut: ") and said != "Budget cut: 0%", f"the label did not follow the thumb: {said}"
+    assert said.endswith(thumb) and thumb.endswith("%"), f"the thumb says {thumb!r}, the label {said!r}"
+    cut.locator("[role=slider]").press("Home")
+    expect(cut).to_contain_text("Budget cut: 0%")
+    page.wait_for_timeout(500)  # the server hears of the 0%
 
 
 def load_back_saved_levers(page, folder: Path) -> None:
@@ -254,6 +279,8 @@ def load_back_saved_levers(page, folder: Path) -> None:
         devtools.send("Input.dispatchDragEvent", {"type": kind, **where, "data": data})
     seed = page.locator(".v-input", has_text="Seed (the same seed").locator("input")
     expect(seed).to_have_value("9", timeout=60_000)  # the file is in
+    # the slider shows the file's cut, a value of the server's own, though it was moved a moment ago
+    expect(page.locator(".v-input", has_text="Budget cut:").first).to_contain_text("Budget cut: 20%")
     page.wait_for_timeout(1000)  # the sidebar redraws with it
     assert tomllib.loads(save()) == tomllib.loads(text)
 

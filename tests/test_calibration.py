@@ -69,7 +69,8 @@ def test_factors_multiply_only_the_keys_they_match(targets):
 
 
 def test_calibration_stays_in_its_prior_and_writes_a_scenario_and_its_posterior(targets, tmp_path):
-    from locality.experiments.calibrate import posterior_draws, posterior_path
+    from locality.experiments.calibrate import posterior_draws
+    from locality.experiments.posterior import posterior_beside as posterior_path
     from locality.experiments.replications import replicate
 
     small = _small(targets, 700)

@@ -7,6 +7,7 @@ their own pages: workshop mode for trainers (/workshop) and a live view of one r
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -95,10 +96,12 @@ rerun_on_change = solara.reactive(True)
 started_with = solara.reactive(())  # the levers of the last run started
 kept = solara.reactive(None)  # the last comparison shown, kept on show after a run that failed
 problem = solara.reactive("")
-loaded = solara.reactive(None)  # a levers file just read, for the page to apply
+loaded = solara.reactive(None)  # (a number of its own, a levers file just read), for the page to apply
+files_read = itertools.count(1)  # each file read is new to the page, though its levers equal the last one's
 run_progress = solara.reactive(0)  # percent of A and B's weeks done
 mistyped = solara.reactive({})  # field -> what is wrong with the text typed in it (not a number)
 replications = solara.reactive(APP_REPS)  # seeds for the verdict's ranges (1: none)
+on_posterior = solara.reactive(False)  # each seed of the ranges also on fitted parameters drawn from the posterior
 
 
 def common_overrides() -> dict:
@@ -233,21 +236,22 @@ def comparison_task(place: str, common: dict, a: dict, b: dict) -> Comparison:
 
 
 @solara.lab.task
-def range_task(place: str, common: dict, a: dict, b: dict, reps: int) -> PairedComparison:
+def range_task(place: str, common: dict, a: dict, b: dict, reps: int, posterior: bool = False) -> PairedComparison:
     """A and B on `reps` seeds spawned from the run's seed, for the verdict and its ranges
-    (run after the first seed's charts are shown; stopped when the levers change)."""
+    (run after the first seed's charts are shown; stopped when the levers change); with
+    `posterior`, each seed also on fitted parameters drawn from the place's calibration."""
     seed = common["run.seed"]
     found = compare_paired(place, a=a, b=b, common=common, reps=reps, master_seed=seed, workers=2,
-                           wanted=range_task.is_current)
+                           wanted=range_task.is_current, posterior=posterior)
     found.a_label, found.b_label = describe(a, place), describe(b, place)
-    found.levers = (place, tuple(common.items()), tuple(a.items()), tuple(b.items()), reps)
+    found.levers = (place, tuple(common.items()), tuple(a.items()), tuple(b.items()), reps, posterior)
     return found
 
 
 def current_ranges(comparison: Comparison) -> PairedComparison | None:
-    """The ranges worked out for the levers and seeds of the comparison shown, if they are in."""
+    """The ranges worked out for the levers, seeds and draws of the comparison shown, if they are in."""
     found = range_task.latest
-    wanted = (*getattr(comparison, "levers", ()), replications.value)
+    wanted = (*getattr(comparison, "levers", ()), replications.value, on_posterior.value)
     return found if found is not None and found.levers == wanted else None
 
 
@@ -261,7 +265,7 @@ def start_range() -> None:
     if range_task.pending or current_ranges(comparison) is not None:
         return
     place, common, a, b = comparison.levers
-    range_task(place, dict(common), dict(a), dict(b), replications.value)
+    range_task(place, dict(common), dict(a), dict(b), replications.value, on_posterior.value)
 
 
 def keep_on_show() -> None:
@@ -313,7 +317,7 @@ def load_levers(file) -> None:
     drop calls this on a thread of its own, so the levers are set by the page, in
     `apply_loaded_levers`, all in one go."""
     try:
-        loaded.value = read_levers(file["data"].decode("utf-8"))
+        loaded.value = (next(files_read), read_levers(file["data"].decode("utf-8")))
     except (ScenarioError, UnicodeDecodeError) as error:
         problem.value = f"Could not load {file['name']}: {error}"
 
@@ -328,7 +332,7 @@ def apply_loaded_levers() -> None:
     """Set every lever from the file just read (if any)."""
     if loaded.value is None:
         return
-    place, a_kind, b_kind, overrides, a_mix, b_mix = loaded.value
+    _number, (place, a_kind, b_kind, overrides, a_mix, b_mix) = loaded.value
     loaded.value = None
     problem.value = ""
     scenario.value, regime_a.value, regime_b.value = place, a_kind, b_kind
@@ -437,6 +441,8 @@ def Levers():
         SharedLever(shared, value_at(spec, shared.key))
     NumberField("Seeds for the verdict's ranges (1: none; A and B are run on each)", "replications",
                 replications.value, set_replications)
+    solara.Switch(label="...and on each seed, fitted parameters drawn from the place's calibration (the ranges then "
+                        "hold what the published rates leave uncertain too)", value=on_posterior)
     for variant in ("A", "B"):
         with solara.Details(f"Regime {variant}: mixes and cuts by agency"):
             VariantLevers(variant)
@@ -462,14 +468,28 @@ def SharedLever(shared: Shared, own):
     note = f" ({shared.note.format(own=own)})" if shared.note else ""
     if shared.widget == SLIDER:
         limits = about.narrowed(high=shared.high)
-        slider = solara.SliderInt if about.kind is int else partial(solara.SliderFloat, step=shared.step)
-        slider(f"{about.label}: {about.amount(value.value)}{note}", value=value, min=limits.low, max=limits.high)
+        whole = about.kind is int
+        LiveSlider(label=about.label, note=note, value=value.value, min=limits.low, max=limits.high,
+                   step=1 if whole else shared.step, percent=about.is_share, after=about.after_number,
+                   event_moved=lambda moved: value.set(int(moved) if whole else float(moved)))
     elif shared.widget == TYPED:
         said = f": {about.amount(value.value)}" if about.is_share else ""
         NumberField(f"{about.label}{said}{note}", shared.key, value.value, value.set, whole=about.kind is int,
                     share=about.is_share, low=about.low, high=about.high)
     else:
         AutoOrTyped(shared)
+
+
+@solara.component_vue("live_slider.vue")
+def LiveSlider(label: str, note: str, value: float, event_moved, min: float, max: float, step: float, percent: bool,
+               after: str):
+    """A slider that says its value in the browser as the thumb moves ("Budget cut: 28%",
+    on the label and the thumb alike), where Solara's own slider waits for the server to
+    redraw its label. The value reaches the server as an event when the thumb is let go,
+    and comes back as a one-way `value`. (With Solara's two-way slider, a drag then a key
+    pressed at once left the server on a value the thumb had passed, 6% where the page
+    showed 0%: an update for the earlier move was taken for the user's. The browser shows
+    the value chosen until the server sends it back: see live_slider.vue.)"""
 
 
 @solara.component
@@ -577,7 +597,7 @@ def Results():
                                     label="Report (HTML)", mime_type="text/html")
                 solara.FileDownload(lambda: pdf_bytes(report_of(ranged)), filename=over.filename("report", "pdf"),
                                     label="Report (PDF)", mime_type="application/pdf")
-    Options(pin_candidate, replications.value)
+    Options(pin_candidate, replications.value, on_posterior.value)
 
 
 def pin_candidate(variant: str) -> tuple[str, str, dict] | str:
@@ -595,7 +615,7 @@ def pin_candidate(variant: str) -> tuple[str, str, dict] | str:
 def Verdict(comparison: Comparison):
     """The answer in words, over several seeds, above the charts (which are one seed's)."""
     # (and when a range run ends: the seeds may have changed while it ran, and want another)
-    solara.use_effect(start_range, dependencies=[comparison, replications.value, range_task.pending])
+    solara.use_effect(start_range, dependencies=[comparison, replications.value, on_posterior.value, range_task.pending])
     if replications.value < 2:
         solara.Warning("These charts are one seed: one draw of chance, with no range. Set the seeds for the "
                        "ranges to 5 or more to see how far the answer moves between seeds.")
@@ -639,8 +659,8 @@ def RangeCharts(paired: PairedComparison, described: Described):
 
 def report_of(paired: PairedComparison) -> list:
     """The report of the ranges shown: what `locality report` writes for the same levers."""
-    place, common, a, b, reps = paired.levers
-    return sections(paired, place, dict(common), command_for(place, dict(a), dict(b), dict(common), reps))
+    place, common, a, b, reps, posterior = paired.levers
+    return sections(paired, place, dict(common), command_for(place, dict(a), dict(b), dict(common), reps, posterior))
 
 
 def described_of(comparison: Comparison) -> Described:

@@ -187,9 +187,10 @@ def pdf_bytes(parts: list[Section]) -> bytes:
     return buffer.getvalue()
 
 
-def command_for(place: str, a: dict, b: dict, common: dict, reps: int) -> str:
+def command_for(place: str, a: dict, b: dict, common: dict, reps: int, posterior: str | bool | None = None) -> str:
     """The command line that makes the same report."""
     words = ["locality", "report", place, "--reps", str(reps)]
+    words += [] if not posterior else ["--posterior"] if posterior is True else [f"--posterior={posterior}"]
     words += [f"--set={key}={value}" for key, value in common.items() if key != "run.seed"]
     if "run.seed" in common:
         words += ["--seed", str(common["run.seed"])]

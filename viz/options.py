@@ -111,21 +111,24 @@ class ComparedOptions:
     found: dict[str, PairedComparison]
     pinned: tuple
     reps: int
+    posterior: bool = False
 
 
 @solara.lab.task
-def options_task(held: tuple, reps: int) -> ComparedOptions:
-    """Every pinned option on `reps` seeds, in worker processes; stopped when replaced."""
+def options_task(held: tuple, reps: int, posterior: bool = False) -> ComparedOptions:
+    """Every pinned option on `reps` seeds (with `posterior`, each seed on a draw of fitted
+    parameters too), in worker processes; stopped when replaced."""
     place, options, common, seed = comparison_inputs(held)
     found = compare_options(place, options, common, reps=reps, master_seed=seed, workers=2,
-                            wanted=options_task.is_current)
-    return ComparedOptions(found, held, reps)
+                            wanted=options_task.is_current, posterior=posterior)
+    return ComparedOptions(found, held, reps, posterior)
 
 
-def current_result(reps: int) -> ComparedOptions | None:
-    """The comparison of the options pinned now on this many seeds, if it is in."""
+def current_result(reps: int, posterior: bool = False) -> ComparedOptions | None:
+    """The comparison of the options pinned now on this many seeds (and draws), if it is in."""
     done = options_task.latest
-    return done if done is not None and done.pinned == pins.value and done.reps == reps else None
+    wanted = (pins.value, reps, posterior)
+    return done if done is not None and (done.pinned, done.reps, done.posterior) == wanted else None
 
 
 def pin_now(pick: Callable[[str], tuple[str, str, dict] | str], variant: str) -> None:
@@ -140,7 +143,7 @@ def pin_now(pick: Callable[[str], tuple[str, str, dict] | str], variant: str) ->
 
 
 @solara.component
-def Options(pick: Callable[[str], tuple[str, str, dict] | str], reps: int):
+def Options(pick: Callable[[str], tuple[str, str, dict] | str], reps: int, posterior: bool = False):
     """Pin A or B (`pick`: a variant's place, name and every lever it sets, read when the
     button is pressed); the pinned options; and, once compared, their table, their
     verdicts against the first, a chart with bands and a CSV."""
@@ -165,13 +168,13 @@ def Options(pick: Callable[[str], tuple[str, str, dict] | str], reps: int):
         if problem:
             return
         solara.Button(f"Compare the {len(held)} options on {reps} seed{'s' if reps != 1 else ''}", color="primary",
-                      disabled=options_task.pending, on_click=lambda: options_task(held, reps))
+                      disabled=options_task.pending, on_click=lambda: options_task(held, reps, posterior))
         if options_task.pending:
             solara.Info(f"Running {len(held)} options on {reps} seeds...")
             solara.ProgressLinear(True)
         elif options_task.error and not isinstance(options_task.exception, RunStopped):
             solara.Error(f"The options could not be compared: {options_task.exception}")
-        result = current_result(reps)
+        result = current_result(reps, posterior)
         if result is None:
             if options_task.latest is not None and not options_task.pending:
                 solara.Info("The pins or the seeds have changed since the last comparison: compare them again.")
