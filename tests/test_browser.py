@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -219,10 +220,45 @@ def drive(url: str, screenshot: Path) -> tuple[float, float]:
             page.goto(url + "workshop")  # its first story, drawn on the known seed
             page.get_by_role("button", name="Next").wait_for(timeout=RUN_SECONDS * 1000)
             page.locator(".solara-markdown").first.wait_for()
+            clicker_steps_the_story(page, screenshot.parent)
             answers.check()
             return seconds, full
         finally:
             browser.close()
+
+
+def clicker_steps_the_story(page, folder: Path) -> None:
+    """A presentation clicker's keys step the story on a projector's 1280x720; a burst of
+    clicks is not queued (those during a redraw are dropped), and Reset after it is back
+    on the first frame within 2 s."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    where = page.get_by_text(re.compile(r"^\d+ of \d+"))
+    expect(where).to_contain_text("1 of ")
+    drawn = """before => { const picture = document.querySelector('.v-main img, main img, .v-content img');
+        if (!picture || !picture.complete || picture.src === before) return false;
+        for (let e = picture; e; e = e.parentElement) { if (getComputedStyle(e).opacity !== '1') return false; }
+        return true; }"""  # this frame's own picture drawn (while it is drawn, the last one is shown faded)
+    picture = page.locator(".v-main img, main img, .v-content img").first
+
+    page.wait_for_function(drawn, arg="", timeout=120_000)
+    page.locator("body").click(position={"x": 5, "y": 700})  # the page has the keys, as after a click on it
+    for key, frame in (("ArrowRight", 2), ("PageDown", 3), ("ArrowLeft", 2), ("PageUp", 1), (" ", 2)):
+        before = picture.get_attribute("src")
+        page.keyboard.press(key)  # a presenter's pace: each picture is seen before the next key
+        expect(where).to_contain_text(f"{frame} of ", timeout=60_000)
+        page.wait_for_function(drawn, arg=before, timeout=120_000)
+    page.screenshot(path=str(folder / "workshop-1280x720.png"))
+    next_button = page.get_by_role("button", name="Next")
+    for _ in range(15):  # an impatient room
+        next_button.click(no_wait_after=True)
+    page.get_by_role("button", name="Reset").click()
+    started = time.perf_counter()
+    expect(where).to_contain_text("1 of ", timeout=2_000)
+    print(f"workshop: back on the first frame {time.perf_counter() - started:.1f} s after Reset")
+    page.wait_for_timeout(3000)  # and it stays there: nothing queued steps it on
+    expect(where).to_contain_text("1 of ")
 
 
 def slider_label_follows_the_thumb(page) -> None:

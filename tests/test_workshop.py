@@ -2,6 +2,8 @@
 every time, and the page steps through them with Back, Next and Reset."""
 
 import re
+import threading
+import time
 
 import ipyvuetify as v
 import ipywidgets as widgets
@@ -94,19 +96,61 @@ def shown_text(rc) -> str:
     return " ".join(str(w.children) for w in rc.find(v.Html).widgets)
 
 
+def drawn(seconds: float = 60) -> None:
+    """Wait for the frame's picture to be drawn (steps asked for meanwhile are dropped)."""
+    deadline = time.monotonic() + seconds
+    while workshop.drawing.value:
+        assert time.monotonic() < deadline, "the picture was not drawn in time"
+        time.sleep(0.05)
+
+
 def test_the_trainer_steps_forward_and_back_and_resets(page):
     page.find(widgets.Image).wait_for(timeout=120)
+    drawn()
     first = page.find(widgets.Image).widget.value
     assert "week 0" in shown_text(page)
     page.find(v.Btn, children=["Next"]).widget.click()
-    page.find(widgets.Image).wait_for(timeout=30)
+    drawn()
     assert workshop.frame.value == 1 and "week 0" not in shown_text(page)
+    assert page.find(widgets.Image).widget.value != first
     page.find(v.Btn, children=["Next"]).widget.click()
+    drawn()
     page.find(v.Btn, children=["Back"]).widget.click()
+    drawn()
     assert workshop.frame.value == 1
     page.find(v.Btn, children=["Reset"]).widget.click()
+    drawn()
     assert workshop.frame.value == 0
     assert page.find(widgets.Image).widget.value == first  # the same picture as before
+
+
+def test_steps_asked_for_while_a_picture_draws_are_dropped_and_reset_cancels(page, monkeypatch):
+    page.find(widgets.Image).wait_for(timeout=120)
+    drawn()
+    slow = threading.Event()
+    real = workshop.draw
+
+    def slowly(shown):
+        slow.wait(10)  # a picture that takes a while, as on a loaded machine
+        return real(shown)
+
+    monkeypatch.setattr(workshop, "draw", slowly)
+    page.find(v.Btn, children=["Next"]).widget.click()
+    deadline = time.monotonic() + 10
+    while not workshop.drawing.value:  # the picture's task has started
+        assert time.monotonic() < deadline, "the picture was never started"
+        time.sleep(0.02)
+    assert workshop.frame.value == 1
+    for _ in range(5):  # an impatient room: each is dropped, none waits its turn
+        page.find(v.Btn, children=["Next"]).widget.click()
+    assert workshop.frame.value == 1
+    page.find(v.Btn, children=["Reset"]).widget.click()  # never dropped
+    assert workshop.frame.value == 0
+    slow.set()
+    drawn()
+    assert workshop.frame.value == 0
+    assert workshop.stepped(3, "next", 5, busy=True) is None and workshop.stepped(3, "reset", 5, busy=True) == 0
+    assert workshop.stepped(4, "next", 5, busy=False) is None and workshop.stepped(0, "back", 5, busy=False) is None
 
 
 def test_each_story_opens_from_its_button(page):

@@ -1,7 +1,10 @@
 """Workshop mode for trainers: large text, few controls, one story at a time. Each story
 is a fixed sequence of frames built from real runs on a known seed (`viz/stories.py`);
-Back and Next step through it, Reset goes back to its start and to the known seed, so a
-story plays the same every time it is shown.
+Back and Next (or a presentation clicker's keys: arrows, PageUp and PageDown, Space) step
+through it, Reset (or Home, Escape) goes back to its start and to the known seed, so a
+story plays the same every time it is shown. A frame's picture is drawn in the
+background; a step asked for while it is drawn is dropped, not queued, so a room's
+impatient clicks never leave the screen stepping on by itself, and Reset cancels it.
 
     .venv/bin/locality app    then open http://127.0.0.1:8765/workshop
 """
@@ -16,6 +19,7 @@ from locality.viz import stories
 story = solara.reactive(stories.STORIES[0].key)
 frame = solara.reactive(0)
 seed = solara.reactive(stories.WORKSHOP_SEED)
+drawing = solara.reactive(False)  # a frame's picture is being drawn: steps asked for meanwhile are dropped
 
 BIG = {"font-size": "1.45rem", "line-height": "1.5"}
 BUTTON = {"font-size": "1.2rem", "min-width": "8rem"}
@@ -63,14 +67,51 @@ def StoryFrames(key: str, seed_value: int):
     FrameView(built.value, key, seed_value)
 
 
+@solara.component_vue("key_navigation.vue")
+def KeyNavigation(busy: bool, frame: int, event_step):
+    """The keys a presentation clicker sends, as steps ("next", "back", "reset"); a key
+    pressed while a step is in hand is dropped in the browser."""
+
+
+def draw(shown: stories.Frame):
+    """A frame's picture (drawn on a thread of its own, while the page stays live)."""
+    return shown.figure()
+
+
+def stepped(index: int, way: str, count: int, busy: bool) -> int | None:
+    """The frame a step leads to, or None when it is dropped (its picture still drawing) or
+    goes nowhere (Back on the first frame, Next on the last). Reset is never dropped."""
+    if way == "reset":
+        return 0
+    if busy:
+        return None
+    to = index + (1 if way == "next" else -1)
+    return to if 0 <= to < count else None
+
+
 @solara.component
 def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
     index = min(max(frame.value, 0), len(frames) - 1)
     shown = frames[index]
-    figure = solara.use_memo(lambda: shown.figure(), dependencies=[key, seed_value, index])
+    drawn = solara.lab.use_task(lambda: draw(shown), dependencies=[key, seed_value, index])
+    last = solara.use_ref(None)  # the picture on show while the next is drawn: the page keeps its shape
+    if drawn.finished and drawn.value is not None:
+        last.current = drawn.value
+    busy = drawn.pending
+    solara.use_effect(lambda: drawing.set(busy), dependencies=[busy])
+
+    def step(way: str) -> None:
+        if way == "reset":
+            reset()
+            return
+        to = stepped(index, way, len(frames), busy)
+        if to is not None:
+            frame.set(to)
+
+    KeyNavigation(busy=busy, frame=index, event_step=step)
     with solara.Row(style={"align-items": "center"}):
-        solara.Button("Back", on_click=lambda: frame.set(index - 1), disabled=index == 0, style=BUTTON, outlined=True)
-        solara.Button("Next", on_click=lambda: frame.set(index + 1), disabled=index == len(frames) - 1,
+        solara.Button("Back", on_click=lambda: step("back"), disabled=index == 0, style=BUTTON, outlined=True)
+        solara.Button("Next", on_click=lambda: step("next"), disabled=index == len(frames) - 1,
                       color="primary", style=BUTTON)
         solara.Button("Reset", on_click=reset, style=BUTTON, text=True)
         solara.Text(f"{index + 1} of {len(frames)}  (seed {seed_value})", style={"font-size": "1.1rem"})
@@ -84,7 +125,11 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
     if shown.counters:
         Counters(shown.counters)
     solara.Markdown(shown.caption, style=BIG)
-    solara.FigureMatplotlib(figure, format="png")
+    if drawn.error:
+        solara.Error(f"The picture could not be drawn: {drawn.exception}")
+    elif last.current is not None:
+        with solara.Column(style={"opacity": "0.5" if busy else "1"}):
+            solara.FigureMatplotlib(last.current, format="png")
 
 
 @solara.component
