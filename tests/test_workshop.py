@@ -13,6 +13,7 @@ import pytest
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from locality.parameters.loader import load_scenario
 from locality.viz import stories, workshop
 from locality.viz.exports import figure_png
 from locality.viz.family_story import plural, trace_family
@@ -76,8 +77,9 @@ def test_every_story_has_frames_with_captions_and_figures(monkeypatch):
             for name, count in shown.counters.items():  # "1 Crisis", "2 Crises"
                 assert (count == "1") if name in COUNTED else (count != "1" or name not in COUNTED.values()), name
     cuts = stories.build_story("cuts", seed=3)
-    assert len(cuts) == SMALL["cut_years"]
-    assert all("Dominant loop this year" in f.caption or "Neither loop gains" in f.caption for f in cuts)
+    assert len(cuts) == SMALL["cut_years"] + 1  # a frame a year, then the moral
+    assert all("with the vicious cycle switched off" in f.caption for f in cuts[:-1])
+    assert "Dominant loop" not in " ".join(f.caption for f in cuts)  # the claim the loop score made is gone
     pocket = stories.build_story("pocket", seed=3)
     assert "key workers" in pocket[0].caption and "£" in pocket[-1].caption
 
@@ -169,32 +171,35 @@ def yearly(**columns) -> pd.DataFrame:
     return pd.DataFrame({name: columns.get(name, [1.0, 1.0, 1.0]) for name in stories.MEASURES}, index=years)
 
 
-def test_the_dominant_loop_is_the_one_whose_quantities_the_cut_moved_its_way_that_year():
+def test_the_loop_s_part_is_the_cut_s_effect_less_its_effect_with_the_loop_switched_off():
     no_cut = yearly()
-    cut = yearly(
-        # year 1: thresholds up 2% and waiting lists down 10%: rationing (B)
-        # year 2: crises, crisis spend and needs up 5%, prevention down 5%, thresholds up 1 point more: R
-        # year 3: everything eases back to where it was in year 1: neither loop gains
-        threshold=[1.02, 1.03, 1.02], waiting=[0.90, 0.90, 0.90], crises=[1.0, 1.05, 1.0], crisis=[1.0, 1.05, 1.0],
-        prevention=[1.0, 0.95, 1.0], needs=[1.0, 1.05, 1.0],
-    )
-    table = stories.loop_scores(cut, no_cut)
-    assert list(table[("loop", "dominant")]) == ["B", "R", ""]
-    assert table.loc[1, ("score", "B")] == pytest.approx((0.02 + 0.10) / 2)
-    assert table.loc[2, ("score", "R")] == pytest.approx((0.01 + 0 + 0.05 + 0.05 + 0.05 + 0.05) / 6)
-    assert table.loc[2, ("effect", "prevention")] == pytest.approx(-0.05)
-    # the measure is relative to the uncut run: the same moves on a growing place score the same
-    grown = no_cut * np.array([[1.0], [1.5], [2.0]])
-    assert list(stories.loop_scores(cut * np.array([[1.0], [1.5], [2.0]]), grown)[("loop", "dominant")]) == ["B", "R", ""]
-    assert "Neither loop gains" in stories.loop_sentence(table, 3) and "R:" in stories.loop_sentence(table, 2)
+    cut = yearly(prevention=[0.60, 0.55, 0.50], crises=[1.01, 1.03, 1.05])
+    loop_off = yearly(prevention=[0.60, 0.58, 0.58], crises=[1.01, 1.02, 1.05])
+    table = pd.concat({"effect": cut / no_cut - 1, "effect_loop_off": loop_off / no_cut - 1,
+                       "loop": cut / no_cut - loop_off / no_cut}, axis=1)
+    assert stories.loop_contribution(cut, loop_off, no_cut).equals(table)
+    assert stories.eaten(table, 1) == 0 and stories.eaten(table, 3) == pytest.approx(8.0)
+    said = stories.loop_sentence(table, 2)
+    assert "45.0% below" in said and "ate a further 3.0 points" in said and "3.0% above" in said
+    assert "took none of it" in stories.loop_sentence(table, 1)
+    moral = stories.cuts_moral(table, 3)
+    assert "50.0% below" in moral and "8.0 points of it eaten" in moral and "5.0% above with the loop switched off" in moral
+    # the measure is relative to the uncut run: the same effects on a growing place say the same
+    grown = np.array([[1.0], [1.5], [2.0]])
+    assert stories.loop_contribution(cut * grown, loop_off * grown, no_cut * grown).round(12).equals(table.round(12))
 
 
-def test_the_cut_story_names_the_loop_its_own_runs_score_highest(monkeypatch):
+def test_the_cut_story_switches_the_vicious_cycle_off_in_a_run_of_its_own():
+    assert load_scenario("thanet", stories.LOOP_OFF).finance.overrun_from_prevention == []
+    assert load_scenario("thanet").finance.overrun_from_prevention  # (so the switch changes something)
     table = stories.cuts_by_year(3, "thanet", 800, 2)
-    for year in table.index:
-        scores, loop = table.loc[year, "score"], table.loc[year, ("loop", "dominant")]
-        assert loop == ("" if scores.max() <= 0 else scores.idxmax())
     assert (table[("cut", "budget")] < table[("no_cut", "budget")]).all()
+    effect = table[("cut", "crises")] / table[("no_cut", "crises")] - 1
+    off = table[("loop_off", "crises")] / table[("no_cut", "crises")] - 1
+    assert np.allclose(table[("loop", "crises")], effect - off)
+    frames = stories.cuts_frames(3, {**SMALL, "cut_years": 2})
+    assert len(frames) == 3 and frames[0].headline.startswith("Thanet, year 1")
+    assert "with the loop switched off" in frames[-1].caption and titles_fit(frames[-1].figure())
 
 
 def test_the_need_story_compares_the_same_households_and_states_its_assumption():

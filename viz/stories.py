@@ -476,22 +476,20 @@ LOOP_EDGES = {
     "B": [(WAITING, THRESHOLDS, "+"), (THRESHOLDS, WAITING, "-")],
     "cut": [(CUT_NODE, THRESHOLDS, "+"), (CUT_NODE, PREVENTION, "-")],
 }
-LOOP_NAMES = {"R": "R: the vicious cycle of failure demand", "B": "B: rationing holds waiting lists down"}
 POSITIONS = {
     CUT_NODE: (0.2, 0.0), THRESHOLDS: (-1.0, 1.0), WAIT: (0.5, 1.3), CRISES: (1.8, 0.6), CRISIS_SPEND: (1.8, -0.6),
     PREVENTION: (0.5, -1.3), NEEDS: (-0.6, -1.1), WAITING: (-1.4, -0.2),
 }
 
 
-#: What each loop's quantities do when the loop is running the way the story names it:
-#: +1 rises, -1 falls. Only quantities the model records every year are here ("later
-#: help" is not one), so a loop is measured by the nodes of the diagram it can be.
-LOOP_DIRECTIONS = {
-    "R": {"threshold": +1, "waiting": +1, "crises": +1, "crisis": +1, "prevention": -1, "needs": +1},
-    "B": {"threshold": +1, "waiting": -1},
-}
 MEASURES = {"threshold": "eligibility thresholds", "waiting": "waiting lists", "crises": "crises",
             "crisis": "crisis spend", "prevention": "prevention spend", "needs": "households in need (complex or crisis)"}
+
+#: How the story switches the vicious cycle off, to see what it adds (loop knockout, as in
+#: Ford's behavioural approach to loop dominance, System Dynamics Review 1999): crisis
+#: spend above its forecast no longer eats prevention, which breaks R's link from crisis
+#: spend to prevention and nothing else. Every other rule, the cut itself included, runs.
+LOOP_OFF = {"finance.overrun_from_prevention": []}
 
 
 def yearly_loop_measures(results) -> pd.DataFrame:
@@ -512,73 +510,100 @@ def yearly_loop_measures(results) -> pd.DataFrame:
     })
 
 
-def loop_scores(cut: pd.DataFrame, no_cut: pd.DataFrame) -> pd.DataFrame:
-    """Which loop dominates each year, measured from the two runs' yearly outputs.
+def loop_contribution(cut: pd.DataFrame, loop_off: pd.DataFrame, no_cut: pd.DataFrame) -> pd.DataFrame:
+    """What the vicious cycle adds to the cut's effect, year by year.
 
-    The cut's effect on a quantity X in year t is e(t) = X_cut(t) / X_no_cut(t) - 1: the
-    same place, seed and households, so the cut is the only difference. Its move that
-    year is m(t) = e(t) - e(t-1), with e(0) = 0 (before the cut the two runs are the same).
-    A loop's score is the mean of d * m(t) over the loop's quantities, d being the way each
-    moves when the loop runs (LOOP_DIRECTIONS): how far, on average, the cut moved the
-    loop's quantities its way that year. The loop with the higher score dominates; when
-    neither score is above zero the cut's effects eased that year and no loop is named.
-    Returns per year the effect on each quantity, both scores and the dominant loop
-    ("R", "B" or "")."""
-    effect = cut[list(MEASURES)] / no_cut[list(MEASURES)] - 1
-    move = effect.diff()
-    move.iloc[0] = effect.iloc[0]
-    scores = pd.DataFrame({loop: sum(move[name] * d for name, d in directions.items()) / len(directions)
-                           for loop, directions in LOOP_DIRECTIONS.items()})
-    dominant = scores.idxmax(axis=1).where(scores.max(axis=1) > 0, "")
-    return pd.concat({"effect": effect, "score": scores, "loop": pd.DataFrame({"dominant": dominant})}, axis=1)
+    The cut's effect on a quantity X in year t is X_cut(t) / X_no_cut(t) - 1 (the same place,
+    seed and households, so the cut is the only difference); with the loop switched off
+    (LOOP_OFF) it is X_off(t) / X_no_cut(t) - 1. The loop's contribution is the difference:
+    the part of the cut's effect that comes round through crisis spend eating prevention,
+    rather than straight from the cut. Returns per year the two effects and the
+    contribution, for every quantity of the diagram the model records."""
+    with_loop = cut[list(MEASURES)] / no_cut[list(MEASURES)] - 1
+    without = loop_off[list(MEASURES)] / no_cut[list(MEASURES)] - 1
+    return pd.concat({"effect": with_loop, "effect_loop_off": without, "loop": with_loop - without}, axis=1)
 
 
 @functools.lru_cache(maxsize=8)
 def cuts_by_year(seed: int, place: str, households: int, years: int) -> pd.DataFrame:
-    """Per year, with the cut and without it, the loop's quantities (yearly_loop_measures);
-    then the cut's effect on each, each loop's score and the dominant loop (loop_scores)."""
+    """Per year, with the cut, with the cut and the vicious cycle switched off, and without
+    the cut, the loop's quantities (yearly_loop_measures); then the cut's effects and what
+    the loop adds (loop_contribution: "effect", "effect_loop_off", "loop")."""
     common = {"population.households": households, "run.years": years, "run.seed": seed, "regime.kind": "siloed"}
-    runs = {label: yearly_loop_measures(run(place, {**common, "budget.cut": cut, "budget.cut_years": CUT_YEARS}))
-            for label, cut in (("cut", CUT), ("no_cut", 0.0))}
-    return pd.concat([pd.concat(runs, axis=1), loop_scores(runs["cut"], runs["no_cut"])], axis=1)
+    cut = {"budget.cut": CUT, "budget.cut_years": CUT_YEARS}
+    runs = {label: yearly_loop_measures(run(place, {**common, **overrides}))
+            for label, overrides in (("cut", cut), ("loop_off", {**cut, **LOOP_OFF}), ("no_cut", {"budget.cut": 0.0}))}
+    return pd.concat([pd.concat(runs, axis=1), loop_contribution(runs["cut"], runs["loop_off"], runs["no_cut"])], axis=1)
+
+
+def eaten(table: pd.DataFrame, year: int) -> float:
+    """Points of prevention spend the vicious cycle took that year beyond the cut's own
+    saving (crisis bills above forecast paid from prevention); 0 when it took none."""
+    return max(0.0, -100 * table.loc[year, ("loop", "prevention")])
 
 
 def loop_sentence(table: pd.DataFrame, year: int) -> str:
-    loop = table.loc[year, ("loop", "dominant")]
-    r, b = table.loc[year, ("score", "R")], table.loc[year, ("score", "B")]
-    scores = (f"This year the cut moved R's quantities its way by {r:+.1%} on average, B's by {b:+.1%} "
-              "(against the same place without the cut).")
-    if not loop:
-        return f"Neither loop gains this year: the cut's effects eased. {scores}"
-    return f"Dominant loop this year: {LOOP_NAMES[loop]}. {scores}"
+    """The cut's effect on prevention and crises this year, run as the model runs and with
+    the vicious cycle switched off, in words."""
+    part = {name: [100 * table.loc[year, (kind, name)] for kind in ("effect", "effect_loop_off", "loop")]
+            for name in ("prevention", "crises")}
+    (prevention, prevention_off, _), (crises, crises_off, crises_loop) = part["prevention"], part["crises"]
+    took = eaten(table, year)
+    said = (f"Prevention spend is {_percent_words(prevention)} the same place without the cut "
+            f"({_percent_words(prevention_off)} it with the vicious cycle switched off: "
+            + (f"crisis bills ate a further {took:.1f} points of it). " if took >= 0.05 else "crisis bills took none of it). ")
+            + f"Crises are {_percent_words(crises)} it ({_percent_words(crises_off)} with the loop switched off). ")
+    return said + (f"One seed: a difference of {abs(crises_loop):.1f} points in crises can be chance; the validation "
+                   "report gives the cut's effect over ten seeds.")
+
+
+def _percent_words(points: float) -> str:
+    return "level with" if abs(points) < 0.05 else f"{abs(points):.1f}% {'above' if points > 0 else 'below'}"
 
 
 def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     table = cuts_by_year(seed, sizes["place"], sizes["households"], sizes["cut_years"])
     frames = []
     start = table[("no_cut", "budget")].iloc[0]
+    place = sizes["place"].capitalize()
     for year in table.index:
         row, calm = table.loc[year, "cut"], table.loc[year, "no_cut"]
         frames.append(Frame(
-            f"Year {year}: budgets {1 - row['budget'] / start:.0%} below where they started",
-            f"Eligibility thresholds average {row['threshold']:.2f} (without the cut {calm['threshold']:.2f}); waiting "
-            f"lists {row['waiting']:,.0f} (without {calm['waiting']:,.0f}). Prevention spend {money(row['prevention'])} "
-            f"(without the cut {money(calm['prevention'])}); crisis spend {money(row['crisis'])} (without "
-            f"{money(calm['crisis'])}); {plural(row['crises'], 'crisis', 'crises')} (without {calm['crises']:,.0f}).\n\n"
-            + loop_sentence(table, year),
+            f"{place}, year {year}: budgets {1 - row['budget'] / start:.0%} below where they started",
+            f"Waiting lists {row['waiting']:,.0f} (without the cut {calm['waiting']:,.0f}). Prevention spend "
+            f"{money(row['prevention'])} (without the cut {money(calm['prevention'])}); crisis spend "
+            f"{money(row['crisis'])} (without {money(calm['crisis'])}); {plural(row['crises'], 'crisis', 'crises')} "
+            f"(without {calm['crises']:,.0f}).\n\n" + loop_sentence(table, year),
             functools.partial(cuts_figure, table, year)))
+    last = table.index.max()
+    frames.append(Frame(f"{place}: what the vicious cycle did", cuts_moral(table, last),
+                        functools.partial(cuts_figure, table, last)))
     return frames
 
 
-def loop_diagram(axis, dominant: str) -> None:
-    """The causal loop diagram with the dominant loop's links drawn heavy and coloured."""
+def cuts_moral(table: pd.DataFrame, year: int) -> str:
+    """The story's moral in one sentence, from its own runs (both runs' crises said, no
+    more claimed for the loop than they show)."""
+    prevention, crises, crises_off = (100 * table.loc[year, (kind, name)] for kind, name in
+                                      (("effect", "prevention"), ("effect", "crises"), ("effect_loop_off", "crises")))
+    took = eaten(table, year)
+    turned = (f"{took:.1f} points of it eaten by crisis bills, the vicious cycle turning through the money"
+              if took >= 0.05 else "crisis bills taking none of it")
+    return (f"By year {year} the cut left prevention {_percent_words(prevention)} where it would have been, {turned}; "
+            f"crises are {_percent_words(crises)} where they would have been, and {_percent_words(crises_off)} with the "
+            "loop switched off.")
+
+
+def loop_diagram(axis, running: bool, title: str) -> None:
+    """The causal loop diagram (only links the model implements), with R's links drawn
+    heavy when the vicious cycle turned that year (crisis bills ate prevention)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(POSITIONS)
     for edges in LOOP_EDGES.values():
         graph.add_edges_from((source, target, {"sign": sign}) for source, target, sign in edges)
-    heavy = [(s, t) for s, t, _ in LOOP_EDGES[dominant]] if dominant else []
+    heavy = [(s, t) for s, t, _ in LOOP_EDGES["R"]] if running else []
     light = [edge for edge in graph.edges if edge not in heavy]
-    colour = {"R": "#b2182b", "B": "#1a9850"}.get(dominant, "#444444")
+    colour = "#b2182b" if running else "#444444"
     style = {"ax": axis, "node_size": 3000, "connectionstyle": "arc3,rad=0.15"}
     nx.draw_networkx_nodes(graph, POSITIONS, ax=axis, node_size=3000, node_color="#f0f0f0", edgecolors="#444444")
     nx.draw_networkx_labels(graph, POSITIONS, ax=axis, font_size=8)
@@ -587,33 +612,35 @@ def loop_diagram(axis, dominant: str) -> None:
     signs = {edge: "\u2212" if sign == "-" else "+" for edge, sign in nx.get_edge_attributes(graph, "sign").items()}
     nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=signs, font_size=15, font_weight="bold",
                                  ax=axis, connectionstyle="arc3,rad=0.15")
-    axis.set_title(LOOP_NAMES.get(dominant, "Neither loop gains this year"), fontsize=FONT + 1, color=colour)
+    axis.set_title(title, fontsize=FONT + 1, color=colour)
     axis.set_axis_off()
 
 
-EFFECT_STYLES = {"threshold": ("black", "s"), "waiting": ("#1a9850", "v"), "prevention": ("#66bd63", "o"),
-                 "crisis": ("#b2182b", "o"), "crises": ("#f46d43", "X"), "needs": ("#762a83", "D")}
-
-
 def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
-    """The loop diagram with this year's dominant loop heavy; beside it, the cut's effect
-    on each of the loop's quantities year by year (what the loop scores are made of)."""
+    """The loop diagram, R heavy when it turned that year; beside it, the cut's effect on
+    crises and on prevention spend year by year, with the vicious cycle running and
+    switched off: the gap between each pair is what the loop adds."""
     figure = _figure(14, 5.6)
     diagram, lines = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-    loop_diagram(diagram, table.loc[year, ("loop", "dominant")])
-    effect = table["effect"] * 100
-    shown = effect.loc[:year]
-    for name, (colour, marker) in EFFECT_STYLES.items():
-        lines.plot(shown.index, shown[name], "-", marker=marker, color=colour, linewidth=2, label=MEASURES[name])
+    took = eaten(table, year)
+    loop_diagram(diagram, took >= 0.05, f"R, the vicious cycle: crisis bills ate {took:.1f} points\nof prevention"
+                 if took >= 0.05 else "R, the vicious cycle, did not turn this year")
+    shown = table.loc[:year]
+    for name, colour in (("crises", "#f46d43"), ("prevention", "#66bd63")):
+        lines.plot(shown.index, 100 * shown[("effect", name)], "-o", color=colour, linewidth=2.5,
+                   label=f"{MEASURES[name]}, as run")
+        lines.plot(shown.index, 100 * shown[("effect_loop_off", name)], "--", marker="o", markerfacecolor="white",
+                   color=colour, linewidth=2, label=f"{MEASURES[name]}, vicious cycle switched off")
     lines.axhline(0, color="#888888", linewidth=1)
     lines.set_xlim(0.5, table.index.max() + 0.5)
-    low, high = effect.min().min(), effect.max().max()
-    lines.set_ylim(min(low, 0) - 3, max(high, 0) + 3)
+    values = [100 * table[(part, name)].to_numpy() for part in ("effect", "effect_loop_off") for name in ("crises", "prevention")]
+    values = np.concatenate(values)
+    lines.set_ylim(min(values.min(), 0) - 3, max(values.max(), 0) + 3)
     lines.set_xticks(list(table.index))
     lines.set_xlabel("year", fontsize=FONT)
     lines.set_ylabel("% above (or below) the same place without the cut", fontsize=FONT - 2)
-    lines.legend(fontsize=9, loc="lower left")
-    lines.set_title("What the cut did to each quantity", fontsize=FONT)
+    lines.legend(fontsize=9, loc="upper left", bbox_to_anchor=(0, -0.16), ncol=2, frameon=False)
+    lines.set_title("What the cut did, with the loop and without", fontsize=FONT)
     return figure
 
 
