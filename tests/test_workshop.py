@@ -298,3 +298,39 @@ def test_who_saves_says_year_1_and_ends_on_what_its_own_run_shows(monkeypatch):
     pocket = stories.pocket_upto(comparison, SMALL["years"])
     every_one_saves = (pocket.loc[pocket["agency"] != stories.POOL, "net_change"] <= stories.NO_CHANGE).all()
     assert ("every agency saves" in frames[-1].caption) == every_one_saves
+
+
+def test_the_room_predicts_then_sees_what_the_run_says(page):
+    page.find(widgets.Image).wait_for(timeout=120)
+    drawn()
+    frames = stories.build_story("family", seed=stories.WORKSHOP_SEED, sizes=SMALL)
+    question = frames[-1].question
+    assert question is not None and question.answer in question.choices
+    page.find(v.Btn, children=["Summary"]).widget.click()
+    page.find(v.Btn, children=[question.choices[0]]).wait_for(timeout=30)
+    assert question.prompt in shown_text(page)
+    assert not page.find(widgets.Image).widgets  # nothing shown before the room answers
+    page.find(v.Btn, children=[question.choices[0]]).widget.click()
+    assert workshop.guesses.value == {("family", len(frames) - 1): question.choices[0]}
+    page.find(widgets.Image).wait_for(timeout=60)
+    said = workshop.verdict_on(question, question.choices[0])
+    assert f"The room said:** {question.choices[0]}" in said and question.said in said
+    assert ("The room was right" in said) == (question.answer == question.choices[0])
+    assert "The run says:** " in workshop.verdict_on(question, workshop.SKIPPED)
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    assert workshop.guesses.value == {} and workshop.frame.value == 0
+
+
+def test_each_question_s_answer_follows_the_run_s_own_numbers():
+    assert stories.family_question(5, 2).answer == "4 to 6" and "5 agencies" in stories.family_question(5, 2).said
+    assert stories.family_question(9, 2).answer == "7 or more"
+    years = pd.Index([1, 2], name="year")
+    table = pd.concat({"effect": pd.DataFrame({"crises": [0.01, 0.08]}, index=years)}, axis=1)
+    assert stories.cuts_question(table, 2).answer == stories.CRISIS_MOVES[0]
+    assert stories.cuts_question(table, 1).answer == stories.CRISIS_MOVES[1] and "1.0% above" in stories.cuts_question(table, 1).said
+    pocket = pd.DataFrame({"agency": ["police", "housing", stories.POOL], "label": ["Police", "Housing", "pool"],
+                           "net_change": [-100.0, 250.0, 0.0]})
+    asked = stories.pocket_question(pocket, 3)
+    assert asked.answer == stories.PAYS_MORE[0] and asked.said == "Housing pays more than it saves"
+    pocket["net_change"] = [-100.0, -5.0, 0.0]
+    assert stories.pocket_question(pocket, 3).answer == stories.PAYS_MORE[1]

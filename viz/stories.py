@@ -38,6 +38,17 @@ FONT = 13
 REGIME_NAMES = {"siloed": "Siloed services", "integrated": "Key worker (integrated)"}
 
 
+@dataclass(frozen=True)
+class Question:
+    """Asked of the room before a frame is shown (predict, then see): the prompt, the
+    choices, the choice the run bears out, and what the run says, in words."""
+
+    prompt: str
+    choices: tuple[str, ...]
+    answer: str
+    said: str
+
+
 @dataclass
 class Frame:
     headline: str
@@ -45,6 +56,7 @@ class Frame:
     figure: Callable[[], Figure]
     counters: dict[str, str] = field(default_factory=dict)
     chapter: str = ""  # frames of a long story are grouped in chapters a trainer can jump to
+    question: Question | None = None  # asked before the frame is shown; its answer is the frame
 
 
 @dataclass(frozen=True)
@@ -140,8 +152,19 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
         f"{plural(j.crises, 'crisis', 'crises')}, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
         f"{plural(q.assessments, 'assessment')}, {plural(q.crises, 'crisis', 'crises')}, {money(q.spend)}. "
         + queue_sentence(queued),
-        functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
+        functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary",
+        question=family_question(s.agencies_met, len(siloed.weeks) // 52)))
     return frames
+
+
+AGENCY_COUNTS = ("1 to 3", "4 to 6", "7 or more")
+
+
+def family_question(met: int, years: int) -> Question:
+    """How many agencies the family meets, siloed: the room guesses before the summary."""
+    answer = AGENCY_COUNTS[0 if met <= 3 else 1 if met <= 6 else 2]
+    return Question(f"Siloed, over {plural(years, 'year')}: how many agencies will this family meet?", AGENCY_COUNTS,
+                    answer, f"{plural(met, 'agency', 'agencies')}, each assessing the family its own way")
 
 
 def _family_counters(journey: Journey, week: int) -> dict[str, str]:
@@ -577,8 +600,19 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
             functools.partial(cuts_figure, table, year)))
     last = table.index.max()
     frames.append(Frame(f"{place}: what the vicious cycle did", cuts_moral(table, last),
-                        functools.partial(cuts_figure, table, last)))
+                        functools.partial(cuts_figure, table, last), question=cuts_question(table, last)))
     return frames
+
+
+CRISIS_MOVES = ("well up: more than 5% more", "a little up: up to 5% more", "level, or down")
+
+
+def cuts_question(table: pd.DataFrame, year: int) -> Question:
+    """Where crises end up after the cut, against the same place without it."""
+    crises = 100 * table.loc[year, ("effect", "crises")]
+    answer = CRISIS_MOVES[0 if crises > 5 else 1 if crises > 0.05 else 2]
+    return Question(f"After {plural(year, 'year')} of the cut, crises against the same place without it will be...",
+                    CRISIS_MOVES, answer, f"crises {_percent_words(crises)} where they would have been")
 
 
 def cuts_moral(table: pd.DataFrame, year: int) -> str:
@@ -660,11 +694,25 @@ def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
                     functools.partial(pocket_figure, comparison, year))
               for year in years]
     key_workers = comparison.b.ledger.loc[comparison.b.ledger["agency"] == POOL, "spend"].sum()
+    whole = pocket_upto(comparison, years[-1])
     frames.append(Frame(
         "The wrong pocket",
-        pocket_moral(pocket_upto(comparison, years[-1]), comparison.spend_change_by_year(), key_workers),
-        functools.partial(pocket_figure, comparison, years[-1])))
+        pocket_moral(whole, comparison.spend_change_by_year(), key_workers),
+        functools.partial(pocket_figure, comparison, years[-1]), question=pocket_question(whole, len(years))))
     return frames
+
+
+PAYS_MORE = ("yes: at least one agency pays more than it saves", "no: every agency saves more than it pays")
+
+
+def pocket_question(pocket: pd.DataFrame, years: int) -> Question:
+    """Whether any agency comes out paying over the run: the wrong-pocket question."""
+    agencies = pocket[pocket["agency"] != POOL]
+    payers = agencies[agencies["net_change"] > NO_CHANGE].sort_values("net_change", ascending=False)
+    said = (f"{and_list(list(payers['label']))} {'pays' if len(payers) == 1 else 'pay'} more than "
+            f"{'it saves' if len(payers) == 1 else 'they save'}" if len(payers) else "every agency saves")
+    return Question(f"Over {plural(years, 'year')} of key workers paid from a pooled budget: does any agency pay more "
+                    "than it saves?", PAYS_MORE, PAYS_MORE[0 if len(payers) else 1], said)
 
 
 def years_upto(year: int) -> str:

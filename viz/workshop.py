@@ -2,7 +2,9 @@
 is a fixed sequence of frames built from real runs on a known seed (`viz/stories.py`);
 Back and Next (or a presentation clicker's keys: arrows, PageUp and PageDown, Space) step
 through it, Reset (or Home, Escape) goes back to its start and to the known seed, so a
-story plays the same every time it is shown. A frame's picture is drawn in the
+story plays the same every time it is shown. Some frames first ask the room a question
+(predict, then see): the facilitator records the room's answer with a click, and the
+frame then shows it beside what the run says. A frame's picture is drawn in the
 background; a step asked for while it is drawn is dropped, not queued, so a room's
 impatient clicks never leave the screen stepping on by itself, and Reset cancels it.
 
@@ -20,6 +22,8 @@ story = solara.reactive(stories.STORIES[0].key)
 frame = solara.reactive(0)
 seed = solara.reactive(stories.WORKSHOP_SEED)
 drawing = solara.reactive(False)  # a frame's picture is being drawn: steps asked for meanwhile are dropped
+guesses = solara.reactive({})  # (story, frame) -> the room's answer to that frame's question ("" if skipped)
+SKIPPED = ""
 
 BIG = {"font-size": "1.45rem", "line-height": "1.5"}
 BUTTON = {"font-size": "1.2rem", "min-width": "8rem"}
@@ -31,9 +35,23 @@ def choose_story(key: str) -> None:
 
 
 def reset() -> None:
-    """Back to the first frame, on the known seed."""
+    """Back to the first frame, on the known seed, with the room's answers forgotten."""
     seed.value = stories.WORKSHOP_SEED
     frame.value = 0
+    guesses.value = {}
+
+
+def record_guess(key: str, index: int, choice: str) -> None:
+    """The facilitator records the room's answer (or SKIPPED, to show the frame unasked)."""
+    guesses.value = {**guesses.value, (key, index): choice}
+
+
+def verdict_on(question: stories.Question, guess: str) -> str:
+    """The room's guess beside what the run says, in words."""
+    if guess == SKIPPED:
+        return f"**The run says:** {question.said}."
+    right = "The room was right." if guess == question.answer else f"The run says otherwise: {question.answer}."
+    return f"**The room said:** {guess}. **The run:** {question.said}. {right}"
 
 
 def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
@@ -122,6 +140,12 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
                 solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
                               color="primary" if shown.chapter == name else None)
     solara.Text(shown.headline, style={"display": "block", "font-size": "2.1rem", "font-weight": "bold", "margin": "0.4em 0"})
+    if shown.question is not None:
+        guess = guesses.value.get((key, index))
+        if guess is None:
+            Ask(shown.question, lambda choice: record_guess(key, index, choice))
+            return
+        solara.Markdown(verdict_on(shown.question, guess), style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
     if shown.counters:
         Counters(shown.counters)
     solara.Markdown(shown.caption, style=BIG)
@@ -130,6 +154,18 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
     elif last.current is not None:
         with solara.Column(style={"opacity": "0.5" if busy else "1"}):
             solara.FigureMatplotlib(last.current, format="png")
+
+
+@solara.component
+def Ask(question: stories.Question, answered):
+    """Before the frame: the question, a button per choice for the facilitator to record
+    the room's answer, and a way to show the frame without asking."""
+    solara.Text(question.prompt, style={"display": "block", "font-size": "1.8rem", "margin": "0.6em 0"})
+    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+        for choice in question.choices:
+            solara.Button(choice, on_click=lambda choice=choice: answered(choice), style=BUTTON, outlined=True)
+    solara.Button("Show the answer without a guess", on_click=lambda: answered(SKIPPED), text=True,
+                  style={"margin-top": "1em"})
 
 
 @solara.component
