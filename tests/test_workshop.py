@@ -292,7 +292,7 @@ def test_the_wrong_pocket_caption_follows_the_numbers():
 def test_who_saves_says_year_1_and_ends_on_what_its_own_run_shows(monkeypatch):
     monkeypatch.setattr(stories, "SIZES", SMALL)
     frames = stories.build_story("pocket", seed=3)
-    assert frames[0].headline == "Who saves: year 1"
+    assert frames[0].headline == "Who saves in Thanet: year 1"  # every story names its place
     assert frames[0].figure().axes[0].get_title().endswith("year 1")
     comparison = stories.regimes_compared(3, SMALL["place"], SMALL["households"], SMALL["years"])
     pocket = stories.pocket_upto(comparison, SMALL["years"])

@@ -328,7 +328,7 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     crises = a["crises"].sum(), b["crises"].sum(), bigger.households["crises"].sum()
     unspent = reach["budget"] - reach["spend"]
     return [
-        Frame("Siloed: the worse the problem, the more gets done",
+        Frame(f"{comparison.a.scenario.place.name}, siloed: the worse the problem, the more gets done",
               f"Households whose worst need stayed moderate ({siloed.index[0]}) got {money(low['help'])} of help each, and "
               f"{low['helped']:.0%} of them got any. Those who reached the worst band ({siloed.index[-1]}) got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
@@ -690,13 +690,14 @@ def pocket_upto(comparison: Comparison, year: int) -> pd.DataFrame:
 def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     comparison = regimes_compared(seed, sizes["place"], sizes["households"], sizes["years"])
     years = sorted(comparison.a.ledger["year"].unique())
-    frames = [Frame(f"Who saves: {years_upto(year)}", pocket_caption(comparison, year),
+    place = comparison.a.scenario.place.name
+    frames = [Frame(f"Who saves in {place}: {years_upto(year)}", pocket_caption(comparison, year),
                     functools.partial(pocket_figure, comparison, year))
               for year in years]
     key_workers = comparison.b.ledger.loc[comparison.b.ledger["agency"] == POOL, "spend"].sum()
     whole = pocket_upto(comparison, years[-1])
     frames.append(Frame(
-        "The wrong pocket",
+        f"The wrong pocket in {place}",
         pocket_moral(whole, comparison.spend_change_by_year(), key_workers),
         functools.partial(pocket_figure, comparison, years[-1]), question=pocket_question(whole, len(years))))
     return frames
