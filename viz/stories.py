@@ -329,8 +329,8 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     unspent = reach["budget"] - reach["spend"]
     return [
         Frame(f"{comparison.a.scenario.place.name}, siloed: the worse the problem, the more gets done",
-              f"Households whose worst need stayed moderate ({siloed.index[0]}) got {money(low['help'])} of help each, and "
-              f"{low['helped']:.0%} of them got any. Those who reached the worst band ({siloed.index[-1]}) got "
+              f"Households whose worst need stayed a problem, never serious, got {money(low['help'])} of help each, and "
+              f"{low['helped']:.0%} of them got any. Those whose need became acute got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
               functools.partial(need_figure, siloed, None, None, None, needs)),
         Frame("Integrated, across the place: the curve keeps its shape",
@@ -345,10 +345,11 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               "with one shared assessment.",
               functools.partial(start_need_figure, start_a, start_b, "integrated")),
         Frame("The families the key workers took on",
-              families_caption(few_a, few_b),
+              families_caption(few_a, few_b, needs.problem_line, needs.acute_line),
               functools.partial(families_figure, few_a, few_b)),
         Frame("When does help first arrive?",
-              first_help_caption(first_s, first_j, needs.acute_line, comparison.b.scenario.keyworkers.min_problems),
+              first_help_caption(first_s, first_j, needs.problem_line, needs.acute_line,
+                                 comparison.b.scenario.keyworkers.min_problems),
               functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
@@ -380,38 +381,56 @@ def workers(count: float) -> str:
     return f"{count:.1f} full-time key workers"
 
 
-def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
+def severity_words(severity: float, problem_line: float, acute_line: float) -> str:
+    """A need's severity as a room would say it, never as a decimal: acute at or above the
+    acute line, serious from halfway there, a problem from the problem line, else below it."""
+    if severity >= acute_line:
+        return "acute: it needs help now"
+    if severity >= (problem_line + acute_line) / 2:
+        return "serious"
+    if severity >= problem_line:
+        return "a problem, not yet serious"
+    return "not yet a problem"
+
+
+def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame, problem_line: float, acute_line: float) -> str:
     n = len(joined)
     if n == 0:
         return ("No family had a key worker in this run: at this size the pool does not buy one family's share of "
                 "a key worker and the family's services for a year. Try a bigger place or a bigger pooled share.")
     s_first, j_first = siloed["first_help_severity"].median(), joined["first_help_severity"].median()
+    s_said, j_said = (severity_words(first, problem_line, acute_line) for first in (s_first, j_first))
     if abs(j_first - s_first) < SAME_BAND:
         known = int(siloed["first_help_week"].between(0, 4).fillna(False).sum())
         when = (f"Help did not come earlier: siloed, {known} of the {n} were already getting help from some agency in the "
-                f"run's first four weeks, and help first reached them at a median severity of {s_first:.2f} siloed and "
-                f"{j_first:.2f} with a key worker.")
+                f"run's first four weeks, and help first reached them when their worst need was, for the middle family, "
+                f"{s_said} siloed and {j_said} with a key worker.")
     else:
-        when = (f"Help first reached them at a median severity of {s_first:.2f} siloed and {j_first:.2f} with a key "
-                f"worker: {'earlier' if j_first < s_first else 'later'} in their trouble.")
+        when = (f"Help first reached them when their worst need was, for the middle family, {s_said} siloed and "
+                f"{j_said} with a key worker: {'earlier' if j_first < s_first else 'later'} in their trouble.")
     change_s = (siloed["end_load"] - siloed["start_load"]).mean()
     change_j = (joined["end_load"] - joined["start_load"]).mean()
     return (f"The same {plural(n, 'family', 'families')} in both systems. Siloed they had "
             f"{plural(siloed['assessments'].mean(), 'assessment')} each and "
             f"{plural(siloed['crises'].sum(), 'crisis', 'crises')} in all; with a key worker {plural(joined['assessments'].mean(), 'assessment')} each and "
-            f"{plural(joined['crises'].sum(), 'crisis', 'crises')}. Their needs {_moved(change_s)} siloed and "
-            f"{_moved(change_j)} with a key worker. {when}")
+            f"{plural(joined['crises'].sum(), 'crisis', 'crises')}. Their needs "
+            f"{_moved(change_s, siloed['start_load'].mean())} siloed and "
+            f"{_moved(change_j, joined['start_load'].mean())} with a key worker. {when}")
 
 
-def _moved(change: float) -> str:
-    return f"{'rose' if change > 0 else 'fell'} by {abs(change):.2f}"
+def _moved(change: float, start: float) -> str:
+    """A change in needs as a share of where they started: "fell by 12%"."""
+    share = change / start if start else 0.0
+    return "stayed where they were" if abs(share) < 0.005 else f"{'rose' if share > 0 else 'fell'} by {abs(share):.0%}"
 
 
-def first_help_caption(first_s: pd.Series, first_j: pd.Series, acute_line: float, min_problems: int) -> str:
+def first_help_caption(first_s: pd.Series, first_j: pd.Series, problem_line: float, acute_line: float,
+                       min_problems: int) -> str:
     s, j = first_s.median(), first_j.median()
     acute_s, acute_j = (first_s >= acute_line).mean(), (first_j >= acute_line).mean()
-    text = (f"Median severity when help first arrived: {s:.2f} siloed, {j:.2f} integrated. Help came only after the "
-            f"need was acute ({acute_line:.2f} or worse) for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
+    text = (f"When help first arrived, the middle household's worst need was {severity_words(s, problem_line, acute_line)} "
+            f"siloed and {severity_words(j, problem_line, acute_line)} integrated. Help came only once the need was "
+            f"acute for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
     if abs(j - s) < SAME_BAND:
         text += ("\n\nAcross the place, integration hardly moves when help starts. In this model the shared risk "
                  f"score flags only families with {min_problems} or more problems, and key workers are few, so it changes what "
