@@ -53,12 +53,13 @@ from .sweep import SweepSpec, exit_at_once_on_signal, load_spec, plan_runs, run_
 from .targets import load_targets
 from .validate import validate
 
+
 def cmd_run(args) -> int:
     overrides = _common_overrides(args)
     spec = load_scenario(args.scenario, overrides)  # fail fast, before any output
     out = check_out(Path(args.out) if args.out else _default_out(args.scenario, spec.run.seed), args.overwrite)
     if args.reps > 1:
-        return _run_replications(spec, args, out)
+        return _run_replications(spec, args, out, overrides)
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
           f"{spec.regime.kind} regime, seed {spec.run.seed}")
     results = run(spec, progress=_interactive())
@@ -73,11 +74,12 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _run_replications(spec, args, out: Path) -> int:
+def _run_replications(spec, args, out: Path, overrides) -> int:
     print(f"Locality: {spec.place.name}, {spec.population.households:,} households, {spec.run.years} years, "
           f"{spec.regime.kind} regime, {args.reps} replications from master seed {spec.run.seed}"
           + (f", each on a draw from the posterior {args.posterior}" if args.posterior else ""))
-    study = replicate(spec, reps=args.reps, workers=args.workers, posterior=args.posterior)
+    # the place and the user's overrides as given, so a posterior draw can leave what either sets
+    study = replicate(args.scenario, overrides, reps=args.reps, workers=args.workers, posterior=args.posterior)
     summary = study.summary()
     table = summary.assign(shown=[_interval(row) for row in summary.itertuples()]).pivot(index="year", columns="measure", values="shown")
     columns = [m for m in ("crises", "referrals", "waiting", "in_crisis_tier", "spend", "over_spend") if m in table]

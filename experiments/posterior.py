@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from locality.parameters.loader import ScenarioError, _resolve_path, read_raw, split_sources
+from locality.parameters.levers import value_at
+from locality.parameters.loader import ScenarioError, _resolve_path, load_scenario, read_raw, split_sources
 
 POSTERIOR_SUFFIX = ".posterior.csv"
 
@@ -91,6 +91,9 @@ def _fitted_file(posterior_path: str | Path) -> Path:
 def _place_keys(scenario: str | Path, posterior_path: str | Path, keys: Iterable[str]) -> set[str]:
     """What a draw may set: the keys the place inherits from the calibration, or every key
     when the posterior is a file of draws with no scenario beside it to tell."""
+    if not isinstance(scenario, (str, Path)):
+        raise ScenarioError("posterior: give the scenario by name or file, not loaded, so that a draw can leave "
+                            "the figures the place sets itself")
     if not _fitted_file(posterior_path).is_file():
         return set(keys)
     return inherited_keys(scenario, posterior_path, keys)
@@ -109,3 +112,18 @@ def draws_for(scenario: str | Path, posterior: str | Path | bool, master_seed: i
     rows, picked = pick_draws(table, master_seed, reps)
     keep = _place_keys(scenario, path, table.columns.drop("weight")) - set(set_by_user)
     return rows, [{key: value for key, value in values.items() if key in keep} for values in picked]
+
+
+def left_at_own(scenario: str | Path, overrides: dict) -> dict:
+    """The overrides less those that only repeat the scenario's own value: in the app every
+    lever is always set, and one left at the place's own is not the user's figure, so a
+    posterior draw may vary it (demand growth, say)."""
+    spec = load_scenario(scenario)
+    return {key: value for key, value in overrides.items() if _own(spec, key) != value}
+
+
+def _own(spec, key: str):
+    try:
+        return value_at(spec, key)
+    except (AttributeError, KeyError):
+        return None

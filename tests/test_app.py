@@ -416,6 +416,10 @@ def test_the_ranges_can_draw_fitted_parameters_from_the_calibration_too(page):
     wait_until(lambda: app.current_ranges(app.comparison_task.value) is not None, seconds=240)
     found = app.current_ranges(app.comparison_task.value)
     assert found.draws is not None and len(found.draws) == 2 and "posterior" in found.verdict()[0]
+    from locality.experiments.posterior import place_posterior, read_posterior
+
+    drawn = read_posterior(place_posterior("thanet")).iloc[found.draws[0]]["demand.growth"]
+    assert found.first.a.scenario.demand.growth == pytest.approx(drawn)  # left at the place's own: drawn
     from locality.viz.handout import as_html
 
     assert "--posterior" in as_html(app.report_of(found))  # the report's reproduce line draws as the ranges did

@@ -65,3 +65,21 @@ def test_posterior_without_seeds_is_refused_at_the_command_line():
 def test_the_posterior_s_table_is_read_as_weights_and_values():
     table = read_posterior(place_posterior("thanet"))
     assert table["weight"].sum() == pytest.approx(1) and isinstance(table, pd.DataFrame)
+
+
+def test_run_with_replications_on_the_posterior_runs_from_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "locality.experiments.cli", "run", "thanet", "--households", "300",
+                           "--years", "1", "--reps", "2", "--workers", "1", "--posterior",
+                           str(place_posterior("thanet")), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "each on a draw from the posterior" in done.stdout
+
+
+def test_a_lever_left_at_the_place_s_own_value_is_left_to_the_draw():
+    from locality.experiments.posterior import left_at_own
+
+    own = load_scenario("thanet").demand.growth
+    assert left_at_own("thanet", {"demand.growth": own, "budget.cut": 0.0, "population.households": 300}) == {
+        "population.households": 300}
+    assert left_at_own("thanet", {"demand.growth": 0.0}) == {"demand.growth": 0.0}

@@ -20,6 +20,7 @@ import solara.lab
 
 from locality.experiments import standing_worker
 from locality.experiments.paired import PairedComparison, compare_paired
+from locality.experiments.posterior import left_at_own
 from locality.experiments.runner import Comparison, RunStopped, run
 from locality.parameters.levers import entry_bounds, lever, place_defaults, value_at
 from locality.parameters.loader import ScenarioError, builtin_scenarios, load_scenario
@@ -241,7 +242,8 @@ def range_task(place: str, common: dict, a: dict, b: dict, reps: int, posterior:
     (run after the first seed's charts are shown; stopped when the levers change); with
     `posterior`, each seed also on fitted parameters drawn from the place's calibration."""
     seed = common["run.seed"]
-    found = compare_paired(place, a=a, b=b, common=common, reps=reps, master_seed=seed, workers=2,
+    given = left_at_own(place, common) if posterior else common  # a draw may vary what is at the place's own
+    found = compare_paired(place, a=a, b=b, common=given, reps=reps, master_seed=seed, workers=2,
                            wanted=range_task.is_current, posterior=posterior)
     found.a_label, found.b_label = describe(a, place), describe(b, place)
     found.levers = (place, tuple(common.items()), tuple(a.items()), tuple(b.items()), reps, posterior)

@@ -11,9 +11,9 @@ from functools import partial
 
 import solara
 import solara.lab
-
 from locality.experiments.markdown import markdown_table
 from locality.experiments.paired import MAX_OPTIONS, PairedComparison, compare_options, options_table
+from locality.experiments.posterior import left_at_own
 from locality.experiments.runner import RunStopped
 from locality.parameters.levers import changed_from_place
 from locality.parameters.loader import load_scenario
@@ -119,6 +119,8 @@ def options_task(held: tuple, reps: int, posterior: bool = False) -> ComparedOpt
     """Every pinned option on `reps` seeds (with `posterior`, each seed on a draw of fitted
     parameters too), in worker processes; stopped when replaced."""
     place, options, common, seed = comparison_inputs(held)
+    if posterior:  # a draw may vary what an option leaves at the place's own (demand growth, say)
+        options = {name: left_at_own(place, levers) for name, levers in options.items()}
     found = compare_options(place, options, common, reps=reps, master_seed=seed, workers=2,
                             wanted=options_task.is_current, posterior=posterior)
     return ComparedOptions(found, held, reps, posterior)
@@ -177,7 +179,8 @@ def Options(pick: Callable[[str], tuple[str, str, dict] | str], reps: int, poste
         result = current_result(reps, posterior)
         if result is None:
             if options_task.latest is not None and not options_task.pending:
-                solara.Info("The pins or the seeds have changed since the last comparison: compare them again.")
+                solara.Info("The pins, the seeds or the posterior switch have changed since the last comparison: "
+                            "compare them again.")
             return
         ComparedTable(result)
 
