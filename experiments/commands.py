@@ -100,7 +100,19 @@ def _interval(row) -> str:
     return f"{row.mean / scale:,.{digits}f} [{row.low / scale:,.{digits}f}, {row.high / scale:,.{digits}f}]"
 
 
+def _posterior_of(args):
+    """--posterior as given: True (the place's calibration), a file of draws, or None. A
+    word that is no file is most likely a place read as the file (`--posterior kent`)."""
+    given = args.posterior
+    if isinstance(given, str) and not Path(given).is_file():
+        raise ScenarioError(f"--posterior {given}: no such file of draws. For the place's own calibration, put "
+                            "--posterior after the place (locality compare kent --reps 10 --posterior), or give "
+                            "--posterior=FILE")
+    return given
+
+
 def cmd_compare(args) -> int:
+    args.posterior = _posterior_of(args)
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give 1 or more seeds (10 or more to state an effect)")
     if args.option:
@@ -220,6 +232,7 @@ def cmd_report(args) -> int:
     """A against B on several seeds, written as report.html and report.pdf."""
     from locality.viz.handout import command_for, sections, write_handout
 
+    args.posterior = _posterior_of(args)
     common, started = _starting(args)
     out = check_out(Path(args.out) if args.out else
                     Path("results") / f"report-{Path(args.scenario).stem}-{time.strftime('%Y%m%d-%H%M%S')}", args.overwrite)

@@ -83,3 +83,9 @@ def test_a_lever_left_at_the_place_s_own_value_is_left_to_the_draw():
     assert left_at_own("thanet", {"demand.growth": own, "budget.cut": 0.0, "population.households": 300}) == {
         "population.households": 300}
     assert left_at_own("thanet", {"demand.growth": 0.0}) == {"demand.growth": 0.0}
+
+
+def test_a_place_read_as_the_posterior_s_file_is_named_with_the_fix():
+    done = subprocess.run([sys.executable, "-m", "locality.experiments.cli", "compare", "--reps", "2", "--posterior", "kent"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "--posterior kent: no such file" in done.stderr and "after the place" in done.stderr

@@ -40,8 +40,8 @@ REGIME_NAMES = {"siloed": "Siloed services", "integrated": "Key worker (integrat
 
 @dataclass(frozen=True)
 class Question:
-    """Asked of the room before a frame is shown (predict, then see): the prompt, the
-    choices, the choice the run bears out, and what the run says, in words."""
+    """Asked of the room at a story's start and answered at its end (predict, then see):
+    the prompt, the choices, the choice the run bears out, and what the run says, in words."""
 
     prompt: str
     choices: tuple[str, ...]
@@ -56,7 +56,8 @@ class Frame:
     figure: Callable[[], Figure]
     counters: dict[str, str] = field(default_factory=dict)
     chapter: str = ""  # frames of a long story are grouped in chapters a trainer can jump to
-    question: Question | None = None  # asked before the frame is shown; its answer is the frame
+    asks: Question | None = None  # asked of the room on this frame, before the story shows the answer
+    answers: Question | None = None  # answered on this frame, beside the room's guess
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,13 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
         f"{plural(j.crises, 'crisis', 'crises')}, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
         f"{plural(q.assessments, 'assessment')}, {plural(q.crises, 'crisis', 'crises')}, {money(q.spend)}. "
         + queue_sentence(queued),
-        functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary",
-        question=family_question(s.agencies_met, len(siloed.weeks) // 52)))
-    return frames
+        functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
+    return asked_and_answered(frames, family_question(s.agencies_met, len(siloed.weeks) // 52))
+
+
+def asked_and_answered(frames: list[Frame], question: Question) -> list[Frame]:
+    """The story's frames with the question asked on the first and answered on the last."""
+    return [replace(frames[0], asks=question), *frames[1:-1], replace(frames[-1], answers=question)]
 
 
 AGENCY_COUNTS = ("1 to 3", "4 to 6", "7 or more")
@@ -330,7 +335,7 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     return [
         Frame(f"{comparison.a.scenario.place.name}, siloed: the worse the problem, the more gets done",
               f"Households whose worst need stayed a problem, never serious, got {money(low['help'])} of help each, and "
-              f"{low['helped']:.0%} of them got any. Those whose need became acute got "
+              f"{low['helped']:.0%} of them got any. Those whose need became the most acute got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
               functools.partial(need_figure, siloed, None, None, None, needs)),
         Frame("Integrated, across the place: the curve keeps its shape",
@@ -529,8 +534,10 @@ MEASURES = {"threshold": "eligibility thresholds", "waiting": "waiting lists", "
 
 #: How the story switches the vicious cycle off, to see what it adds (loop knockout, as in
 #: Ford's behavioural approach to loop dominance, System Dynamics Review 1999): crisis
-#: spend above its forecast no longer eats prevention, which breaks R's link from crisis
-#: spend to prevention and nothing else. Every other rule, the cut itself included, runs.
+#: spend above its forecast no longer eats prevention in the year, which breaks R's
+#: in-year link from crisis spend to prevention. The knockout is partial, and the story
+#: says so: an agency that carries its outturn over still repays a year's over-spend from
+#: prevention first the next year. Every other rule, the cut itself included, runs.
 LOOP_OFF = {"finance.overrun_from_prevention": []}
 
 
@@ -592,9 +599,10 @@ def loop_sentence(table: pd.DataFrame, year: int) -> str:
     (prevention, prevention_off, _), (crises, crises_off, crises_loop) = part["prevention"], part["crises"]
     took = eaten(table, year)
     said = (f"Prevention spend is {_percent_words(prevention)} the same place without the cut "
-            f"({_percent_words(prevention_off)} it with the vicious cycle switched off: "
-            + (f"crisis bills ate a further {took:.1f} points of it). " if took >= 0.05 else "crisis bills took none of it). ")
-            + f"Crises are {_percent_words(crises)} it ({_percent_words(crises_off)} with the loop switched off). ")
+            f"({_percent_words(prevention_off)} it with crisis bills kept from taking prevention in the year: "
+            + (f"in-year, they ate a further {took:.1f} points of it). " if took >= 0.05
+               else "in-year, they took no more of it than that). ")
+            + f"Crises are {_percent_words(crises)} it ({_percent_words(crises_off)} with that route switched off). ")
     return said + (f"One seed: a difference of {abs(crises_loop):.1f} points in crises can be chance; the validation "
                    "report gives the cut's effect over ten seeds.")
 
@@ -619,8 +627,8 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
             functools.partial(cuts_figure, table, year)))
     last = table.index.max()
     frames.append(Frame(f"{place}: what the vicious cycle did", cuts_moral(table, last),
-                        functools.partial(cuts_figure, table, last), question=cuts_question(table, last)))
-    return frames
+                        functools.partial(cuts_figure, table, last)))
+    return asked_and_answered(frames, cuts_question(table, last))
 
 
 CRISIS_MOVES = ("well up: more than 5% more", "a little up: up to 5% more", "level, or down")
@@ -640,11 +648,11 @@ def cuts_moral(table: pd.DataFrame, year: int) -> str:
     prevention, crises, crises_off = (100 * table.loc[year, (kind, name)] for kind, name in
                                       (("effect", "prevention"), ("effect", "crises"), ("effect_loop_off", "crises")))
     took = eaten(table, year)
-    turned = (f"{took:.1f} points of it eaten by crisis bills, the vicious cycle turning through the money"
-              if took >= 0.05 else "crisis bills taking none of it")
+    turned = (f"{took:.1f} points of it eaten in-year by crisis bills, the vicious cycle turning through the money"
+              if took >= 0.05 else "crisis bills taking no more of it in-year than with that route switched off")
     return (f"By year {year} the cut left prevention {_percent_words(prevention)} where it would have been, {turned}; "
-            f"crises are {_percent_words(crises)} where they would have been, and {_percent_words(crises_off)} with the "
-            "loop switched off.")
+            f"crises are {_percent_words(crises)} where they would have been, and {_percent_words(crises_off)} with "
+            "that route switched off.")
 
 
 def loop_diagram(axis, running: bool, title: str) -> None:
@@ -677,13 +685,13 @@ def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
     diagram, lines = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     took = eaten(table, year)
     loop_diagram(diagram, took >= 0.05, f"R, the vicious cycle: crisis bills ate {took:.1f} points\nof prevention"
-                 if took >= 0.05 else "R, the vicious cycle, did not turn this year")
+                 if took >= 0.05 else "R, the vicious cycle: no prevention eaten in-year\nbeyond the cut's own saving")
     shown = table.loc[:year]
     for name, colour in (("crises", "#f46d43"), ("prevention", "#66bd63")):
         lines.plot(shown.index, 100 * shown[("effect", name)], "-o", color=colour, linewidth=2.5,
                    label=f"{MEASURES[name]}, as run")
         lines.plot(shown.index, 100 * shown[("effect_loop_off", name)], "--", marker="o", markerfacecolor="white",
-                   color=colour, linewidth=2, label=f"{MEASURES[name]}, vicious cycle switched off")
+                   color=colour, linewidth=2, label=f"{MEASURES[name]}, in-year route switched off")
     lines.axhline(0, color="#888888", linewidth=1)
     lines.set_xlim(0.5, table.index.max() + 0.5)
     values = [100 * table[(part, name)].to_numpy() for part in ("effect", "effect_loop_off") for name in ("crises", "prevention")]
@@ -718,8 +726,8 @@ def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
     frames.append(Frame(
         f"The wrong pocket in {place}",
         pocket_moral(whole, comparison.spend_change_by_year(), key_workers),
-        functools.partial(pocket_figure, comparison, years[-1]), question=pocket_question(whole, len(years))))
-    return frames
+        functools.partial(pocket_figure, comparison, years[-1])))
+    return asked_and_answered(frames, pocket_question(whole, len(years)))
 
 
 PAYS_MORE = ("yes: at least one agency pays more than it saves", "no: every agency saves more than it pays")

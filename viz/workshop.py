@@ -2,9 +2,9 @@
 is a fixed sequence of frames built from real runs on a known seed (`viz/stories.py`);
 Back and Next (or a presentation clicker's keys: arrows, PageUp and PageDown, Space) step
 through it, Reset (or Home, Escape) goes back to its start and to the known seed, so a
-story plays the same every time it is shown. Some frames first ask the room a question
-(predict, then see): the facilitator records the room's answer with a click, and the
-frame then shows it beside what the run says. A frame's picture is drawn in the
+story plays the same every time it is shown. A story's first frame asks the room a
+question (predict, then see): the facilitator records the room's answer with a click, and
+the story's last frame shows it beside what the run says. A frame's picture is drawn in the
 background; a step asked for while it is drawn is dropped, not queued, so a room's
 impatient clicks never leave the screen stepping on by itself, and Reset cancels it.
 
@@ -22,7 +22,7 @@ story = solara.reactive(stories.STORIES[0].key)
 frame = solara.reactive(0)
 seed = solara.reactive(stories.WORKSHOP_SEED)
 drawing = solara.reactive(False)  # a frame's picture is being drawn: steps asked for meanwhile are dropped
-guesses = solara.reactive({})  # (story, frame) -> the room's answer to that frame's question ("" if skipped)
+guesses = solara.reactive({})  # (story, question) -> the room's answer ("" if none was recorded)
 SKIPPED = ""
 
 BIG = {"font-size": "1.45rem", "line-height": "1.5"}
@@ -41,17 +41,17 @@ def reset() -> None:
     guesses.value = {}
 
 
-def record_guess(key: str, index: int, choice: str) -> None:
-    """The facilitator records the room's answer (or SKIPPED, to show the frame unasked)."""
-    guesses.value = {**guesses.value, (key, index): choice}
+def record_guess(key: str, prompt: str, choice: str) -> None:
+    """The facilitator records the room's answer (or SKIPPED, to go on without one)."""
+    guesses.value = {**guesses.value, (key, prompt): choice}
 
 
 def verdict_on(question: stories.Question, guess: str) -> str:
     """The room's guess beside what the run says, in words."""
     if guess == SKIPPED:
-        return f"**The run says:** {question.said}."
+        return f"**{question.prompt}** The run says: {question.said}."
     right = "The room was right." if guess == question.answer else f"The run says otherwise: {question.answer}."
-    return f"**The room said:** {guess}. **The run:** {question.said}. {right}"
+    return f"**{question.prompt}** The room said: {guess}. The run: {question.said}. {right}"
 
 
 def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
@@ -111,7 +111,7 @@ def stepped(index: int, way: str, count: int, busy: bool) -> int | None:
 def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
     index = min(max(frame.value, 0), len(frames) - 1)
     shown = frames[index]
-    drawn = solara.lab.use_task(lambda: draw(shown), dependencies=[key, seed_value, index])
+    drawn = solara.lab.use_task(lambda: draw(shown), dependencies=[key, seed_value, index], raise_error=False)
     last = solara.use_ref(None)  # the picture on show while the next is drawn: the page keeps its shape
     if drawn.finished and drawn.value is not None:
         last.current = drawn.value
@@ -140,12 +140,16 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
                 solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
                               color="primary" if shown.chapter == name else None)
     solara.Text(shown.headline, style={"display": "block", "font-size": "2.1rem", "font-weight": "bold", "margin": "0.4em 0"})
-    if shown.question is not None:
-        guess = guesses.value.get((key, index))
+    if shown.asks is not None:
+        guess = guesses.value.get((key, shown.asks.prompt))
         if guess is None:
-            Ask(shown.question, lambda choice: record_guess(key, index, choice))
-            return
-        solara.Markdown(verdict_on(shown.question, guess), style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
+            Ask(shown.asks, lambda choice: record_guess(key, shown.asks.prompt, choice))
+        else:
+            solara.Markdown(f"**The room's guess:** {guess or 'none'}. The story's last frame gives the answer.",
+                            style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
+    if shown.answers is not None:
+        solara.Markdown(verdict_on(shown.answers, guesses.value.get((key, shown.answers.prompt), SKIPPED)),
+                        style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
     if shown.counters:
         Counters(shown.counters)
     solara.Markdown(shown.caption, style=BIG)
@@ -158,14 +162,13 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
 
 @solara.component
 def Ask(question: stories.Question, answered):
-    """Before the frame: the question, a button per choice for the facilitator to record
-    the room's answer, and a way to show the frame without asking."""
+    """The question, and a button per choice for the facilitator to record the room's
+    answer (or to go on without one)."""
     solara.Text(question.prompt, style={"display": "block", "font-size": "1.8rem", "margin": "0.6em 0"})
     with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
         for choice in question.choices:
             solara.Button(choice, on_click=lambda choice=choice: answered(choice), style=BUTTON, outlined=True)
-    solara.Button("Show the answer without a guess", on_click=lambda: answered(SKIPPED), text=True,
-                  style={"margin-top": "1em"})
+        solara.Button("No guess", on_click=lambda: answered(SKIPPED), text=True, style=BUTTON)
 
 
 @solara.component
