@@ -425,3 +425,17 @@ def test_the_ranges_can_draw_fitted_parameters_from_the_calibration_too(page):
     assert "--posterior" in as_html(app.report_of(found))  # the report's reproduce line draws as the ranges did
     app.on_posterior.set(False)  # the ranges shown are no longer of the switch as it stands
     assert app.current_ranges(app.comparison_task.value) is None
+
+
+def test_a_slider_stretches_to_a_loaded_value_past_its_usual_travel():
+    from locality.viz.exports import Described
+
+    shared["keyworkers.caseload"].set(20)  # a levers file may hold it: the schema allows up to 100, the slider stops at 15
+    _box, rc = solara.render(app.SharedLever(next(s for s in app.SHARED_LEVERS if s.key == "keyworkers.caseload"), 6),
+                             handle_error=False)
+    slider = next(w for w in rc.find().widgets if getattr(w, "label", None) == "Caseload" and hasattr(w, "max"))
+    assert slider.max == 20 and slider.value == 20  # not shown at 15 while the runs use 20
+    rc.close()
+    shared["keyworkers.caseload"].set(6)
+    said = Described("thanet", {"population.households": 600}, "siloed", "integrated", (1, 2), posterior=True)
+    assert "posterior" in said.lines()[0] and said.filename("who-pays", "csv").endswith("-posterior-who-pays.csv")

@@ -471,7 +471,10 @@ def SharedLever(shared: Shared, own):
     if shared.widget == SLIDER:
         limits = about.narrowed(high=shared.high)
         whole = about.kind is int
-        LiveSlider(label=about.label, note=note, value=value.value, min=limits.low, max=limits.high,
+        # a value loaded from a file may lie past the slider's usual travel: the travel stretches to it, for the
+        # slider would otherwise show its end while the runs use the value
+        LiveSlider(label=about.label, note=note, value=value.value, min=min(limits.low, value.value),
+                   max=max(limits.high, value.value),
                    step=1 if whole else shared.step, percent=about.is_share, after=about.after_number,
                    event_moved=lambda moved: value.set(int(moved) if whole else float(moved)))
     elif shared.widget == TYPED:
@@ -592,7 +595,7 @@ def Results():
                                 label="Weekly results as CSV", mime_type="text/csv")
             if ranged is not None:
                 over = Described(described.place, described.levers, described.a_label, described.b_label,
-                                 tuple(ranged.seeds))
+                                 tuple(ranged.seeds), posterior=ranged.draws is not None)
                 solara.FileDownload(lambda: who_pays_csv(ranged, over), filename=over.filename("who-pays", "csv"),
                                     label="Who pays, with ranges, as CSV", mime_type="text/csv")
                 solara.FileDownload(lambda: as_html(report_of(ranged)), filename=over.filename("report", "html"),
@@ -652,7 +655,8 @@ RANGES = "Over the seeds"  # the tab of charts with bands, once the ranges are i
 def RangeCharts(paired: PairedComparison, described: Described):
     """The yearly measures with their 95% bands, and who pays with intervals, over the seeds."""
     figures = solara.use_memo(lambda: (band_chart(paired), who_pays_range_chart(paired)), dependencies=[paired])
-    over = Described(described.place, described.levers, described.a_label, described.b_label, tuple(paired.seeds))
+    over = Described(described.place, described.levers, described.a_label, described.b_label, tuple(paired.seeds),
+                     posterior=paired.draws is not None)
     for figure, what in zip(figures, ("bands", "who-pays-ranges")):
         solara.FigureMatplotlib(figure, format="png")
         solara.FileDownload(lambda figure=figure: figure_png(figure, over), label=f"{what.replace('-', ' ')} as PNG",

@@ -23,6 +23,9 @@ from locality.parameters.loader import ScenarioError, builtin_scenarios, load_sc
 from locality.parameters.unit_costs import PRICE_YEAR
 
 
+DRAWN = {False: "", True: ", each seed also on fitted parameters drawn from the calibration's posterior"}
+
+
 @dataclass(frozen=True)
 class Described:
     """What a chart or table is of: the place, the levers that differ from its own, A and
@@ -33,6 +36,7 @@ class Described:
     a_label: str
     b_label: str
     seeds: tuple[int, ...]
+    posterior: bool = False  # each seed also on fitted parameters drawn from the calibration's posterior
 
     def lines(self) -> list[str]:
         spec = load_scenario(self.place, self.levers)
@@ -43,7 +47,7 @@ class Described:
         changed = [said for key, _value, said in changed_from_place(self.place, self.levers)
                    if key not in ("run.seed", "population.households")]
         seeds = (f"seed {self.seeds[0]}" if len(self.seeds) == 1
-                 else f"{len(self.seeds)} seeds (mean and 95% interval over them)")
+                 else f"{len(self.seeds)} seeds (mean and 95% interval over them)") + DRAWN[self.posterior]
         return [f"{spec.place.name}, {sample}; {spec.run.years} years; {seeds}",
                 "Levers changed from the place's own: " + ("; ".join(changed) if changed else "none"),
                 f"A: {self.a_label}. B: {self.b_label}",
@@ -60,7 +64,7 @@ class Described:
         tags = [f"{key.rsplit('.', 1)[-1]}-{value}" for key, value, _ in changed_from_place(self.place, self.levers)
                 if key not in ("run.seed", "population.households")]
         tag = re.sub(r"[^A-Za-z0-9.-]+", "-", "_".join(tags) or "defaults")[:60]
-        return f"locality-{self.place}-{tag}-{what}.{suffix}"
+        return f"locality-{self.place}-{tag}{'-posterior' if self.posterior else ''}-{what}.{suffix}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class DescribedOptions:
     place: str
     options: tuple  # (name, {key: value}) per option, the first what the others are measured against
     seeds: tuple[int, ...]
+    posterior: bool = False  # each seed also on fitted parameters drawn from the calibration's posterior
 
     def lines(self) -> list[str]:
         first = self.options[0][1]
@@ -81,7 +86,8 @@ class DescribedOptions:
         sample = (f"a sample of {households:,} of its {own:,} households: counts and money are the sample's"
                   if households < own else f"{households:,} households")
         lines = [f"{spec.place.name}, {sample}; {spec.run.years} years; {len(self.seeds)} seed"
-                 f"{'s' if len(self.seeds) != 1 else ''} (mean and 95% interval over them), every option on the same seeds"]
+                 f"{'s' if len(self.seeds) != 1 else ''} (mean and 95% interval over them), every option on the same seeds"
+                 + DRAWN[self.posterior]]
         for number, (name, levers) in enumerate(self.options, 1):
             changed = [said for key, _value, said in changed_from_place(self.place, levers)
                        if key not in ("run.seed", "population.households", "run.years")]
@@ -96,7 +102,7 @@ class DescribedOptions:
         return "".join(f"# {line}\n" for line in self.lines())
 
     def filename(self, what: str, suffix: str) -> str:
-        return f"locality-{self.place}-{len(self.options)}-options-{what}.{suffix}"
+        return f"locality-{self.place}-{len(self.options)}-options{'-posterior' if self.posterior else ''}-{what}.{suffix}"
 
 
 def figure_png(figure: Figure, described: Described | None = None) -> bytes:

@@ -42,7 +42,8 @@ class Section:
 def sections(paired: PairedComparison, place: str, common: dict, command: str,
              swings: pd.DataFrame | None = None) -> list[Section]:
     """The report's content, in order (what both the HTML and the PDF show)."""
-    described = Described(place, common, paired.a_label, paired.b_label, tuple(paired.seeds))
+    described = Described(place, common, paired.a_label, paired.b_label, tuple(paired.seeds),
+                          posterior=paired.draws is not None)
     spec = paired.scenario
     verdict = paired.verdict()
     own = load_scenario(place)

@@ -188,7 +188,7 @@ def Options(pick: Callable[[str], tuple[str, str, dict] | str], reps: int, poste
 def described_options(result: ComparedOptions) -> DescribedOptions:
     seeds = next(iter(result.found.values())).seeds
     return DescribedOptions(result.pinned[0].place, tuple((held.name, dict(held.levers)) for held in result.pinned),
-                            tuple(seeds))
+                            tuple(seeds), posterior=result.posterior)
 
 
 @solara.component
