@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from locality.parameters.levers import value_at
 from locality.parameters.loader import ScenarioError, _resolve_path, load_scenario, read_raw, split_sources
 

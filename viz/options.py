@@ -11,6 +11,7 @@ from functools import partial
 
 import solara
 import solara.lab
+
 from locality.experiments.markdown import markdown_table
 from locality.experiments.paired import MAX_OPTIONS, PairedComparison, compare_options, options_table
 from locality.experiments.posterior import left_at_own
