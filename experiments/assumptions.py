@@ -34,6 +34,8 @@ dose_half_hours      keyworkers.half_hours              2      8      value   ke
 dose_steepness       keyworkers.dose_steepness          1      3      value   how sharply a plan's effect rises with contact hours (no source)
 reserves_share       finance.reserves_share             0      0.2    value   reserves an agency holds, a share of its yearly budget (recalled, not sourced)
 prevention_kept      finance.prevention_kept            0.25   0.75   value   share of planned prevention an agency keeps whatever it must save (no source)
+assessment_valid     services.assessment_valid_weeks    13     52     value   weeks an assessment stays valid, so a referral within it is not assessed again (no source)
+list_review          services.list_review_weeks         4      26     value   weeks between reviews of a place on a waiting list (no source)
 """
 
 #: Each headline: its label and the two sides compared (B against A).

@@ -32,7 +32,7 @@ class Target(_Strict):
     label: str
     metric: Literal["prevalence", "multi_problem_families", "need_growth", "extra_spend",
                     "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family", "stock_level",
-                    "stock_entries", "caseload_children", "referral_children"]
+                    "stock_entries", "caseload_children", "referral_children", "rereferral_share"]
     scenario: str
     variant: str
     baseline: str | None = None
@@ -232,11 +232,22 @@ def _caseload_children(t: Target, runs) -> float:
 
 
 def _referral_children(t: Target, runs) -> float:
-    """Children in the families referred to an agency a year, per `scale` children."""
+    """Children in the families referred to an agency a year, per `scale` children: the
+    referrals it screened in (the Department for Education counts a contact screened
+    out at the front door as no referral)."""
     results = runs[t.variant]
     rows = results.agencies[results.agencies["agency"] == t.agency]
-    children = rows["referrals"].sum() * _children_per_family(results)
+    children = (rows["referrals"].sum() - rows["no_further_action"].sum()) * _children_per_family(results)
     return float(children / _population(t, results) * t.scale / t.years)
+
+
+def _rereferral_share(t: Target, runs) -> float:
+    """The share of an agency's referrals that came within a year of the household's last
+    referral to it (the Department for Education's re-referral rate)."""
+    results = runs[t.variant]
+    rows = results.agencies[results.agencies["agency"] == t.agency]
+    referrals = rows["referrals"].sum() - rows["no_further_action"].sum()  # screened in, as the Department counts them
+    return float(rows["rereferrals"].sum() / referrals) if referrals else 0.0
 
 
 def _spend_per_family(t: Target, runs) -> float:
@@ -257,6 +268,7 @@ METRICS: dict[str, Callable[[Target, Mapping[str, Results]], float]] = {
     "stock_entries": _stock_entries,
     "caseload_children": _caseload_children,
     "referral_children": _referral_children,
+    "rereferral_share": _rereferral_share,
 }
 
 

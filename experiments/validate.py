@@ -32,9 +32,14 @@ KNOWN_LIMITS = [
     ("Only evictions lead into temporary accommodation: nationally most homelessness acceptances follow "
     "other causes (family or friends no longer able to house, relationship breakdown), so acceptances and "
     "the temporary-accommodation stock run low (the two checks)."),
-    ("Children's social care notices every family above its threshold that its detection, a crisis or "
-    "a referral brings in: there is no screening of referrals yet (no further action, or assessment), so "
-    "referrals run well above the published rate (the referrals check)."),
+    ("Referrals are screened (a need below the problem line ends at the front door, unassessed, and is "
+    "not counted as a referral, as the Department for Education does not count such contacts), assessed "
+    "once per episode, and end on a waiting list or in an offer of early help. Children's social care's "
+    "referrals still run well above the published rate (the referrals check): its threshold, its own "
+    "detection and other agencies' referral odds are set by hand, not fitted to the referral rate, and "
+    "every child of a referred family counts as referred, where a referral may name only some of them. "
+    "The share re-referred within a year, to which nothing was fitted, is a separate check. Section 47 "
+    "enquiries and child protection plans are not represented yet."),
     ("Early help works as late help does, week for week (an assumption: no source gives a ratio, and the "
     "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
     "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "

@@ -331,7 +331,14 @@ class Services(Section):
     lateness: Fraction
     assessment_fatigue: Fraction
     fatigue_memory_weeks: int = Field(ge=1, le=520, description="weeks an assessment keeps wearing engagement down, 1 to 520")
-    assessment_valid_weeks: int = Field(ge=1, le=520, description="weeks a shared assessment stays valid, 1 to 520")
+    assessment_valid_weeks: int = Field(ge=1, le=520, description="weeks an assessment stays valid, 1 to 520: a household "
+                                        "referred again within it is not assessed again (by the same agency when siloed, by "
+                                        "any service when the assessment is shared)")
+    list_review_weeks: int = Field(ge=1, le=52, description="weeks between reviews of a household's place on a waiting list, "
+                                   "1 to 52: it leaves the list only at a review that finds its need below the threshold")
+    crisis_referred_to: list[str] = Field(
+        [], description="agencies to which a crisis in their domains is referred whatever the household's need (a duty to "
+        "notify or to take an application); the others hear of a crisis only when the need is above their threshold")
     engagement_recovery: Fraction
     dropout: Fraction
     early_detection: Fraction
@@ -492,6 +499,7 @@ class Scenario(Section):
         check("budget.agency_cut_years", self.budget.agency_cut_years)
         check("finance.carries_over", self.finance.carries_over)
         check("finance.overrun_from_prevention", self.finance.overrun_from_prevention)
+        check("services.crisis_referred_to", self.services.crisis_referred_to)
         for name, agency in self.agencies.items():
             check(f"agencies.{name}.refers_to", agency.refers_to)
         for name, crisis in self.crises.items():

@@ -40,16 +40,6 @@ def on_books(*, status, free_status, listed, counts):
             counts[a, s] = mine.size
 
 
-@rule(kernels.needs_of)
-def needs_of(*, severity, domain_list, households, has_children, families_only):
-    """One agency's view of some households' need: the worst of its domains
-    (`domain_list`, padded with -1), zero in households without children if the agency
-    serves families only."""
-    domains = domain_list[domain_list >= 0]
-    need = severity[domains][:, households].max(axis=0, initial=np.float32(0.0))
-    return np.where(has_children[households] | (not families_only), need, np.float32(0.0)).astype(np.float32)
-
-
 @rule(kernels.first_help)
 def first_help(*, households, week, severity, episodes, first_help_week, first_help_severity, load_at_help, never):
     """Help begins for `households`: count the episode, and for those helped for the first
@@ -72,11 +62,8 @@ class Admissions:
         self.work = work
 
     def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
-        """An agency's view of some households' need (see `needs_of`)."""
-        work = self.work
-        h, spec = work.households, work.services.agencies[agency]
-        return work.engine.run(needs_of, severity=h.severity, domain_list=work.services.domain_lists[agency],
-                               households=households, has_children=h.has_children, families_only=spec.families_only)
+        """An agency's view of some households' need (see `services.needs_of`)."""
+        return self.work.need_of(agency, households)
 
     def start(self, week: Week, service: int, households: np.ndarray, standing: int) -> None:
         """Help begins: the households stand `standing` with the service from now, their
@@ -108,12 +95,15 @@ class Admissions:
 # --- the strategies -----------------------------------------------------------------------
 class AgencyQueues:
     """Each agency treats its own domain, up to the capacity its money buys this week:
-    most severe first (or first come), after dropping those no longer eligible; early
-    help goes to problems noticed below the threshold while prevention money lasts."""
+    most severe first (or first come), after dropping those whose place on the list came
+    up for review (every `services.list_review_weeks` since they joined it) and who are no
+    longer eligible; early help goes to problems noticed below the threshold while
+    prevention money lasts."""
 
     def __init__(self, work: Casework, order: str):
         self.work, self.order = work, order
         self.admissions = Admissions(work)
+        self.review_weeks = work.rules.list_review_weeks
 
     def allocate(self, week: Week) -> None:
         """Then each agency's open cases, late and early, in index order, are this week's
@@ -124,12 +114,13 @@ class AgencyQueues:
             a = agency.index
             column = h.status[a]
             need = admit.need_of(a, waiting)
-            still_eligible = need >= agency.threshold
-            column[waiting[~still_eligible]] = NONE
-            week.counts.dropped[a] += int((~still_eligible).sum())
+            waited = week.number - h.waiting_since[a, waiting]
+            leaves = (waited > 0) & (waited % self.review_weeks == 0) & (need < agency.threshold)
+            column[waiting[leaves]] = NONE
+            week.counts.dropped[a] += int(leaves.sum())
             if week.events:  # with the threshold that ruled them out
-                week.events.emit("left_list", a, waiting[~still_eligible], np.full((~still_eligible).sum(), agency.threshold))
-            waiting, need = waiting[still_eligible], need[still_eligible]
+                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.sum(), agency.threshold))
+            waiting, need = waiting[~leaves], need[~leaves]
 
             need_of = partial(admit.need_of, a)
             room = admit.make_room(week, a, served, agency.slots, need_of)

@@ -178,48 +178,64 @@ def agency_need(severity, domain_list, i):
 
 
 @njit(**JIT)
+def crisis_in(crisis_domains, domain_list, i):
+    """Whether household i had a crisis in any of an agency's domains (`domain_list`,
+    padded with -1)."""
+    i = np.uint64(i)
+    crisis = False
+    for d in domain_list:
+        if d < 0:
+            break
+        crisis |= crisis_domains[np.uint64(d), i]
+    return crisis
+
+
+@njit(**JIT)
 def notice_candidates(listed, severity, status, clients, team, domain_lists, thresholds, crisis_domains,
-                      referral_odds, free_status, served, above, in_crisis, referral_chance, n_above, first, last):
+                      crisis_referred, referral_odds, free_status, served, above, in_crisis, eligible, referral_chance,
+                      n_above, first, last):
     """Stage 2, who each agency could notice: among the `listed` households (in index
-    order; at least those whose worst need reaches the lowest threshold), those free of
-    the agency (its status is `free_status`, no key worker's plan covers them (row `team`
-    of `status`), and the agency serves them) whose need in the agency's domains is at or above its threshold.
+    order; at least those whose worst need reaches the lowest threshold, and those in a
+    crisis), those free of the agency (its status is `free_status`, no key worker's plan
+    covers them (row `team` of `status`), and the agency serves them) whose need in the
+    agency's domains is at or above its threshold, or, for an agency to which crises are
+    referred (`crisis_referred`), who had a crisis in its domains.
     `domain_lists[a]` holds the agency's domains, padded with -1.
 
-    For each, also whether it had a crisis in the agency's domains (`in_crisis`) and the
-    chance that some agency now serving it refers it (`referral_chance`: one minus the
-    product over serving agencies b, in order, of one minus `referral_odds[b, a]`). Each agency's
-    households go to its row of `above`, in index order, and their count to `n_above`.
-    For agencies first to last.
+    For each, also whether it had a crisis in the agency's domains (`in_crisis`), whether
+    its need reaches the threshold (`eligible`), and the chance that some agency now
+    serving it refers it (`referral_chance`: one minus the product over serving agencies
+    b, in order, of one minus `referral_odds[b, a]`). Each agency's households go to its
+    row of `above`, in index order, and their count to `n_above`. For agencies first to last.
 
-    Two passes per agency: the first keeps those whose need reaches the threshold,
-    without a branch (most fail, unpredictably, and a mispredicted branch costs more
-    than the store); the second checks the few kept."""
+    Two passes per agency: the first keeps those whose need reaches the threshold (or
+    who had a crisis the agency hears of), without a branch on the need (most fail,
+    unpredictably, and a mispredicted branch costs more than the store); the second
+    checks the few kept."""
     agencies = referral_odds.shape[0]
     for a in range(first, last):
-        threshold, domain_list = thresholds[a], domain_lists[a]
+        threshold, domain_list, refers = thresholds[a], domain_lists[a], crisis_referred[a]
         standing, serves = status[a], clients[a]
-        households, crises, chances = above[a], in_crisis[a], referral_chance[a]
+        households, crises, chances, over = above[a], in_crisis[a], referral_chance[a], eligible[a]
         reach = 0
         for x in range(listed.size):
             households[reach] = listed[x]
-            reach += agency_need(severity, domain_list, listed[x]) >= threshold
+            keep = agency_need(severity, domain_list, listed[x]) >= threshold
+            if refers:
+                keep |= crisis_in(crisis_domains, domain_list, listed[x])
+            reach += keep
         k = 0
         for x in range(reach):
             i = np.uint64(households[x])
             if standing[i] != free_status or not serves[i] or status[team, i] == served:
                 continue
-            crisis = False
-            for d in domain_list:
-                if d < 0:
-                    break
-                crisis |= crisis_domains[np.uint64(d), i]
             missed = np.float32(1.0)
             for b in range(agencies):
                 if status[np.uint64(b), i] == served:
                     missed *= np.float32(1.0) - referral_odds[b, a]
             households[k] = i
-            crises[k] = crisis
+            crises[k] = crisis_in(crisis_domains, domain_list, i)
+            over[k] = agency_need(severity, domain_list, i) >= threshold
             chances[k] = np.float32(1.0) - missed
             k += 1
         n_above[a] = k

@@ -87,7 +87,8 @@ class LocalityModel(mesa.Model):
         payer_index = {name: i for i, name in enumerate(self.payers)}
         self.households = build_households(params, len(self.payers), stream["population"])
         self.network = build_social_network(params, self.households.neighbourhood, stream["network"])
-        self.services = Services(self.agency_list, self.keyworkers, self.households, referral_odds)
+        self.services = Services(self.agency_list, self.keyworkers, self.households, referral_odds,
+                                 params.services.crisis_referred_to)
         self.crisis_kinds = crisis_kinds(params, payer_index)
         self.stock_kinds = stock_kinds(params, payer_index)
         self.ledger = Ledger(self.payers, params.run.years, self.households.n)

@@ -22,31 +22,39 @@ NIL_CHANCE = 1e-300  # a numerical guard: a chance below it keeps nothing (its g
 def _used_rows(arguments: dict, _result) -> dict:
     """What `notice_candidates` means: each agency's first `n_above` households."""
     k = arguments["n_above"]
-    return {name: [row[:n] for row, n in zip(arguments[name], k)] for name in ("above", "in_crisis", "referral_chance")}
+    return {name: [row[:n] for row, n in zip(arguments[name], k)]
+            for name in ("above", "in_crisis", "eligible", "referral_chance")}
 
 
 @rule(kernels.notice_candidates, over="noticing", used=_used_rows)
 def notice_candidates(*, listed, severity, status, clients, team, domain_lists, thresholds, crisis_domains,
-                      referral_odds, free_status, served, above, in_crisis, referral_chance, n_above):
+                      crisis_referred, referral_odds, free_status, served, above, in_crisis, eligible, referral_chance,
+                      n_above):
     """Who each agency could notice: among the `listed` households (in index order), those
     free of the agency (standing `free_status` with it, no key worker's plan, and the
     agency serves them) whose need in its domains (the worst of them) reaches its
-    threshold; for each, whether it had a crisis in those domains, and the chance that an
-    agency now serving it refers it: one minus the product, over serving agencies b in
-    order, of one minus `referral_odds[b, a]`. Into row a of `above`, `in_crisis` and
+    threshold or, where crises are referred to the agency whatever the need
+    (`crisis_referred[a]`), who had a crisis in those domains; for each, whether it had
+    such a crisis, whether its need reaches the threshold, and the chance that an agency
+    now serving it refers it: one minus the product, over serving agencies b in order, of
+    one minus `referral_odds[b, a]`. Into row a of `above`, `in_crisis`, `eligible` and
     `referral_chance`, and the count into `n_above[a]`. In float32."""
     one = np.float32(1.0)
     for a in range(thresholds.size):
         domains = domain_lists[a][domain_lists[a] >= 0]
         need = severity[domains][:, listed].max(axis=0, initial=np.float32(0.0))
+        crisis = crisis_domains[domains][:, listed].any(axis=0)
+        over = need >= thresholds[a]
         free = (status[a, listed] == free_status) & clients[a, listed] & (status[team, listed] != served)
-        households = listed[(need >= thresholds[a]) & free]
+        kept = (over | (crisis & crisis_referred[a])) & free
+        households = listed[kept]
         missed = np.ones(households.size, np.float32)
         for b in range(referral_odds.shape[0]):
             missed = np.where(status[b, households] == served, missed * (one - referral_odds[b, a]), missed)
         k = n_above[a] = households.size
         above[a, :k] = households
-        in_crisis[a, :k] = crisis_domains[domains][:, households].any(axis=0)
+        in_crisis[a, :k] = crisis[kept]
+        eligible[a, :k] = over[kept]
         referral_chance[a, :k] = one - missed
 
 
@@ -73,9 +81,12 @@ def at_least(*, values, line, out):
 
 # --- the strategies -----------------------------------------------------------------------
 class AgencyThresholds:
-    """Each agency sees a household only when the agency's own domains are above its
-    eligibility threshold, and then only by its own detection, a crisis, or a referral
-    from another agency that is serving the household (referrals may get lost).
+    """Each agency sees a household when the agency's own domains are above its
+    eligibility threshold, by its own detection, a crisis, or a referral from another
+    agency that is serving the household (referrals may get lost). An agency to which
+    crises are referred whatever the need (`services.crisis_referred_to`: police
+    notifications to children's social care, homelessness applications) hears of every
+    crisis in its domains; its assessment then finds some below the threshold.
     Problems below the threshold may be noticed for early help.
 
     With shared records (integrated), referrals between agencies are not lost."""
@@ -87,11 +98,11 @@ class AgencyThresholds:
         """All agencies at once, over (agency, household) pairs."""
         work = self.work
         rng, n_agencies = work.decisions, work.services.n_agencies
-        agency, household, by_crisis, chance_referred = self._above(week)  # grouped by agency
+        agency, household, by_crisis, eligible, chance_referred = self._above(week)  # grouped by agency
         if household.size:
-            referred = rng.random(household.size) < chance_referred
+            referred = eligible & (rng.random(household.size) < chance_referred)
             lost = referred & (rng.random(household.size) < self.referral_loss)
-            seen = rng.random(household.size) < work.services.detection[agency]
+            seen = eligible & (rng.random(household.size) < work.services.detection[agency])
             noticed = by_crisis | seen | (referred & ~lost)
             week.counts.referrals[:n_agencies] += np.bincount(agency[noticed], minlength=n_agencies)
             week.counts.referrals_lost[:n_agencies] += np.bincount(agency[lost], minlength=n_agencies)
@@ -106,36 +117,43 @@ class AgencyThresholds:
             for a, found in week.early_finds.items():
                 week.events.emit("found_early", a, found)
 
-    def _listed(self, week: Week, line: float) -> np.ndarray:
-        """The households whose worst need this week is at or above `line`, in index order
-        (a view of a buffer reused at the next call)."""
+    def _listed(self, week: Week, line: float, with_crises: bool = False) -> np.ndarray:
+        """The households whose worst need this week is at or above `line` (and, `with_crises`
+        where crises are referred to some agency whatever the need, those in a crisis at
+        the last crises stage), in index order (a view of a buffer reused at the next call)."""
         work = self.work
+        values = week.needs.worst
+        if with_crises and work.services.crisis_referred.any():
+            values = np.where(work.households.crisis_now, np.float32(np.inf), values)
         listed = work.engine.scratch("noticing.listed", (work.households.n,), np.int32)
-        return listed[:work.engine.run(at_least, values=week.needs.worst, line=np.float32(line), out=listed)]
+        return listed[:work.engine.run(at_least, values=values, line=np.float32(line), out=listed)]
 
-    def _above(self, week: Week) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """All (agency, household) pairs at or above the agency's threshold, grouped by
-        agency, with whether each had a crisis in the agency's domains and its chance of
-        being referred. Looked for only among the households whose worst need reaches the
-        lowest threshold of any agency."""
+    def _above(self, week: Week) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All (agency, household) pairs at or above the agency's threshold, or in a
+        crisis the agency hears of whatever the need, grouped by agency, with whether each
+        had a crisis in the agency's domains, whether its need reaches the threshold and
+        its chance of being referred. Looked for only among the households whose worst
+        need reaches the lowest threshold of any agency, and those in a crisis."""
         work = self.work
         h, services, engine = work.households, work.services, work.engine
         shape = (services.n_agencies, h.n)
         above = engine.scratch("noticing.above", shape, np.int32)
         in_crisis = engine.scratch("noticing.in_crisis", shape, np.bool_)
+        eligible = engine.scratch("noticing.eligible", shape, np.bool_)
         chance = engine.scratch("noticing.referral_chance", shape, np.float32)
         n_above = engine.scratch("noticing.n_above", (services.n_agencies,), np.int64)
         thresholds = services.thresholds()
-        engine.run(notice_candidates, listed=self._listed(week, thresholds.min()), severity=h.severity,
-                   status=h.status, clients=services.clients, team=services.team_index,
+        engine.run(notice_candidates, listed=self._listed(week, thresholds.min(), with_crises=True),
+                   severity=h.severity, status=h.status, clients=services.clients, team=services.team_index,
                    domain_lists=services.domain_lists, thresholds=thresholds, crisis_domains=h.crisis_domains,
-                   referral_odds=services.referral_odds, free_status=NONE, served=SERVED, above=above,
-                   in_crisis=in_crisis, referral_chance=chance, n_above=n_above)
+                   crisis_referred=services.crisis_referred, referral_odds=services.referral_odds,
+                   free_status=NONE, served=SERVED, above=above, in_crisis=in_crisis, eligible=eligible,
+                   referral_chance=chance, n_above=n_above)
 
         def flat(rows):
             return np.concatenate([row[:k] for row, k in zip(rows, n_above)])
         agency = np.repeat(np.arange(n_above.size), n_above)
-        return agency, flat(above).astype(np.intp), flat(in_crisis), flat(chance)
+        return agency, flat(above).astype(np.intp), flat(in_crisis), flat(eligible), flat(chance)
 
     def _sample_below(self, week: Week, chance: float) -> tuple[np.ndarray, np.ndarray]:
         """(agency, household) pairs free of the agency with a problem below its

@@ -141,7 +141,10 @@ class Recorder:
         status_counts = week.standing[:n_agencies][:, [SERVED, EARLY, WAITING]].T  # (3, A)
         row[at["referrals"]] = c.referrals.sum()
         row[at["referrals_lost"]] = c.referrals_lost.sum()
+        row[at["rereferrals"]] = c.rereferrals.sum()
         row[at["assessments"]] = c.assessments.sum()
+        row[at["offered_early_help"]] = c.offered_early_help.sum()
+        row[at["no_further_action"]] = c.no_further_action.sum()
         row[at["admissions"]] = c.admissions.sum()
         row[at["dropouts"]] = c.dropouts
         row[at["dropped_from_waiting"]] = c.dropped.sum()
@@ -184,7 +187,10 @@ class Recorder:
         # the pool has no threshold: it stays NaN
         agencies[:, col["referrals"]] = c.referrals
         agencies[:, col["referrals_lost"]] = c.referrals_lost
+        agencies[:, col["rereferrals"]] = c.rereferrals
         agencies[:, col["assessments"]] = c.assessments
+        agencies[:, col["offered_early_help"]] = c.offered_early_help
+        agencies[:, col["no_further_action"]] = c.no_further_action
         agencies[:, col["admissions"]] = c.admissions
 
     # --- frames, built once at the end ----------------------------------------------------

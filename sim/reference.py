@@ -28,7 +28,7 @@ from .demography import OLDEST, draw_composition
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
 from .population import build_households, build_social_network, draw_traits_and_needs
-from .state import AT_HOME, COMPLEX, CRISIS, EARLY, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
+from .state import AT_HOME, COMPLEX, CRISIS, EARLY, LONG_AGO, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
 from .universal import universal_kinds
 
@@ -51,6 +51,7 @@ class ReferenceHousehold(mesa.Agent):
         self.standing = [NONE] * len(model.agency_list)
         self.weeks_open = [0] * len(model.agency_list)
         self.waiting_since = [0] * len(model.agency_list)
+        self.last_assessed = [LONG_AGO] * len(model.agency_list)
         self.recent_assessments = 0.0
         self.crisis_domains: set[int] = set()
         self.crisis_now = False
@@ -203,6 +204,7 @@ class ReferenceModel(mesa.Model):
         home.base_engagement = home.engagement = float(drawn["base_engagement"][0])
         n = len(self.agency_list)
         home.standing, home.weeks_open, home.waiting_since = [NONE] * n, [0] * n, [0] * n
+        home.last_assessed = [LONG_AGO] * n
         home.recent_assessments, home.crisis_domains, home.crisis_now, home.crises = 0.0, set(), False, 0
 
     def _open_year(self, year: int, week_of_year: int = 0) -> None:
@@ -262,8 +264,8 @@ class ReferenceModel(mesa.Model):
                 if home.standing[a] != NONE or (agency.families_only and not home.has_children):
                     continue
                 need = home.need_for(agency)
+                by_crisis = any(d in home.crisis_domains for d in agency.domains)
                 if need >= agency.threshold:
-                    by_crisis = any(d in home.crisis_domains for d in agency.domains)
                     chance = 1.0 - math.prod(1.0 - self.refer.get((b, a), 0.0)
                                              for b in range(len(self.agency_list)) if home.standing[b] == SERVED)
                     referred = self.decisions.random() < chance
@@ -271,30 +273,48 @@ class ReferenceModel(mesa.Model):
                     seen = self.decisions.random() < agency.spec.detection
                     if by_crisis or seen or (referred and not lost):
                         inbox[a].append(home)
+                elif by_crisis and agency.name in services.crisis_referred_to:  # a crisis it hears of whatever the need
+                    inbox[a].append(home)
                 elif need >= line and self.decisions.random() < services.early_detection:
                     early[a].append(home)
         return inbox, early
 
     def _assess(self, referrals) -> None:
-        inbox, _ = referrals
-        fatigue = self.params.services.assessment_fatigue
+        """Each agency screens out needs below the problem line, and assesses the rest
+        unless it assessed them lately; then those at or above its threshold join its
+        list and the others are offered early help (with those early help found itself,
+        in household order)."""
+        inbox, early = referrals
+        services, line = self.params.services, self.params.needs.problem_line
         for a, homes in inbox.items():
-            cost = self.agency_list[a].spec.assessment_cost
+            agency = self.agency_list[a]
+            cost = agency.spec.assessment_cost
             for home in homes:
-                self.ledger.book(a, "assessment", np.array([home.index]), cost)
-                if home.recent_assessments >= self.params.services.fatigue_from:
-                    home.engagement *= 1.0 - fatigue
-                home.recent_assessments += 1.0
-                home.standing[a] = WAITING
-                home.waiting_since[a] = self.week
-        self._early = referrals[1]
+                need = home.need_for(agency)
+                if need < line:
+                    continue  # screened out: no further action
+                if self.week - home.last_assessed[a] > services.assessment_valid_weeks:
+                    self.ledger.book(a, "assessment", np.array([home.index]), cost)
+                    if home.recent_assessments >= services.fatigue_from:
+                        home.engagement *= 1.0 - services.assessment_fatigue
+                    home.recent_assessments += 1.0
+                    home.last_assessed[a] = self.week
+                if need >= agency.threshold:
+                    home.standing[a] = WAITING
+                    home.waiting_since[a] = self.week
+                else:
+                    early[a].append(home)
+            early[a].sort(key=lambda home: home.index)
+        self._early = early
 
     def _allocate(self) -> None:
         for agency in self.agency_list:
             a = agency.index
             waiting = [h for h in self.homes if h.standing[a] == WAITING]
+            review = self.params.services.list_review_weeks
             for home in waiting:
-                if home.need_for(agency) < agency.threshold:
+                waited = self.week - home.waiting_since[a]
+                if waited > 0 and waited % review == 0 and home.need_for(agency) < agency.threshold:
                     home.standing[a] = NONE
             waiting = [h for h in waiting if h.standing[a] == WAITING]
             room = self._room(a, SERVED, agency.slots, agency)

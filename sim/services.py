@@ -16,7 +16,8 @@ from locality.parameters.schema import Needs
 from locality.parameters.schema import Services as ServiceRules
 from locality.parameters.vocabulary import DOMAINS
 
-from .engine import Engine
+from . import kernels
+from .engine import Engine, rule
 from .ledger import Ledger
 from .state import Households
 
@@ -28,7 +29,8 @@ class Services:
     agency refers its open cases to another. Thresholds and capacity are the agencies'
     own decisions, read from them as they stand."""
 
-    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, households: Households, referral_odds: np.ndarray):
+    def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, households: Households, referral_odds: np.ndarray,
+                 crisis_referred_to: list[str] = ()):
         self.agencies, self.team = agencies, team
         self.n_agencies = len(agencies)
         self.team_index = len(agencies)
@@ -40,6 +42,7 @@ class Services:
             self.domain_lists[agency.index, :agency.domains.size] = agency.domains
         self.domain_lists[self.team_index] = np.arange(len(DOMAINS))
         self.detection = np.array([a.spec.detection for a in agencies])
+        self.crisis_referred = np.array([a.name in crisis_referred_to for a in agencies], bool)  # hears of every crisis
         self.referral_odds = referral_odds  # (A, A) float32: [from, to]
 
     def people_changed(self) -> None:
@@ -58,6 +61,16 @@ class Services:
         return (self.team.spec if service == self.team_index else self.agencies[service].spec).assessment_cost
 
 
+@rule(kernels.needs_of)
+def needs_of(*, severity, domain_list, households, has_children, families_only):
+    """One agency's view of some households' need: the worst of its domains
+    (`domain_list`, padded with -1), zero in households without children if the agency
+    serves families only."""
+    domains = domain_list[domain_list >= 0]
+    need = severity[domains][:, households].max(axis=0, initial=np.float32(0.0))
+    return np.where(has_children[households] | (not families_only), need, np.float32(0.0)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class Casework:
     """What the strategies of stages 2 to 5 work on: the households, the services, the
@@ -72,3 +85,10 @@ class Casework:
     decisions: np.random.Generator
     rules: ServiceRules
     needs: Needs
+
+    def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
+        """An agency's view of some households' need (see `needs_of`)."""
+        h = self.households
+        return self.engine.run(needs_of, severity=h.severity, domain_list=self.services.domain_lists[agency],
+                               households=households, has_children=h.has_children,
+                               families_only=self.services.agencies[agency].families_only)

@@ -75,7 +75,8 @@ status               int8     services    services  none      NONE, WAITING, SER
 weeks_open           int16    services    services  0         weeks in the current episode of help
 waiting_since        int32    services    services  0         week the household joined the waiting list
 recent_assessments   float32  households  services  0         assessments lately, decaying
-last_assessed        int32    households  services  long ago  week of the last assessment
+last_assessed        int32    services    services  long ago  week each service last assessed the household
+last_referred        int32    services    services  long ago  week the household was last referred to each service
 crisis_now           bool     households  week      0         a crisis at the last crises stage (read by next week's noticing)
 crisis_domains       bool     domains     week      0         domains with a crisis at the last crises stage
 tier                 int8     households  week      0         universal, vulnerable, complex or crisis (TIERS)
@@ -125,7 +126,7 @@ class Households:
 
     def forget_history(self) -> None:
         """Forget the warm-up: outcomes are counted from the first recorded week.
-        (`last_assessed` stays: warm-up weeks are numbered -W..-1 on the same clock.)"""
+        (`last_assessed` and `last_referred` stay: warm-up weeks are numbered -W..-1 on the same clock.)"""
         for field in HOUSEHOLD_FIELDS:
             if field.group == "history":
                 getattr(self, field.name)[:] = field.reset(self) if field.reset else field.initial

@@ -47,9 +47,12 @@ class WeekCounts:
     def __init__(self, n_services: int, n_crisis_kinds: int, n_stocks: int = 0):
         self.referrals = np.zeros(n_services, np.int64)
         self.referrals_lost = np.zeros(n_services, np.int64)
-        self.assessments = np.zeros(n_services, np.int64)
+        self.rereferrals = np.zeros(n_services, np.int64)  # referred again within a year of the last referral
+        self.assessments = np.zeros(n_services, np.int64)  # new assessments (not those still valid)
+        self.offered_early_help = np.zeros(n_services, np.int64)  # referred, below the threshold: early help offered
+        self.no_further_action = np.zeros(n_services, np.int64)  # referred, below the problem line: screened out
         self.admissions = np.zeros(n_services, np.int64)
-        self.dropped = np.zeros(n_services, np.int64)  # off a waiting list: no longer eligible
+        self.dropped = np.zeros(n_services, np.int64)  # off a waiting list at a review: no longer eligible
         self.crises = np.zeros(n_crisis_kinds, np.int64)
         self.stock_entered = np.zeros(n_stocks, np.int64)
         self.stock_left = np.zeros(n_stocks, np.int64)
@@ -74,8 +77,9 @@ EVENT_KINDS = {
     "referred": "noticed by a service above its threshold (or flagged for a key worker)",
     "found_early": "spotted below a service's threshold, for early help",
     "assessed": "assessed; detail: the cost in pounds",
+    "no_further_action": "referred, and screened out below the problem line, unassessed: no further action",
     "joined_list": "joined a service's waiting list",
-    "left_list": "dropped from a waiting list, no longer eligible; detail: the agency's threshold then",
+    "left_list": "dropped from a waiting list at a review, no longer eligible; detail: the agency's threshold then",
     "help_started": "a service's help began",
     "early_help_started": "a service's early help began",
     "key_worker": "a key worker took the family on; detail: how many agency cases (help, early help) folded into the plan",

@@ -75,6 +75,23 @@ def test_an_agency_notices_only_needs_at_its_threshold_in_its_own_domains(model)
     assert [e.households.tolist() for e in week.events.items if e.kind == "referred" and e.where == police.index] == [[1]]
 
 
+def test_a_crisis_is_referred_whatever_the_need_to_the_agencies_that_must_hear_of_it(model):
+    m, h = model, model.households
+    csc, police = agency(m, "childrens_social_care"), agency(m, "police")
+    assert "childrens_social_care" in m.params.services.crisis_referred_to
+    assert "police" not in m.params.services.crisis_referred_to
+    for a in m.agency_list:
+        m.services.detection[a.index] = 0.0
+    family = int(np.flatnonzero(h.has_children)[0])
+    h.severity[DOMAIN_INDEX["domestic_abuse"], family] = 0.1  # below both thresholds, and the problem line
+    h.crisis_now[family] = h.crisis_domains[DOMAIN_INDEX["domestic_abuse"], family] = True
+    week = with_needs(m, new_week(m))
+    AgencyThresholds(m.casework, referral_loss=0.0).notice(week)
+    assert week.referrals[csc.index].tolist() == [family] and police.index not in week.referrals
+    SeparateAssessments(m.casework).assess(week)
+    assert week.counts.no_further_action[csc.index] == 1 and h.status[csc.index, family] == NONE
+
+
 def test_a_lost_referral_is_not_noticed(model):
     m, housing = model, agency(model, "housing")
     h = m.households
@@ -111,9 +128,17 @@ def test_the_shared_risk_score_flags_families_with_several_problems_up_to_the_li
 
 
 # --- stage 3 ----------------------------------------------------------------------------------
+def eligible_for(m, names: list[str], households: list[int], margin: float = 0.05) -> None:
+    """Give the households a need just above each named agency's threshold."""
+    for name in names:
+        a = agency(m, name)
+        m.households.severity[DOMAIN_INDEX[a.spec.domains[0]], households] = min(a.threshold + margin, 1.0)
+
+
 def test_separate_assessments_charge_each_agency_and_wear_engagement_down(model):
     m = model
     h, a, b = m.households, agency(m, "police"), agency(m, "housing")
+    eligible_for(m, ["police", "housing"], [7])
     before = h.engagement[7]
     week = new_week(m)
     week.referrals = {a.index: np.array([7]), b.index: np.array([7])}
@@ -123,9 +148,31 @@ def test_separate_assessments_charge_each_agency_and_wear_engagement_down(model)
     assert m.ledger.by_agency[a.index, 7] == a.spec.assessment_cost and m.ledger.by_agency[b.index, 7] == b.spec.assessment_cost
 
 
+def test_a_siloed_agency_does_not_assess_again_what_it_assessed_lately_but_another_agency_does(model):
+    m = model
+    h, a, b = m.households, agency(m, "police"), agency(m, "housing")
+    eligible_for(m, ["police", "housing"], [7])
+    valid = m.params.services.assessment_valid_weeks
+    first = new_week(m, number=10)
+    first.referrals = {a.index: np.array([7])}
+    SeparateAssessments(m.casework).assess(first)
+    h.status[a.index, 7] = NONE  # left the list since
+    again = new_week(m, number=10 + valid)
+    again.referrals = {a.index: np.array([7]), b.index: np.array([7])}
+    SeparateAssessments(m.casework).assess(again)
+    assert again.counts.assessments[a.index] == 0 and again.counts.assessments[b.index] == 1  # one episode per agency
+    assert h.status[a.index, 7] == WAITING  # its assessment stands: back on the list
+    stale = new_week(m, number=10 + valid + 1)
+    h.status[a.index, 7] = NONE
+    stale.referrals = {a.index: np.array([7])}
+    SeparateAssessments(m.casework).assess(stale)
+    assert stale.counts.assessments[a.index] == 1 and h.assessments[7] == 3
+
+
 def test_a_shared_assessment_is_not_repeated_while_it_is_valid(model):
     m = model
     h, a, b = m.households, agency(m, "police"), agency(m, "housing")
+    eligible_for(m, ["police", "housing"], [7])
     week = new_week(m, number=10)
     week.referrals = {a.index: np.array([7]), b.index: np.array([7])}
     SharedAssessment(m.casework).assess(week)
@@ -136,19 +183,51 @@ def test_a_shared_assessment_is_not_repeated_while_it_is_valid(model):
     assert h.assessments[7] == 2  # stale by then: assessed again
 
 
+@pytest.mark.parametrize("assessing", [SeparateAssessments, SharedAssessment])
+def test_a_referral_is_screened_out_or_assessed_into_a_place_on_the_list_or_early_help(model, assessing):
+    m = model
+    h, housing = m.households, agency(m, "housing")
+    domain, line = DOMAIN_INDEX[housing.spec.domains[0]], m.params.needs.problem_line
+    h.severity[domain, [1, 2, 3]] = [housing.threshold, (line + housing.threshold) / 2, line - 0.01]
+    week = new_week(m)
+    week.early_finds = {housing.index: np.array([9])}  # found by early help itself
+    week.referrals = {housing.index: np.array([1, 2, 3])}
+    assessing(m.casework).assess(week)
+    assert week.counts.assessments[housing.index] == 2 and h.assessments[3] == 0  # the third screened out, unassessed
+    assert h.status[housing.index].tolist()[1:4] == [WAITING, NONE, NONE]
+    assert week.early_finds[housing.index].tolist() == [2, 9]  # offered early help, in household order
+    assert week.counts.offered_early_help[housing.index] == 1 and week.counts.no_further_action[housing.index] == 1
+    assert [e.households.tolist() for e in week.events.items if e.kind == "no_further_action"] == [[3]]
+
+
+def test_a_referral_within_a_year_of_the_last_one_is_a_re_referral(model):
+    m = model
+    housing = agency(m, "housing")
+    eligible_for(m, ["housing"], [4, 5])
+    for number, households, expected in [(0, [4], 0), (30, [4, 5], 1), (30 + 52, [4], 1), (30 + 52 + 53, [4, 5], 0)]:
+        week = new_week(m, number=number)
+        week.referrals = {housing.index: np.array(households)}
+        m.households.status[housing.index] = NONE
+        SeparateAssessments(m.casework).assess(week)
+        assert week.counts.rereferrals[housing.index] == expected, number
+
+
 # --- stage 4 ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("order", ["severity", "arrival"])
 def test_an_agency_queue_takes_the_worst_first_or_the_first_come(model, order):
     m, h = model, model.households
     police, _ = police_cases(m, [10, 11, 12, 13], [0.9, 0.7, 0.8, 0.0], WAITING)
     h.waiting_since[police.index, [10, 11, 12]] = [3, 1, 2]
-    police_cases(m, [13], [police.threshold - 0.05], WAITING)  # waiting, no longer eligible
+    police_cases(m, [13, 14], [police.threshold - 0.05] * 2, WAITING)  # waiting, no longer eligible
+    review = m.params.services.list_review_weeks
+    h.waiting_since[police.index, [13, 14]] = [0, 4]  # 13's place comes up for review this week
     police.slots, police.early_slots = 1, 0
-    week = new_week(m)
+    week = new_week(m, number=review)
     AgencyQueues(m.casework, order).allocate(week)
     taken = 10 if order == "severity" else 11
     assert h.status[police.index, taken] == SERVED and list(week.caseloads[police.index]) == [taken]
     assert h.status[police.index, 13] == NONE and week.counts.dropped[police.index] == 1
+    assert h.status[police.index, 14] == WAITING  # not yet reviewed: it keeps its place
 
 
 def test_when_capacity_falls_the_least_needy_case_closes(model):

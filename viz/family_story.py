@@ -209,6 +209,8 @@ class FamilyTracer:
             text = ("Taken off the key-worker waiting list: the family's problems have eased" if team else
                     f"Dropped from the waiting list of {label}: its threshold is {detail:.2f} now")
             self._add("off_list", where, text)
+        elif kind == "no_further_action":
+            self._add("off_list", where, f"{label} finds nothing it should act on: no further action")
         elif kind == "key_worker":
             fold = "folds" if detail == 1 else "fold"
             extra = f"; {plural(detail, 'agency case')} {fold} into one family plan" if detail else ""
