@@ -113,19 +113,23 @@ class AgencyQueues:
         for agency, (listed, waiting, served, early) in zip(work.services.agencies, self._books()):
             a = agency.index
             column = h.status[a]
-            need = admit.need_of(a, waiting)
             waited = week.number - h.waiting_since[a, waiting]
-            leaves = (waited > 0) & (waited % self.review_weeks == 0) & (need < agency.threshold)
+            due = np.flatnonzero((waited > 0) & (waited % self.review_weeks == 0))  # places reviewed this week
+            leaves = due[admit.need_of(a, waiting[due]) < agency.threshold]
             column[waiting[leaves]] = NONE
-            week.counts.dropped[a] += int(leaves.sum())
+            week.counts.dropped[a] += leaves.size
             if week.events:  # with the threshold that ruled them out
-                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.sum(), agency.threshold))
-            waiting, need = waiting[~leaves], need[~leaves]
+                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.size, agency.threshold))
+            waiting = np.delete(waiting, leaves)
 
             need_of = partial(admit.need_of, a)
             room = admit.make_room(week, a, served, agency.slots, need_of)
-            if room and waiting.size:
-                key = -need if self.order == "severity" else h.waiting_since[a, waiting]
+            if not (room and waiting.size):
+                pass
+            elif room >= waiting.size:  # room for all: no order to work out
+                admit.start(week, a, waiting, SERVED)
+            else:
+                key = -need_of(waiting) if self.order == "severity" else h.waiting_since[a, waiting]
                 admit.start(week, a, waiting[first_by(key, room)], SERVED)
 
             room = admit.make_room(week, a, early, agency.early_slots, need_of)

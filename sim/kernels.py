@@ -164,6 +164,17 @@ def at_least(values, line, out):
 
 
 @njit(**JIT)
+def at_least_or_flagged(values, line, flagged, out):
+    """The positions where `values` is at or above `line` or `flagged` is set, in order,
+    into `out`; returns how many."""
+    k = 0
+    for i in range(values.size):
+        out[k] = i
+        k += (values[i] >= line) | flagged[i]
+    return k
+
+
+@njit(**JIT)
 def agency_need(severity, domain_list, i):
     """Household i's need as one agency sees it: the worst of its domains
     (`domain_list`, padded with -1). Indices are made unsigned, so that numba checks

@@ -79,6 +79,15 @@ def at_least(*, values, line, out):
     return found.size
 
 
+@rule(kernels.at_least_or_flagged, used=lambda arguments, k: {"out": arguments["out"][:k], "k": k})
+def at_least_or_flagged(*, values, line, flagged, out):
+    """The positions where `values` is at or above `line` or `flagged` is set, in order,
+    into `out`; how many."""
+    found = np.flatnonzero((values >= line) | flagged)
+    out[:found.size] = found
+    return found.size
+
+
 # --- the strategies -----------------------------------------------------------------------
 class AgencyThresholds:
     """Each agency sees a household when the agency's own domains are above its
@@ -122,11 +131,13 @@ class AgencyThresholds:
         where crises are referred to some agency whatever the need, those in a crisis at
         the last crises stage), in index order (a view of a buffer reused at the next call)."""
         work = self.work
-        values = week.needs.worst
-        if with_crises and work.services.crisis_referred.any():
-            values = np.where(work.households.crisis_now, np.float32(np.inf), values)
         listed = work.engine.scratch("noticing.listed", (work.households.n,), np.int32)
-        return listed[:work.engine.run(at_least, values=values, line=np.float32(line), out=listed)]
+        if with_crises and work.services.crisis_referred.any():
+            k = work.engine.run(at_least_or_flagged, values=week.needs.worst, line=np.float32(line),
+                                flagged=work.households.crisis_now, out=listed)
+        else:
+            k = work.engine.run(at_least, values=week.needs.worst, line=np.float32(line), out=listed)
+        return listed[:k]
 
     def _above(self, week: Week) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All (agency, household) pairs at or above the agency's threshold, or in a
