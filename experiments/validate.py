@@ -63,10 +63,6 @@ DRIFT = 0.05  # a status quo with no growth drifts when a measure moves more tha
 KNOWN_TO_DRIFT = {
     "nhs_acute caseload": "acute hospitals' casework is what their budget leaves after crisis spend, about 1% of it, "
                           "so a rise of half a percent in admissions (well within chance) halves it",
-    "nhs_primary waiting": "no trend, a two-year cycle: its threshold steps up and down in alternate years on most "
-                           "seeds, in phase across seeds (every run starts after the same four-year warm-up), and its "
-                           "waiting list, which a quarterly review keeps longer than before, moves about four times as "
-                           "much as the threshold; the odd years sit 2 to 5% below the even ones",
 }
 SECOND_PLACE = "thanet"  # the district whose status quo the report sets beside Kent's on every Kent target
 

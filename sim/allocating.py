@@ -95,10 +95,12 @@ class Admissions:
 # --- the strategies -----------------------------------------------------------------------
 class AgencyQueues:
     """Each agency treats its own domain, up to the capacity its money buys this week:
-    most severe first (or first come), after dropping those whose place on the list came
-    up for review (every `services.list_review_weeks` since they joined it) and who are no
-    longer eligible; early help goes to problems noticed below the threshold while
-    prevention money lasts."""
+    most severe first (or first come). A place on the list is reviewed every
+    `services.list_review_weeks` after the household joined it, and when it is offered: a
+    household no longer eligible then leaves the list (a place offered to one is not
+    offered to another the same week). Hands on how many of those still waiting are
+    eligible, which is what an agency rations on. Early help goes to problems noticed
+    below the threshold while prevention money lasts."""
 
     def __init__(self, work: Casework, order: str):
         self.work, self.order = work, order
@@ -110,27 +112,28 @@ class AgencyQueues:
         caseloads."""
         work, admit = self.work, self.admissions
         h = work.households
+        week.eligible_waiting = np.zeros(work.services.n_agencies, np.int64)
         for agency, (listed, waiting, served, early) in zip(work.services.agencies, self._books()):
             a = agency.index
             column = h.status[a]
-            waited = week.number - h.waiting_since[a, waiting]
-            due = np.flatnonzero((waited > 0) & (waited % self.review_weeks == 0))  # places reviewed this week
-            leaves = due[admit.need_of(a, waiting[due]) < agency.threshold]
-            column[waiting[leaves]] = NONE
-            week.counts.dropped[a] += leaves.size
-            if week.events:  # with the threshold that ruled them out
-                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.size, agency.threshold))
-            waiting = np.delete(waiting, leaves)
-
             need_of = partial(admit.need_of, a)
+            need = need_of(waiting)
+            still = need >= agency.threshold
+            waited = week.number - h.waiting_since[a, waiting]
+            reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week
             room = admit.make_room(week, a, served, agency.slots, need_of)
-            if not (room and waiting.size):
-                pass
-            elif room >= waiting.size:  # room for all: no order to work out
-                admit.start(week, a, waiting, SERVED)
-            else:
-                key = -need_of(waiting) if self.order == "severity" else h.waiting_since[a, waiting]
-                admit.start(week, a, waiting[first_by(key, room)], SERVED)
+            offered = np.zeros(waiting.size, bool)  # a place offered is reviewed at the point of offer
+            if room:
+                key = -need if self.order == "severity" else h.waiting_since[a, waiting]
+                offered[first_by(key, room)] = True
+            leaves = (reviewed | offered) & ~still
+            column[waiting[leaves]] = NONE
+            week.counts.dropped[a] += int(leaves.sum())
+            if week.events:  # with the threshold that ruled them out
+                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.sum(), agency.threshold))
+            if room:
+                admit.start(week, a, waiting[offered & still], SERVED)
+            week.eligible_waiting[a] = int(np.count_nonzero(still & ~offered))
 
             room = admit.make_room(week, a, early, agency.early_slots, need_of)
             open_cases = listed[column[listed] >= SERVED]  # kept on or just admitted

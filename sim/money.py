@@ -15,7 +15,6 @@ from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
 from .agreement import agreed_contributions
 from .ledger import CATEGORY, Ledger
-from .state import WAITING
 from .universal import UniversalServices
 from .week import Week
 
@@ -36,7 +35,7 @@ class Money:
         for agency in self.agencies:
             agency.note_crisis_spend(ledger.week[agency.index, CATEGORY["crisis"]])
             if week.regime.rations_by_threshold:
-                agency.ration(int(week.standing[agency.index, WAITING]), rules.threshold_step, rules.target_wait_weeks,
+                agency.ration(int(week.eligible_waiting[agency.index]), rules.threshold_step, rules.target_wait_weeks,
                               rules.relax_share)
         next_week = week.number + 1
         if next_week % WEEKS_PER_YEAR == 0:

@@ -308,18 +308,22 @@ class ReferenceModel(mesa.Model):
         self._early = early
 
     def _allocate(self) -> None:
+        self._eligible_waiting = [0] * len(self.agency_list)
         for agency in self.agency_list:
             a = agency.index
             waiting = [h for h in self.homes if h.standing[a] == WAITING]
             review = self.params.services.list_review_weeks
+            room = self._room(a, SERVED, agency.slots, agency)
+            offered = sorted(waiting, key=lambda h: -h.need_for(agency))[:room]  # reviewed at the point of offer
             for home in waiting:
                 waited = self.week - home.waiting_since[a]
-                if waited > 0 and waited % review == 0 and home.need_for(agency) < agency.threshold:
+                if ((waited > 0 and waited % review == 0) or home in offered) and home.need_for(agency) < agency.threshold:
                     home.standing[a] = NONE
-            waiting = [h for h in waiting if h.standing[a] == WAITING]
-            room = self._room(a, SERVED, agency.slots, agency)
-            for home in sorted(waiting, key=lambda h: -h.need_for(agency))[:room]:
-                home.standing[a], home.weeks_open[a] = SERVED, 0
+            for home in offered:
+                if home.standing[a] == WAITING:
+                    home.standing[a], home.weeks_open[a] = SERVED, 0
+            self._eligible_waiting[a] = sum(1 for h in waiting if h.standing[a] == WAITING and h not in offered
+                                            and h.need_for(agency) >= agency.threshold)
             room = self._room(a, EARLY, agency.early_slots, agency)
             for home in self._early[a][:room]:
                 home.standing[a], home.weeks_open[a] = EARLY, 0
@@ -443,8 +447,8 @@ class ReferenceModel(mesa.Model):
         services = self.params.services
         for agency in self.agency_list:
             agency.note_crisis_spend(self.ledger.week[agency.index, CATEGORY["crisis"]])
-            waiting = sum(1 for h in self.homes if h.standing[agency.index] == WAITING)
-            agency.ration(waiting, services.threshold_step, services.target_wait_weeks, services.relax_share)
+            agency.ration(self._eligible_waiting[agency.index], services.threshold_step, services.target_wait_weeks,
+                          services.relax_share)
         next_week = self.week + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0

@@ -8,7 +8,7 @@ nothing stale from last week can be read by mistake.
     needs evolve         -> needs            (risk score, problems, worst need per household)
     needs noticed        -> referrals, early_finds
     households assessed  -> (the referred join waiting lists)
-    help allocated       -> caseloads
+    help allocated       -> caseloads, eligible_waiting
     help works           -> standing
     crises happen        -> crisis_hits      (who had each kind of crisis)
     stocks move             (people go into placements, or come home)
@@ -138,6 +138,7 @@ class Week:
     early_finds: dict[int, np.ndarray] = field(default_factory=dict)  # by agency
     caseloads: dict[int, np.ndarray] = field(default_factory=dict)  # by service: its open cases, in index order
     crisis_hits: dict[int, np.ndarray] = field(default_factory=dict)  # by crisis kind: who had one
+    eligible_waiting: np.ndarray | None = None  # by agency: still waiting after allocation, need at the threshold
     standing: np.ndarray | None = None  # (services, 4): households per service per status, after help
     budgets: np.ndarray | None = None  # per payer: the year's budget this week belongs to
     at_home: tuple[int, int] | None = None  # adults and children living at home, not in a placement

@@ -220,14 +220,26 @@ def test_an_agency_queue_takes_the_worst_first_or_the_first_come(model, order):
     h.waiting_since[police.index, [10, 11, 12]] = [3, 1, 2]
     police_cases(m, [13, 14], [police.threshold - 0.05] * 2, WAITING)  # waiting, no longer eligible
     review = m.params.services.list_review_weeks
-    h.waiting_since[police.index, [13, 14]] = [0, 4]  # 13's place comes up for review this week
+    h.waiting_since[police.index, [13, 14]] = [5, 4]  # 13's place comes up for review this week
     police.slots, police.early_slots = 1, 0
-    week = new_week(m, number=review)
+    week = new_week(m, number=5 + review)
     AgencyQueues(m.casework, order).allocate(week)
     taken = 10 if order == "severity" else 11
     assert h.status[police.index, taken] == SERVED and list(week.caseloads[police.index]) == [taken]
     assert h.status[police.index, 13] == NONE and week.counts.dropped[police.index] == 1
     assert h.status[police.index, 14] == WAITING  # not yet reviewed: it keeps its place
+    assert week.eligible_waiting[police.index] == 2  # of the three still waiting, 14 no longer qualifies
+
+
+def test_a_place_is_reviewed_when_it_is_offered(model):
+    m, h = model, model.households
+    police, _ = police_cases(m, [20, 21], [agency(m, "police").threshold - 0.05, 0.9], WAITING)  # 20 no longer eligible
+    h.waiting_since[police.index, [20, 21]] = [1, 2]  # 20 first in line, no review due
+    police.slots, police.early_slots = 1, 0
+    week = new_week(m, number=5)
+    AgencyQueues(m.casework, "arrival").allocate(week)
+    assert h.status[police.index, 20] == NONE and week.counts.dropped[police.index] == 1  # offered, no longer eligible
+    assert h.status[police.index, 21] == WAITING and week.counts.admissions[police.index] == 0  # the place waits a week
 
 
 def test_when_capacity_falls_the_least_needy_case_closes(model):
@@ -367,6 +379,7 @@ def test_money_hands_on_this_week_s_budgets_before_it_opens_the_next_year():
     m = LocalityModel("thanet", overrides={**TINY, "run.years": 2, "budget.cut": 0.3, "budget.cut_years": 2})
     week = new_week(m, number=51)  # the year's last week
     week.standing = np.zeros((len(m.payers), 4), np.int64)
+    week.eligible_waiting = np.zeros(len(m.agency_list), np.int64)
     this_year = m.ledger.budget[0].copy()
     m.money(week)
     assert m.ledger.year == 1 and not np.allclose(m.ledger.budget[1], this_year)  # next year opened, smaller
