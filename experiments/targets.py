@@ -237,7 +237,7 @@ def _referral_children(t: Target, runs) -> float:
     out at the front door as no referral)."""
     results = runs[t.variant]
     rows = results.agencies[results.agencies["agency"] == t.agency]
-    children = (rows["referrals"].sum() - rows["no_further_action"].sum()) * _children_per_family(results)
+    children = (rows["referrals"].sum() - rows["screened_out"].sum()) * _children_per_family(results)
     return float(children / _population(t, results) * t.scale / t.years)
 
 
@@ -246,7 +246,7 @@ def _rereferral_share(t: Target, runs) -> float:
     referral to it (the Department for Education's re-referral rate)."""
     results = runs[t.variant]
     rows = results.agencies[results.agencies["agency"] == t.agency]
-    referrals = rows["referrals"].sum() - rows["no_further_action"].sum()  # screened in, as the Department counts them
+    referrals = rows["referrals"].sum() - rows["screened_out"].sum()  # screened in, as the Department counts them
     return float(rows["rereferrals"].sum() / referrals) if referrals else 0.0
 
 

@@ -34,7 +34,8 @@ KNOWN_LIMITS = [
     "the temporary-accommodation stock run low (the two checks)."),
     ("Referrals are screened (a need below the problem line ends at the front door, unassessed, and is "
     "not counted as a referral, as the Department for Education does not count such contacts), assessed "
-    "once per episode, and end on a waiting list or in an offer of early help. Children's social care's "
+    "at most once in services.assessment_valid_weeks by each agency (once by any service when shared), and "
+    "end on a waiting list or in an offer of early help. Children's social care's "
     "referrals still run well above the published rate (the referrals check): its threshold, its own "
     "detection and other agencies' referral odds are set by hand, not fitted to the referral rate, and "
     "every child of a referred family counts as referred, where a referral may name only some of them. "

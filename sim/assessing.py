@@ -73,9 +73,9 @@ class Assessor:
         need = work.need_of(service, households)
         kept = need >= self.problem_line
         screened_out = households[~kept]
-        week.counts.no_further_action[service] += screened_out.size
+        week.counts.screened_out[service] += screened_out.size
         if week.events:
-            week.events.emit("no_further_action", service, screened_out)
+            week.events.emit("screened_out", service, screened_out)
         return households[kept], need[kept]
 
     def act_on(self, week: Week, service: int, households: np.ndarray, need: np.ndarray | None) -> None:
@@ -90,7 +90,7 @@ class Assessor:
                 found = week.early_finds.get(service)
                 week.early_finds[service] = offered if found is None else np.union1d(found, offered)
                 if week.events:
-                    week.events.emit("found_early", service, offered)
+                    week.events.emit("offered_early_help", service, offered)
             week.counts.offered_early_help[service] += offered.size
             households = households[over]
         self.join_waiting_list(week, service, households)

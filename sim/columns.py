@@ -37,12 +37,12 @@ class Column:
 
 STEP_TABLE = """
 name                  unit         fold  whole  meaning
-referrals             households   sum   yes    households noticed by a service (referred or flagged)
+referrals             households   sum   yes    households noticed by a service (referred or flagged), those screened out included
 referrals_lost        households   sum   yes    referrals between agencies that were lost
 rereferrals           households   sum   yes    referrals screened in within a year of the household's last one to the same service
 assessments           assessments  sum   yes    new assessments made (a referral with a valid assessment is not assessed again)
 offered_early_help    households   sum   yes    referrals assessed below the threshold and offered early help
-no_further_action     households   sum   yes    referrals screened out below the problem line, unassessed: no further action
+screened_out          households   sum   yes    referrals screened out below the problem line, unassessed (no further action)
 admissions            households   sum   yes    episodes of help begun
 dropouts              households   sum   yes    cases closed because appointments were not kept
 dropped_from_waiting  households   sum   yes    taken off a waiting list at a review as no longer eligible
@@ -77,12 +77,12 @@ early_help            households    mean  yes    cases in early help
 waiting               households    mean  yes    on the waiting list
 threshold             need, 0 to 1  mean  no     eligibility threshold after the week's rationing (the pool: none)
 slots                 places        mean  yes    places the money left buys for next week
-referrals             households    sum   yes    households noticed
+referrals             households    sum   yes    households noticed, those screened out included
 referrals_lost        households    sum   yes    referrals to it that were lost
 rereferrals           households    sum   yes    referrals screened in within a year of the household's last one to it
 assessments           assessments   sum   yes    new assessments made (a referral with a valid assessment is not assessed again)
 offered_early_help    households    sum   yes    referrals assessed below its threshold and offered early help
-no_further_action     households    sum   yes    referrals screened out below the problem line, unassessed: no further action
+screened_out          households    sum   yes    referrals screened out below the problem line, unassessed (no further action)
 admissions            households    sum   yes    episodes of help begun (the pool: families a key worker took on)
 """
 

@@ -144,7 +144,7 @@ class Recorder:
         row[at["rereferrals"]] = c.rereferrals.sum()
         row[at["assessments"]] = c.assessments.sum()
         row[at["offered_early_help"]] = c.offered_early_help.sum()
-        row[at["no_further_action"]] = c.no_further_action.sum()
+        row[at["screened_out"]] = c.screened_out.sum()
         row[at["admissions"]] = c.admissions.sum()
         row[at["dropouts"]] = c.dropouts
         row[at["dropped_from_waiting"]] = c.dropped.sum()
@@ -190,7 +190,7 @@ class Recorder:
         agencies[:, col["rereferrals"]] = c.rereferrals
         agencies[:, col["assessments"]] = c.assessments
         agencies[:, col["offered_early_help"]] = c.offered_early_help
-        agencies[:, col["no_further_action"]] = c.no_further_action
+        agencies[:, col["screened_out"]] = c.screened_out
         agencies[:, col["admissions"]] = c.admissions
 
     # --- frames, built once at the end ----------------------------------------------------

@@ -50,7 +50,7 @@ class WeekCounts:
         self.rereferrals = np.zeros(n_services, np.int64)  # referred again within a year of the last referral
         self.assessments = np.zeros(n_services, np.int64)  # new assessments (not those still valid)
         self.offered_early_help = np.zeros(n_services, np.int64)  # referred, below the threshold: early help offered
-        self.no_further_action = np.zeros(n_services, np.int64)  # referred, below the problem line: screened out
+        self.screened_out = np.zeros(n_services, np.int64)  # referred, below the problem line: screened out
         self.admissions = np.zeros(n_services, np.int64)
         self.dropped = np.zeros(n_services, np.int64)  # off a waiting list at a review: no longer eligible
         self.crises = np.zeros(n_crisis_kinds, np.int64)
@@ -77,7 +77,8 @@ EVENT_KINDS = {
     "referred": "noticed by a service above its threshold (or flagged for a key worker)",
     "found_early": "spotted below a service's threshold, for early help",
     "assessed": "assessed; detail: the cost in pounds",
-    "no_further_action": "referred, and screened out below the problem line, unassessed: no further action",
+    "screened_out": "referred, and screened out below the problem line, unassessed: no further action",
+    "offered_early_help": "referred and assessed below the threshold: offered early help",
     "joined_list": "joined a service's waiting list",
     "left_list": "dropped from a waiting list at a review, no longer eligible; detail: the agency's threshold then",
     "help_started": "a service's help began",

@@ -89,7 +89,7 @@ def test_a_crisis_is_referred_whatever_the_need_to_the_agencies_that_must_hear_o
     AgencyThresholds(m.casework, referral_loss=0.0).notice(week)
     assert week.referrals[csc.index].tolist() == [family] and police.index not in week.referrals
     SeparateAssessments(m.casework).assess(week)
-    assert week.counts.no_further_action[csc.index] == 1 and h.status[csc.index, family] == NONE
+    assert week.counts.screened_out[csc.index] == 1 and h.status[csc.index, family] == NONE
 
 
 def test_a_lost_referral_is_not_noticed(model):
@@ -196,8 +196,9 @@ def test_a_referral_is_screened_out_or_assessed_into_a_place_on_the_list_or_earl
     assert week.counts.assessments[housing.index] == 2 and h.assessments[3] == 0  # the third screened out, unassessed
     assert h.status[housing.index].tolist()[1:4] == [WAITING, NONE, NONE]
     assert week.early_finds[housing.index].tolist() == [2, 9]  # offered early help, in household order
-    assert week.counts.offered_early_help[housing.index] == 1 and week.counts.no_further_action[housing.index] == 1
-    assert [e.households.tolist() for e in week.events.items if e.kind == "no_further_action"] == [[3]]
+    assert week.counts.offered_early_help[housing.index] == 1 and week.counts.screened_out[housing.index] == 1
+    assert [e.households.tolist() for e in week.events.items if e.kind == "screened_out"] == [[3]]
+    assert [e.households.tolist() for e in week.events.items if e.kind == "offered_early_help"] == [[2]]
 
 
 def test_a_referral_within_a_year_of_the_last_one_is_a_re_referral(model):

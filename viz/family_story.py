@@ -64,7 +64,7 @@ def plural(count: float, one: str, many: str | None = None) -> str:
 
 @dataclass
 class Event:
-    kind: str        # noticed, assessed, waiting, help, early_help, closed, dropped_out, off_list, crisis, placed, key_worker
+    kind: str        # noticed, screened_out, assessed, waiting, help, early_help, closed, dropped_out, off_list, crisis, placed, key_worker
     agency: str      # the agency's label ("Key worker" for the pooled team)
     text: str
     cost: float = 0.0
@@ -209,8 +209,10 @@ class FamilyTracer:
             text = ("Taken off the key-worker waiting list: the family's problems have eased" if team else
                     f"Dropped from the waiting list of {label}: its threshold is {detail:.2f} now")
             self._add("off_list", where, text)
-        elif kind == "no_further_action":
-            self._add("off_list", where, f"{label} finds nothing it should act on: no further action")
+        elif kind == "screened_out":
+            self._add("screened_out", where, f"{label} looks at the referral and takes it no further: the problem is slight")
+        elif kind == "offered_early_help":
+            self._add("noticed", where, f"{label} assesses the family: not bad enough for its service, so it offers early help")
         elif kind == "key_worker":
             fold = "folds" if detail == 1 else "fold"
             extra = f"; {plural(detail, 'agency case')} {fold} into one family plan" if detail else ""
