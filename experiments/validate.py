@@ -60,10 +60,14 @@ KNOWN_LIMITS = [
 
 
 DRIFT = 0.05  # a status quo with no growth drifts when a measure moves more than this share from year 1 (issue 17)
+CHANCE_SE = 4  # ... and more than chance allows: this many standard errors of the change (see `stationarity`)
 #: Measures known to drift, each with why; the validation report names them too.
 KNOWN_TO_DRIFT = {
     "nhs_acute caseload": "acute hospitals' casework is what their budget leaves after crisis spend, about 1% of it, "
                           "so a rise of half a percent in admissions (well within chance) halves it",
+    "probation caseload": "as acute hospitals': probation's casework is what its budget leaves after custody and "
+                          "other crisis spend, about 3% of its spend, so its caseload swings by half from year to "
+                          "year on a seed while its spend holds within about 1%",
 }
 SECOND_PLACE = "thanet"  # the district whose status quo the report sets beside Kent's on every Kent target
 
@@ -143,11 +147,14 @@ def stationarity(place: str = "thanet", households: int = 59_000, years: int = 1
         change = values.mean(axis=0) / base - 1 if base else np.zeros(years_on)
         # each seed's own change from its year 1 (so what a seed shares across its years cancels)
         own = values - values[:, :1]
-        allowance = 3 * own.std(axis=0, ddof=1) / np.sqrt(values.shape[0]) / base if base else np.zeros(years_on)
+        # four standard errors: a measure is judged in each of nine years, and about sixty measures at
+        # once, on a spread estimated from ten seeds (three, p of about 0.015 each under Student's t with 9
+        # degrees of freedom, flags one or more measures by chance in most studies)
+        allowance = CHANCE_SE * own.std(axis=0, ddof=1) / np.sqrt(values.shape[0]) / base if base else np.zeros(years_on)
         if name.startswith("crises") and base:
             # a count of events varies at least as a Poisson count does: a year's change from year 1 has a
             # variance of at least twice the mean, which ten seeds' own spread can underestimate for rare kinds
-            allowance = np.maximum(allowance, 3 * np.sqrt(2 * base / values.shape[0]) / base)
+            allowance = np.maximum(allowance, CHANCE_SE * np.sqrt(2 * base / values.shape[0]) / base)
             allowance[0] = 0.0
         worst = int(np.abs(change).argmax())
         rows.append({"measure": name, **{f"year {y + 1}": c for y, c in enumerate(change)},
