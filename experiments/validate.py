@@ -123,8 +123,8 @@ def on_place(targets: TargetSet, place: str, *, reps: int | None = None, workers
 def stationarity(place: str = "thanet", households: int = 59_000, years: int = 10, reps: int = 10,
                  master_seed: int = 4242, workers: int | None = None) -> pd.DataFrame:
     """The status quo with no growth and no policy change, on `reps` seeds: per measure and
-    year, the mean over seeds as a change on year 1, and the allowance for chance (three
-    standard errors of that change, from the seeds' spread, and for crises at least what
+    year, the mean over seeds as a change on year 1, and the allowance for chance
+    (`CHANCE_SE` standard errors of that change, from the seeds' spread, and for crises at least what
     Poisson counts would give). Measures: crises (all, and
     each kind), each statutory stock, households by tier, and each agency's open cases,
     waiting list, threshold and spend."""
@@ -347,7 +347,7 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         "",
         f"Of {len(steady)} measures (crises and each kind, placements, households by tier, and every agency's open "
         f"cases, waiting list, threshold and spend), {int(within.sum())} stay within 5% of year 1 in every year "
-        f"(the mean over seeds), and {int(by_chance.sum())} more move no further than chance allows (three standard "
+        f"(the mean over seeds), and {int(by_chance.sum())} more move no further than chance allows ({CHANCE_SE} standard "
         f"errors of the change, from the seeds' spread: rare crises, small caseloads)."
         + (" Beyond both: " + ", ".join(f"{n} ({r['largest change']:.0%}{': ' + KNOWN_TO_DRIFT[n] if n in KNOWN_TO_DRIFT else ''})"
                                         for n, r in drifting.iterrows()) + "."
