@@ -30,6 +30,8 @@ assessment_fatigue   services.assessment_fatigue        0      0.16   value   en
 early_help_speed     agencies.*.prevention_effect       1      3      factor  early help's weekly effect against late help's, from as fast (the scenarios' own) to three times as fast (no source)
 lateness             services.lateness                  0.3    0.9    value   how much less help works at higher severity (no source for the size)
 referral_loss        services.referral_loss             0.1    0.5    value   share of referrals between siloed agencies lost (no source)
+whole_family_bonus   keyworkers.whole_family_bonus      1      1.6    value   how much more a key worker's plan does than an agency's help, for covering the whole family (no source)
+keyworker_referral   keyworkers.agency_referral         0.01   0.2    value   weekly chance an agency with an open case refers a family the key workers would take (no source)
 dose_half_hours      keyworkers.half_hours              2      8      value   key-worker contact hours a week for half the most a plan can do (no evaluation gives a dose-response)
 dose_steepness       keyworkers.dose_steepness          1      3      value   how sharply a plan's effect rises with contact hours (no source)
 reserves_share       finance.reserves_share             0      0.2    value   reserves an agency holds, a share of its yearly budget (recalled, not sourced)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from locality.agents.keyworkers import plan_dose
+from locality.agents.keyworkers import families_per_worker, plan_dose
 from locality.parameters.loader import load_scenario
 from locality.parameters.vocabulary import POOL
 
@@ -86,4 +86,4 @@ def _outcome(results) -> dict[str, Any]:
     team = results.agencies[results.agencies["agency"] == POOL]
     spec = results.scenario.keyworkers
     return {"crises": float(results.steps["crises"].sum()), "families_reached": float(team["admissions"].sum()),
-            "hours_per_family": spec.week_hours / spec.caseload, "dose": plan_dose(spec, spec.caseload)}
+            "hours_per_family": spec.week_hours / families_per_worker(spec), "dose": plan_dose(spec, families_per_worker(spec))}

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from locality.agents.keyworkers import families_per_worker
 from locality.parameters.loader import ScenarioError, figures_matching, load_scenario, split_sources
 
 from .results import Results, weekly_means
@@ -192,7 +193,7 @@ def _extra_spend(t: Target, runs) -> float:
 def _keyworker_caseload(t: Target, runs) -> float:
     results = runs[t.variant]
     pool = results.agencies[results.agencies["agency"] == "pooled_budget"]
-    workers = pool["slots"] / results.scenario.keyworkers.caseload
+    workers = pool["slots"] / families_per_worker(results.scenario.keyworkers)
     working = workers > 0
     return float(pool.loc[working, "caseload"].sum() / workers[working].sum()) if working.any() else 0.0
 

@@ -240,6 +240,20 @@ class Regime(Section):
         )
 
 
+Route = Literal["risk_score", "agency_referral", "crisis"]
+
+
+class Tier(Section):
+    """One tier of key work (Greater Manchester's tiered model): which families it takes,
+    on what caseload, with what share of the team's workers."""
+
+    caseload_times: float = Field(ge=0.1, le=20.0, description="its caseload as a multiple of keyworkers.caseload, 0.1 to 20 "
+                                  "(so the caseload lever moves every tier)")
+    min_problems: int = Field(ge=1, le=9, description="problems above the problem line a family needs for this tier, 1 to 9")
+    risk_threshold: float = Field(ge=0.0, le=9.0, description="whole-family risk score a family needs for this tier, 0 to 9")
+    worker_share: Fraction = Field(description="share of the team's key workers in this tier")
+
+
 class KeyWorkers(Section):
     count: Annotated[int, Field(ge=0, le=100_000)] | Literal["auto"] = Field(
         "auto", description="key workers: a whole number 0 or more, or 'auto' for as many as the pooled budget buys each year",
@@ -261,6 +275,34 @@ class KeyWorkers(Section):
     min_problems: int = Field(ge=1, le=9, description="problems above the problem line needed to flag a family, 1 to 9")
     detection: Fraction
     recovered_share: Fraction = Field(description="a waiting family leaves the key-worker list once its risk score falls below this share of risk_threshold")
+    domain_effect: dict[Domain, Annotated[float, Field(ge=0.0, le=5.0)]] = Field(
+        {}, description="a plan's effect in each need domain relative to `effect`, 0 to 5 (a domain not named: 1)")
+    routes: list[Route] = Field(min_length=1, description="how families reach the team, one or more of 'risk_score' "
+                                "(shared data flags them; needs regime.shared_risk), 'agency_referral' (an agency with "
+                                "an open case refers them) and 'crisis' (a crisis brings them)")
+    agency_referral: Fraction = Field(description="weekly chance that one agency with an open case of a family the team "
+                                      "would take refers it to the team")
+    consent: Fraction = Field(description="share of families asked who agree to work with a key worker")
+    asked_again_weeks: int = Field(ge=0, le=520, description="weeks before a family that declined is asked again, 0 to 520")
+    tiered: bool = Field(False, description="Greater Manchester's tiered model: the team works in the tiers of `tiers`, "
+                         "each taking the families it is for on its own caseload (false: one tier, `caseload`, "
+                         "`min_problems` and `risk_threshold`)",
+                         json_schema_extra={"label": "Tiered key work", "unit": ""})
+    tiers: dict[str, Tier] = Field({}, description="the tiers of the tiered model, most intensive first")
+
+    @model_validator(mode="after")
+    def _tiers_fit(self) -> KeyWorkers:
+        if self.tiered and not self.tiers:
+            raise ValueError("keyworkers.tiered is true but keyworkers.tiers names no tier; add [keyworkers.tiers.NAME] tables or set tiered = false")
+        total = sum(tier.worker_share for tier in self.tiers.values())
+        if self.tiers and abs(total - 1.0) > 1e-6:
+            raise ValueError(f"keyworkers.tiers: the worker_share of the tiers add up to {total:g}, not 1; "
+                             "make them add up to 1")
+        return self
+
+    def domain_effects(self) -> dict[str, float]:
+        """Every domain's plan effect relative to `effect` (1 where none is given)."""
+        return {domain: self.domain_effect.get(domain, 1.0) for domain in DOMAINS}
 
 
 class Budget(Section):

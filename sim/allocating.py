@@ -160,10 +160,11 @@ class AgencyQueues:
 
 
 class KeyWorkerPlans:
-    """Key workers take waiting families while caseloads allow (count x caseload), in the
-    order they were found (or highest risk first); a family with a key worker leaves the
-    agencies' lists, because its plan covers the whole family. Families whose risk has
-    fallen below `keyworkers.recovered_share` of the flag leave the waiting list."""
+    """Key workers take waiting families while their tier's caseloads allow (its workers x
+    its caseload), in the order they were found (or highest risk first); a family with a
+    key worker leaves the agencies' lists, because its plan covers the whole family.
+    Families whose risk has fallen below `keyworkers.recovered_share` of their tier's flag
+    leave the waiting list."""
 
     def __init__(self, work: Casework, order: str):
         self.work, self.order = work, order
@@ -174,20 +175,23 @@ class KeyWorkerPlans:
         h, team, t = work.households, work.services.team, work.services.team_index
         risk = week.needs.risk
         waiting, served, _ = standing_lists(h.status[t])
-        recovered = risk[waiting] < team.spec.risk_threshold * team.spec.recovered_share
+        recovered = team.recovered(risk[waiting], h.plan_tier[waiting])
         h.status[t, waiting[recovered]] = NONE
         week.counts.dropped[t] += int(recovered.sum())
         if week.events:
             week.events.emit("left_list", t, waiting[recovered])
         waiting = waiting[~recovered]
-        room = admit.make_room(week, t, served, team.slots, risk.__getitem__)
-        if room > 0 and waiting.size:
-            key = -risk[waiting] if self.order == "severity" else h.waiting_since[t, waiting]
-            admitted = waiting[first_by(key, room)]
-            if week.events:  # with how many agency cases fold into the plan
-                week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
-            h.status[:t, admitted] = NONE
-            admit.start(week, t, admitted, SERVED)
+        for tier, slots in enumerate(team.slots_by_tier):
+            mine = served[h.plan_tier[served] == tier]
+            room = admit.make_room(week, t, mine, int(slots), risk.__getitem__)
+            queue = waiting[h.plan_tier[waiting] == tier]
+            if room > 0 and queue.size:
+                key = -risk[queue] if self.order == "severity" else h.waiting_since[t, queue]
+                admitted = queue[first_by(key, room)]
+                if week.events:  # with how many agency cases fold into the plan
+                    week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
+                h.status[:t, admitted] = NONE
+                admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)
 
 

@@ -324,8 +324,8 @@ def count_standing(status, counts, first, last):
 
 
 @njit(**JIT)
-def help_cases(cases, bounds, dropout_draw, severity, domain_lists, status, weeks_open, engagement,
-               late_effect, early_effect, late_cost, early_cost, max_weeks, lateness, problem_line, dropout,
+def help_cases(cases, bounds, dropout_draw, severity, domain_lists, domain_effect, status, weeks_open, engagement,
+               case_effect, case_cost, max_weeks, lateness, problem_line, dropout,
                served, closed, paid_by_payer, paid_late, paid_early, was_late, dropped, closed_why, first, last):
     """Stage 5, a week of help: see `sim.help.help_cases`, the rule this implements, for
     the cases of households first to last (each service's cases are in index order, so
@@ -338,21 +338,20 @@ def help_cases(cases, bounds, dropout_draw, severity, domain_lists, status, week
         for k in range(lo, hi):
             i = cases[k]
             late = row[i] == served
-            strength = (late_effect[s] if late else early_effect[s]) * engagement[i]
+            strength = case_effect[k] * engagement[i]
             worst = np.float32(0.0)
             for d in domain_list:
                 if d < 0:
                     break
                 value = severity[d, i]
-                value = np.float32(value - strength * (1.0 - lateness * value) * value)
+                value = np.float32(value - strength * domain_effect[s, d] * (1.0 - lateness * value) * value)
                 severity[d, i] = value
                 worst = max(worst, value)
+            paid[i] += case_cost[k]
             if late:
-                paid[i] += late_cost[s]
-                paid_late[i] += late_cost[s]
+                paid_late[i] += case_cost[k]
             else:
-                paid[i] += early_cost[s]
-                paid_early[i] += early_cost[s]
+                paid_early[i] += case_cost[k]
             weeks[i] += 1
             drops = dropout_draw[k] < dropout * (1.0 - engagement[i])
             why = 0

@@ -1,10 +1,12 @@
 """Stage 2, needs are noticed, as pluggable strategies: each agency above its own
-threshold (siloed and integrated alike), and the shared whole-family risk score
-(integrated). Each hands on `week.referrals` (by service) and `week.early_finds`."""
+threshold (siloed and integrated alike), and the routes by which families reach the
+key-worker team (integrated). Each hands on `week.referrals` (by service) and `week.early_finds`."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from locality.agents.keyworkers import NO_TIER
 
 from . import kernels
 from .engine import rule
@@ -15,6 +17,7 @@ from .week import Week
 
 # numerical: gaps drawn per batch beyond those expected, so a second batch is seldom needed
 SPARE_SIGMAS, SPARE_DRAWS = 5.0, 16
+DRAWS_PER_FAMILY = ("risk score", "agency referral", "consent")  # engine: a key-worker candidate's chance draws, drawn every time
 NIL_CHANCE = 1e-300  # a numerical guard: a chance below it keeps nothing (its geometric gaps would overflow)
 
 
@@ -187,35 +190,64 @@ class AgencyThresholds:
         return agency[keep], household[keep]
 
 
-class SharedRiskScore:
-    """Shared data across agencies gives a whole-family risk score (the sum of the
-    household's severities); families with several problems above the flag are found
-    early, before crisis, and referred to the key-worker team. Like a referral panel, the
-    team accepts no more than it can take on soon: its waiting list is kept to one full
-    caseload, so no family is assessed only to wait for months."""
+class KeyWorkerReferrals:
+    """Families reach the key-worker team by the routes the scenario sets
+    (`keyworkers.routes`): the shared whole-family risk score, which finds a family the
+    team would take with a weekly chance (`detection`; only with shared data), a referral
+    from an agency that has the family as an open case (`agency_referral` a week for each
+    such agency), and a crisis. A family found is asked: `consent` of them agree, and one
+    who declines is not asked again for `asked_again_weeks`. Like a referral panel, the
+    team asks no more than it can take on soon: each tier's waiting list is kept to that
+    tier's places, families in crisis first, the rest in index order. Which tier takes a
+    family is decided now, by its problems and risk score (`KeyWorkerTeam.tier_of`)."""
 
-    def __init__(self, work: Casework):
+    def __init__(self, work: Casework, shared_data: bool):
         self.work = work
+        routes = work.services.team.spec.routes
+        self.by_risk_score = "risk_score" in routes and shared_data
+        self.by_agency = "agency_referral" in routes
+        self.by_crisis = "crisis" in routes
 
     def notice(self, week: Week) -> None:
         work = self.work
         h, team, t = work.households, work.services.team, work.services.team_index
         spec = team.spec
-        room_on_list = team.slots - int(np.count_nonzero(h.status[t] == WAITING))
-        if room_on_list <= 0:
+        room = team.slots_by_tier - np.bincount(h.plan_tier[h.status[t] == WAITING], minlength=len(team.tiers))
+        if not (room > 0).any():
             return
         needs = week.needs
-        flagged = (h.status[t] == NONE) & (needs.n_problems >= spec.min_problems) & (needs.risk >= spec.risk_threshold)
-        candidates = np.flatnonzero(flagged)
+        free = np.flatnonzero((h.status[t] == NONE) & (week.number - h.declined_week >= spec.asked_again_weeks))
+        tier = team.tier_of(needs.n_problems[free], needs.risk[free])
+        candidates, tier = free[tier != NO_TIER], tier[tier != NO_TIER]
         if not candidates.size:
             return
-        by_crisis = h.crisis_now[candidates]
-        found = candidates[by_crisis | (work.decisions.random(candidates.size) < spec.detection)]
-        found = found[np.argsort(~h.crisis_now[found], kind="stable")][:room_on_list]  # crises first
-        week.referrals[t] = found
-        week.counts.referrals[t] += found.size
+        scored_draw, referral_draw, consent_draw = work.decisions.random((len(DRAWS_PER_FAMILY), candidates.size))
+        in_crisis = h.crisis_now[candidates] & self.by_crisis
+        scored = (scored_draw < spec.detection) & self.by_risk_score
+        open_cases = np.count_nonzero(h.status[:t, candidates] >= SERVED, axis=0)  # late help or early help
+        referred = (referral_draw < 1.0 - (1.0 - spec.agency_referral) ** open_cases) & self.by_agency
+        found = np.flatnonzero(in_crisis | scored | referred)
+        found = found[np.argsort(~in_crisis[found], kind="stable")]  # crises first
+        asked = found[_first_of_each(tier[found], room)]
+        agrees = consent_draw[asked] < spec.consent
+        declined = candidates[asked[~agrees]]
+        h.declined_week[declined] = week.number
+        accepted = candidates[asked[agrees]]
+        h.plan_tier[accepted] = tier[asked[agrees]]
+        week.referrals[t] = accepted
+        week.counts.referrals[t] += accepted.size
         if week.events:
-            week.events.emit("referred", t, found)
+            week.events.emit("declined_key_worker", t, declined)
+            week.events.emit("referred", t, accepted)
+
+
+def _first_of_each(kind: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Positions of the first `room[k]` items of each kind k, in their order."""
+    rank = np.zeros(kind.size, np.int64)
+    for k in range(room.size):
+        mine = np.flatnonzero(kind == k)
+        rank[mine] = np.arange(mine.size)
+    return np.flatnonzero(rank < room[kind])
 
 
 def bernoulli_positions(rng: np.random.Generator, k: int, chance: float) -> np.ndarray:

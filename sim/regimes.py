@@ -4,7 +4,7 @@ them (`parameters.schema.Regime.switches`).
 
 Siloed:      AgencyThresholds -> SeparateAssessments -> AgencyQueues (worst first),
              rationing by raising thresholds
-Integrated:  SharedRiskScore + AgencyThresholds -> SharedAssessment -> KeyWorkerPlans +
+Integrated:  KeyWorkerReferrals + AgencyThresholds -> SharedAssessment -> KeyWorkerPlans +
              AgencyQueues (first come), rationing by waiting list
 """
 
@@ -16,7 +16,7 @@ from locality.parameters.schema import Switches
 
 from .allocating import AgencyQueues, KeyWorkerPlans
 from .assessing import SeparateAssessments, SharedAssessment
-from .noticing import AgencyThresholds, SharedRiskScore
+from .noticing import AgencyThresholds, KeyWorkerReferrals
 from .services import Casework
 from .week import Week
 
@@ -31,7 +31,7 @@ class Regime:
     @classmethod
     def build(cls, switches: Switches, work: Casework) -> Regime:
         shared_data = switches.shared_risk
-        noticing = ((SharedRiskScore(work),) if shared_data else ()) + (
+        noticing = ((KeyWorkerReferrals(work, shared_data),) if switches.key_workers else ()) + (
             AgencyThresholds(work, referral_loss=0.0 if shared_data else work.rules.referral_loss),
         )
         assessing = SharedAssessment(work) if switches.single_assessment else SeparateAssessments(work)

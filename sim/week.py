@@ -83,6 +83,7 @@ EVENT_KINDS = {
     "left_list": "dropped from a waiting list at a review, no longer eligible; detail: the agency's threshold then",
     "help_started": "a service's help began",
     "early_help_started": "a service's early help began",
+    "declined_key_worker": "asked to work with a key worker, and declined (not asked again for a while)",
     "key_worker": "a key worker took the family on; detail: how many agency cases (help, early help) folded into the plan",
     "closed": "a case closed; detail: why (CLOSED_WHY)",
     "crisis": "a crisis of a kind (where: the crisis kind)",

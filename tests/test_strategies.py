@@ -9,7 +9,7 @@ from locality.sim.allocating import AgencyQueues, KeyWorkerPlans
 from locality.sim.assessing import SeparateAssessments, SharedAssessment
 from locality.sim.help import Help
 from locality.sim.model import LocalityModel
-from locality.sim.noticing import AgencyThresholds, SharedRiskScore
+from locality.sim.noticing import AgencyThresholds, KeyWorkerReferrals
 from locality.sim.state import EARLY, NONE, SERVED, WAITING
 from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
 
@@ -108,23 +108,111 @@ def test_a_lost_referral_is_not_noticed(model):
     assert housing.index not in lost.referrals and lost.counts.referrals_lost[housing.index] == 1
 
 
+def flag(m, households, problems: int | None = None, risk: float | None = None) -> None:
+    """Give the households `problems` adult needs adding up to a risk score just over `risk`
+    (default: the single tier's flag)."""
+    spec = m.keyworkers.spec
+    problems, risk = problems or spec.min_problems, spec.risk_threshold if risk is None else risk
+    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if not m.needs.child_domain[d]][:problems]
+    m.households.severity[np.ix_(adult_domains, np.atleast_1d(households))] = risk / problems + 0.05
+
+
+def asking(m, routes, **settings) -> KeyWorkerReferrals:
+    """The team's routes in, as the scenario would set them, on a team that is running."""
+    spec = m.keyworkers.spec
+    for key, value in {"routes": routes, "consent": 1.0, **settings}.items():
+        setattr(spec, key, value)
+    m.money.open_year(1)
+    return KeyWorkerReferrals(m.casework, shared_data=True)
+
+
 def test_the_shared_risk_score_flags_families_with_several_problems_up_to_the_list_s_room(model):
     m = model
-    team, h, t = m.keyworkers, m.households, m.services.team_index
-    spec = team.spec
-    spec.detection = 1.0
-    m.money.open_year(1)
-    room = team.slots
+    h, t, spec = m.households, m.services.team_index, m.keyworkers.spec
+    routes = asking(m, ["risk_score", "crisis"], detection=1.0)
+    room = m.keyworkers.slots
     assert room > 2
     flagged = np.arange(room + 5)  # more families than the list has room for
+    flag(m, flagged)
     adult_domains = [d for d in range(len(DOMAIN_INDEX)) if not m.needs.child_domain[d]][:spec.min_problems]
-    h.severity[np.ix_(adult_domains, flagged)] = spec.risk_threshold / spec.min_problems + 0.05
     h.severity[adult_domains[:-1], room + 10] = 0.9  # a high score, but too few problems
     h.crisis_now[room + 4] = True  # a crisis comes first
     week = with_needs(m, new_week(m))
-    SharedRiskScore(m.casework).notice(week)
+    routes.notice(week)
     found = week.referrals[t]
     assert found.size == room and found[0] == room + 4 and room + 10 not in found
+
+
+def test_without_the_risk_score_agencies_with_open_cases_and_crises_bring_families_to_the_team(model):
+    m = model
+    h, t = m.households, m.services.team_index
+    police = agency(m, "police")
+    flag(m, [1, 2, 3, 4])
+    h.status[police.index, 2] = SERVED  # an open case: the police may refer the family
+    h.status[police.index, 3] = EARLY   # early help is an open case too
+    h.crisis_now[4] = True
+    routes = asking(m, ["risk_score", "agency_referral", "crisis"], detection=1.0, agency_referral=1.0)
+    routes.by_risk_score = False  # as without shared data
+    week = with_needs(m, new_week(m))
+    routes.notice(week)
+    assert list(week.referrals[t]) == [4, 2, 3]  # the crisis first; family 1, known to no agency, is not found
+    only_crisis = asking(m, ["crisis"], agency_referral=1.0)
+    h.status[t] = NONE
+    week = with_needs(m, new_week(m))
+    only_crisis.notice(week)
+    assert list(week.referrals[t]) == [4]
+
+
+def test_a_family_that_declines_is_not_asked_again_for_a_while(model):
+    m = model
+    h, t, spec = m.households, m.services.team_index, m.keyworkers.spec
+    flag(m, [1, 2])
+    asking(m, ["risk_score"], detection=1.0, consent=0.0).notice(week := with_needs(m, new_week(m, 10)))
+    assert week.referrals[t].size == 0 and list(h.declined_week[[1, 2]]) == [10, 10]
+    again = asking(m, ["risk_score"], detection=1.0)
+    again.notice(week := with_needs(m, new_week(m, 10 + spec.asked_again_weeks - 1)))
+    assert t not in week.referrals  # not yet
+    again.notice(week := with_needs(m, new_week(m, 10 + spec.asked_again_weeks)))
+    assert list(week.referrals[t]) == [1, 2]
+
+
+def test_the_tiered_model_takes_each_family_into_its_tier_on_the_tier_s_caseload():
+    m = LocalityModel("thanet", overrides={**TINY, "regime.kind": "integrated", "regime.pooled_share": 0.3,
+                                            "keyworkers.tiered": True})
+    m.households.severity[:] = 0.0
+    m.households.status[:] = NONE
+    h, t, spec, team = m.households, m.services.team_index, m.keyworkers.spec, m.keyworkers
+    intensive, moderate, light = spec.tiers.values()
+    assert list(team.caseloads) == [round(spec.caseload * tier.caseload_times) for tier in (intensive, moderate, light)]
+    flag(m, 1, intensive.min_problems, intensive.risk_threshold)
+    flag(m, 2, moderate.min_problems, moderate.risk_threshold)
+    flag(m, 3, light.min_problems, light.risk_threshold)
+    flag(m, 4, light.min_problems - 1, light.risk_threshold)  # too few problems for any tier
+    routes = asking(m, ["risk_score"], detection=1.0)
+    week = with_needs(m, new_week(m))
+    routes.notice(week)
+    assert list(week.referrals[t]) == [1, 2, 3] and list(h.plan_tier[[1, 2, 3]]) == [0, 1, 2]
+    slots = team.slots_by_tier
+    shares = np.array([tier.worker_share for tier in (intensive, moderate, light)])
+    assert list(slots) == list(np.floor(team.count * shares * team.caseloads + 1e-9).astype(int)) and slots.sum() > 0
+    help_stage = Help(m.casework)
+    assert help_stage.plan_effect[0] > help_stage.plan_effect[1] > help_stage.plan_effect[2]  # fewer hours, less done
+
+
+def test_a_plan_works_in_each_domain_as_strongly_as_its_evaluation_found(model):
+    m = model
+    h, t, spec = m.households, m.services.team_index, m.keyworkers.spec
+    work, offending = DOMAIN_INDEX["worklessness"], DOMAIN_INDEX["antisocial_offending"]
+    h.severity[[work, offending], 5] = 0.6
+    h.status[t, 5] = SERVED
+    m.money.open_year(1)
+    week = with_needs(m, new_week(m))
+    week.caseloads = {t: np.array([5])}
+    Help(m.casework)(week)
+    fell = 0.6 - h.severity[[work, offending], 5]
+    effects = spec.domain_effects()
+    assert fell[0] / fell[1] == pytest.approx(effects["worklessness"] / effects["antisocial_offending"], rel=1e-3)
+    assert fell[0] < fell[1]
 
 
 # --- stage 3 ----------------------------------------------------------------------------------
@@ -412,10 +500,20 @@ def test_a_key_worker_s_plan_does_more_the_more_hours_each_family_gets():
     plans = {}
     for caseload in (3, 6, 24):
         m = LocalityModel("thanet", overrides={**TINY, "regime.kind": "integrated", "keyworkers.caseload": caseload})
-        plans[caseload] = Help(m.casework).late_effect[-1]  # the team's row: a plan's weekly effect
+        plans[caseload] = Help(m.casework).plan_effect[0]  # the team's one tier: a plan's weekly effect
     spec = m.params.keyworkers
     assert plans[3] > plans[6] > plans[24]
-    assert plans[6] == spec.effect * spec.whole_family_bonus  # 37.5 hours over 6 families: the reference dose
+    assert plans[6] == pytest.approx(spec.effect * spec.whole_family_bonus, rel=1e-12)  # 37.5 hours over 6 families: the reference dose
     half = spec.model_copy(update={"week_hours": spec.half_hours * 6})  # at half_hours a family, half the most
     most = spec.model_copy(update={"week_hours": 1e6 * 6})
     assert plan_dose(half, 6) / plan_dose(most, 6) == pytest.approx(0.5, rel=1e-4)
+
+
+def test_without_shared_data_the_key_workers_still_reach_families_through_agencies_and_crises():
+    """The team is not idle without the risk score: agencies refer families with open cases, and crises bring them."""
+    m = LocalityModel("thanet", overrides={"population.households": 3000, "run.years": 1, "run.seed": 5,
+                                           "regime.kind": "integrated", "regime.shared_risk": False})
+    m.run()
+    team = m.services.team_index
+    assert m.recorder.so_far is not None
+    assert int((m.households.status[team] == SERVED).sum()) > 0 and m.households.episodes.sum() > 0
