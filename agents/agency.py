@@ -1,6 +1,7 @@
 """An agency: the domains it serves, its budget for the year and how the year's outturn
-carries into the next (reserves, a deficit to repay), the capacity that budget buys, and
-an eligibility threshold it raises when demand outruns capacity (rationing)."""
+carries into the next (reserves, a deficit to repay), the workforce that budget funds
+(`agents.workforce`) and the early help it commissions, and an eligibility threshold it
+raises when demand outruns capacity (rationing)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from locality.parameters.schema import Agency as AgencySpec
 from locality.parameters.schema import Scenario
 from locality.parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
 
-UNLIMITED = 10**9  # engine: the places help buys when it costs nothing
+from .workforce import UNLIMITED, Workforce
+
 
 
 class Agency(mesa.Agent):
@@ -48,7 +50,8 @@ class Agency(mesa.Agent):
         self.reinvested = 0.0  # savings put back this year (into prevention or the pool)
         self.year = 0
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
-        self.slots = self.early_slots = 0
+        self.slots = self.early_slots = self.most_cases = 0
+        self.workforce = Workforce(scenario.workforce, spec)
         self.plan_weeks = float(WEEKS_PER_YEAR)  # weeks the year's plans cover (fewer in a year entered part way)
 
     # --- the year's money -------------------------------------------------------------
@@ -120,12 +123,16 @@ class Agency(mesa.Agent):
         """Savings this agency puts into the key workers' pool this year."""
         return self.reinvested if self.reinvest_in == "pool" else 0.0
 
-    def plan_capacity(self, spent: np.ndarray, week_of_year: int, categories: dict[str, int]) -> None:
+    def plan_capacity(self, spent: np.ndarray, week_of_year: int, categories: dict[str, int],
+                      staff_move: bool = True) -> None:
         """Capacity for the coming week from the money left this year, after setting
-        aside the forecast crisis spend: crises are statutory and come first. An agency
-        that finds a crisis overrun from prevention (`overrun_from_prevention`) lets the
-        reactive shortfall eat this year's prevention money, down to the share of its
-        plan it keeps whatever."""
+        aside the forecast crisis spend: crises are statutory and come first. The money
+        left for casework funds posts; the workforce moves a week towards them (unless
+        `staff_move` is false: capacity planned again in the same week) and its workers
+        give the places. Early help is commissioned, so its places are what the
+        prevention money left buys. An agency that finds a crisis overrun from prevention
+        (`overrun_from_prevention`) lets the reactive shortfall eat this year's prevention
+        money, down to the share of its plan it keeps whatever."""
         weeks_left = WEEKS_PER_YEAR - week_of_year
         reactive_spent = spent[categories["assessment"]] + spent[categories["intervention"]] + spent[categories["crisis"]]
         reactive_left = self.reactive_plan - reactive_spent - self.crisis_per_week * weeks_left
@@ -133,7 +140,10 @@ class Agency(mesa.Agent):
         if reactive_left < 0 and self.overrun_from_prevention:
             kept = self.prevention_plan * self.prevention_kept * min(weeks_left / self.plan_weeks, 1.0)
             prevention_left = max(prevention_left + reactive_left, min(prevention_left, kept))
-        self.slots = _affordable(reactive_left / weeks_left, self.spec.intervention_week_cost)
+        self.workforce.fund(reactive_left / weeks_left)
+        if staff_move:
+            self.workforce.move()
+        self.slots, self.most_cases = self.workforce.slots, self.workforce.most_cases
         self.early_slots = _affordable(prevention_left / weeks_left, self.spec.prevention_week_cost)
 
     def note_crisis_spend(self, amount: float) -> None:

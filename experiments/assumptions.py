@@ -38,6 +38,9 @@ reserves_share       finance.reserves_share             0      0.2    value   re
 prevention_kept      finance.prevention_kept            0.25   0.75   value   share of planned prevention an agency keeps whatever it must save (no source)
 assessment_valid     services.assessment_valid_weeks    13     52     value   weeks an assessment stays valid, so a referral within it is not assessed again (no source)
 list_review          services.list_review_weeks         4      26     value   weeks between reviews of a place on a waiting list (no source)
+hiring_weeks         workforce.hiring_weeks             13     52     value   weeks to fill a vacant post, or to shed one no longer funded (recalled, not sourced)
+agency_premium       workforce.agency_premium           0.25   1      value   what an agency worker costs more than an employed one (recalled, not sourced)
+overload_elasticity  workforce.overload_elasticity      0.5    1.5    value   how fast help weakens above a safe caseload (no source for the size)
 """
 
 #: Each headline: its label and the two sides compared (B against A).

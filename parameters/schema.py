@@ -392,6 +392,23 @@ class Services(Section):
     fatigue_from: float = Field(ge=0.0, le=100.0, description="decaying count of recent assessments at or above which another assessment wears engagement down")
 
 
+class Workforce(Section):
+    """Agencies' staff as a stock (`agents.workforce`): the posts the money funds, staff
+    in post who leave and are hired with a lag, agency staff covering vacancies at a
+    premium, and what happens to help above a safe caseload."""
+
+    turnover: float = Field(ge=0.0, le=2.0, description="share of staff in post who leave in a year, 0 to 2")
+    hiring_weeks: float = Field(ge=1.0, le=520.0, description="weeks it takes on average to fill a vacant post "
+                                "(and to shed posts no longer funded), 1 to 520")
+    agency_cover: Fraction = Field(description="share of vacant posts covered by agency staff while money allows")
+    agency_premium: float = Field(ge=0.0, le=5.0, description="what an agency worker costs more than an employed one, "
+                                  "as a share of the employed cost, 0 to 5")
+    overload_limit: float = Field(ge=1.0, le=5.0, description="most open cases a worker holds, as a multiple of the "
+                                  "safe caseload (above it the least needy cases close), 1 to 5")
+    overload_elasticity: float = Field(ge=0.0, le=5.0, description="how help weakens above a safe caseload: its "
+                                       "effect times (safe caseload / cases per worker) to this power, 0 to 5")
+
+
 class Finance(Section):
     """How money carries from one year to the next, as councils manage it. An agency
     that carries its outturn over (`carries_over`) meets an over-spend from its
@@ -436,6 +453,9 @@ class Agency(Section):
     prevention_effect: Fraction
     max_weeks: int = Field(ge=1, le=520, description="longest episode of help in weeks")
     refers_to: dict[str, Fraction] = {}
+    safe_caseload: float = Field(ge=0.1, le=10_000.0, description="open cases a full-time worker can hold safely, 0.1 to 10,000")
+    staff_share: Fraction = Field(description="share of intervention_week_cost that is staff time (the rest: services "
+                                  "the agency commissions per case)")
 
     @model_validator(mode="after")
     def _threshold_order(self) -> Agency:
@@ -512,6 +532,7 @@ class Scenario(Section):
     needs: Needs
     outcomes: Outcomes
     services: Services
+    workforce: Workforce
     finance: Finance
     agencies: dict[str, Agency] = Field(min_length=1)
     crises: dict[str, Crisis] = Field(min_length=1)

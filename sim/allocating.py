@@ -79,17 +79,18 @@ class Admissions:
             week.events.emit("help_started" if standing == SERVED else "early_help_started", service, households)
 
     def make_room(self, week: Week, service: int, open_cases: np.ndarray, slots: int,
-                  need_of: Callable[[np.ndarray], np.ndarray]) -> int:
-        """Close the least needy of `open_cases` (by `need_of(households)`) if capacity
-        fell below the caseload; return the places free."""
-        excess = open_cases.size - slots
+                  need_of: Callable[[np.ndarray], np.ndarray], most: int | None = None) -> int:
+        """Close the least needy of `open_cases` (by `need_of(households)`) above the most
+        cases the service carries (`most`, default `slots`: its workers may carry more
+        than is safe); return the places free below `slots`."""
+        excess = open_cases.size - (slots if most is None else most)
         if excess > 0:
             closed = open_cases[first_by(need_of(open_cases), excess)]
             self.work.households.status[service, closed] = NONE
             if week.events:
                 week.events.emit("closed", service, closed, np.full(closed.size, NO_CAPACITY))
-            return 0
-        return -excess
+            return max(slots - (open_cases.size - excess), 0)
+        return max(slots - open_cases.size, 0)
 
 
 # --- the strategies -----------------------------------------------------------------------
@@ -121,7 +122,7 @@ class AgencyQueues:
             still = need >= agency.threshold
             waited = week.number - h.waiting_since[a, waiting]
             reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week
-            room = admit.make_room(week, a, served, agency.slots, need_of)
+            room = admit.make_room(week, a, served, agency.slots, need_of, most=agency.most_cases)
             offered = np.zeros(waiting.size, bool)  # a place offered is reviewed at the point of offer
             if room:
                 key = -need if self.order == "severity" else h.waiting_since[a, waiting]

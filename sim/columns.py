@@ -76,7 +76,10 @@ caseload              households    mean  yes    open cases (late help; the pool
 early_help            households    mean  yes    cases in early help
 waiting               households    mean  yes    on the waiting list
 threshold             need, 0 to 1  mean  no     eligibility threshold after the week's rationing (the pool: none)
-slots                 places        mean  yes    places the money left buys for next week
+slots                 places        mean  yes    cases its workers hold safely next week (the pool: key workers' places)
+posts                 workers       mean  no     full-time posts the money left for casework funds (the pool: none)
+staff                 workers       mean  no     full-time equivalents employed (the pool: none)
+agency_staff          workers       mean  no     full-time equivalents of agency staff covering vacant posts, at a premium (the pool: none)
 referrals             households    sum   yes    households noticed, those screened out included
 referrals_lost        households    sum   yes    referrals to it that were lost
 rereferrals           households    sum   yes    referrals screened in within a year of the household's last one to it

@@ -1,7 +1,8 @@
 """Stage 5, help works (or not): help lowers severity, works better early (at lower
-severity), less when engagement is low, and more when a key worker's plan covers the
-whole family. Each week of help is paid for; cases close on recovery, at their longest
-length, or when the household drops out (missed appointments). The stage ends by
+severity), less when engagement is low or an agency's workers carry more than a safe
+caseload, and more when a key worker's plan covers the whole family. Each week of help
+is paid for (an agency's staff whether or not they have cases); cases close on recovery,
+at their longest length, or when the household drops out (missed appointments). The stage ends by
 counting everyone's standing with each service (`week.standing`), settled for the week."""
 
 from __future__ import annotations
@@ -85,7 +86,6 @@ class Help:
         self.early_effect = np.array([a.prevention_effect for a in agencies])
         self.plan_effect = team.spec.effect * team.spec.whole_family_bonus * team.doses  # by tier
         self.max_weeks = np.array([a.max_weeks for a in agencies] + [team.spec.plan_weeks], np.int64)
-        self.late_cost = np.array([a.intervention_week_cost for a in agencies])
         self.early_cost = np.array([a.prevention_week_cost for a in agencies])
         self.domain_effect = np.ones((len(services), len(DOMAINS)))  # (services, domains): an agency's help, alike in its domains
         self.domain_effect[services.team_index] = list(team.spec.domain_effects().values())
@@ -101,9 +101,15 @@ class Help:
         families = caseloads[t]
         plan_tier = h.plan_tier[families]
         late = [h.status[s, caseloads[s]] == SERVED for s in range(services.n_agencies)]
-        case_effect = np.concatenate([np.where(late[s], self.late_effect[s], self.early_effect[s])
+        n_late = [int(np.count_nonzero(mine)) for mine in late]
+        workforces = [agency.workforce for agency in services.agencies]
+        # late help: staff paid whatever their cases (shared among them), the services each case draws, and
+        # help as strong as the time each case gets above a safe caseload
+        late_effect = [self.late_effect[s] * w.time_share(n) for s, (w, n) in enumerate(zip(workforces, n_late))]
+        late_cost = [w.pay_per_week / max(n, 1) + w.commissioned for w, n in zip(workforces, n_late)]
+        case_effect = np.concatenate([np.where(late[s], late_effect[s], self.early_effect[s])
                                       for s in range(services.n_agencies)] + [self.plan_effect[plan_tier]])
-        case_cost = np.concatenate([np.where(late[s], self.late_cost[s], self.early_cost[s])
+        case_cost = np.concatenate([np.where(late[s], late_cost[s], self.early_cost[s])
                                     for s in range(services.n_agencies)] + [plan_cost[plan_tier]])
         # each case's dropout draw, service by service (none for a service with no cases)
         draws = np.concatenate([work.decisions.random(c.size) if c.size else np.zeros(0) for c in caseloads])
@@ -118,10 +124,12 @@ class Help:
                         paid_late=ledger.by_category[INTERVENTION], paid_early=ledger.by_category[PREVENTION],
                         was_late=was_late, dropped=dropped, closed_why=closed_why)
         service_of = np.repeat(np.arange(len(services)), np.diff(bounds))
-        n_late = np.bincount(service_of[was_late], minlength=len(services))
         n_early = np.bincount(service_of[~was_late], minlength=len(services))
-        for s in range(services.n_agencies):
-            ledger.book_total(s, "intervention", n_late[s] * self.late_cost[s])
+        for s, workforce in enumerate(workforces):
+            if n_late[s]:
+                ledger.book_total(s, "intervention", n_late[s] * late_cost[s])
+            else:  # staff with no case are paid all the same
+                ledger.book_overhead(s, "intervention", workforce.pay_per_week)
             ledger.book_total(s, "prevention", n_early[s] * self.early_cost[s])
         by_tier = np.bincount(plan_tier, minlength=len(team.tiers))  # (every plan is late help)
         ledger.book_total(t, "intervention", float(by_tier @ plan_cost))

@@ -223,7 +223,7 @@ class LocalityModel(mesa.Model):
         self.ledger.clear()
         self.households.forget_history()
         self.money.open_year(1)
-        self.money.plan_capacity(0)
+        self.money.plan_capacity(0, staff_move=False)  # the last warm-up week moved the staff
 
     # --- views ------------------------------------------------------------------------------
     def household(self, index: int) -> Household:

@@ -95,6 +95,8 @@ class Money:
         pool = float(sum(g * agency.pooled_share for g, agency in zip(gross, self.agencies)))
         return agreed_contributions(pool, received, gross)
 
-    def plan_capacity(self, week_of_year: int) -> None:
+    def plan_capacity(self, week_of_year: int, staff_move: bool = True) -> None:
+        """Each agency's capacity for the coming week (`staff_move`: its workforce moves a
+        week; false when a week's capacity is planned again, as when the run begins)."""
         for agency in self.agencies:
-            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY)
+            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY, staff_move)

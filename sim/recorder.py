@@ -180,6 +180,9 @@ class Recorder:
         agencies[:n_agencies, col["waiting"]] = status_counts[2]
         agencies[:n_agencies, col["threshold"]] = [agency.threshold for agency in self.agencies]
         agencies[:n_agencies, col["slots"]] = [agency.slots for agency in self.agencies]
+        agencies[:n_agencies, col["posts"]] = [agency.workforce.posts for agency in self.agencies]
+        agencies[:n_agencies, col["staff"]] = [agency.workforce.staff for agency in self.agencies]
+        agencies[:n_agencies, col["agency_staff"]] = [agency.workforce.temps for agency in self.agencies]
         agencies[team, col["caseload"]] = row[at["keyworker_families"]]
         agencies[team, col["waiting"]] = row[at["keyworker_waiting"]]
         agencies[team, col["slots"]] = self.team.slots

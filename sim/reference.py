@@ -158,7 +158,7 @@ class ReferenceModel(mesa.Model):
         self.week, self.rows = 0, []
         self.ledger.clear()
         self._open_year(1)
-        self._plan(0)
+        self._plan(0, staff_move=False)  # the last warm-up week moved the staff
 
     # --- the year's money (the agencies' own decisions) ----------------------------------
     # --- people change, once a year (as sim.demography) -------------------------------------
@@ -222,9 +222,9 @@ class ReferenceModel(mesa.Model):
         return {"household": 1, "adult": home.adults, "child": home.children,
                 "person": home.adults + home.children}[per]
 
-    def _plan(self, week_of_year: int) -> None:
+    def _plan(self, week_of_year: int, staff_move: bool = True) -> None:
         for agency in self.agency_list:
-            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY)
+            agency.plan_capacity(self.ledger.spent_this_year(agency.index), week_of_year, CATEGORY, staff_move)
 
     def step(self) -> None:
         if self.week >= self.params.run.years * WEEKS_PER_YEAR:
@@ -313,7 +313,7 @@ class ReferenceModel(mesa.Model):
             a = agency.index
             waiting = [h for h in self.homes if h.standing[a] == WAITING]
             review = self.params.services.list_review_weeks
-            room = self._room(a, SERVED, agency.slots, agency)
+            room = self._room(a, SERVED, agency.slots, agency, most=agency.most_cases)
             offered = sorted(waiting, key=lambda h: -h.need_for(agency))[:room]  # reviewed at the point of offer
             for home in waiting:
                 waited = self.week - home.waiting_since[a]
@@ -328,28 +328,34 @@ class ReferenceModel(mesa.Model):
             for home in self._early[a][:room]:
                 home.standing[a], home.weeks_open[a] = EARLY, 0
 
-    def _room(self, a: int, standing: int, slots: int, agency: Agency) -> int:
+    def _room(self, a: int, standing: int, slots: int, agency: Agency, most: int | None = None) -> int:
+        """Close the least needy cases above `most` (default `slots`); the places free below `slots`."""
         open_cases = [h for h in self.homes if h.standing[a] == standing]
-        excess = len(open_cases) - slots
+        excess = len(open_cases) - (slots if most is None else most)
         if excess > 0:
             for home in sorted(open_cases, key=lambda h: h.need_for(agency))[:excess]:
                 home.standing[a] = NONE
-            return 0
-        return -excess
+        return max(slots - sum(1 for h in open_cases if h.standing[a] == standing), 0)
 
     def _help(self) -> None:
         services, line = self.params.services, self.params.needs.problem_line
+        late_cases = [sum(1 for home in self.homes if home.standing[a.index] == SERVED) for a in self.agency_list]
+        for agency, cases in zip(self.agency_list, late_cases):  # staff are paid whether or not they have cases
+            if not cases:
+                self.ledger.book_overhead(agency.index, "intervention", agency.workforce.pay_per_week)
         for home in self.homes:
             for agency in self.agency_list:
-                a, spec = agency.index, agency.spec
+                a, spec, workforce = agency.index, agency.spec, agency.workforce
                 if home.standing[a] not in (SERVED, EARLY):
                     continue
                 late = home.standing[a] == SERVED
-                strength = (spec.effect if late else spec.prevention_effect) * home.engagement
+                time_share = workforce.time_share(late_cases[a]) if late else 1.0
+                strength = (spec.effect * time_share if late else spec.prevention_effect) * home.engagement
                 for d in agency.domains:
                     s = home.severity[d]
                     home.severity[d] = s - strength * (1.0 - services.lateness * s) * s
-                cost = spec.intervention_week_cost if late else spec.prevention_week_cost
+                cost = (workforce.pay_per_week / late_cases[a] + workforce.commissioned if late
+                        else spec.prevention_week_cost)
                 self.ledger.book(a, "intervention" if late else "prevention", np.array([home.index]), cost)
                 home.weeks_open[a] += 1
                 recovered = max(home.severity[d] for d in agency.domains) < line

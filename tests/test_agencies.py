@@ -48,20 +48,22 @@ def test_a_shift_moves_reactive_money_to_prevention_after_a_year_of_double_runni
     assert plans[3] == pytest.approx((plans[1][0] - moved, plans[1][1] + moved))
 
 
-def test_capacity_is_what_is_left_after_the_forecast_crisis_spend():
+def test_the_posts_funded_are_what_is_left_after_the_forecast_crisis_spend():
     agency = police()
     agency.open_year(1)
     spent = np.zeros(len(CATEGORY))
     agency.crisis_per_week = 0.0
     agency.plan_capacity(spent, 0, CATEGORY)
-    weekly = agency.reactive_plan / 52
-    assert agency.slots == int(weekly // agency.spec.intervention_week_cost)
+    weekly, post = agency.reactive_plan / 52, agency.workforce.post_cost
+    assert agency.workforce.posts == pytest.approx(weekly / post)
+    assert post == pytest.approx(agency.spec.intervention_week_cost * agency.spec.safe_caseload)  # a full caseload's week
+    assert agency.slots == int(agency.workforce.workers * agency.spec.safe_caseload)
     agency.crisis_per_week = weekly / 2  # crises are forecast to take half of it
     agency.plan_capacity(spent, 0, CATEGORY)
-    assert agency.slots == int((weekly / 2) // agency.spec.intervention_week_cost)
+    assert agency.workforce.posts == pytest.approx(weekly / 2 / post)
     agency.crisis_per_week = 2 * weekly
     agency.plan_capacity(spent, 0, CATEGORY)
-    assert agency.slots == 0  # crises are statutory: they come first
+    assert agency.workforce.posts == 0  # crises are statutory: they come first
 
 
 def test_thresholds_rise_with_a_long_list_fall_back_with_a_short_one_and_stay_in_bounds():

@@ -154,10 +154,13 @@ def test_each_row_carries_its_own_years_budget(every):
 
 def test_every_column_is_written_every_week(by_resolution):
     """The recorder starts each week's rows blank (NaN) and writes each column by name: a
-    column left unwritten would survive as NaN. Only the pooled budget has no threshold."""
+    column left unwritten would survive as NaN. Only the pooled budget has no threshold and
+    no workforce of posts and staff (its key workers are counted as places)."""
+    agencies_only = ["threshold", "posts", "staff", "agency_staff"]
     for results in by_resolution.values():
         assert not results.steps.isna().any().any()
-        agencies = results.agencies.drop(columns="threshold")
+        agencies = results.agencies.drop(columns=agencies_only)
         assert not agencies.isna().any().any()
         pool = results.agencies["agency"] == "pooled_budget"
-        assert results.agencies.loc[pool, "threshold"].isna().all() and results.agencies.loc[~pool, "threshold"].notna().all()
+        for column in agencies_only:
+            assert results.agencies.loc[pool, column].isna().all() and results.agencies.loc[~pool, column].notna().all()

@@ -333,13 +333,16 @@ def test_a_place_is_reviewed_when_it_is_offered(model):
 
 def test_when_capacity_falls_the_least_needy_case_closes(model):
     m, h = model, model.households
-    police, _ = police_cases(m, [20, 21], [0.9, 0.6])
-    police.slots, police.early_slots = 1, 0
+    police, _ = police_cases(m, [20, 21, 22], [0.9, 0.6, 0.8])
+    police.slots, police.most_cases, police.early_slots = 1, 2, 0  # its workers carry two cases at most
+    h.status[police.index, 23] = WAITING
+    h.severity[DOMAIN_INDEX[police.spec.domains[0]], 23] = 0.95
     week = new_week(m)
     AgencyQueues(m.casework, "severity").allocate(week)
-    assert h.status[police.index, 21] == NONE and h.status[police.index, 20] == SERVED
+    assert h.status[police.index, 21] == NONE and list(h.status[police.index, [20, 22]]) == [SERVED, SERVED]
     closed = [e for e in week.events.items if e.kind == "closed"]
     assert closed[0].households.tolist() == [21] and closed[0].detail.tolist() == [NO_CAPACITY]
+    assert h.status[police.index, 23] == WAITING  # above the safe caseload: nobody new is taken on
 
 
 def test_early_help_takes_early_finds_while_prevention_money_lasts(model):
@@ -391,7 +394,8 @@ def test_help_lowers_needs_more_at_lower_severity_and_is_paid_for(model):
     Help(m.casework)(week)
     relief = np.array([0.5, 0.9]) - h.severity[domain, [60, 61]]
     assert relief[0] / 0.5 > relief[1] / 0.9  # a larger share of a smaller need
-    assert m.ledger.by_agency[police.index, 60] == police.spec.intervention_week_cost
+    workforce = police.workforce  # its workers' pay, shared by its cases, and the services each case draws
+    assert m.ledger.by_agency[police.index, 60] == pytest.approx(workforce.pay_per_week / 2 + workforce.commissioned)
 
 
 # --- stages 6 and 7 ----------------------------------------------------------------------------

@@ -98,6 +98,17 @@ def shown_text(rc) -> str:
     return " ".join(str(w.children) for w in rc.find(v.Html).widgets)
 
 
+def shows(rc, text: str, seconds: float = 30) -> bool:
+    """Whether the page shows `text` within `seconds`: a frame's words are drawn just after
+    the frame changes, so a check made at once can read the last frame's."""
+    deadline = time.monotonic() + seconds
+    while text not in shown_text(rc):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def drawn(seconds: float = 60) -> None:
     """Wait for the frame's picture to be drawn (steps asked for meanwhile are dropped)."""
     deadline = time.monotonic() + seconds
@@ -180,7 +191,7 @@ def test_each_story_opens_from_its_button(page):
         page.find(widgets.Image).wait_for(timeout=120)
         assert workshop.story.value == story.key and workshop.frame.value == 0
     press(page, "Next", 1)
-    assert "The wrong pocket" in shown_text(page)
+    assert shows(page, "The wrong pocket")
 
 
 def yearly(**columns) -> pd.DataFrame:
@@ -335,7 +346,10 @@ def test_the_room_predicts_then_sees_what_the_run_says(page):
     assert all(f.asks is None and f.answers is None for f in frames[1:-1])  # asked first, answered last
     page.find(v.Btn, children=[question.choices[0]]).widget.click()  # the room's guess, on the first frame
     assert workshop.guesses.value == {("family", question.prompt): question.choices[0]}
-    assert not page.find(v.Btn, children=[question.choices[0]]).widgets  # asked once: the buttons give way to the guess
+    deadline = time.monotonic() + 30  # asked once: the buttons give way to the guess (as soon as the page redraws)
+    while page.find(v.Btn, children=[question.choices[0]]).widgets and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not page.find(v.Btn, children=[question.choices[0]]).widgets
     said = workshop.verdict_on(question, question.choices[0])
     assert f"The room said: {question.choices[0]}" in said and question.said in said
     assert ("The room was right" in said) == (question.answer == question.choices[0])

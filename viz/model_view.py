@@ -1,6 +1,6 @@
 """The model view: one run of the model, live, in Mesa's SolaraViz. Step or play it, five
 weeks a draw, and watch households change tier (a grid, one cell per household, in the order
-of their neighbourhoods), agencies' caseloads against the capacity their money buys, their
+of their neighbourhoods), agencies' caseloads against the safe caseload of their workers, their
 eligibility thresholds, and crises as they happen. The sidebar's settings make a new run
 when Reset is pressed; a line above the charts says what the run on screen is.
 
@@ -98,8 +98,8 @@ def households_figure(model: LocalityModel) -> Figure:
 
 
 def agencies_figure(model: LocalityModel) -> Figure:
-    """Each agency's open cases and waiting list against the places its money buys this
-    week, and its eligibility threshold."""
+    """Each agency's open cases and waiting list against the cases its workers hold safely
+    (key workers: the team's places), and its eligibility threshold."""
     h = model.households
     labels = [a.label for a in model.agency_list] + ["Key workers"]  # the services: agencies, then the team
     caseload = (h.status == SERVED).sum(axis=1).tolist()
@@ -110,7 +110,7 @@ def agencies_figure(model: LocalityModel) -> Figure:
     rows = np.arange(len(labels))
     cases.barh(rows, caseload, color="#4c72b0", label="open cases")
     cases.barh(rows, waiting, left=caseload, color="#f4a582", label="waiting")
-    cases.scatter(slots, rows, marker="|", s=300, color="black", label="places money buys")
+    cases.scatter(slots, rows, marker="|", s=300, color="black", label="safe caseload of its workers")
     cases.set_yticks(rows, labels, fontsize=8)
     cases.invert_yaxis()
     cases.legend(fontsize=7, loc="lower right")
