@@ -36,6 +36,8 @@ class Agency(mesa.Agent):
         self.base_budget = spec.budget_per_household * scenario.population.households
         self.forecast_weeks = scenario.services.crisis_forecast_weeks
         self.crisis_per_week = 0.0  # running forecast of statutory crisis spend
+        self.assessment_per_week = 0.0  # running forecast of assessment and enquiry spend
+        self.establishment_due = True  # the year's posts are set at its first planning
         finance = scenario.finance
         self.prevention_kept = finance.prevention_kept
         self.overrun_from_prevention = name in finance.overrun_from_prevention
@@ -117,6 +119,7 @@ class Agency(mesa.Agent):
             self.budget += self.reinvested
         self.prevention_plan, self.reactive_plan = prevention, reactive
         self.plan_weeks = WEEKS_PER_YEAR * left
+        self.establishment_due = True
 
     @property
     def reinvested_in_pool(self) -> float:
@@ -125,9 +128,12 @@ class Agency(mesa.Agent):
 
     def plan_capacity(self, spent: np.ndarray, week_of_year: int, categories: dict[str, int],
                       staff_move: bool = True) -> None:
-        """Capacity for the coming week from the money left this year, after setting
-        aside the forecast crisis spend: crises are statutory and come first. The money
-        left for casework funds posts; the workforce moves a week towards them (unless
+        """Capacity for the coming week. At the year's first planning the agency sets its
+        establishment: the posts its casework plan funds a week, after the forecast crisis
+        spend (crises are statutory and come first) and assessments. Each week it
+        projects the year: if the money left, after the crises forecast, will not pay its
+        workers, the services their cases draw and its assessments to the year's end, it
+        freezes hiring and lets agency staff go. The workforce moves a week (unless
         `staff_move` is false: capacity planned again in the same week) and its workers
         give the places. Early help is commissioned, so its places are what the
         prevention money left buys. An agency that finds a crisis overrun from prevention
@@ -140,15 +146,20 @@ class Agency(mesa.Agent):
         if reactive_left < 0 and self.overrun_from_prevention:
             kept = self.prevention_plan * self.prevention_kept * min(weeks_left / self.plan_weeks, 1.0)
             prevention_left = max(prevention_left + reactive_left, min(prevention_left, kept))
-        self.workforce.fund(reactive_left / weeks_left)
+        workforce = self.workforce
+        if self.establishment_due:
+            workforce.fund(self.reactive_plan / self.plan_weeks - self.crisis_per_week - self.assessment_per_week)
+            self.establishment_due = False
+        running = workforce.pay_per_week + workforce.slots * workforce.commissioned + self.assessment_per_week
         if staff_move:
-            self.workforce.move()
+            workforce.move(frozen=reactive_left < running * weeks_left)
         self.slots, self.most_cases = self.workforce.slots, self.workforce.most_cases
         self.early_slots = _affordable(prevention_left / weeks_left, self.spec.prevention_week_cost)
 
-    def note_crisis_spend(self, amount: float) -> None:
-        """Update the running forecast of weekly crisis spend."""
-        self.crisis_per_week += (amount - self.crisis_per_week) / self.forecast_weeks
+    def note_spend(self, crisis: float, assessment: float) -> None:
+        """Update the running forecasts of weekly crisis and assessment spend."""
+        self.crisis_per_week += (crisis - self.crisis_per_week) / self.forecast_weeks
+        self.assessment_per_week += (assessment - self.assessment_per_week) / self.forecast_weeks
 
     # --- rationing ----------------------------------------------------------------------
     def ration(self, waiting: int, step: float, target_weeks: float, relax_share: float) -> None:

@@ -41,6 +41,7 @@ class PlanTier:
     min_problems: int
     risk_threshold: float
     worker_share: float
+    services_times: float = 1.0
 
 
 def plan_tiers(spec: KeyWorkers) -> list[PlanTier]:
@@ -49,7 +50,7 @@ def plan_tiers(spec: KeyWorkers) -> list[PlanTier]:
     if not spec.tiered:
         return [PlanTier("key work", spec.caseload, spec.min_problems, spec.risk_threshold, 1.0)]
     return [PlanTier(name, max(1, round(spec.caseload * tier.caseload_times)), tier.min_problems,
-                     tier.risk_threshold, tier.worker_share) for name, tier in spec.tiers.items()]
+                     tier.risk_threshold, tier.worker_share, tier.services_times) for name, tier in spec.tiers.items()]
 
 
 def families_per_worker(spec: KeyWorkers) -> float:
@@ -68,6 +69,7 @@ class KeyWorkerTeam(mesa.Agent):
         self.tiers = plan_tiers(spec)
         self.caseloads = np.array([tier.caseload for tier in self.tiers], np.int64)
         self.worker_shares = np.array([tier.worker_share for tier in self.tiers])
+        self.services_per_family_week = spec.services_per_family_week * np.array([t.services_times for t in self.tiers])
         self._min_problems = np.array([tier.min_problems for tier in self.tiers], np.int64)
         self._risk_thresholds = np.array([tier.risk_threshold for tier in self.tiers], np.float32)
         self.caseload = families_per_worker(spec)
@@ -99,7 +101,8 @@ class KeyWorkerTeam(mesa.Agent):
     def cost_per_worker_year(self) -> float:
         """A worker and the services their full caseload draws, for a year (on average
         over the tiers' workers)."""
-        return self.spec.cost_per_worker_year + self.caseload * self.spec.services_per_family_week * WEEKS_PER_YEAR
+        services = float(np.sum(self.worker_shares * self.caseloads * self.services_per_family_week))
+        return self.spec.cost_per_worker_year + services * WEEKS_PER_YEAR
 
     @property
     def hours_per_family(self) -> np.ndarray:

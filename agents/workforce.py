@@ -1,10 +1,10 @@
 """An agency's workforce: its caseworkers as a stock, not money divided by a unit cost.
 
-The money left for casework funds posts (full-time equivalents, each holding a safe
-caseload and drawing the services its cases commission). Staff in post leave at the
-turnover rate and are hired towards the posts over `hiring_weeks`, or shed over as long
-when posts are cut; agency staff cover a share of the vacant posts at a premium, and are
-let go first when the money no longer covers the workers there are (a hiring freeze).
+The year's casework plan funds posts (the establishment, set as the year opens: each
+post a worker holding a safe caseload and the services its cases commission). Staff in
+post leave at the turnover rate and are hired towards the posts over `hiring_weeks`, or
+shed over as long when posts are cut; agency staff cover a share of the vacant posts at
+a premium, and are let go first when the money will not last the year (a hiring freeze).
 Capacity is the workers times the safe caseload; a worker may carry more, up to
 `overload_limit` times it, and then each case gets less time and help works less well.
 Staff are paid every week, whether or not their cases fill their time."""
@@ -34,7 +34,7 @@ class Workforce:
 
     # --- the stock ----------------------------------------------------------------------------
     def fund(self, money_per_week: float) -> None:
-        """The posts that the money left for casework, a week, can keep."""
+        """The posts (the establishment) that the money for casework, a week, funds."""
         self.posts = max(money_per_week, 0.0) / self.post_cost if self.post_cost > 0 else 0.0
         if not self.started:  # the first funding finds the staff settled: no vacancies wave at the start
             self.started = True
@@ -45,10 +45,9 @@ class Workforce:
     def weekly_turnover(self) -> float:
         return self.spec.turnover / WEEKS_PER_YEAR
 
-    def move(self) -> None:
-        """A week of leavers, hiring (or shedding) towards the posts, and agency cover. When
-        the money does not cover the workers there are, hiring stops and agency staff go."""
-        frozen = self.posts < self.workers
+    def move(self, frozen: bool = False) -> None:
+        """A week of leavers, hiring (or shedding) towards the posts, and agency cover.
+        `frozen` (the money will not last the year): hiring stops and agency staff go."""
         gap = self.posts - self.staff
         hired = gap / self.spec.hiring_weeks if (gap < 0 or not frozen) else 0.0
         self.staff = max(self.staff * (1.0 - self.weekly_turnover) + hired, 0.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from locality.agents.keyworkers import families_per_worker
@@ -33,7 +34,8 @@ class Target(_Strict):
     label: str
     metric: Literal["prevalence", "multi_problem_families", "need_growth", "extra_spend",
                     "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family", "stock_level",
-                    "stock_entries", "caseload_children", "referral_children", "rereferral_share"]
+                    "stock_entries", "caseload_children", "referral_children", "rereferral_share",
+                    "enquiry_share", "plan_share", "children_on_plans"]
     scenario: str
     variant: str
     baseline: str | None = None
@@ -251,6 +253,29 @@ def _rereferral_share(t: Target, runs) -> float:
     return float(rows["rereferrals"].sum() / referrals) if referrals else 0.0
 
 
+def _agency_rows(t: Target, runs) -> pd.DataFrame:
+    agencies = runs[t.variant].agencies
+    return agencies[agencies["agency"] == t.agency]
+
+
+def _enquiry_share(t: Target, runs) -> float:
+    """Section 47 enquiries as a share of the referrals the agency screened in."""
+    rows = _agency_rows(t, runs)
+    referrals = rows["referrals"].sum() - rows["screened_out"].sum()
+    return float(rows["enquiries"].sum() / referrals) if referrals else 0.0
+
+
+def _plan_share(t: Target, runs) -> float:
+    """Child protection plans started as a share of section 47 enquiries."""
+    rows = _agency_rows(t, runs)
+    return float(rows["plans_started"].sum() / rows["enquiries"].sum()) if rows["enquiries"].sum() else 0.0
+
+
+def _children_on_plans(t: Target, runs) -> float:
+    """Children on child protection plans on an average week, per `scale` children."""
+    return float(_agency_rows(t, runs)["children_on_plans"].mean() / _population(t, runs[t.variant]) * t.scale)
+
+
 def _spend_per_family(t: Target, runs) -> float:
     h = runs[t.variant].households
     families = h[(h["children"] > 0) & (h["problems"] >= t.min_problems)]
@@ -270,6 +295,9 @@ METRICS: dict[str, Callable[[Target, Mapping[str, Results]], float]] = {
     "caseload_children": _caseload_children,
     "referral_children": _referral_children,
     "rereferral_share": _rereferral_share,
+    "enquiry_share": _enquiry_share,
+    "plan_share": _plan_share,
+    "children_on_plans": _children_on_plans,
 }
 
 

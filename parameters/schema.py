@@ -252,6 +252,8 @@ class Tier(Section):
     min_problems: int = Field(ge=1, le=9, description="problems above the problem line a family needs for this tier, 1 to 9")
     risk_threshold: float = Field(ge=0.0, le=9.0, description="whole-family risk score a family needs for this tier, 0 to 9")
     worker_share: Fraction = Field(description="share of the team's key workers in this tier")
+    services_times: float = Field(ge=0.0, le=5.0, description="services a family's plan draws in this tier, as a "
+                                  "multiple of keyworkers.services_per_family_week, 0 to 5")
 
 
 class KeyWorkers(Section):
@@ -437,6 +439,23 @@ class Finance(Section):
     reinvest_after_years: int = Field(1, ge=1, le=5, description="years after the under-spend that it is reinvested, 1 to 5")
 
 
+class Protection(Section):
+    """Child protection, for the agency that holds it (children's social care): a referral
+    screened in whose need reaches `enquiry_line` starts a section 47 enquiry, at
+    `enquiry_cost`; one whose need reaches `plan_line` also starts a child protection plan."""
+
+    enquiry_line: Fraction = Field(description="need at a referral at which a section 47 enquiry starts")
+    plan_line: Fraction = Field(description="need at a referral at which a child protection plan starts (at or above enquiry_line)")
+    enquiry_cost: Money
+
+    @model_validator(mode="after")
+    def _line_order(self) -> Protection:
+        if self.plan_line < self.enquiry_line:
+            raise ValueError(f"plan_line ({self.plan_line}) must not be below enquiry_line ({self.enquiry_line}): "
+                             "a plan follows an enquiry")
+        return self
+
+
 class Agency(Section):
     label: str
     domains: list[Domain] = Field(min_length=1)
@@ -456,6 +475,8 @@ class Agency(Section):
     safe_caseload: float = Field(ge=0.1, le=10_000.0, description="open cases a full-time worker can hold safely, 0.1 to 10,000")
     staff_share: Fraction = Field(description="share of intervention_week_cost that is staff time (the rest: services "
                                   "the agency commissions per case)")
+    protection: Protection | None = Field(None, description="child protection (section 47 enquiries and plans), for "
+                                          "the agency that holds it")
 
     @model_validator(mode="after")
     def _threshold_order(self) -> Agency:

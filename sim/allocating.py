@@ -163,9 +163,9 @@ class AgencyQueues:
 class KeyWorkerPlans:
     """Key workers take waiting families while their tier's caseloads allow (its workers x
     its caseload), in the order they were found (or highest risk first); a family with a
-    key worker leaves the agencies' lists, because its plan covers the whole family.
-    Families whose risk has fallen below `keyworkers.recovered_share` of their tier's flag
-    leave the waiting list."""
+    key worker leaves the agencies' lists, because its plan covers the whole family (a
+    child protection plan goes on under it). Families whose risk has fallen below
+    `keyworkers.recovered_share` of their tier's flag leave the waiting list."""
 
     def __init__(self, work: Casework, order: str):
         self.work, self.order = work, order
@@ -191,6 +191,10 @@ class KeyWorkerPlans:
                 admitted = queue[first_by(key, room)]
                 if week.events:  # with how many agency cases fold into the plan
                     week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
+                for agency in work.services.agencies:  # a child protection plan goes on under the key worker's
+                    if agency.spec.protection is not None:  # (one whose case had closed has ended)
+                        worked_with = (h.status[agency.index, admitted] == WAITING) | (h.status[agency.index, admitted] == SERVED)
+                        h.plan_since[admitted[~worked_with]] = NEVER
                 h.status[:t, admitted] = NONE
                 admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)

@@ -16,7 +16,7 @@ import numpy as np
 from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
 from .services import Casework
-from .state import WAITING
+from .state import NEVER, WAITING
 from .week import Week
 
 
@@ -78,11 +78,34 @@ class Assessor:
             week.events.emit("screened_out", service, screened_out)
         return households[kept], need[kept]
 
+    def protect(self, week: Week, service: int, households: np.ndarray, need: np.ndarray) -> None:
+        """Child protection, at the agency that holds it (`agencies.<name>.protection`): of
+        the households screened in, those whose need reaches the enquiry line start a
+        section 47 enquiry (its cost booked with assessments), and those whose need reaches
+        the plan line a child protection plan too, which lasts while the agency works with
+        the family (`plan_since`). (Whether help follows is the threshold's to decide, as
+        for any referral: the plan line is above it.)"""
+        protection = self.work.services.agencies[service].spec.protection
+        enquired = need >= protection.enquiry_line
+        planned = need >= protection.plan_line  # (a referral begins a new episode: a plan of an old one has ended)
+        self.work.households.plan_since[households] = np.where(planned, week.number, NEVER)
+        if not enquired.any():
+            return
+        planned = planned[enquired]
+        self.work.ledger.book(service, "assessment", households[enquired], protection.enquiry_cost)
+        week.counts.enquiries[service] += int(enquired.sum())
+        week.counts.plans_started[service] += int(planned.sum())
+        if week.events:
+            week.events.emit("enquiry", service, households[enquired], planned.astype(np.int8))
+
     def act_on(self, week: Week, service: int, households: np.ndarray, need: np.ndarray | None) -> None:
         """The assessment's outcome for the households screened in (with their `need`): an
         agency takes on those whose need reaches its threshold (its waiting list) and
-        offers early help to the rest (as if early help had found them this week). The
+        offers early help to the rest (as if early help had found them this week); the
+        agency that holds child protection starts enquiries and plans (`protect`). The
         key-worker team takes on every family flagged."""
+        if need is not None and self.work.services.agencies[service].spec.protection is not None:
+            self.protect(week, service, households, need)
         if need is not None:
             over = need >= self.work.services.agencies[service].threshold
             offered = households[~over]

@@ -86,6 +86,9 @@ rereferrals           households    sum   yes    referrals screened in within a 
 assessments           assessments   sum   yes    new assessments made (a referral with a valid assessment is not assessed again)
 offered_early_help    households    sum   yes    referrals assessed below its threshold and offered early help
 screened_out          households    sum   yes    referrals screened out below the problem line, unassessed (no further action)
+enquiries             households    sum   yes    section 47 enquiries started (child protection; 0 at an agency without it)
+plans_started         households    sum   yes    child protection plans started (0 at an agency without child protection)
+children_on_plans     children      mean  no     children at home in families on a child protection plan it is working with, waiting or helped (0 without child protection)
 admissions            households    sum   yes    episodes of help begun (the pool: families a key worker took on)
 """
 

@@ -94,7 +94,7 @@ class Help:
         work = self.work
         h, services, ledger, rules = work.households, work.services, work.ledger, work.rules
         team, t = services.team, services.team_index
-        plan_cost = team.worker_week_per_family + team.spec.services_per_family_week  # by tier: a plan's week, all in
+        plan_cost = team.worker_week_per_family + team.services_per_family_week  # by tier: a plan's week, all in
         caseloads = [week.caseloads.get(s, np.zeros(0, np.intp)) for s in range(len(services))]
         cases = np.concatenate(caseloads).astype(np.intp)
         bounds = np.cumsum([0, *(c.size for c in caseloads)])

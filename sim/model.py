@@ -47,7 +47,7 @@ from .week import EventLog, Week, WeekCounts
 POOL_LABEL = "Pooled budget (key workers)"
 SEEDS = 2**63  # engine: a seed drawn from a generator passed as `rng` is below this
 # engine: the independent random streams of a run, each spawned from its seed, in this order
-STREAMS = ("population", "network", "shocks", "decisions", "panel", "crises", "stocks", "demography")
+STREAMS = ("population", "network", "shocks", "decisions", "panel", "crises", "stocks", "demography", "keyworkers")
 
 
 class LocalityModel(mesa.Model):
@@ -97,7 +97,7 @@ class LocalityModel(mesa.Model):
         self.engine = Engine(self.households.n, len(self.agency_list), [a.domains.size for a in self.agency_list],
                              mode=engine)
         self.casework = Casework(self.households, self.services, self.ledger, self.engine,
-                                 stream["decisions"], params.services, params.needs)
+                                 stream["decisions"], params.services, params.needs, stream["keyworkers"])
 
         # The stages, each given what it needs.
         self.needs = NeedsEvolve(params, self.households, self.network, streams["shocks"], self.engine)

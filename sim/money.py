@@ -33,7 +33,7 @@ class Money:
         ledger, rules = self.ledger, self.rules
         week.budgets = ledger.budget[ledger.year].copy()
         for agency in self.agencies:
-            agency.note_crisis_spend(ledger.week[agency.index, CATEGORY["crisis"]])
+            agency.note_spend(ledger.week[agency.index, CATEGORY["crisis"]], ledger.week[agency.index, CATEGORY["assessment"]])
             if week.regime.rations_by_threshold:
                 agency.ration(int(week.eligible_waiting[agency.index]), rules.threshold_step, rules.target_wait_weeks,
                               rules.relax_share)

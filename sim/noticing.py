@@ -17,7 +17,7 @@ from .week import Week
 
 # numerical: gaps drawn per batch beyond those expected, so a second batch is seldom needed
 SPARE_SIGMAS, SPARE_DRAWS = 5.0, 16
-DRAWS_PER_FAMILY = ("risk score", "agency referral", "consent")  # engine: a key-worker candidate's chance draws, drawn every time
+DRAWS_PER_FAMILY = ("risk score", "agency referral", "consent", "order")  # engine: a key-worker candidate's chance draws
 NIL_CHANCE = 1e-300  # a numerical guard: a chance below it keeps nothing (its geometric gaps would overflow)
 
 
@@ -198,7 +198,8 @@ class KeyWorkerReferrals:
     such agency), and a crisis. A family found is asked: `consent` of them agree, and one
     who declines is not asked again for `asked_again_weeks`. Like a referral panel, the
     team asks no more than it can take on soon: each tier's waiting list is kept to that
-    tier's places, families in crisis first, the rest in index order. Which tier takes a
+    tier's places, families in crisis first, the rest in a random order (not the
+    households' order, which is their neighbourhoods'). Which tier takes a
     family is decided now, by its problems and risk score (`KeyWorkerTeam.tier_of`)."""
 
     def __init__(self, work: Casework, shared_data: bool):
@@ -221,13 +222,14 @@ class KeyWorkerReferrals:
         candidates, tier = free[tier != NO_TIER], tier[tier != NO_TIER]
         if not candidates.size:
             return
-        scored_draw, referral_draw, consent_draw = work.decisions.random((len(DRAWS_PER_FAMILY), candidates.size))
+        rng = work.team_draws if work.team_draws is not None else work.decisions
+        scored_draw, referral_draw, consent_draw, order_draw = rng.random((len(DRAWS_PER_FAMILY), candidates.size))
         in_crisis = h.crisis_now[candidates] & self.by_crisis
         scored = (scored_draw < spec.detection) & self.by_risk_score
         open_cases = np.count_nonzero(h.status[:t, candidates] >= SERVED, axis=0)  # late help or early help
         referred = (referral_draw < 1.0 - (1.0 - spec.agency_referral) ** open_cases) & self.by_agency
         found = np.flatnonzero(in_crisis | scored | referred)
-        found = found[np.argsort(~in_crisis[found], kind="stable")]  # crises first
+        found = found[np.lexsort((order_draw[found], ~in_crisis[found]))]  # crises first, the rest in a random order
         asked = found[_first_of_each(tier[found], room)]
         agrees = consent_draw[asked] < spec.consent
         declined = candidates[asked[~agrees]]

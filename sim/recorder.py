@@ -194,7 +194,23 @@ class Recorder:
         agencies[:, col["assessments"]] = c.assessments
         agencies[:, col["offered_early_help"]] = c.offered_early_help
         agencies[:, col["screened_out"]] = c.screened_out
+        agencies[:, col["enquiries"]] = c.enquiries
+        agencies[:, col["plans_started"]] = c.plans_started
+        agencies[:, col["children_on_plans"]] = 0.0
+        for agency in self.agencies:
+            if agency.spec.protection is not None:
+                agencies[agency.index, col["children_on_plans"]] = self.children_on_plans(agency)
         agencies[:, col["admissions"]] = c.admissions
+
+    def children_on_plans(self, agency: Agency) -> int:
+        """Children at home in the families on a child protection plan (one started at
+        their referral, `plan_since`) while the agency works with them (waiting or
+        helped) or a key worker's whole-family plan has taken the case over: children on
+        plans, as the Department for Education counts them at a date."""
+        h = self.households
+        worked_with = (h.status[agency.index] == SERVED) | (h.status[agency.index] == WAITING) | (h.status[-1] == SERVED)
+        on_plan = (h.plan_since != NEVER) & worked_with
+        return int(h.children[on_plan].sum())
 
     # --- frames, built once at the end ----------------------------------------------------
     def _periods(self) -> tuple[int, np.ndarray]:

@@ -281,7 +281,8 @@ class ReferenceModel(mesa.Model):
 
     def _assess(self, referrals) -> None:
         """Each agency screens out needs below the problem line, and assesses the rest
-        unless it assessed them lately; then those at or above its threshold join its
+        unless it assessed them lately (children's social care makes a section 47 enquiry
+        where the need reaches its line); then those at or above its threshold join its
         list and the others are offered early help (with those early help found itself,
         in household order)."""
         inbox, early = referrals
@@ -299,6 +300,9 @@ class ReferenceModel(mesa.Model):
                         home.engagement *= 1.0 - services.assessment_fatigue
                     home.recent_assessments += 1.0
                     home.last_assessed[a] = self.week
+                protection = agency.spec.protection
+                if protection is not None and need >= protection.enquiry_line:  # a section 47 enquiry
+                    self.ledger.book(a, "assessment", np.array([home.index]), protection.enquiry_cost)
                 if need >= agency.threshold:
                     home.standing[a] = WAITING
                     home.waiting_since[a] = self.week
@@ -452,7 +456,8 @@ class ReferenceModel(mesa.Model):
     def _settle(self) -> None:
         services = self.params.services
         for agency in self.agency_list:
-            agency.note_crisis_spend(self.ledger.week[agency.index, CATEGORY["crisis"]])
+            agency.note_spend(self.ledger.week[agency.index, CATEGORY["crisis"]],
+                              self.ledger.week[agency.index, CATEGORY["assessment"]])
             agency.ration(self._eligible_waiting[agency.index], services.threshold_step, services.target_wait_weeks,
                           services.relax_share)
         next_week = self.week + 1

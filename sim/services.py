@@ -75,8 +75,8 @@ def needs_of(*, severity, domain_list, households, has_children, families_only):
 class Casework:
     """What the strategies of stages 2 to 5 work on: the households, the services, the
     books, the engine that applies the rules, the stream that chance decisions are drawn
-    from, and the scenario's rules of service and of needs (its `services` and `needs`
-    tables)."""
+    from (and the key-worker team's own), and the scenario's rules of service and of needs
+    (its `services` and `needs` tables)."""
 
     households: Households
     services: Services
@@ -85,6 +85,8 @@ class Casework:
     decisions: np.random.Generator
     rules: ServiceRules
     needs: Needs
+    team_draws: np.random.Generator | None = None  # the key-worker team's own stream (its routes in), so that
+    # integrated variants keep the agencies' draws in step whatever the team does
 
     def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
         """An agency's view of some households' need (see `needs_of`)."""

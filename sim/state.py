@@ -79,6 +79,7 @@ last_assessed        int32    services    services  long ago  week each service 
 last_referred        int32    services    services  long ago  week the household was last referred to each service
 plan_tier            int8     households  services  0         the key-work tier the family was referred to (meaningful while it stands with the team)
 declined_week        int32    households  services  long ago  week the family last declined a key worker
+plan_since           int32    households  services  never     week the family's child protection plan started, for its episode with the agency that holds child protection (never: no plan)
 crisis_now           bool     households  week      0         a crisis at the last crises stage (read by next week's noticing)
 crisis_domains       bool     domains     week      0         domains with a crisis at the last crises stage
 tier                 int8     households  week      0         universal, vulnerable, complex or crisis (TIERS)

@@ -51,6 +51,8 @@ class WeekCounts:
         self.assessments = np.zeros(n_services, np.int64)  # new assessments (not those still valid)
         self.offered_early_help = np.zeros(n_services, np.int64)  # referred, below the threshold: early help offered
         self.screened_out = np.zeros(n_services, np.int64)  # referred, below the problem line: screened out
+        self.enquiries = np.zeros(n_services, np.int64)  # section 47 enquiries started (child protection)
+        self.plans_started = np.zeros(n_services, np.int64)  # child protection plans started
         self.admissions = np.zeros(n_services, np.int64)
         self.dropped = np.zeros(n_services, np.int64)  # off a waiting list at a review: no longer eligible
         self.crises = np.zeros(n_crisis_kinds, np.int64)
@@ -78,6 +80,7 @@ EVENT_KINDS = {
     "found_early": "spotted below a service's threshold, for early help",
     "assessed": "assessed; detail: the cost in pounds",
     "screened_out": "referred, and screened out below the problem line, unassessed: no further action",
+    "enquiry": "a section 47 enquiry started (child protection); detail: 1 if a child protection plan started too",
     "offered_early_help": "referred and assessed below the threshold: offered early help",
     "joined_list": "joined a service's waiting list",
     "left_list": "dropped from a waiting list at a review, no longer eligible; detail: the agency's threshold then",

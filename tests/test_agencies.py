@@ -48,20 +48,20 @@ def test_a_shift_moves_reactive_money_to_prevention_after_a_year_of_double_runni
     assert plans[3] == pytest.approx((plans[1][0] - moved, plans[1][1] + moved))
 
 
-def test_the_posts_funded_are_what_is_left_after_the_forecast_crisis_spend():
+def test_the_posts_funded_are_set_as_the_year_opens_from_what_is_left_after_forecast_crises():
     agency = police()
     agency.open_year(1)
     spent = np.zeros(len(CATEGORY))
-    agency.crisis_per_week = 0.0
-    agency.plan_capacity(spent, 0, CATEGORY)
     weekly, post = agency.reactive_plan / 52, agency.workforce.post_cost
-    assert agency.workforce.posts == pytest.approx(weekly / post)
+    agency.crisis_per_week, agency.assessment_per_week = weekly / 2, weekly / 10  # forecast to take 60% of it
+    agency.plan_capacity(spent, 0, CATEGORY)
+    assert agency.workforce.posts == pytest.approx(0.4 * weekly / post)
     assert post == pytest.approx(agency.spec.intervention_week_cost * agency.spec.safe_caseload)  # a full caseload's week
     assert agency.slots == int(agency.workforce.workers * agency.spec.safe_caseload)
-    agency.crisis_per_week = weekly / 2  # crises are forecast to take half of it
-    agency.plan_capacity(spent, 0, CATEGORY)
-    assert agency.workforce.posts == pytest.approx(weekly / 2 / post)
-    agency.crisis_per_week = 2 * weekly
+    agency.crisis_per_week = 2 * weekly  # within the year, the establishment stands; the money left freezes hiring
+    agency.plan_capacity(spent, 1, CATEGORY)
+    assert agency.workforce.posts == pytest.approx(0.4 * weekly / post) and agency.workforce.temps == 0
+    agency.open_year(2)
     agency.plan_capacity(spent, 0, CATEGORY)
     assert agency.workforce.posts == 0  # crises are statutory: they come first
 

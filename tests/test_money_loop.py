@@ -81,7 +81,7 @@ def test_a_crisis_overrun_eats_prevention_only_where_the_agency_does_so(name, ea
     early_slots = one.early_slots
     one.crisis_per_week = 1.2 * one.reactive_plan / 52  # crises forecast to take more than all of casework's money
     one.plan_capacity(spent, 0, CATEGORY)
-    assert one.workforce.posts == 0  # no post is funded (the staff go as fast as they can: agents.workforce)
+    assert one.workforce.temps == 0  # the money will not last the year: a hiring freeze, agency staff gone
     if eats:
         kept = 0.25 * one.prevention_plan / 52
         assert one.early_slots == int(kept // one.spec.prevention_week_cost) < early_slots

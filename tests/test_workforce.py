@@ -21,7 +21,6 @@ def workforce(**overrides) -> Workforce:
 def settled(w: Workforce, money: float, weeks: int = 2000) -> Workforce:
     w.fund(money)
     for _ in range(weeks):
-        w.fund(money)
         w.move()
     return w
 
@@ -48,7 +47,6 @@ def test_new_posts_fill_over_the_hiring_lag_with_agency_staff_covering_at_once_a
     assert w.staff - before < 100 / w.spec.hiring_weeks + 1e-9  # employed staff only a lag's share a week
     weeks_to_half = 0
     while w.staff < before + 50 and weeks_to_half < 500:
-        w.fund(200 * w.post_cost)
         w.move()
         weeks_to_half += 1
     assert 0.5 * w.spec.hiring_weeks < weeks_to_half < 2 * w.spec.hiring_weeks
@@ -56,14 +54,18 @@ def test_new_posts_fill_over_the_hiring_lag_with_agency_staff_covering_at_once_a
     assert w.pay_per_week == pytest.approx(w.week_cost * w.workers + premium)
 
 
-def test_when_money_falls_short_agency_staff_go_at_once_and_employed_staff_only_slowly():
+def test_posts_cut_are_shed_only_slowly_and_a_freeze_stops_hiring_and_lets_agency_staff_go():
     w = settled(workforce(), 100 * workforce().post_cost)
     staff = w.staff
     w.fund(50 * w.post_cost)
     w.move()
-    assert w.temps == 0  # a hiring freeze: agency staff go first
+    assert w.temps == 0  # no vacancy left to cover
     assert staff - w.staff < (staff - 50) / w.spec.hiring_weeks + staff * w.spec.turnover / 52 + 1e-9
     assert w.pay_per_week > 50 * w.week_cost  # still paying more staff than the money funds
+    w = settled(workforce(), 100 * workforce().post_cost)
+    staff = w.staff
+    w.move(frozen=True)  # the money will not last the year
+    assert w.temps == 0 and w.staff == pytest.approx(staff * (1 - w.spec.turnover / 52))  # leavers, no hires
 
 
 def test_above_a_safe_caseload_each_case_gets_less_time_and_help_works_less_well():
