@@ -70,9 +70,6 @@ KNOWN_TO_DRIFT = {
                           "year on a seed while its spend holds within about 1%",
     "nhs_acute waiting": "follows acute hospitals' caseload (above): with so few places, its threshold rations them",
     "nhs_acute threshold": "as its waiting list: the threshold that rations acute hospitals' residual casework",
-    "stock_custody": "not explained: a step of 5% to 9% between year 1 and year 2, then flat, within chance in most "
-                     "years; it appeared when agencies' posts came to be set once a year (agents.workforce), and is "
-                     "to be looked into",
 }
 SECOND_PLACE = "thanet"  # the district whose status quo the report sets beside Kent's on every Kent target
 
