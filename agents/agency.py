@@ -18,7 +18,6 @@ from locality.parameters.vocabulary import DOMAIN_INDEX, WEEKS_PER_YEAR
 from .workforce import UNLIMITED, Workforce
 
 
-
 class Agency(mesa.Agent):
     def __init__(self, model: mesa.Model, index: int, name: str, spec: AgencySpec, scenario: Scenario):
         super().__init__(model)

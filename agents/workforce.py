@@ -22,6 +22,9 @@ ROUNDING = 1e-9  # numerical: 2.5 workers x 4 cases is 10 places, not 9.999...
 
 
 class Workforce:
+    """One agency's posts, staff in post and agency staff (full-time equivalents, at the
+    cost of a post its unit costs imply), and what they can hold."""
+
     def __init__(self, spec: WorkforceSpec, agency: AgencySpec):
         self.spec = spec
         self.safe_caseload = agency.safe_caseload
