@@ -162,9 +162,10 @@ class AgencyQueues:
 
 class KeyWorkerPlans:
     """Key workers take waiting families while their tier's caseloads allow (its workers x
-    its caseload), in the order they were found (or highest risk first); a family with a
-    key worker leaves the agencies' lists, because its plan covers the whole family (a
-    child protection plan goes on under it). Families whose risk has fallen below
+    its caseload), in the order they were found (within a week, crises first, the rest at
+    random), or highest risk first; a family with a key worker leaves the agencies'
+    lists, because its plan covers the whole family (a child protection plan goes on
+    under it). Families whose risk has fallen below
     `keyworkers.recovered_share` of their tier's flag leave the waiting list."""
 
     def __init__(self, work: Casework, order: str):
@@ -187,7 +188,7 @@ class KeyWorkerPlans:
             room = admit.make_room(week, t, mine, int(slots), risk.__getitem__)
             queue = waiting[h.plan_tier[waiting] == tier]
             if room > 0 and queue.size:
-                key = -risk[queue] if self.order == "severity" else h.waiting_since[t, queue]
+                key = -risk[queue] if self.order == "severity" else self._arrival(h, t, queue)
                 admitted = queue[first_by(key, room)]
                 if week.events:  # with how many agency cases fold into the plan
                     week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
@@ -198,6 +199,14 @@ class KeyWorkerPlans:
                 h.status[:t, admitted] = NONE
                 admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)
+
+    def _arrival(self, h, t: int, queue: np.ndarray) -> np.ndarray:
+        """First found, first helped: the week each family joined the list, and among
+        families of the same week those in a crisis first, the rest in a random order
+        (drawn from the team's stream), not the households' (that is, neighbourhoods') order."""
+        rng = self.work.team_draws if self.work.team_draws is not None else self.work.decisions
+        within_week = (~h.crisis_now[queue] + rng.random(queue.size)) / 2.0  # in [0, 1)
+        return h.waiting_since[t, queue] + within_week
 
 
 def standing_lists(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -207,8 +207,9 @@ class Recorder:
         their referral, `plan_since`) while the agency works with them (waiting or
         helped) or a key worker's whole-family plan has taken the case over: children on
         plans, as the Department for Education counts them at a date."""
-        h = self.households
-        worked_with = (h.status[agency.index] == SERVED) | (h.status[agency.index] == WAITING) | (h.status[-1] == SERVED)
+        h, team = self.households, len(self.agencies)  # the team's row follows the agencies'
+        worked_with = ((h.status[agency.index] == SERVED) | (h.status[agency.index] == WAITING)
+                       | (h.status[team] == SERVED))
         on_plan = (h.plan_since != NEVER) & worked_with
         return int(h.children[on_plan].sum())
 
