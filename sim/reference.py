@@ -2,12 +2,14 @@
 
 Every household is a Mesa agent that steps itself in Python (`shuffle_do("step")`, then
 `do("commit")` so that everyone reads last week's neighbours), and agencies loop over
-households one by one. It implements the siloed regime's weekly story independently of
-the vectorised engine in `sim/model.py`, reusing only the population builder (with the
+households one by one. It implements the weekly story of both regimes, and of the mixes
+the `regime.*` switches make, independently of the vectorised engine in `sim/model.py`
+(warming up siloed, as the model does), reusing only the population builder (with the
 statutory stocks seeded as the model seeds them), the agencies' budget decisions
-(`agents.Agency`) and the ledger. Agreement between the two,
-in distribution over many seeds, guards the fast engine's correctness; the speed ratio
-between them is what vectorising buys.
+(`agents.Agency`), the key-worker team's (its size, tiers and doses: `agents.KeyWorkerTeam`)
+and the ledger. An investment agreement is not implemented here. Agreement between the
+two, in distribution over many seeds, guards the fast engine's correctness; the speed
+ratio between them is what vectorising buys.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from locality.agents import Agency
+from locality.agents import Agency, KeyWorkerTeam
+from locality.agents.keyworkers import NO_TIER
 from locality.parameters.loader import load_scenario
-from locality.parameters.schema import age_band
+from locality.parameters.schema import Regime, age_band
 from locality.parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
@@ -48,11 +51,7 @@ class ReferenceHousehold(mesa.Agent):
         self.base_engagement = self.engagement = float(arrays.base_engagement[index])
         self.frailty = float(arrays.frailty[index])
         self.ties: list[tuple[ReferenceHousehold, float]] = []
-        self.standing = [NONE] * len(model.agency_list)
-        self.weeks_open = [0] * len(model.agency_list)
-        self.waiting_since = [0] * len(model.agency_list)
-        self.last_assessed = [LONG_AGO] * len(model.agency_list)
-        self.recent_assessments = 0.0
+        self.start_afresh(len(model.agency_list) + 1)
         self.crisis_domains: set[int] = set()
         self.crisis_now = False
         self.crises = 0
@@ -63,6 +62,16 @@ class ReferenceHousehold(mesa.Agent):
         self.child_in = [int(where) for where in arrays.child_in[present, index]]  # AT_HOME, or the stock each is in
         self.in_stock = [int(arrays.in_stock[s, index]) for s in range(arrays.in_stock.shape[0])]
         self.next = self.severity
+
+    def start_afresh(self, services: int) -> None:
+        """No history with any service (the agencies, then the key-worker team, last)."""
+        self.standing = [NONE] * services
+        self.weeks_open = [0] * services
+        self.waiting_since = [0] * services
+        self.last_assessed = [LONG_AGO] * services
+        self.recent_assessments = 0.0
+        self.plan_tier = 0  # the key-work tier the family was referred to
+        self.declined_week = LONG_AGO  # when it last declined a key worker
 
     def child_goes_in(self, s: int, rng: np.random.Generator) -> None:
         """One of the children at home, at random, goes into placement `s`."""
@@ -109,10 +118,13 @@ class ReferenceHousehold(mesa.Agent):
 
 
 class ReferenceModel(mesa.Model):
-    """The siloed regime, household by household."""
+    """The scenario's regime, household by household (the warm-up siloed)."""
 
     def __init__(self, scenario="sherwood", *, overrides=None, rng=None):
-        spec = load_scenario(scenario, {**(overrides or {}), "regime.kind": "siloed"})
+        spec = load_scenario(scenario, overrides or {})
+        if spec.regime.investment_agreement:
+            raise ValueError("regime.investment_agreement is not implemented in the reference model: "
+                             "set regime.investment_agreement=false")
         seed = spec.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.params = spec
@@ -121,6 +133,7 @@ class ReferenceModel(mesa.Model):
         self.shocks = np.random.default_rng(streams["shocks"])
         self.decisions = np.random.default_rng(streams["decisions"])
         self.chances = np.random.default_rng(streams["crises"])  # crises and stocks, drawn one by one here
+        self.team_draws = np.random.default_rng(streams["keyworkers"])
         self.people = np.random.default_rng(streams["demography"])
         needs = spec.needs
         self.coupling = [[needs.coupling.get(a, {}).get(b, 0.0) for b in DOMAINS] for a in DOMAINS]
@@ -131,6 +144,14 @@ class ReferenceModel(mesa.Model):
         self.spread = 1.0 - (1.0 - needs.spread) ** needs.spread_every
 
         self.agency_list = [Agency(self, i, name, a, spec) for i, (name, a) in enumerate(spec.agencies.items())]
+        self.team = KeyWorkerTeam(self, spec, active=False)  # runs from week 0, if the regime has one
+        self.t = len(self.agency_list)  # the team's place among the services, after the agencies
+        self.chosen = spec.regime.switches()
+        self.switches = Regime(kind="siloed").switches()  # the warm-up's
+        team = self.team.spec
+        self.plan_effect = [team.effect * team.whole_family_bonus * dose for dose in self.team.doses]
+        self.plan_cost = list(self.team.worker_week_per_family + self.team.services_per_family_week)
+        self.plan_domain_effect = list(team.domain_effects().values())
         self.payers = [a.name for a in self.agency_list] + [POOL]
         self.refer = {(a.index, self.payers.index(t)): p for a in self.agency_list for t, p in a.spec.refers_to.items()}
         payer_index = {name: i for i, name in enumerate(self.payers)}
@@ -156,6 +177,7 @@ class ReferenceModel(mesa.Model):
                 self._settle_stocks()
             self._week()
         self.week, self.rows = 0, []
+        self.switches, self.team.active = self.chosen, self.chosen.key_workers
         self.ledger.clear()
         self._open_year(1)
         self._plan(0, staff_move=False)  # the last warm-up week moved the staff
@@ -202,10 +224,8 @@ class ReferenceModel(mesa.Model):
         home.severity = home.next = [float(drawn["severity"][d, 0]) for d in range(D)]
         home.resilience, home.frailty = float(drawn["resilience"][0]), float(drawn["frailty"][0])
         home.base_engagement = home.engagement = float(drawn["base_engagement"][0])
-        n = len(self.agency_list)
-        home.standing, home.weeks_open, home.waiting_since = [NONE] * n, [0] * n, [0] * n
-        home.last_assessed = [LONG_AGO] * n
-        home.recent_assessments, home.crisis_domains, home.crisis_now, home.crises = 0.0, set(), False, 0
+        home.start_afresh(len(self.agency_list) + 1)
+        home.crisis_domains, home.crisis_now, home.crises = set(), False, 0
 
     def _open_year(self, year: int, week_of_year: int = 0) -> None:
         self.ledger.year = max(year - 1, 0)
@@ -216,6 +236,9 @@ class ReferenceModel(mesa.Model):
             universal = sum(kind.year_cost * self._users(home, kind.per) for kind in self.universal
                             for home in self.homes if kind.payer == agency.index)
             self.ledger.budget[self.ledger.year, agency.index] = agency.budget + universal
+        pooled = sum(agency.contribution + agency.reinvested_in_pool for agency in self.agency_list)
+        self.team.open_year(pooled)
+        self.ledger.budget[self.ledger.year, self.t] = pooled
 
     @staticmethod
     def _users(home: ReferenceHousehold, per: str) -> int:
@@ -254,14 +277,23 @@ class ReferenceModel(mesa.Model):
         self.week += 1
 
     def _notice(self):
+        """Who is noticed this week: by the key-worker team first (if the regime has one),
+        then by each agency above its threshold, or for early help below it. A family
+        with a key worker is not the agencies' to notice; with shared records (the
+        shared risk score) no referral between agencies is lost."""
         services = self.params.services
         line = self.params.needs.problem_line
+        loss = 0.0 if self.switches.shared_risk else services.referral_loss
         inbox, early = {}, {}
+        if self.switches.key_workers:
+            inbox[self.t] = self._notice_team()
         for agency in self.agency_list:
             a = agency.index
             inbox[a], early[a] = [], []
             for home in self.homes:
                 if home.standing[a] != NONE or (agency.families_only and not home.has_children):
+                    continue
+                if home.standing[self.t] == SERVED:
                     continue
                 need = home.need_for(agency)
                 by_crisis = any(d in home.crisis_domains for d in agency.domains)
@@ -269,7 +301,7 @@ class ReferenceModel(mesa.Model):
                     chance = 1.0 - math.prod(1.0 - self.refer.get((b, a), 0.0)
                                              for b in range(len(self.agency_list)) if home.standing[b] == SERVED)
                     referred = self.decisions.random() < chance
-                    lost = referred and self.decisions.random() < services.referral_loss
+                    lost = referred and self.decisions.random() < loss
                     seen = self.decisions.random() < agency.spec.detection
                     if by_crisis or seen or (referred and not lost):
                         inbox[a].append(home)
@@ -279,6 +311,50 @@ class ReferenceModel(mesa.Model):
                     early[a].append(home)
         return inbox, early
 
+    def _notice_team(self) -> list[ReferenceHousehold]:
+        """Families reach the key-worker team by its routes (a crisis last week, the shared
+        risk score, a referral from an agency with an open case), as long as the tier
+        that would take them has room on its waiting list: crises first, the rest in a
+        random order. Each is asked; those who agree join the team's list for that tier,
+        and those who decline are not asked again for a while."""
+        spec, team, t = self.team.spec, self.team, self.t
+        line = self.params.needs.problem_line
+        room = list(team.slots_by_tier)
+        for home in self.homes:
+            if home.standing[t] == WAITING:
+                room[home.plan_tier] -= 1
+        if not any(r > 0 for r in room):
+            return []
+        by_risk = "risk_score" in spec.routes and self.switches.shared_risk
+        found = []
+        for home in self.homes:
+            if home.standing[t] != NONE or self.week - home.declined_week < spec.asked_again_weeks:
+                continue
+            problems = sum(1 for s in home.severity if s >= line)
+            tier = int(team.tier_of(np.array([problems]), np.array([sum(home.severity)], np.float32))[0])
+            if tier == NO_TIER:
+                continue
+            scored_draw, referral_draw, consent_draw, order_draw = self.team_draws.random(4)
+            crisis = home.crisis_now and "crisis" in spec.routes
+            scored = by_risk and scored_draw < spec.detection
+            open_cases = sum(1 for a in range(t) if home.standing[a] in (SERVED, EARLY))
+            referred = ("agency_referral" in spec.routes
+                        and referral_draw < 1.0 - (1.0 - spec.agency_referral) ** open_cases)
+            if crisis or scored or referred:
+                found.append((not crisis, order_draw, home.index, tier, consent_draw))
+        accepted = []
+        for _, _, i, tier, consent_draw in sorted(found):
+            if room[tier] <= 0:
+                continue
+            room[tier] -= 1
+            home = self.homes[i]
+            if consent_draw < spec.consent:
+                home.plan_tier = tier
+                accepted.append(home)
+            else:
+                home.declined_week = self.week
+        return accepted
+
     def _assess(self, referrals) -> None:
         """Each agency screens out needs below the problem line, and assesses the rest
         unless it assessed them lately (children's social care makes a section 47 enquiry
@@ -287,19 +363,24 @@ class ReferenceModel(mesa.Model):
         in household order)."""
         inbox, early = referrals
         services, line = self.params.services, self.params.needs.problem_line
-        for a, homes in inbox.items():
-            agency = self.agency_list[a]
-            cost = agency.spec.assessment_cost
+        for a, homes in inbox.items():  # the key-worker team's first
+            team = a == self.t
+            agency = None if team else self.agency_list[a]
+            cost = self.team.spec.assessment_cost if team else agency.spec.assessment_cost
             for home in homes:
-                need = home.need_for(agency)
-                if need < line:
-                    continue  # screened out: no further action
-                if self.week - home.last_assessed[a] > services.assessment_valid_weeks:
+                need = None if team else home.need_for(agency)
+                if need is not None and need < line:
+                    continue  # screened out: no further action (the team's flag is its screen)
+                last = max(home.last_assessed) if self.switches.single_assessment else home.last_assessed[a]
+                if self.week - last > services.assessment_valid_weeks:
                     self.ledger.book(a, "assessment", np.array([home.index]), cost)
                     if home.recent_assessments >= services.fatigue_from:
                         home.engagement *= 1.0 - services.assessment_fatigue
                     home.recent_assessments += 1.0
                     home.last_assessed[a] = self.week
+                if team:
+                    home.standing[a], home.waiting_since[a] = WAITING, self.week
+                    continue
                 protection = agency.spec.protection
                 if protection is not None and need >= protection.enquiry_line:  # a section 47 enquiry
                     self.ledger.book(a, "assessment", np.array([home.index]), protection.enquiry_cost)
@@ -308,17 +389,25 @@ class ReferenceModel(mesa.Model):
                     home.waiting_since[a] = self.week
                 else:
                     early[a].append(home)
-            early[a].sort(key=lambda home: home.index)
+            if not team:
+                early[a].sort(key=lambda home: home.index)
         self._early = early
 
     def _allocate(self) -> None:
+        """Key workers take families first (if the regime has them); then each agency
+        offers its places, worst first (siloed) or first come, and early help."""
+        if self.switches.key_workers:
+            self._allocate_team()
         self._eligible_waiting = [0] * len(self.agency_list)
         for agency in self.agency_list:
             a = agency.index
             waiting = [h for h in self.homes if h.standing[a] == WAITING]
             review = self.params.services.list_review_weeks
             room = self._room(a, SERVED, agency.slots, agency, most=agency.most_cases)
-            offered = sorted(waiting, key=lambda h: -h.need_for(agency))[:room]  # reviewed at the point of offer
+            if self.switches.queue_order == "severity":
+                offered = sorted(waiting, key=lambda h: -h.need_for(agency))[:room]  # reviewed at the point of offer
+            else:
+                offered = sorted(waiting, key=lambda h: h.waiting_since[a])[:room]
             for home in waiting:
                 waited = self.week - home.waiting_since[a]
                 if ((waited > 0 and waited % review == 0) or home in offered) and home.need_for(agency) < agency.threshold:
@@ -329,8 +418,41 @@ class ReferenceModel(mesa.Model):
             self._eligible_waiting[a] = sum(1 for h in waiting if h.standing[a] == WAITING and h not in offered
                                             and h.need_for(agency) >= agency.threshold)
             room = self._room(a, EARLY, agency.early_slots, agency)
-            for home in self._early[a][:room]:
+            found = [home for home in self._early[a] if home.standing[self.t] != SERVED]
+            for home in found[:room]:
                 home.standing[a], home.weeks_open[a] = EARLY, 0
+
+    def _allocate_team(self) -> None:
+        """Waiting families whose risk has fallen far enough leave the team's list; each
+        tier closes its lowest-risk plans above its places, then takes families from its
+        list, first found first (crises first within a week, the rest at random) or
+        highest risk first. A family taken on leaves every agency's books."""
+        t, team = self.t, self.team
+        waiting = []
+        for home in self.homes:
+            if home.standing[t] == WAITING:
+                if team.recovered(np.array([sum(home.severity)], np.float32), np.array([home.plan_tier]))[0]:
+                    home.standing[t] = NONE
+                else:
+                    waiting.append(home)
+        for tier, slots in enumerate(team.slots_by_tier):
+            mine = [home for home in self.homes if home.standing[t] == SERVED and home.plan_tier == tier]
+            for home in sorted(mine, key=lambda h: sum(h.severity))[:max(len(mine) - slots, 0)]:
+                home.standing[t] = NONE
+            room = max(int(slots) - min(len(mine), int(slots)), 0)
+            queue = [home for home in waiting if home.plan_tier == tier]
+            if room <= 0 or not queue:
+                continue
+            if self.switches.queue_order == "severity":
+                queue.sort(key=lambda h: -sum(h.severity))
+            else:
+                draws = self.team_draws.random(len(queue))
+                order = {home.index: (home.waiting_since[t], not home.crisis_now, draw) for home, draw in zip(queue, draws)}
+                queue.sort(key=lambda h: order[h.index])
+            for home in queue[:room]:
+                for a in range(t):
+                    home.standing[a] = NONE
+                home.standing[t], home.weeks_open[t] = SERVED, 0
 
     def _room(self, a: int, standing: int, slots: int, agency: Agency, most: int | None = None) -> int:
         """Close the least needy cases above `most` (default `slots`); the places free below `slots`."""
@@ -347,6 +469,10 @@ class ReferenceModel(mesa.Model):
         for agency, cases in zip(self.agency_list, late_cases):  # staff are paid whether or not they have cases
             if not cases:
                 self.ledger.book_overhead(agency.index, "intervention", agency.workforce.pay_per_week)
+        if self.team.active:  # key workers are paid whatever their caseload: the time no family has
+            plans = [home.plan_tier for home in self.homes if home.standing[self.t] == SERVED]
+            used = sum(self.team.worker_week_per_family[tier] for tier in plans)
+            self.ledger.book_overhead(self.t, "intervention", self.team.salary_per_week - used)
         for home in self.homes:
             for agency in self.agency_list:
                 a, spec, workforce = agency.index, agency.spec, agency.workforce
@@ -366,8 +492,28 @@ class ReferenceModel(mesa.Model):
                 dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
                 if recovered or home.weeks_open[a] >= spec.max_weeks or dropped:
                     home.standing[a] = NONE
+            if home.standing[self.t] == SERVED:
+                self._key_work(home)
             home.engagement += services.engagement_recovery * (home.base_engagement - home.engagement)
             home.recent_assessments *= 1.0 - 1.0 / services.fatigue_memory_weeks
+
+    def _key_work(self, home: ReferenceHousehold) -> None:
+        """A week of a key worker's whole-family plan: every need falls, by the plan's
+        effect at its tier's dose and in that domain; paid from the pool; the plan ends on
+        recovery, at its longest or when the family drops out; the worker's trust raises
+        the family's engagement."""
+        services, t, tier = self.params.services, self.t, home.plan_tier
+        strength = self.plan_effect[tier] * home.engagement
+        for d in range(D):
+            s = home.severity[d]
+            home.severity[d] = s - strength * self.plan_domain_effect[d] * (1.0 - services.lateness * s) * s
+        self.ledger.book(t, "intervention", np.array([home.index]), self.plan_cost[tier])
+        home.weeks_open[t] += 1
+        recovered = max(home.severity) < self.params.needs.problem_line
+        dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
+        if recovered or home.weeks_open[t] >= self.team.spec.plan_weeks or dropped:
+            home.standing[t] = NONE
+        home.engagement += self.team.spec.trust_gain * (1.0 - home.engagement)
 
     def _crises(self) -> list[int]:
         counts = [0] * len(self.crisis_kinds)
@@ -458,8 +604,9 @@ class ReferenceModel(mesa.Model):
         for agency in self.agency_list:
             agency.note_spend(self.ledger.week[agency.index, CATEGORY["crisis"]],
                               self.ledger.week[agency.index, CATEGORY["assessment"]])
-            agency.ration(self._eligible_waiting[agency.index], services.threshold_step, services.target_wait_weeks,
-                          services.relax_share)
+            if self.switches.rationing == "threshold":  # else the waiting list grows instead
+                agency.ration(self._eligible_waiting[agency.index], services.threshold_step,
+                              services.target_wait_weeks, services.relax_share)
         next_week = self.week + 1
         if next_week % WEEKS_PER_YEAR == 0:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
@@ -486,6 +633,8 @@ class ReferenceModel(mesa.Model):
             **{f"tier_{t}": n for t, n in zip(("universal", "vulnerable", "complex", "crisis"), tiers)},
             **{f"spend_{c}": float(week_spend[i]) for i, c in enumerate(CATEGORIES)},
             "spend": float(week_spend.sum()),
+            "keyworker_families": sum(1 for home in self.homes if home.standing[self.t] == SERVED),
+            "keyworker_waiting": sum(1 for home in self.homes if home.standing[self.t] == WAITING),
         })
 
     def run(self) -> None:
