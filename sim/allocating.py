@@ -205,8 +205,10 @@ class KeyWorkerPlans:
         families of the same week those in a crisis first, the rest in a random order
         (drawn from the team's stream), not the households' (that is, neighbourhoods') order."""
         rng = self.work.team_draws if self.work.team_draws is not None else self.work.decisions
-        within_week = (~h.crisis_now[queue] + rng.random(queue.size)) / 2.0  # in [0, 1)
-        return h.waiting_since[t, queue] + within_week
+        order = np.lexsort((rng.random(queue.size), ~h.crisis_now[queue], h.waiting_since[t, queue]))
+        rank = np.empty(queue.size, np.int64)
+        rank[order] = np.arange(queue.size)
+        return rank
 
 
 def standing_lists(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ from .crises import crisis_kinds
 from .demography import OLDEST, draw_composition
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
+from .noticing import DRAWS_PER_FAMILY
 from .population import build_households, build_social_network, draw_traits_and_needs
 from .state import AT_HOME, COMPLEX, CRISIS, EARLY, LONG_AGO, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
@@ -334,7 +335,7 @@ class ReferenceModel(mesa.Model):
             tier = int(team.tier_of(np.array([problems]), np.array([sum(home.severity)], np.float32))[0])
             if tier == NO_TIER:
                 continue
-            scored_draw, referral_draw, consent_draw, order_draw = self.team_draws.random(4)
+            scored_draw, referral_draw, consent_draw, order_draw = self.team_draws.random(len(DRAWS_PER_FAMILY))
             crisis = home.crisis_now and "crisis" in spec.routes
             scored = by_risk and scored_draw < spec.detection
             open_cases = sum(1 for a in range(t) if home.standing[a] in (SERVED, EARLY))
