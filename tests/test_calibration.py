@@ -130,3 +130,18 @@ def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targe
     table = verify(targets, names=list(targets.fitted()), workers=1)
     missed = table[table["verdict"] != "pass"]
     assert missed.empty, missed[["low", "high", "model"]].to_string()
+
+
+def test_the_protection_lines_are_the_quantiles_that_give_the_published_shares():
+    from locality.experiments.protection import ENQUIRY_SHARE, PLAN_SHARE, fitted_lines
+    needs = np.random.default_rng(3).uniform(0.3, 1.0, 200_000)
+    enquiry, plan = fitted_lines(needs)
+    assert np.mean(needs >= enquiry) == pytest.approx(ENQUIRY_SHARE, abs=0.005)
+    assert np.mean(needs[needs >= enquiry] >= plan) == pytest.approx(PLAN_SHARE, abs=0.01)
+
+
+def test_the_fitted_referral_target_is_the_one_the_detection_fit_aims_at(targets):
+    from locality.experiments.protection import DETECTION, REFERRALS
+    target = targets.targets[REFERRALS]
+    assert target.role == "fit" and target.agency == DETECTION.split(".")[1]
+    assert "protection" in source_for(load_scenario("kent"), DETECTION)
