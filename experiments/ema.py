@@ -4,7 +4,7 @@ glue code.
 
     from ema_workbench import perform_experiments
     from ema_workbench.analysis import prim
-    from locality.experiments.ema import locality_model
+    from locality.experiments.ema import for_prim, locality_model
 
     model = locality_model(
         "sherwood",
@@ -18,6 +18,8 @@ glue code.
     # experiments["budget_cut"]: EMA names are identifiers, so a key's dots become "_"
     # outcomes["crises"]: mean over the seeds; outcomes["crises_by_seed"]: one per seed;
     # outcomes["crises_by_year"]: experiments x seeds x years
+    low = outcomes["crises"] < outcomes["crises"].mean()  # PRIM: where crises are low
+    box = prim.Prim(for_prim(experiments[["recovery", "budget_cut"]]), low).find_box()
 
 A parameter's type comes from the scenario schema: a range of a whole-number setting is an
 `IntegerParameter`, of any other number a `RealParameter`, a list a `CategoricalParameter`;
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario, read_raw
 
@@ -149,6 +152,14 @@ def _parameter(scenario: dict, key: str, values: Values, settings: dict[str, Any
     if key not in groups and setting_kind(key) is int:
         return IntegerParameter(ema_name(key), int(low), int(high), variable_name=key)
     return RealParameter(ema_name(key), float(low), float(high), variable_name=key)
+
+
+def for_prim(experiments: pd.DataFrame) -> pd.DataFrame:
+    """The experiments with whole-number columns as floats, for EMA's PRIM: EMA 3.0 pastes
+    fractional box limits into a box table of the columns' own types, which pandas 3
+    refuses for an integer column (`IntegerParameter` levers such as the caseload)."""
+    whole = [name for name, dtype in experiments.dtypes.items() if pd.api.types.is_integer_dtype(dtype)]
+    return experiments.astype(dict.fromkeys(whole, float))
 
 
 def ema_name(key: str) -> str:

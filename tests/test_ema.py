@@ -15,7 +15,7 @@ from ema_workbench import (
 )
 from ema_workbench.analysis import prim
 
-from locality.experiments.ema import LocalityExperiment, locality_model
+from locality.experiments.ema import LocalityExperiment, for_prim, locality_model
 from locality.parameters.loader import ScenarioError, figures_matching, load_scenario, read_raw
 
 SMALL = {"population.households": 300, "run.years": 2, "run.warmup_weeks": 12}
@@ -77,7 +77,8 @@ def test_an_ema_experiment_runs_on_seeds_and_prim_reads_it():
                                                                 "keyworkers.caseload": first["keyworkers_caseload"]})
     assert rerun["crises"] == outcomes["crises_by_seed"][0, 1]
     # PRIM on where crises are low: EMA's own, on the adapter's columns (categorical included)
-    x = experiments[["recovery", "regime_kind", "keyworkers_caseload"]]
+    x = for_prim(experiments[["recovery", "regime_kind", "keyworkers_caseload"]])
+    assert x["keyworkers_caseload"].dtype == float and x["regime_kind"].dtype == experiments["regime_kind"].dtype
     y = outcomes["crises"] < np.median(outcomes["crises"])
     box = prim.Prim(x, y, mass_min=0.1).find_box()
     assert box.peeling_trajectory["density"].iloc[-1] >= box.peeling_trajectory["density"].iloc[0]
