@@ -40,10 +40,12 @@ KNOWN_LIMITS = [
     "fitted (its own detection and the two protection lines, `python -m locality.experiments.protection`); "
     "other agencies' referral odds and its threshold are set by hand, and every child of a referred family "
     "counts as referred, where a referral may name only some of them. The share re-referred within a year "
-    "and children on plans, to which nothing was fitted, are checks. Children on plans run at under half "
-    "the published figure: a plan ends when the agency's case closes, which on recovery takes about four "
-    "months, where the published stock and flow (43,100 children on plans at a date, 52,700 plans started "
-    "a year) imply plans lasting about ten; plans are not yet held open until a review conference ends them."),
+    "and children on plans, to which nothing was fitted, are checks. A plan holds the case open until a "
+    "review conference (at three months, then every six: Working Together, recalled) finds the need below "
+    "the agency's threshold. Children on plans still run at under half the published figure: help and "
+    "recovery bring most families below the threshold by the first or second review, so plans last about "
+    "five months, where the published stock and flow (43,100 children on plans at a date, 52,700 plans "
+    "started a year) imply about ten."),
     ("Early help works as late help does, week for week (an assumption: no source gives a ratio, and the "
     "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
     "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "

@@ -442,11 +442,17 @@ class Finance(Section):
 class Protection(Section):
     """Child protection, for the agency that holds it (children's social care): a referral
     screened in whose need reaches `enquiry_line` starts a section 47 enquiry, at
-    `enquiry_cost`; one whose need reaches `plan_line` also starts a child protection plan."""
+    `enquiry_cost`; one whose need reaches `plan_line` also starts a child protection plan.
+    A plan holds the agency's case open (it does not close on recovery or at its longest)
+    until a review conference ends it: the first `first_review_weeks` after the plan
+    began, then every `review_every_weeks`, each ending the plan if the family's need is
+    below the agency's threshold."""
 
     enquiry_line: Fraction = Field(description="need at a referral at which a section 47 enquiry starts")
     plan_line: Fraction = Field(description="need at a referral at which a child protection plan starts (at or above enquiry_line)")
     enquiry_cost: Money
+    first_review_weeks: int = Field(ge=1, le=104, description="weeks from a plan's start to its first review conference, 1 to 104")
+    review_every_weeks: int = Field(ge=1, le=104, description="weeks between later review conferences, 1 to 104")
 
     @model_validator(mode="after")
     def _line_order(self) -> Protection:

@@ -88,6 +88,7 @@ offered_early_help    households    sum   yes    referrals assessed below its th
 screened_out          households    sum   yes    referrals screened out below the problem line, unassessed (no further action)
 enquiries             households    sum   yes    section 47 enquiries started (child protection; 0 at an agency without it)
 plans_started         households    sum   yes    child protection plans started (0 at an agency without child protection)
+plans_ended           households    sum   yes    child protection plans a review conference ended, the need below the threshold (0 without child protection)
 children_on_plans     children      mean  no     children at home in families on a child protection plan it is working with, waiting or helped (0 without child protection)
 admissions            households    sum   yes    episodes of help begun (the pool: families a key worker took on)
 """

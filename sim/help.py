@@ -14,7 +14,7 @@ from locality.parameters.vocabulary import CATEGORIES, DOMAINS
 from . import kernels
 from .engine import rule
 from .services import Casework
-from .state import NONE, SERVED, STATUSES
+from .state import NEVER, NONE, SERVED, STATUSES
 from .week import DROPPED_OUT, LONGEST, RECOVERED, Week
 
 INTERVENTION, PREVENTION = CATEGORIES.index("intervention"), CATEGORIES.index("prevention")
@@ -23,7 +23,7 @@ INTERVENTION, PREVENTION = CATEGORIES.index("intervention"), CATEGORIES.index("p
 # --- the rules ----------------------------------------------------------------------------
 @rule(kernels.help_cases, over="households")
 def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_effect, status, weeks_open, engagement,
-               case_effect, case_cost, max_weeks, lateness, problem_line, dropout,
+               case_effect, case_cost, held, max_weeks, lateness, problem_line, dropout,
                served, closed, paid_by_payer, paid_late, paid_early, was_late, dropped, closed_why):
     """A week of help for each service s's open cases, `cases[bounds[s]:bounds[s + 1]]`
     (standing `served` is late help, any other early help), in service order:
@@ -37,7 +37,8 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
     - the case closes (`closed`) on recovery (every need in its domains below the
       problem line), at `max_weeks[s]`, or when the household drops out
       (`dropout_draw` below dropout x (1 - engagement)), the first that applies being
-      why (`closed_why`: see `sim.week.CLOSED_WHY`; 0 while open).
+      why (`closed_why`: see `sim.week.CLOSED_WHY`; 0 while open); a case `held` open
+      (a child protection plan) closes only when the household drops out.
 
     Per case, also whether it was late help and whether the household dropped out."""
     for s in range(bounds.size - 1):
@@ -57,7 +58,8 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
         paid_early[mine[~late]] += cost[~late]
         weeks_open[s, mine] += 1
         drops = dropout_draw[k] < np.float64(dropout) * (1.0 - engagement[mine].astype(np.float64))
-        why = np.select([worst < np.float64(problem_line), weeks_open[s, mine] >= max_weeks[s], drops],
+        free = ~held[k]
+        why = np.select([free & (worst < np.float64(problem_line)), free & (weeks_open[s, mine] >= max_weeks[s]), drops],
                         [RECOVERED, LONGEST, DROPPED_OUT], 0)
         status[s, mine[why > 0]] = closed
         was_late[k], dropped[k], closed_why[k] = late, drops, why
@@ -111,6 +113,8 @@ class Help:
                                       for s in range(services.n_agencies)] + [self.plan_effect[plan_tier]])
         case_cost = np.concatenate([np.where(late[s], late_cost[s], self.early_cost[s])
                                     for s in range(services.n_agencies)] + [plan_cost[plan_tier]])
+        held = np.concatenate([self.plans_held(week, s, caseloads[s], late[s]) for s in range(services.n_agencies)]
+                              + [np.zeros(families.size, bool)])
         # each case's dropout draw, service by service (none for a service with no cases)
         draws = np.concatenate([work.decisions.random(c.size) if c.size else np.zeros(0) for c in caseloads])
         was_late, dropped = np.zeros(cases.size, bool), np.zeros(cases.size, bool)
@@ -118,7 +122,7 @@ class Help:
         work.engine.run(help_cases, cases=cases, bounds=bounds, dropout_draw=draws, severity=h.severity,
                         domain_lists=services.domain_lists, domain_effect=self.domain_effect, status=h.status,
                         weeks_open=h.weeks_open, engagement=h.engagement, case_effect=case_effect,
-                        case_cost=case_cost, max_weeks=self.max_weeks,
+                        case_cost=case_cost, held=held, max_weeks=self.max_weeks,
                         lateness=rules.lateness, problem_line=work.needs.problem_line, dropout=rules.dropout,
                         served=SERVED, closed=NONE, paid_by_payer=ledger.by_agency,
                         paid_late=ledger.by_category[INTERVENTION], paid_early=ledger.by_category[PREVENTION],
@@ -147,4 +151,26 @@ class Help:
         h.recent_assessments *= np.float32(1.0 - 1.0 / rules.fatigue_memory_weeks)
         week.standing = np.zeros((len(services), len(STATUSES)), np.int64)
         work.engine.run(count_standing, status=h.status, counts=week.standing)
+
+    def plans_held(self, week: Week, service: int, cases: np.ndarray, late: np.ndarray) -> np.ndarray:
+        """Which of a service's `cases` a child protection plan holds open this week: its
+        late-help cases on a plan, where the agency holds child protection, unless a review
+        conference falls this week (`first_review_weeks` after the plan began, then every
+        `review_every_weeks`) and finds the family's need below the agency's threshold:
+        that ends the plan, and the case goes on as any other."""
+        agency = self.work.services.agencies[service]
+        protection = agency.spec.protection
+        if protection is None:
+            return np.zeros(cases.size, bool)
+        h = self.work.households
+        plan_since = h.plan_since[cases]
+        on_plan = late & (plan_since != NEVER)
+        since = week.number - plan_since
+        review = (since >= protection.first_review_weeks) & (
+            (since - protection.first_review_weeks) % protection.review_every_weeks == 0)
+        ends = on_plan & review
+        ends[ends] = self.work.need_of(service, cases[ends]) < agency.threshold
+        h.plan_since[cases[ends]] = NEVER
+        week.counts.plans_ended[service] += int(ends.sum())
+        return on_plan & ~ends
 

@@ -196,6 +196,7 @@ class Recorder:
         agencies[:, col["screened_out"]] = c.screened_out
         agencies[:, col["enquiries"]] = c.enquiries
         agencies[:, col["plans_started"]] = c.plans_started
+        agencies[:, col["plans_ended"]] = c.plans_ended
         agencies[:, col["children_on_plans"]] = 0.0
         for agency in self.agencies:
             if agency.spec.protection is not None:

@@ -32,7 +32,7 @@ from .ledger import CATEGORY, Ledger
 from .model import STREAMS
 from .noticing import DRAWS_PER_FAMILY
 from .population import build_households, build_social_network, draw_traits_and_needs
-from .state import AT_HOME, COMPLEX, CRISIS, EARLY, LONG_AGO, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
+from .state import AT_HOME, COMPLEX, CRISIS, EARLY, LONG_AGO, NEVER, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
 from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
 from .universal import universal_kinds
 
@@ -72,6 +72,7 @@ class ReferenceHousehold(mesa.Agent):
         self.last_assessed = [LONG_AGO] * services
         self.recent_assessments = 0.0
         self.plan_tier = 0  # the key-work tier the family was referred to
+        self.plan_since = NEVER  # when its child protection plan began
         self.declined_week = LONG_AGO  # when it last declined a key worker
 
     def child_goes_in(self, s: int, rng: np.random.Generator) -> None:
@@ -383,6 +384,8 @@ class ReferenceModel(mesa.Model):
                     home.standing[a], home.waiting_since[a] = WAITING, self.week
                     continue
                 protection = agency.spec.protection
+                if protection is not None:  # a plan where the need reaches its line (a referral ends an old one)
+                    home.plan_since = self.week if need >= protection.plan_line else NEVER
                 if protection is not None and need >= protection.enquiry_line:  # a section 47 enquiry
                     self.ledger.book(a, "assessment", np.array([home.index]), protection.enquiry_cost)
                 if need >= agency.threshold:
@@ -480,6 +483,7 @@ class ReferenceModel(mesa.Model):
                 if home.standing[a] not in (SERVED, EARLY):
                     continue
                 late = home.standing[a] == SERVED
+                held = late and self._plan_holds(home, agency)
                 time_share = workforce.time_share(late_cases[a]) if late else 1.0
                 strength = (spec.effect * time_share if late else spec.prevention_effect) * home.engagement
                 for d in agency.domains:
@@ -491,12 +495,28 @@ class ReferenceModel(mesa.Model):
                 home.weeks_open[a] += 1
                 recovered = max(home.severity[d] for d in agency.domains) < line
                 dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
-                if recovered or home.weeks_open[a] >= spec.max_weeks or dropped:
+                if ((recovered or home.weeks_open[a] >= spec.max_weeks) and not held) or dropped:
                     home.standing[a] = NONE
             if home.standing[self.t] == SERVED:
                 self._key_work(home)
             home.engagement += services.engagement_recovery * (home.base_engagement - home.engagement)
             home.recent_assessments *= 1.0 - 1.0 / services.fatigue_memory_weeks
+
+    def _plan_holds(self, home: ReferenceHousehold, agency: Agency) -> bool:
+        """Whether a child protection plan holds this case open this week: the family is on
+        one, at the agency that holds child protection, and no review conference this week
+        ends it (a review, at its first date and then at each interval, ends a plan whose
+        family's need is below the agency's threshold)."""
+        protection = agency.spec.protection
+        if protection is None or home.plan_since == NEVER:
+            return False
+        since = self.week - home.plan_since
+        review = since >= protection.first_review_weeks and (
+            since - protection.first_review_weeks) % protection.review_every_weeks == 0
+        if review and home.need_for(agency) < agency.threshold:
+            home.plan_since = NEVER
+            return False
+        return True
 
     def _key_work(self, home: ReferenceHousehold) -> None:
         """A week of a key worker's whole-family plan: every need falls, by the plan's

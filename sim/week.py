@@ -53,6 +53,7 @@ class WeekCounts:
         self.screened_out = np.zeros(n_services, np.int64)  # referred, below the problem line: screened out
         self.enquiries = np.zeros(n_services, np.int64)  # section 47 enquiries started (child protection)
         self.plans_started = np.zeros(n_services, np.int64)  # child protection plans started
+        self.plans_ended = np.zeros(n_services, np.int64)  # child protection plans a review ended
         self.admissions = np.zeros(n_services, np.int64)
         self.dropped = np.zeros(n_services, np.int64)  # off a waiting list at a review: no longer eligible
         self.crises = np.zeros(n_crisis_kinds, np.int64)

@@ -216,6 +216,28 @@ def test_a_plan_works_in_each_domain_as_strongly_as_its_evaluation_found(model):
     assert fell[0] < fell[1]
 
 
+def test_a_child_protection_plan_holds_the_case_open_until_a_review_ends_it(model):
+    """On a plan, a case does not close on recovery; a review conference finding the need
+    below the threshold ends the plan, and the case then closes as any other."""
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    protection = csc.spec.protection
+    families = np.array([90, 91, 92])
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.severity[:, families] = 0.0  # recovered: every need below the problem line
+    h.engagement[families] = 1.0  # nobody drops out
+    h.status[csc.index, families] = SERVED
+    now = 40
+    h.plan_since[families] = [now - 5, now - protection.first_review_weeks, -1]  # no review due; a review; no plan
+    m.money.open_year(1)
+    week = with_needs(m, new_week(m, now))
+    week.caseloads = {csc.index: families}
+    Help(m.casework)(week)
+    assert list(h.status[csc.index, families]) == [SERVED, NONE, NONE]
+    assert list(h.plan_since[families]) == [now - 5, -1, -1] and week.counts.plans_ended[csc.index] == 1
+
+
 # --- stage 3 ----------------------------------------------------------------------------------
 def eligible_for(m, names: list[str], households: list[int], margin: float = 0.05) -> None:
     """Give the households a need just above each named agency's threshold."""
