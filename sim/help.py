@@ -2,8 +2,10 @@
 severity), less when engagement is low or an agency's workers carry more than a safe
 caseload, and more when a key worker's plan covers the whole family. Each week of help
 is paid for (an agency's staff whether or not they have cases); cases close on recovery,
-at their longest length, or when the household drops out (missed appointments). The stage ends by
-counting everyone's standing with each service (`week.standing`), settled for the week."""
+at their longest length, or when the household drops out (missed appointments), except
+that a child protection plan holds its case open until a review conference ends it. The
+stage ends by counting everyone's standing with each service (`week.standing`), settled
+for the week."""
 
 from __future__ import annotations
 
