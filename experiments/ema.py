@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario, read_raw
+from locality.parameters.loader import DEFAULT_SCENARIO, ScenarioError, load_scenario, python_value, read_raw
 
 from .described import column_notes
 from .replications import seeds_for
@@ -73,7 +73,7 @@ class LocalityExperiment:
     def __call__(self, seed: int, **values: Any) -> dict[str, Any]:
         from .runner import run
 
-        values = {key: _plain(value) for key, value in values.items()}
+        values = {key: python_value(value) for key, value in values.items()}
         fixed = {**self.settings, "run.seed": int(seed)}
         results = run(self.scenario, {**fixed, **with_groups(self.scenario, self.groups, values, fixed)})
         yearly = results.yearly()
@@ -143,9 +143,9 @@ def _parameter(scenario: dict, key: str, values: Values, settings: dict[str, Any
     if not ends:
         raise ScenarioError(f"{key}: give (low, high) or a list of values")
     for value in ends:  # names the key if a value is refused, before EMA samples it
-        load_scenario(scenario, {**settings, **with_groups(scenario, groups, {key: _plain(value)}, settings)})
+        load_scenario(scenario, {**settings, **with_groups(scenario, groups, {key: python_value(value)}, settings)})
     if not is_range:
-        return CategoricalParameter(ema_name(key), [_plain(v) for v in values], variable_name=key)
+        return CategoricalParameter(ema_name(key), [python_value(v) for v in values], variable_name=key)
     low, high = values
     if not high > low:
         raise ScenarioError(f"{key}: high ({high}) must be above low ({low})")
@@ -169,8 +169,3 @@ def ema_name(key: str) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars (what EMA samples) as Python numbers, so the loader types them."""
-    return value.item() if isinstance(value, (np.integer, np.floating)) else value

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from locality.parameters.levers import value_at
-from locality.parameters.loader import ScenarioError, _resolve_path, load_scenario, read_raw, split_sources
+from locality.parameters.loader import ScenarioError, _resolve_path, load_scenario, read_raw, python_value, split_sources
 
 POSTERIOR_SUFFIX = ".posterior.csv"
 
@@ -63,12 +63,7 @@ def pick_draws(posterior: pd.DataFrame, master_seed: int, reps: int) -> tuple[li
     reproduces), and the scenario values each sets."""
     rows = np.random.default_rng(master_seed).choice(len(posterior), size=reps, p=posterior["weight"])
     values = posterior.drop(columns="weight")
-    return [int(i) for i in rows], [{key: _plain(value) for key, value in values.iloc[int(i)].items()} for i in rows]
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value a scenario and JSON take."""
-    return value.item() if isinstance(value, np.generic) else value
+    return [int(i) for i in rows], [{key: python_value(value) for key, value in values.iloc[int(i)].items()} for i in rows]
 
 
 def inherited_keys(scenario: str | Path, posterior_path: str | Path, keys: Iterable[str]) -> set[str]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import DEFAULT_SCENARIO, references
@@ -157,6 +158,12 @@ def parse_overrides(items: Iterable[str]) -> list[tuple[str, Any]]:
             raise ScenarioError(f"override '{item}' is not of the form key=value (for example regime.kind=integrated)")
         pairs.append((key, parse_value(text.strip())))
     return pairs
+
+
+def python_value(value: Any) -> Any:
+    """A numpy scalar (what samplers and frames hand out) as the Python value an override
+    and JSON take, so the loader types it as it would a value typed by hand."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def parse_value(text: str) -> Any:
