@@ -118,8 +118,9 @@ def _weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float
 
 def abc_targets(targets: TargetSet) -> dict:
     """The fitted targets that the approximate Bayesian computation fits: all but the crisis
-    rates, which `fit_rates` fits by scaling each kind's rate."""
-    return {name: t for name, t in targets.fitted().items() if t.metric != "crisis_rate"}
+    rates, which `fit_rates` fits by scaling each kind's rate, and those another command
+    fits (`fitted_by`: children's social care's front door and protection lines)."""
+    return {name: t for name, t in targets.fitted().items() if t.metric != "crisis_rate" and t.fitted_by is None}
 
 
 def _distance_again(targets: TargetSet, names: tuple[str, ...], sets: pd.DataFrame, workers: int | None,

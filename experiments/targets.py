@@ -44,6 +44,8 @@ class Target(_Strict):
     high: float
     unit: str = ""
     role: Literal["fit", "check"]
+    fitted_by: str | None = Field(None, description="the command that fits it, where that is not the ABC "
+                                  "(`locality calibrate`), which then leaves it out of its distance")
     source: str = Field(min_length=1)
     domain: str | None = None
     crisis: str | None = None

@@ -42,10 +42,11 @@ KNOWN_LIMITS = [
     "counts as referred, where a referral may name only some of them. The share re-referred within a year "
     "and children on plans, to which nothing was fitted, are checks. A plan holds the case open until a "
     "review conference (at three months, then every six: Working Together, recalled) finds the need below "
-    "the agency's threshold. Children on plans still run at under half the published figure: help and "
-    "recovery bring most families below the threshold by the first or second review, so plans last about "
-    "five months, where the published stock and flow (43,100 children on plans at a date, 52,700 plans "
-    "started a year) imply about ten."),
+    "the agency's threshold. Children on plans still run at under half the published figure: plans last "
+    "about five months, where the published stock and flow (43,100 children on plans at a date, 52,700 plans "
+    "started a year) imply about ten. Besides a review, a plan ends when the family drops out of help, when "
+    "its case is closed for want of capacity, or when a key worker's plan takes it over and ends; which of "
+    "these keeps plans short is not yet measured (plans_ended counts the reviews alone)."),
     ("Early help works as late help does, week for week (an assumption: no source gives a ratio, and the "
     "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
     "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "

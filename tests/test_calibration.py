@@ -142,6 +142,10 @@ def test_the_protection_lines_are_the_quantiles_that_give_the_published_shares()
 
 def test_the_fitted_referral_target_is_the_one_the_detection_fit_aims_at(targets):
     from locality.experiments.protection import DETECTION, REFERRALS
+    from locality.experiments.calibrate import abc_targets
     target = targets.targets[REFERRALS]
     assert target.role == "fit" and target.agency == DETECTION.split(".")[1]
     assert "protection" in source_for(load_scenario("kent"), DETECTION)
+    fitted_elsewhere = {name for name, t in targets.fitted().items() if t.fitted_by}
+    assert {REFERRALS, "section_47_share", "plan_share"} <= fitted_elsewhere
+    assert not fitted_elsewhere & set(abc_targets(targets)) and "worklessness" in abc_targets(targets)
