@@ -225,11 +225,22 @@ def _children_per_family(results: Results) -> float:
     return float(h.loc[h["children"] > 0, "children"].mean())
 
 
+def _agency_rows(t: Target, runs) -> pd.DataFrame:
+    """The target's agency's rows of its variant's run."""
+    agencies = runs[t.variant].agencies
+    return agencies[agencies["agency"] == t.agency]
+
+
+def _screened_in(rows: pd.DataFrame) -> float:
+    """Referrals an agency screened in (a contact screened out at the front door is no
+    referral in the Department for Education's count)."""
+    return float(rows["referrals"].sum() - rows["screened_out"].sum())
+
+
 def _caseload_children(t: Target, runs) -> float:
     """Children in the families an agency has open cases with (help or early help), plus
     those of its stocks paid for by it (children in care), per `scale` children."""
-    results = runs[t.variant]
-    rows = results.agencies[results.agencies["agency"] == t.agency]
+    results, rows = runs[t.variant], _agency_rows(t, runs)
     families = weekly_means(rows, ["caseload", "early_help"], "agency").sum(axis=1).iloc[0]
     in_care = sum(results.steps[f"stock_{name}"].mean() for name, s in results.scenario.stocks.items()
                   if s.who == "child" and s.payer == t.agency)
@@ -241,29 +252,22 @@ def _referral_children(t: Target, runs) -> float:
     referrals it screened in (the Department for Education counts a contact screened
     out at the front door as no referral)."""
     results = runs[t.variant]
-    rows = results.agencies[results.agencies["agency"] == t.agency]
-    children = (rows["referrals"].sum() - rows["screened_out"].sum()) * _children_per_family(results)
+    children = _screened_in(_agency_rows(t, runs)) * _children_per_family(results)
     return float(children / _population(t, results) * t.scale / t.years)
 
 
 def _rereferral_share(t: Target, runs) -> float:
     """The share of an agency's referrals that came within a year of the household's last
     referral to it (the Department for Education's re-referral rate)."""
-    results = runs[t.variant]
-    rows = results.agencies[results.agencies["agency"] == t.agency]
-    referrals = rows["referrals"].sum() - rows["screened_out"].sum()  # screened in, as the Department counts them
+    rows = _agency_rows(t, runs)
+    referrals = _screened_in(rows)
     return float(rows["rereferrals"].sum() / referrals) if referrals else 0.0
-
-
-def _agency_rows(t: Target, runs) -> pd.DataFrame:
-    agencies = runs[t.variant].agencies
-    return agencies[agencies["agency"] == t.agency]
 
 
 def _enquiry_share(t: Target, runs) -> float:
     """Section 47 enquiries as a share of the referrals the agency screened in."""
     rows = _agency_rows(t, runs)
-    referrals = rows["referrals"].sum() - rows["screened_out"].sum()
+    referrals = _screened_in(rows)
     return float(rows["enquiries"].sum() / referrals) if referrals else 0.0
 
 

@@ -204,8 +204,7 @@ class KeyWorkerPlans:
         """First found, first helped: the week each family joined the list, and among
         families of the same week those in a crisis first, the rest in a random order
         (drawn from the team's stream), not the households' (that is, neighbourhoods') order."""
-        rng = self.work.team_draws if self.work.team_draws is not None else self.work.decisions
-        order = np.lexsort((rng.random(queue.size), ~h.crisis_now[queue], h.waiting_since[t, queue]))
+        order = np.lexsort((self.work.team_stream.random(queue.size), ~h.crisis_now[queue], h.waiting_since[t, queue]))
         rank = np.empty(queue.size, np.int64)
         rank[order] = np.arange(queue.size)
         return rank

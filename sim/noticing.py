@@ -222,8 +222,8 @@ class KeyWorkerReferrals:
         candidates, tier = free[tier != NO_TIER], tier[tier != NO_TIER]
         if not candidates.size:
             return
-        rng = work.team_draws if work.team_draws is not None else work.decisions
-        scored_draw, referral_draw, consent_draw, order_draw = rng.random((len(DRAWS_PER_FAMILY), candidates.size))
+        scored_draw, referral_draw, consent_draw, order_draw = work.team_stream.random((len(DRAWS_PER_FAMILY),
+                                                                                         candidates.size))
         in_crisis = h.crisis_now[candidates] & self.by_crisis
         scored = (scored_draw < spec.detection) & self.by_risk_score
         open_cases = np.count_nonzero(h.status[:t, candidates] >= SERVED, axis=0)  # late help or early help

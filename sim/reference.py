@@ -443,7 +443,7 @@ class ReferenceModel(mesa.Model):
             mine = [home for home in self.homes if home.standing[t] == SERVED and home.plan_tier == tier]
             for home in sorted(mine, key=lambda h: sum(h.severity))[:max(len(mine) - slots, 0)]:
                 home.standing[t] = NONE
-            room = max(int(slots) - min(len(mine), int(slots)), 0)
+            room = int(slots) - min(len(mine), int(slots))
             queue = [home for home in waiting if home.plan_tier == tier]
             if room <= 0 or not queue:
                 continue

@@ -88,6 +88,12 @@ class Casework:
     team_draws: np.random.Generator | None = None  # the key-worker team's own stream (its routes in), so that
     # integrated variants keep the agencies' draws in step whatever the team does
 
+    @property
+    def team_stream(self) -> np.random.Generator:
+        """Where the key-worker team's chance decisions are drawn: its own stream, or the
+        agencies' where none was given."""
+        return self.decisions if self.team_draws is None else self.team_draws
+
     def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
         """An agency's view of some households' need (see `needs_of`)."""
         h = self.households
