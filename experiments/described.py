@@ -47,7 +47,7 @@ HOUSEHOLDS = {  # one row per home at the end
     "adults": ("people", "adults at home at the end"),
     "children": ("people", "children at home at the end"),
     "head_age": ("years", "the household reference person's age"),
-    "arrived_week": ("weeks", "week of the run the household living there arrived (0: there from the start)"),
+    "arrived_week": ("weeks", "week of the run the household living there arrived (missing: there when recording began)"),
     "tier": ("code", "the household's tier at the end (0 no need ... 4 crisis; see TIERS)"),
     "problems": ("needs", "needs at or above the problem line at the end"),
     "services": ("episodes", "episodes of help begun over the run"),

@@ -17,7 +17,7 @@ import tomli_w
 from locality.parameters.loader import ScenarioError, as_file, load_scenario
 from locality.parameters.schema import Scenario
 from locality.parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
-from locality.sim.state import NEVER
+from locality.sim.panel import weeks_or_missing
 
 from .described import NAMES, column_notes, long, write_parquet
 from .provenance import provenance
@@ -193,7 +193,8 @@ def household_frame(model) -> pd.DataFrame:
         "adults": h.adults,
         "children": h.children,
         "head_age": h.head_age,
-        "arrived_week": h.arrived_week,
+        # (missing, NA, for a household that lived there when recording began)
+        "arrived_week": weeks_or_missing(h.arrived_week),
         "tier": pd.Categorical.from_codes(h.tier, categories=list(TIERS)),
         "cost_total": ledger.by_agency.sum(axis=0),
     })
@@ -210,7 +211,7 @@ def household_frame(model) -> pd.DataFrame:
         services=h.episodes,
         assessments=h.assessments,
         crises=h.crises,
-        first_help_week=pd.arrays.IntegerArray(h.first_help_week.astype(np.int32), h.first_help_week == NEVER),
+        first_help_week=weeks_or_missing(h.first_help_week),
         # (missing, NA, for a household never helped, as its first-help severity is NaN)
         first_help_severity=h.first_help_severity,
         peak_severity=h.peak_severity,

@@ -12,9 +12,15 @@ import pandas as pd
 from locality.parameters.vocabulary import DOMAINS, TIERS, WEEKS_PER_YEAR
 
 from .ledger import Ledger
-from .state import EARLY, SERVED, WAITING, Households
+from .state import EARLY, NEVER, SERVED, WAITING, Households
 
 KEY_WORKER = ["none", "waiting", "served"]  # by the team's status codes NONE, WAITING, SERVED
+
+
+def weeks_or_missing(weeks: np.ndarray) -> pd.arrays.IntegerArray:
+    """Weeks as a nullable integer column: missing (NA) where the week is NEVER, so the
+    marker never reaches a sum, a mean or a user's table as if it were a week."""
+    return pd.arrays.IntegerArray(weeks.astype(np.int32), weeks == NEVER)
 
 
 class Panel:
@@ -75,5 +81,5 @@ class Panel:
             key_worker=pd.Categorical.from_codes(self.key_worker[:periods].ravel(), categories=KEY_WORKER),
             crises_so_far=self.crises[:periods].ravel(),
             cost_so_far=self.cost[:periods].ravel(),
-            arrived_week=self.arrived[:periods].ravel(),
+            arrived_week=weeks_or_missing(self.arrived[:periods].ravel()),
         )

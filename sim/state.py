@@ -20,7 +20,8 @@ from .tables import read_table
 
 # A household's standing with one service (an agency, or the key-worker team).
 NONE, WAITING, SERVED, EARLY = STATUSES = (0, 1, 2, 3)
-NEVER = -1  # week marker for "has not happened"
+NEVER = -(2**30)  # week marker for "has not happened": below any week the clock reaches, warm-up
+# weeks included (they run -W..-1), and far enough from int32's floor that a week minus it cannot overflow
 UNIVERSAL, VULNERABLE, COMPLEX, CRISIS = range(4)  # tier codes, in the order of vocabulary.TIERS
 PER_HOUSEHOLD, PER_ADULT, PER_CHILD, PER_PERSON = range(4)  # codes: whom a universal service is billed per
 LONG_AGO = -10_000  # the week of an assessment that no longer counts as recent
