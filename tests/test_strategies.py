@@ -10,7 +10,7 @@ from locality.sim.assessing import SeparateAssessments, SharedAssessment
 from locality.sim.help import Help
 from locality.sim.model import LocalityModel
 from locality.sim.noticing import AgencyThresholds, KeyWorkerReferrals
-from locality.sim.state import EARLY, NONE, SERVED, WAITING
+from locality.sim.state import EARLY, NEVER, NONE, SERVED, WAITING
 from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 0, "run.seed": 3}
@@ -229,13 +229,13 @@ def test_a_child_protection_plan_holds_the_case_open_until_a_review_ends_it(mode
     h.engagement[families] = 1.0  # nobody drops out
     h.status[csc.index, families] = SERVED
     now = 40
-    h.plan_since[families] = [now - 5, now - protection.first_review_weeks, -1]  # no review due; a review; no plan
+    h.plan_since[families] = [now - 5, now - protection.first_review_weeks, NEVER]  # no review due; a review; no plan
     m.money.open_year(1)
     week = with_needs(m, new_week(m, now))
     week.caseloads = {csc.index: families}
     Help(m.casework)(week)
     assert list(h.status[csc.index, families]) == [SERVED, NONE, NONE]
-    assert list(h.plan_since[families]) == [now - 5, -1, -1] and week.counts.plans_ended[csc.index] == 1
+    assert list(h.plan_since[families]) == [now - 5, NEVER, NEVER] and week.counts.plans_ended[csc.index] == 1
 
 
 # --- stage 3 ----------------------------------------------------------------------------------
@@ -560,7 +560,7 @@ def test_children_s_social_care_opens_an_enquiry_and_a_plan_where_the_need_reach
     week.referrals = {csc.index: np.array([80, 81, 82])}
     SeparateAssessments(m.casework).assess(week)
     assert week.counts.enquiries[csc.index] == 2 and week.counts.plans_started[csc.index] == 1
-    assert list(h.plan_since[[80, 81, 82]]) == [-1, -1, 10]
+    assert list(h.plan_since[[80, 81, 82]]) == [NEVER, NEVER, 10]
     paid = m.ledger.by_agency[csc.index, [80, 81]]
     assert paid[1] - paid[0] == pytest.approx(protection.enquiry_cost)  # both assessed; only 81's need an enquiry
     assert [e.kind for e in week.events.items].count("enquiry") == 1
