@@ -49,6 +49,7 @@ class Agency(mesa.Agent):
         self.reinvest_after = finance.reinvest_after_years
         self.reinvesting: deque[float] = deque()  # savings set aside at each year's end, oldest first
         self.reinvested = 0.0  # savings put back this year (into prevention or the pool)
+        self.cashed = 0.0  # savings taken from this year's reactive budget by the funder (negative: extra crises funded)
         self.year = 0
         self.reactive_plan = self.prevention_plan = self.budget = self.contribution = 0.0
         self.slots = self.early_slots = self.most_cases = 0
@@ -79,7 +80,7 @@ class Agency(mesa.Agent):
         """This year's budget after cuts, before anything is pooled."""
         return self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
 
-    def open_year(self, year: int, left: float = 1.0, contribution: float | None = None) -> None:
+    def open_year(self, year: int, left: float = 1.0, contribution: float | None = None, cashed: float = 0.0) -> None:
         """Set this year's budget (year 0: the status quo before the run), after cuts and
         the pooled contribution, and split what the agency may spend, the budget less any
         debt it must repay (`deficit`), between reactive and preventive work. The pool
@@ -89,7 +90,10 @@ class Agency(mesa.Agent):
         `finance.reinvest_after_years` ago come back (to prevention, or to the pool).
         `left`: the share of the year still to come (a year entered part way through has
         that share of its money). `contribution`: what it puts into the pool, where an
-        investment agreement sets it (default: the pooled share of its budget)."""
+        investment agreement sets it (default: the pooled share of its budget). `cashed`:
+        last year's crisis spend avoided that the funder takes from the reactive budget
+        (`finance.cashable_share`; negative: extra crisis spend it funds); it never takes
+        more than the reactive budget."""
         self.year = year
         full, gross = self.base_budget * left, self.gross(year, left)
         if contribution is None:
@@ -112,6 +116,9 @@ class Agency(mesa.Agent):
             double_running = year < self.shift.start_year + self.shift.double_running_years
             if not double_running:
                 reactive -= moved  # during double running the old service keeps its money too
+        self.cashed = min(cashed, reactive)
+        reactive -= self.cashed
+        self.budget -= self.cashed
         self.reinvested = self.reinvesting.popleft() if len(self.reinvesting) >= self.reinvest_after else 0.0
         if self.reinvest_in == "prevention":  # the agency's own savings, back in its budget as prevention
             prevention += self.reinvested

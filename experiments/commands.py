@@ -621,11 +621,13 @@ def _print_comparison(comparison: Comparison) -> None:
         "crisis spend £k": (pocket["crisis_change"] / 1e3).round(0),
         "own services £k": (pocket["services_change"] / 1e3).round(0),
         "reinvested £k": (pocket["reinvested"] / 1e3).round(0),
+        "cashed £k": (pocket["cashed"] / 1e3).round(0),
         "": pocket["verdict"],
     })
     print("\nThe wrong-pocket table, whole run (net change = spend B + into pool, B less A - spend A; crisis spend")
     print("is what crises avoided saved the agency, whoever paid for the change; reinvested: its savings put")
-    print("back, in its own prevention or the pool, B less A):")
+    print("back, in its own prevention or the pool, B less A; cashed: what its funder took from its budgets")
+    print("for savings, finance.cashable_share, B less A):")
     print(shown.to_string(index=False))
 
 

@@ -39,7 +39,8 @@ LEDGER = {  # per year per agency; every figure is money
     "reserves": "reserves at the year's end (negative: a debt)",
     "reinvested_in_prevention": "past under-spend put back into the agency's prevention",
     "reinvested_in_pool": "past under-spend put into the key workers' pool",
-    "savings_received": "crisis spend saved against the status quo run on the same seed (investment agreements)",
+    "savings_received": "crisis spend saved against business as usual run on the same seed (with an investment agreement or savings cashed)",
+    "cashed": "taken from this year's budget by the funder: a share of last year's savings cashed (negative: extra crisis spend funded)",
 }
 HOUSEHOLDS = {  # one row per home at the end
     "household": ("index", "the home (0 to households - 1)"),

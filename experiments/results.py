@@ -247,6 +247,7 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["reinvested_in_prevention"] = 0.0 if to_pool else ledger.reinvested.ravel()
     frame["reinvested_in_pool"] = ledger.reinvested.ravel() if to_pool else 0.0
     frame["savings_received"] = ledger.savings_received.ravel()
+    frame["cashed"] = ledger.cashed.ravel()
     return frame
 
 

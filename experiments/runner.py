@@ -89,8 +89,9 @@ class Comparison:
         itself plus what it puts into the pool (its contribution, and savings it reinvests
         there), less what it spent under A. Crisis change is the saving from crises avoided
         (the wrong pocket: often not the payer's); reinvested is the change in its savings
-        put back, in its own prevention or the pool. The pool's row is its own over- or
-        under-spend, so the rows add up to the total change."""
+        put back, in its own prevention or the pool; cashed is the change in what its funder
+        took from its budgets for savings (`finance.cashable_share`). The pool's row is its
+        own over- or under-spend, so the rows add up to the total change."""
         keys = ["agency", "label"]
         a = self.a.ledger.groupby(keys, sort=False).sum(numeric_only=True)
         b = self.b.ledger.groupby(keys, sort=False).sum(numeric_only=True)
@@ -108,6 +109,7 @@ class Comparison:
             "crisis_change": b["spend_crisis"] - a["spend_crisis"],
             "services_change": b[services].sum(axis=1) - a[services].sum(axis=1),
             "reinvested": b[reinvested].sum(axis=1) - a[reinvested].sum(axis=1),
+            "cashed": b["cashed"] - a["cashed"],
         })
         table["verdict"] = [_verdict(change) for change in table["net_change"]]
         return table.reset_index()

@@ -217,8 +217,9 @@ class Regime(Section):
                                 json_schema_extra={"label": "Pooled for key workers", "unit": "share of budgets"})
 
     investment_agreement: bool = Field(False, description="each agency's contribution to the pool in proportion to the "
-                                       "savings in crisis spend it received last year against siloed working on the same "
-                                       "seed (year 1: as pooled_share sets it); the total pooled is unchanged",
+                                       "savings in crisis spend it received last year against business as usual on the "
+                                       "same seed (siloed, no early-intervention shift; year 1: as pooled_share sets it); "
+                                       "the total pooled is unchanged",
                                        json_schema_extra={"label": "Investment agreement", "unit": ""})
 
     def switches(self) -> Switches:
@@ -422,7 +423,10 @@ class Finance(Section):
     this year's prevention money. A share of each agency's under-spend can be reinvested
     (`reinvest_share`) in its own prevention or in the key workers' pool, some years on
     (the source documents ask for this: Sherwood, Cheshire West's Children's Investment
-    Unit); the rest goes to reserves or back to the funder."""
+    Unit); the rest goes to reserves or back to the funder. A funder may also cash a share
+    of the crisis spend an agency avoided against business as usual (`cashable_share`),
+    taking it from the next year's reactive budget: without that, money crises no longer
+    cost is spent again on casework and a policy's savings never show in spend."""
 
     carries_over: list[str] = Field(
         [], description="agencies whose outturn carries into the next year (the rest start each year afresh)")
@@ -437,6 +441,12 @@ class Finance(Section):
     reinvest_in: Literal["prevention", "pool"] = Field(
         "prevention", description="where reinvested savings go: 'prevention' (the agency's own early help) or 'pool' (the key workers' pooled budget)")
     reinvest_after_years: int = Field(1, ge=1, le=5, description="years after the under-spend that it is reinvested, 1 to 5")
+    cashable_share: Fraction = Field(
+        0.0, description="share of the change in an agency's crisis spend last year, against business as usual on the "
+        "same seed (siloed, no early-intervention shift), that its funder takes from (or, where crises rose, adds to) "
+        "its reactive budget this year, 0 to 1: savings cashed rather than re-spent on casework. Greater Manchester "
+        "counted £110m of its £224m of savings as cashable (source_facts.md), about 0.49",
+        json_schema_extra={"label": "Savings cashed", "unit": "share of crisis spend avoided"})
 
 
 class Protection(Section):

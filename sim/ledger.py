@@ -22,7 +22,8 @@ class Ledger:
         self.reserves_drawn = np.zeros((years, len(payers)))    # this year's over-spend met from reserves
         self.reserves = np.zeros((years, len(payers)))          # reserves at the year's end (below 0: a debt)
         self.reinvested = np.zeros((years, len(payers)))        # past under-spends put back this year
-        self.savings_received = np.zeros((years, len(payers)))  # crisis spend saved against the status quo (agreements)
+        self.savings_received = np.zeros((years, len(payers)))  # crisis spend saved against business as usual
+        self.cashed = np.zeros((years, len(payers)))            # taken from the reactive budget: last year's savings cashed
         self.week = np.zeros(shape)                         # this week's spend
         # per household, payer-major and category-major: one payer's bookings touch one row
         self.by_agency = np.zeros((len(payers), households))
@@ -80,5 +81,5 @@ class Ledger:
     def clear(self) -> None:
         """Forget everything booked (used after the warm-up)."""
         for array in (self.spend, self.budget, self.contribution, self.universal_budget, self.deficit_repaid,
-                      self.reserves_drawn, self.reserves, self.reinvested, self.savings_received, self.week, self.by_agency, self.by_category, self.overhead):
+                      self.reserves_drawn, self.reserves, self.reinvested, self.savings_received, self.cashed, self.week, self.by_agency, self.by_category, self.overhead):
             array[:] = 0.0

@@ -106,9 +106,10 @@ class LocalityModel(mesa.Model):
         self.regime = self.status_quo
         self.universal = UniversalServices(self.households, universal_kinds(params, payer_index), self.ledger,
                                            self.engine)
-        agreement = params.regime.investment_agreement and self.switches.key_workers and self.switches.pooled_share > 0
+        agreement, cashing = has_agreement(params), cashes_savings(params)
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
-                           self.universal, status_quo_crisis_spend(params) if agreement else None)
+                           self.universal, status_quo_crisis_spend(params) if agreement or cashing else None,
+                           agreement, params.finance.cashable_share if cashing else 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
                                  params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
@@ -247,11 +248,35 @@ class LocalityModel(mesa.Model):
             self.step()
 
 
+def business_as_usual(params: Scenario) -> Scenario:
+    """The scenario as it would run without the policy: siloed, with no early-intervention
+    shift, its savings neither cashed nor reinvested in a pool (siloed has none); cuts,
+    demand and the seed as the scenario has them."""
+    finance = params.finance.model_copy(update={"reinvest_in": "prevention", "cashable_share": 0.0})
+    shift = params.early_intervention.model_copy(update={"shift": 0.0})
+    return params.model_copy(update={"regime": RegimeSpec(kind="siloed"), "finance": finance,
+                                     "early_intervention": shift}, deep=True)
+
+
+def has_agreement(params: Scenario) -> bool:
+    """An investment agreement is in force: asked for, with key workers and a pool to share."""
+    switches = params.regime.switches()
+    return params.regime.investment_agreement and switches.key_workers and switches.pooled_share > 0
+
+
+def cashes_savings(params: Scenario) -> bool:
+    """Funders cash a share of savings, and there can be any: the scenario is a policy,
+    not business as usual itself (which saves nothing against itself)."""
+    usual = business_as_usual(params)
+    is_policy = params.regime.switches() != usual.regime.switches() or params.early_intervention.shift > 0
+    return params.finance.cashable_share > 0 and is_policy
+
+
 def status_quo_crisis_spend(params: Scenario) -> np.ndarray:
-    """Crisis spend per year and agency, (years, agencies), of the scenario run siloed on
-    the same seed (common random numbers): what each agency would have spent on crises
-    without integration, the yardstick of an investment agreement (`sim.agreement`)."""
-    finance = params.finance.model_copy(update={"reinvest_in": "prevention"})  # siloed has no pool to reinvest in
-    twin = LocalityModel(params.model_copy(update={"regime": RegimeSpec(kind="siloed"), "finance": finance}, deep=True))
+    """Crisis spend per year and agency, (years, agencies), of the scenario's business as
+    usual (`business_as_usual`) on the same seed (common random numbers): what each agency
+    would have spent on crises without the policy, the yardstick of an investment
+    agreement (`sim.agreement`) and of savings cashed (`finance.cashable_share`)."""
+    twin = LocalityModel(business_as_usual(params))
     twin.run()
     return twin.ledger.spend[:, :len(twin.agency_list), CATEGORY["crisis"]].copy()

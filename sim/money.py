@@ -24,10 +24,14 @@ class Money:
     a new year opens, so the record never reads next year's."""
 
     def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int,
-                 universal: UniversalServices, status_quo_crises: np.ndarray | None = None):
+                 universal: UniversalServices, status_quo_crises: np.ndarray | None = None, agreement: bool = False,
+                 cashable_share: float = 0.0):
         self.agencies, self.team, self.ledger, self.rules, self.years = agencies, team, ledger, rules, years
         self.universal = universal
-        self.status_quo_crises = status_quo_crises  # with an investment agreement: (years, agencies) of crisis spend
+        # business as usual's crisis spend, (years, agencies), where savings are measured against it
+        self.status_quo_crises = status_quo_crises
+        self.agreement = agreement  # contributions to the pool follow savings (`sim.agreement`)
+        self.cashable_share = cashable_share  # of savings (or extra crisis spend), taken from (added to) budgets
 
     def __call__(self, week: Week) -> None:
         ledger, rules = self.ledger, self.rules
@@ -42,6 +46,7 @@ class Money:
             next_year = next_week // WEEKS_PER_YEAR + 1 if next_week > 0 else 0
             self.close_year()
             if next_year > self.years:
+                self.savings_received(self.ledger.year)  # the last year's savings, for the record
                 return  # the run is over: leave the last year's books as they are
             self.open_year(next_year)
         self.plan_capacity(next_week % WEEKS_PER_YEAR)
@@ -68,9 +73,13 @@ class Money:
         if year == 0:
             ledger.clear_year(0)
         left = (WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR
-        agreed = self.agreed(year, left)
+        received = self.savings_received(ledger.year - 1) if year >= 1 else None  # (the ledger has just opened this year)
+        agreed = self.agreed(year, left, received)
+        cashed = np.zeros(len(self.agencies)) if received is None else self.cashable_share * received * left
         for agency in self.agencies:
-            agency.open_year(year, left=left, contribution=None if agreed is None else float(agreed[agency.index]))
+            agency.open_year(year, left=left, contribution=None if agreed is None else float(agreed[agency.index]),
+                             cashed=float(cashed[agency.index]))
+            ledger.cashed[ledger.year, agency.index] = agency.cashed
             ledger.universal_budget[ledger.year, agency.index] = self.universal.year_cost(agency.index)
             ledger.budget[ledger.year, agency.index] = agency.budget + ledger.universal_budget[ledger.year, agency.index]
             ledger.contribution[ledger.year, agency.index] = agency.contribution
@@ -80,17 +89,24 @@ class Money:
         self.team.open_year(pooled)
         ledger.budget[ledger.year, len(self.agencies)] = pooled
 
-    def agreed(self, year: int, left: float) -> np.ndarray | None:
-        """Under an investment agreement, from year 2: each agency's contribution to the
-        pool in proportion to the crisis spend it saved last year against the status quo
-        on the same seed (booked to the ledger); the same total as the pooled shares, less
-        only if every agency that saved is capped (`sim.agreement`)."""
-        last = self.ledger.year - 1  # the ledger's index of last year (the ledger has just opened this one)
-        if self.status_quo_crises is None or year == 0 or last < 0:
+    def savings_received(self, index: int) -> np.ndarray | None:
+        """Where savings are measured, the crisis spend each agency saved in a year of the
+        run (the ledger's `index`) against business as usual on the same seed (negative:
+        spent more), booked to the ledger under that year. None otherwise."""
+        if self.status_quo_crises is None or index < 0:
             return None
-        crisis = self.ledger.spend[last, :len(self.agencies), CATEGORY["crisis"]]
-        received = self.status_quo_crises[last] - crisis
-        self.ledger.savings_received[last, :len(self.agencies)] = received
+        crisis = self.ledger.spend[index, :len(self.agencies), CATEGORY["crisis"]]
+        received = self.status_quo_crises[index] - crisis
+        self.ledger.savings_received[index, :len(self.agencies)] = received
+        return received
+
+    def agreed(self, year: int, left: float, received: np.ndarray | None) -> np.ndarray | None:
+        """Under an investment agreement, from year 2: each agency's contribution to the
+        pool in proportion to the crisis spend it saved last year (`received`); the same
+        total as the pooled shares, less only if every agency that saved is capped
+        (`sim.agreement`)."""
+        if received is None or not self.agreement:
+            return None
         gross = np.array([agency.gross(year, left) for agency in self.agencies])
         pool = float(sum(g * agency.pooled_share for g, agency in zip(gross, self.agencies)))
         return agreed_contributions(pool, received, gross)

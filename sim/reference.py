@@ -127,6 +127,9 @@ class ReferenceModel(mesa.Model):
         if spec.regime.investment_agreement:
             raise ValueError("regime.investment_agreement is not implemented in the reference model: "
                              "set regime.investment_agreement=false")
+        if spec.finance.cashable_share > 0:
+            raise ValueError("finance.cashable_share is not implemented in the reference model: "
+                             "set finance.cashable_share=0")
         seed = spec.run.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.params = spec

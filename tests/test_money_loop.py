@@ -4,9 +4,11 @@ level; savings come from prevention first, down to the share kept whatever; name
 agencies find a crisis overrun from prevention; and the ledger reports it all."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from locality.agents import Agency
+from locality.experiments.results import ledger_frame
 from locality.sim.ledger import CATEGORY
 from locality.sim.model import LocalityModel
 
@@ -236,3 +238,63 @@ def test_a_year_that_only_repays_a_debt_sets_nothing_aside():
     assert schools.deficit == 10_000.0
     schools.close_year(schools.budget - schools.deficit)  # spends what it may: the debt is repaid, nothing saved
     assert schools.balance == pytest.approx(0.0) and schools.reinvesting[-1] == 0.0
+
+
+def test_a_cashed_saving_comes_out_of_next_years_reactive_budget_only():
+    police = agency()
+    police.open_year(2)
+    plain = (police.budget, police.reactive_plan, police.prevention_plan)
+    saving = 0.1 * plain[1]
+    police.open_year(2, cashed=saving)
+    assert police.cashed == saving
+    assert (police.budget, police.reactive_plan, police.prevention_plan) == pytest.approx(
+        (plain[0] - saving, plain[1] - saving, plain[2]))  # prevention untouched: the saving was crises'
+    police.open_year(2, cashed=-2 * saving)  # crisis spend rose: the funder meets that share of it
+    assert police.reactive_plan == pytest.approx(plain[1] + 2 * saving)
+    police.open_year(2, cashed=10 * plain[1])  # never more than the reactive budget
+    assert police.reactive_plan == 0 and police.cashed == pytest.approx(plain[1])
+
+
+CASHING = {"population.households": 3000, "run.years": 4, "early_intervention.shift": 0.2,
+           "early_intervention.start_year": 2, "early_intervention.double_running_years": 0}
+
+
+def test_business_as_usual_cashes_nothing_and_runs_as_without_cashing():
+    from locality.experiments.runner import run
+
+    usual = {k: v for k, v in CASHING.items() if not k.startswith("early")}
+    cashing = run("thanet", {**usual, "finance.cashable_share": 0.49}).ledger
+    plain = run("thanet", usual).ledger
+    assert (cashing["cashed"] == 0).all() and (cashing["savings_received"] == 0).all()
+    pd.testing.assert_frame_equal(cashing, plain)
+
+
+def test_a_policy_cashes_its_share_of_last_years_savings_against_business_as_usual():
+    from locality.experiments.runner import run
+
+    share = 0.49
+    model = LocalityModel("thanet", overrides={**CASHING, "finance.cashable_share": share})
+    usual = run("thanet", {**CASHING, "early_intervention.shift": 0.0}).ledger  # the same seed, no shift
+    agencies = [a.name for a in model.agency_list]
+    model.run()
+    ledger = ledger_frame(model)
+    ledger = ledger[ledger.agency != "pooled_budget"]
+
+    def by_year(frame, column):
+        return frame.pivot(index="year", columns="agency", values=column)[agencies]
+
+    received = by_year(ledger, "savings_received")
+    assert received.to_numpy() == pytest.approx((by_year(usual, "spend_crisis") - by_year(ledger, "spend_crisis")).to_numpy())
+    assert (received.loc[1] == 0).all()  # the shift starts in year 2: nothing saved before it
+    cashed = by_year(ledger, "cashed")
+    assert (cashed.loc[[1, 2]] == 0).all().all()  # year 2 cashes year 1's savings: none
+    assert cashed.loc[3:].to_numpy() == pytest.approx(share * received.loc[2:3].to_numpy())
+    assert (cashed.loc[3:] != 0).any().any()  # (whether it saves is a direction, tested on ten seeds)
+    assert model.money.cashable_share == share
+
+
+def test_the_reference_model_refuses_cashed_savings_by_name():
+    from locality.sim.reference import ReferenceModel
+
+    with pytest.raises(ValueError, match="finance.cashable_share"):
+        ReferenceModel("thanet", overrides={**SETTINGS, "finance.cashable_share": 0.3})

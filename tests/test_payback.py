@@ -34,7 +34,8 @@ def found():
 
 
 def test_the_change_is_the_policy_run_against_the_status_quo_on_each_seed(found):
-    shift = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "early_intervention.double_running_years": 1}
+    shift = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "early_intervention.double_running_years": 1,
+             "finance.cashable_share": 0.49}  # the default policy, savings cashed
     changes = []
     for seed in found.seeds:
         base = run("thanet", {**TINY, "run.seed": seed})
@@ -44,6 +45,8 @@ def test_the_change_is_the_policy_run_against_the_status_quo_on_each_seed(found)
     assert found.by_year.loc[1, "change"] == pytest.approx(0.0, abs=1e-6)  # nothing differs before the shift starts
     assert found.by_year["cumulated"].to_numpy() == pytest.approx(found.by_year["change"].cumsum().to_numpy())
     assert (found.by_year["cumulated_low"] <= found.by_year["cumulated"]).all()
+    assert found.by_year.loc[[1, 2], "cashed"].abs().max() == 0  # year 3 is the first to cash (year 2's savings)
+    assert (found.by_year.loc[3:, "cashed"] != 0).all()
 
 
 def test_the_summary_says_how_many_seeds_paid_back(found):
