@@ -79,13 +79,17 @@ class Admissions:
             week.events.emit("help_started" if standing == SERVED else "early_help_started", service, households)
 
     def make_room(self, week: Week, service: int, open_cases: np.ndarray, slots: int,
-                  need_of: Callable[[np.ndarray], np.ndarray], most: int | None = None) -> int:
+                  need_of: Callable[[np.ndarray], np.ndarray], most: int | None = None,
+                  kept: np.ndarray | None = None) -> int:
         """Close the least needy of `open_cases` (by `need_of(households)`) above the most
         cases the service carries (`most`, default `slots`: its workers may carry more
-        than is safe); return the places free below `slots`."""
+        than is safe), never one `kept` open (a child protection plan: only a review
+        conference ends one); return the places free below `slots`."""
         excess = open_cases.size - (slots if most is None else most)
         if excess > 0:
-            closed = open_cases[first_by(need_of(open_cases), excess)]
+            closable = open_cases if kept is None else open_cases[~kept]
+            closed = closable[first_by(need_of(closable), min(excess, closable.size))]
+            excess = closed.size
             self.work.households.status[service, closed] = NONE
             if week.events:
                 week.events.emit("closed", service, closed, np.full(closed.size, NO_CAPACITY))
@@ -122,7 +126,8 @@ class AgencyQueues:
             still = need >= agency.threshold
             waited = week.number - h.waiting_since[a, waiting]
             reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week
-            room = admit.make_room(week, a, served, agency.slots, need_of, most=agency.most_cases)
+            on_plan = h.plan_since[served] != NEVER if agency.spec.protection is not None else None
+            room = admit.make_room(week, a, served, agency.slots, need_of, most=agency.most_cases, kept=on_plan)
             offered = np.zeros(waiting.size, bool)  # a place offered is reviewed at the point of offer
             if room:
                 key = -need if self.order == "severity" else h.waiting_since[a, waiting]

@@ -3,7 +3,8 @@ severity), less when engagement is low or an agency's workers carry more than a 
 caseload, and more when a key worker's plan covers the whole family. Each week of help
 is paid for (an agency's staff whether or not they have cases); cases close on recovery,
 at their longest length, or when the household drops out (missed appointments), except
-that a child protection plan holds its case open until a review conference ends it. The
+that a child protection plan holds its case open, whatever happens, until a review
+conference ends it. The
 stage ends by counting everyone's standing with each service (`week.standing`), settled
 for the week."""
 
@@ -40,7 +41,9 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
       problem line), at `max_weeks[s]`, or when the household drops out
       (`dropout_draw` below dropout x (1 - engagement)), the first that applies being
       why (`closed_why`: see `sim.week.CLOSED_WHY`; 0 while open); a case `held` open
-      (a child protection plan) closes only when the household drops out.
+      (a child protection plan) does not close, nor does its household count as
+      dropping out: missed appointments do not end a plan (Working Together: only a
+      review conference does).
 
     Per case, also whether it was late help and whether the household dropped out."""
     for s in range(bounds.size - 1):
@@ -61,10 +64,10 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
         weeks_open[s, mine] += 1
         drops = dropout_draw[k] < np.float64(dropout) * (1.0 - engagement[mine].astype(np.float64))
         free = ~held[k]
-        why = np.select([free & (worst < np.float64(problem_line)), free & (weeks_open[s, mine] >= max_weeks[s]), drops],
-                        [RECOVERED, LONGEST, DROPPED_OUT], 0)
+        why = np.select([free & (worst < np.float64(problem_line)), free & (weeks_open[s, mine] >= max_weeks[s]),
+                         free & drops], [RECOVERED, LONGEST, DROPPED_OUT], 0)
         status[s, mine[why > 0]] = closed
-        was_late[k], dropped[k], closed_why[k] = late, drops, why
+        was_late[k], dropped[k], closed_why[k] = late, drops & free, why
 
 
 @rule(kernels.count_standing, over="services")

@@ -359,11 +359,11 @@ def help_cases(cases, bounds, dropout_draw, severity, domain_lists, domain_effec
                 why = RECOVERED
             elif weeks[i] >= max_weeks[s] and not held[k]:
                 why = LONGEST
-            elif drops:
+            elif drops and not held[k]:
                 why = DROPPED_OUT
             if why:
                 row[i] = closed
-            was_late[k], dropped[k], closed_why[k] = late, drops, why
+            was_late[k], dropped[k], closed_why[k] = late, drops and not held[k], why
 
 
 @njit(**JIT)

@@ -462,11 +462,14 @@ class ReferenceModel(mesa.Model):
                 home.standing[t], home.weeks_open[t] = SERVED, 0
 
     def _room(self, a: int, standing: int, slots: int, agency: Agency, most: int | None = None) -> int:
-        """Close the least needy cases above `most` (default `slots`); the places free below `slots`."""
+        """Close the least needy cases above `most` (default `slots`), never one a child
+        protection plan holds open; the places free below `slots`."""
         open_cases = [h for h in self.homes if h.standing[a] == standing]
         excess = len(open_cases) - (slots if most is None else most)
         if excess > 0:
-            for home in sorted(open_cases, key=lambda h: h.need_for(agency))[:excess]:
+            on_plan = agency.spec.protection is not None and standing == SERVED
+            closable = [h for h in open_cases if not (on_plan and h.plan_since != NEVER)]
+            for home in sorted(closable, key=lambda h: h.need_for(agency))[:excess]:
                 home.standing[a] = NONE
         return max(slots - sum(1 for h in open_cases if h.standing[a] == standing), 0)
 
@@ -498,7 +501,7 @@ class ReferenceModel(mesa.Model):
                 home.weeks_open[a] += 1
                 recovered = max(home.severity[d] for d in agency.domains) < line
                 dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
-                if ((recovered or home.weeks_open[a] >= spec.max_weeks) and not held) or dropped:
+                if (recovered or home.weeks_open[a] >= spec.max_weeks or dropped) and not held:
                     home.standing[a] = NONE
             if home.standing[self.t] == SERVED:
                 self._key_work(home)

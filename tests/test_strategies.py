@@ -546,6 +546,43 @@ def test_without_shared_data_the_key_workers_still_reach_families_through_agenci
     assert int((m.households.status[team] == SERVED).sum()) > 0 and m.households.episodes.sum() > 0
 
 
+def test_a_child_protection_plan_survives_missed_appointments_and_a_shortage_of_places(model):
+    """Only a review conference ends a plan: a family on one that misses every
+    appointment stays on it (and is not counted as dropping out), and when the agency
+    has more cases than places, the least needy cases off a plan close first, never one
+    on a plan, even if the plans alone overfill it."""
+    from locality.sim.allocating import Admissions
+
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    families = np.array([70, 71, 72, 73])
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.severity[:, families] = 0.9  # in need: no recovery this week
+    h.engagement[families] = 0.0  # every family misses its appointments
+    h.status[csc.index, families] = SERVED
+    now = 40
+    h.plan_since[families] = [now - 1, now - 2, NEVER, NEVER]  # two on a plan, no review due
+    m.money.open_year(1)
+    object.__setattr__(m.casework.rules, "dropout", 1.0)  # every unengaged family drops out
+    week = with_needs(m, new_week(m, now))
+    week.caseloads = {csc.index: families}
+    Help(m.casework)(week)
+    assert list(h.status[csc.index, families]) == [SERVED, SERVED, NONE, NONE]
+    assert week.counts.dropouts == 2  # the two off a plan
+
+    h.status[csc.index, families] = SERVED
+    kept = h.plan_since[families] != NEVER
+    need = np.array([0.3, 0.2, 0.8, 0.9])
+    admit = Admissions(m.casework)
+    room = admit.make_room(new_week(m, now), csc.index, families, 3, lambda homes: need[np.searchsorted(families, homes)],
+                           kept=kept)
+    assert list(h.status[csc.index, families]) == [SERVED, SERVED, NONE, SERVED] and room == 0  # the least needy off a plan
+    room = admit.make_room(new_week(m, now), csc.index, families[[0, 1, 3]], 1,
+                           lambda homes: need[np.searchsorted(families, homes)], kept=kept[[0, 1, 3]])
+    assert list(h.status[csc.index, families]) == [SERVED, SERVED, NONE, NONE] and room == 0  # the plans overfill it
+
+
 def test_children_s_social_care_opens_an_enquiry_and_a_plan_where_the_need_reaches_their_lines(model):
     m = model
     h, csc = m.households, agency(model, "childrens_social_care")
