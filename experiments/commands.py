@@ -335,7 +335,10 @@ def cmd_payback(args) -> int:
     shown = found.shown()
     print("\nPer year, the policy against the status quo, mean [95% interval over seeds]:")
     print(shown.to_string())
-    _write_tables(args.out, {"payback.csv": table.reset_index(),
+    print(f"\nWho pays and who saves over the {found.horizon} years (net change: spend and what it put into the pool;")
+    print("the pool's row is its own spend), mean [95% interval over seeds]:")
+    print(found.who_pays().to_string())
+    _write_tables(args.out, {"payback.csv": table.reset_index(), "payback_by_agency.csv": found.by_agency,
                              "payback_years.csv": found.years.rename("payback_year").rename_axis("seed").reset_index()})
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0

@@ -6,19 +6,21 @@ The J-curve, where there is one, comes out of the runs; nothing here is fitted t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from locality.parameters.loader import load_scenario
+from locality.parameters.vocabulary import POOL
 
 from .replications import mean_interval, run_paired, seeds_for
 from .runner import Overrides, _as_mapping
 
 #: The parts of the change in spend shown beside it: what crises cost, and prevention.
 PARTS = ("spend_crisis", "spend_prevention")
+AGENCY_PARTS = (*PARTS, "cashed")  # and, per payer, what its funder cashed
 #: The default policy: a 20% shift from year 2 with a year of double running (assumptions, the
 #: size of the shifts the source documents discuss), its savings cashed as Greater Manchester
 #: counted them (£110m of £224m cashable, source_facts.md): without cashing, money crises no
@@ -39,6 +41,9 @@ class Payback:
     years: pd.Series  # per seed: the payback year, NaN where the run ends first
     horizon: int
     seeds: list[int]
+    # per payer over the whole run: the net change (spend and what it put into the pool) and its
+    # crisis, prevention and cashed parts, each with its interval over seeds: who pays and who saves
+    by_agency: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def share_paid_back(self) -> float:
@@ -58,6 +63,18 @@ class Payback:
                              "of which prevention £m": [text(r, "spend_prevention", 1e6, "+,.2f") for r in rows],
                              "cashed £m": [text(r, "cashed", 1e6, "+,.2f") for r in rows],
                              "crises": [text(r, "crises", 1.0, "+.1%") for r in rows]}, index=self.by_year.index)
+
+    def who_pays(self) -> pd.DataFrame:
+        """Per payer over the whole run, the net change and its parts, mean [95% interval]
+        in £m, biggest payer first: where a policy pays back and where it does not."""
+        def text(row, name: str) -> str:
+            return f"{row[name] / 1e6:+,.2f} [{row[f'{name}_low'] / 1e6:+,.2f}, {row[f'{name}_high'] / 1e6:+,.2f}]"
+
+        table = self.by_agency.sort_values("net", ascending=False)
+        return pd.DataFrame({column: [text(row, name) for _, row in table.iterrows()]
+                             for column, name in (("net change £m", "net"), ("of which crises £m", "spend_crisis"),
+                                                  ("of which prevention £m", "spend_prevention"),
+                                                  ("cashed £m", "cashed"))}, index=table["label"])
 
     def summary(self) -> str:
         """The answer in words."""
@@ -102,7 +119,22 @@ def payback(scenario: str = "thanet", policy: Overrides = (), common: Overrides 
         rows.append(row)
     return Payback(by_year=pd.DataFrame(rows).set_index("year"),
                    years=pd.Series([payback_year(c) for c in cumulated], index=seeds, dtype=float),
-                   horizon=years, seeds=seeds)
+                   horizon=years, seeds=seeds, by_agency=_by_agency(by, seeds))
+
+
+def _by_agency(by: pd.DataFrame, seeds: list[int]) -> pd.DataFrame:
+    """Per payer, the policy's change over the run on each seed, as mean and interval."""
+    payers = sorted({key.split(" ", 2)[2] for key in by.columns if key.startswith("payer net ")})
+    rows = []
+    for payer in payers:
+        row: dict[str, Any] = {"payer": payer, "label": by.loc[("policy", seeds[0]), f"payer label {payer}"]}
+        for name in ("net", *AGENCY_PARTS):
+            values = np.array([by.loc[("policy", s), f"payer {name} {payer}"] - by.loc[("status quo", s), f"payer {name} {payer}"]
+                               for s in seeds], float)
+            low, high = mean_interval(values)
+            row |= {name: float(values.mean()), f"{name}_low": low, f"{name}_high": high}
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def payback_year(cumulated: np.ndarray) -> float:
@@ -123,4 +155,15 @@ def _yearly(results) -> dict[str, float]:
     columns = ["spend", "crises", *PARTS]
     per_year = results.steps.groupby("year")[columns].sum()
     per_year["cashed"] = results.ledger.groupby("year")["cashed"].sum()
-    return {f"{m} {y}": float(v) for m in [*columns, "cashed"] for y, v in per_year[m].items()}
+    found: dict[str, Any] = {f"{m} {y}": float(v) for m in [*columns, "cashed"] for y, v in per_year[m].items()}
+    # an agency's net: what it spends and what it puts into the pool; the pool's, what it spends less what it
+    # was given, so the rows add up to the change in the place's spend (as the wrong-pocket table's)
+    put_in = results.ledger["contribution_to_pool"] + results.ledger["reinvested_in_pool"]
+    is_pool = results.ledger["agency"] == POOL
+    ledger = results.ledger.assign(net=results.ledger["spend"] + put_in.where(~is_pool, 0.0))
+    ledger.loc[is_pool, "net"] -= put_in[~is_pool].groupby(results.ledger.loc[~is_pool, "year"]).sum().reindex(
+        ledger.loc[is_pool, "year"]).to_numpy()
+    for (payer, label), run in ledger.groupby(["agency", "label"], sort=False):
+        found[f"payer label {payer}"] = label
+        found |= {f"payer {name} {payer}": float(run[name].sum()) for name in ("net", *AGENCY_PARTS)}
+    return found

@@ -42,17 +42,21 @@ KNOWN_LIMITS = [
     "counts as referred, where a referral may name only some of them. The share re-referred within a year "
     "and children on plans, to which nothing was fitted, are checks. A plan holds the case open until a "
     "review conference (at three months, then every six: Working Together, recalled) finds the need below "
-    "the agency's threshold. Children on plans still run at under half the published figure: plans last "
-    "about five months, where the published stock and flow (43,100 children on plans at a date, 52,700 plans "
-    "started a year) imply about ten. Besides a review, a plan ends when the family drops out of help, when "
-    "its case is closed for want of capacity, or when a key worker's plan takes it over and ends; which of "
-    "these keeps plans short is not yet measured (plans_ended counts the reviews alone)."),
+    "the agency's threshold; missed appointments and a shortage of places do not end it. Only a key worker's "
+    "plan taking the case over ends a plan otherwise (plans_ended counts the reviews alone). The published "
+    "stock and flow (43,100 children on plans at a date, 52,700 plans started a year) imply plans of about "
+    "ten months. Cases held open are not re-referred, which keeps the re-referral share near the low end of "
+    "its range."),
     ("Early help works as late help does, week for week (an assumption: no source gives a ratio, and the "
     "earlier 'three times as fast' is gone); its advantage is that it comes sooner, at lower severity, and costs "
     "less a week. Whether an investment pays back is therefore a result, not an input: the J-curve checks say "
-    "whether integrated investment saves by year 5. Agencies re-spend what crises no longer cost on more "
-    "casework, so savings are cashable only where a cut takes them (reinvestment, finance.reinvest_share, spends "
-    "them again on prevention or key workers); "
+    "whether integrated investment saves by year 5. Agencies spend their whole budget, so what crises no "
+    "longer cost funds more casework, and savings show as lower spend only where a funder cashes them "
+    "(finance.cashable_share: the payback and the J-curve checks use Greater Manchester's 49%); reinvestment "
+    "(finance.reinvest_share) spends them again on prevention or key workers. A shift of every agency's "
+    "reactive budget also moves money out of budgets that are almost all crisis spend, paid whatever (NHS "
+    "acute hospitals' emergency admissions): prevention there avoids only part of what it costs, and the "
+    "hospitals over-spend (the payback section's who-pays table). "
     "`locality assumptions` shows how far early help's assumed speed moves the headlines."),
     ("People change once a year (ageing, births, children coming of age, households leaving and newcomers "
     "arriving), but the number of households is fixed: a household that leaves is replaced the same year, so "
@@ -422,8 +426,11 @@ def _payback_section(shift: Payback, households: int) -> list[str]:
     shown = shift.shown()
     return [f"## Does an early-intervention shift pay back? (Thanet, {households:,} households, {len(shift.seeds)} seeds)",
             "", "A 20% shift of reactive budgets to prevention from year 2, with a year of double running, against "
-            "the status quo on the same seeds, demand growing as the scenario has it (`locality payback`). Nothing "
+            "the status quo on the same seeds, demand growing as the scenario has it, and funders cashing 49% of "
+            "the crisis spend each agency avoids (Greater Manchester's cashable share; `locality payback`). Nothing "
             "is fitted to a J-curve: early help works as late help does week for week, and comes sooner.", "",
-            f"**{shift.summary()}**", "", markdown_table(shown), ""]
+            f"**{shift.summary()}**", "", markdown_table(shown), "",
+            "Who pays and who saves over the run (net change in spend and in what each puts into the pool), mean "
+            "[95% interval over seeds], in £m:", "", markdown_table(shift.who_pays()), ""]
 
 

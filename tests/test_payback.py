@@ -58,3 +58,20 @@ def test_the_command_refuses_a_bad_policy_by_its_key():
     done = subprocess.run([LOCALITY, "payback", "--policy", "early_intervention.shift=2"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "early_intervention.shift" in done.stderr + done.stdout
+
+
+def test_who_pays_adds_up_to_the_change_in_the_places_spend(found):
+    """Per payer, the net changes over the run add up to the cumulated change at its end,
+    and each payer's crisis part is its own change in crisis spend."""
+    assert found.by_agency["net"].sum() == pytest.approx(found.by_year["cumulated"].iloc[-1], rel=1e-9, abs=1e-3)
+    assert found.by_agency["spend_crisis"].sum() == pytest.approx(found.by_year["spend_crisis"].sum(), rel=1e-9, abs=1e-3)
+    shown = found.who_pays()
+    assert len(shown) == len(found.by_agency) and "Pooled budget (key workers)" in shown.index
+
+
+def test_who_pays_counts_the_pool_once():
+    """Under a pooled policy, agencies' contributions are theirs and the pool's row is its
+    spend less what it was given, so the rows still add up to the place's change."""
+    pooled = payback("thanet", policy={"regime.kind": "integrated", "regime.pooled_share": 0.1}, common=TINY, reps=2,
+                     workers=1)
+    assert pooled.by_agency["net"].sum() == pytest.approx(pooled.by_year["cumulated"].iloc[-1], rel=1e-9, abs=1e-3)
