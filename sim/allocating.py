@@ -197,11 +197,14 @@ class KeyWorkerPlans:
                 admitted = queue[first_by(key, room)]
                 if week.events:  # with how many agency cases fold into the plan
                     week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
-                for agency in work.services.agencies:  # a child protection plan goes on under the key worker's
-                    if agency.spec.protection is not None:  # (one whose case had closed has ended)
+                folded = np.ones((t, admitted.size), bool)  # the agency cases the key worker's plan takes over
+                for agency in work.services.agencies:  # a child protection plan goes on beside the key worker's, its
+                    if agency.spec.protection is not None:  # case open with the agency (one whose case had closed has ended)
                         worked_with = (h.status[agency.index, admitted] == WAITING) | (h.status[agency.index, admitted] == SERVED)
                         h.plan_since[admitted[~worked_with]] = NEVER
-                h.status[:t, admitted] = NONE
+                        folded[agency.index] = h.plan_since[admitted] == NEVER
+                closing = np.broadcast_to(admitted, folded.shape)[folded]
+                h.status[np.nonzero(folded)[0], closing] = NONE
                 admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)
 

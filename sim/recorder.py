@@ -206,11 +206,10 @@ class Recorder:
     def children_on_plans(self, agency: Agency) -> int:
         """Children at home in the families on a child protection plan (one started at
         their referral, `plan_since`) while the agency works with them (waiting or
-        helped) or a key worker's whole-family plan has taken the case over: children on
-        plans, as the Department for Education counts them at a date."""
-        h, team = self.households, len(self.agencies)  # the team's row follows the agencies'
-        worked_with = ((h.status[agency.index] == SERVED) | (h.status[agency.index] == WAITING)
-                       | (h.status[team] == SERVED))
+        helped; a key worker's plan goes on beside it): children on plans, as the
+        Department for Education counts them at a date."""
+        h = self.households
+        worked_with = (h.status[agency.index] == SERVED) | (h.status[agency.index] == WAITING)
         on_plan = (h.plan_since != NEVER) & worked_with
         return int(h.children[on_plan].sum())
 

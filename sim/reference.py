@@ -457,8 +457,12 @@ class ReferenceModel(mesa.Model):
                 order = {home.index: (home.waiting_since[t], not home.crisis_now, draw) for home, draw in zip(queue, draws)}
                 queue.sort(key=lambda h: order[h.index])
             for home in queue[:room]:
-                for a in range(t):
-                    home.standing[a] = NONE
+                for agency in self.agency_list:  # a child protection plan goes on beside the key worker's
+                    protects = agency.spec.protection is not None
+                    if protects and home.standing[agency.index] not in (WAITING, SERVED):
+                        home.plan_since = NEVER
+                    if not (protects and home.plan_since != NEVER):
+                        home.standing[agency.index] = NONE
                 home.standing[t], home.weeks_open[t] = SERVED, 0
 
     def _room(self, a: int, standing: int, slots: int, agency: Agency, most: int | None = None) -> int:

@@ -392,6 +392,30 @@ def test_key_workers_take_waiting_families_and_their_agency_cases_fold_in(model)
     assert list(week.caseloads[t]) == [40, 41]
 
 
+def test_a_child_protection_plan_goes_on_beside_a_key_worker_s_plan(model):
+    """A key worker takes over a family's agency cases, but not children's social care's
+    case where the family is on a child protection plan: the plan, and its case, go on
+    until a review ends them. A plan whose case had closed ends when the key worker
+    comes."""
+    m = model
+    h, t, police, csc = m.households, m.services.team_index, agency(m, "police"), agency(m, "childrens_social_care")
+    m.money.open_year(1)
+    families = [40, 41, 42]
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.severity[:4, families] = 0.8
+    h.status[t, families] = WAITING
+    h.status[police.index, families] = SERVED
+    h.status[csc.index, [40, 41]] = SERVED
+    h.plan_since[families] = [-3, NEVER, -3]  # on a plan; not; a plan whose case has closed
+    week = with_needs(m, new_week(m))
+    KeyWorkerPlans(m.casework, "arrival").allocate(week)
+    assert list(h.status[t, families]) == [SERVED] * 3
+    assert list(h.status[police.index, families]) == [NONE] * 3  # the plan covers the whole family
+    assert list(h.status[csc.index, families]) == [SERVED, NONE, NONE]  # but the protection case stays
+    assert list(h.plan_since[families]) == [-3, NEVER, NEVER]
+
+
 # --- stage 5 ----------------------------------------------------------------------------------
 def test_help_closes_cases_for_the_reason_that_applies_first(model):
     m, h = model, model.households
