@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import poisson
 
 from locality.parameters.schema import OLDEST_AGE, Demography, Population, age_band
 from locality.parameters.vocabulary import WEEKS_PER_YEAR
@@ -28,6 +29,7 @@ from .state import AT_HOME, NO_CHILD
 from .week import Week
 
 OLDEST = OLDEST_AGE + 1  # a reference person's age at which the household ends whatever the rates (ages are int8)
+FIXED_VARIATES = 5  # layout: a composition's uniform draws besides one per child (see composition_variates)
 
 
 @dataclass(frozen=True)
@@ -43,38 +45,64 @@ class YearOfPeople:
     left_placements: np.ndarray  # per child stock: children who left it on coming of age
 
 
-def draw_ages(bands: dict[str, float], k: int, rng: np.random.Generator) -> np.ndarray:
-    """`k` ages from a table of age bands and shares, uniform within a band."""
+def ages_from(bands: dict[str, float], band_draw: np.ndarray, age_draw: np.ndarray) -> np.ndarray:
+    """Ages from a table of age bands and shares, uniform within a band, by inverse
+    transform of two uniform draws per age (one picks the band, one the age in it)."""
     spans = [age_band(band) for band in bands]
-    shares = np.array(list(bands.values()), np.float64)
-    which = rng.choice(len(spans), size=k, p=shares / shares.sum())
+    shares = np.cumsum(np.array(list(bands.values()), np.float64))
+    which = np.minimum(np.searchsorted(shares / shares[-1], band_draw, side="right"), len(spans) - 1)
     low = np.array([a for a, _ in spans])[which]
     high = np.array([b for _, b in spans])[which]
-    return (low + np.floor(rng.random(k) * (high - low + 1))).astype(np.int8)
+    return (low + np.floor(age_draw * (high - low + 1))).astype(np.int8)
 
 
-def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.Generator, *,
-                     newcomers: bool) -> dict[str, np.ndarray]:
-    """`k` households' reference person's age, adults and children (with ages): as the
-    place starts (`population.share_with_children`, `demography.head_ages`), or as
-    newcomers arrive (`demography.newcomers_with_children`, `newcomer_head_ages`). A
-    child is younger than the leaving age and was born while the reference person was
-    of an age to have children (`demography.fertile_ages`)."""
-    head_age = draw_ages(demo.newcomer_head_ages if newcomers else demo.head_ages, k, rng)
+def poisson_from(mean: float, draw: np.ndarray, most: int) -> np.ndarray:
+    """Poisson counts with this mean by inverse transform of uniform draws; counts above
+    `most` come out as `most` + 1 (the callers cap them lower)."""
+    if mean <= 0:
+        return np.zeros(draw.size, np.int64)
+    return np.searchsorted(poisson.cdf(np.arange(most + 1), mean), draw, side="right")
+
+
+def composition_variates(pop: Population) -> int:
+    """Uniform draws one household's composition takes: the reference person's age band
+    and age in it, whether there are children, how many, each child's age, and adults."""
+    return FIXED_VARIATES + pop.max_children
+
+
+def composition_from(pop: Population, demo: Demography, draws: np.ndarray, *, newcomers: bool) -> dict[str, np.ndarray]:
+    """Households' reference person's age, adults and children (with ages), one per
+    column of `draws` (uniforms, `composition_variates` rows): as the place starts
+    (`population.share_with_children`, `demography.head_ages`), or as newcomers arrive
+    (`demography.newcomers_with_children`, `newcomer_head_ages`). A child is younger
+    than the leaving age and was born while the reference person was of an age to have
+    children (`demography.fertile_ages`). By inverse transform, so that a household's
+    composition depends on its own column alone."""
+    band, age, has, how_many, adults_draw = draws[:FIXED_VARIATES]
+    child_draws = draws[FIXED_VARIATES:]
+    k = draws.shape[1]
+    head_age = ages_from(demo.newcomer_head_ages if newcomers else demo.head_ages, band, age)
     share = demo.newcomers_with_children if newcomers else pop.share_with_children
     fertile_from, fertile_to = age_band(demo.fertile_ages)
     oldest_child = np.minimum(demo.leaving_age - 1, head_age.astype(np.int64) - fertile_from)
     youngest_child = np.maximum(0, head_age.astype(np.int64) - fertile_to)  # born by the end of the fertile ages
-    with_children = (rng.random(k) < share) & (oldest_child >= youngest_child)
-    count = np.where(with_children, 1 + rng.poisson(pop.children_mean - 1.0, k), 0).clip(0, pop.max_children)
+    with_children = (has < share) & (oldest_child >= youngest_child)
+    count = np.where(with_children, 1 + poisson_from(pop.children_mean - 1.0, how_many, pop.max_children), 0)
+    count = count.clip(0, pop.max_children)
     child_age = np.full((pop.max_children, k), NO_CHILD, np.int8)
     span = np.maximum(oldest_child - youngest_child + 1, 1)
-    ages = (youngest_child + np.floor(rng.random((pop.max_children, k)) * span)).astype(np.int8)
+    ages = (youngest_child + np.floor(child_draws * span)).astype(np.int8)
     present = np.arange(pop.max_children)[:, None] < count
     child_age[present] = ages[present]
-    adults = (1 + rng.poisson(pop.adults_mean - 1.0, k)).clip(1, pop.max_adults)
+    adults = (1 + poisson_from(pop.adults_mean - 1.0, adults_draw, pop.max_adults)).clip(1, pop.max_adults)
     return {"head_age": head_age, "adults": adults.astype(np.int8), "children": count.astype(np.int8),
             "child_age": child_age, "has_children": count > 0}
+
+
+def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.Generator, *,
+                     newcomers: bool) -> dict[str, np.ndarray]:
+    """`k` households' composition (`composition_from`), drawn afresh."""
+    return composition_from(pop, demo, rng.random((composition_variates(pop), k)), newcomers=newcomers)
 
 
 def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Generator,
@@ -121,12 +149,14 @@ def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Genera
     leaving = (rng.random(n) < chance) | (h.head_age >= OLDEST)
     leaving &= h.in_stock.sum(axis=0) == 0
     newcomers = np.flatnonzero(leaving)
-    # With `aligned`, a newcomer is drawn for every home and those that take one are kept:
-    # the draws do not depend on how many leave, so two variants of a run on one seed keep
-    # drawing the same numbers for the same homes (common random numbers).
-    arriving = draw_composition(pop, demo, n if aligned else newcomers.size, rng, newcomers=True)
-    for name, values in arriving.items():
-        getattr(h, name)[..., newcomers] = values[..., newcomers] if aligned else values
+    # With `aligned`, uniforms are drawn for every home and the homes newcomers take turn
+    # theirs into households: the draws do not depend on how many leave, so two variants of
+    # a run on one seed give the same home the same numbers (common random numbers), while
+    # only the newcomers pay for the transform.
+    variates = composition_variates(pop)
+    draws = rng.random((variates, n))[:, newcomers] if aligned else rng.random((variates, newcomers.size))
+    for name, values in composition_from(pop, demo, draws, newcomers=True).items():
+        getattr(h, name)[..., newcomers] = values
     h.child_in[:, newcomers] = AT_HOME
     return YearOfPeople(newcomers, births=int(born.size), came_of_age=int(n_grown.sum()), stayed_on=int(staying.sum()),
                         left_placements=left_placements)

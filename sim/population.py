@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import betaincinv, gammaincinv
 
 from locality.parameters.schema import Scenario
 from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
@@ -36,32 +37,41 @@ def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) 
     return Households(n, len(DOMAINS), n_services, len(spec.stocks), pop.max_children, drawn=drawn)
 
 
-def draw_traits_and_needs(spec: Scenario, has_children: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Resilience, engagement, frailty and starting needs of households (the child
-    domains' only where there are children): for the place as it starts, and for each
-    newcomer household."""
+TRAITS = ("resilience", "base_engagement", "frailty")
+TRAIT_VARIATES = len(TRAITS) + len(DOMAINS)  # uniforms a household's traits take: one per trait, one per need
+
+
+def traits_and_needs_from(spec: Scenario, has_children: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
+    """Resilience and engagement (beta), frailty (gamma, mean 1) and starting needs
+    (exponential, scaled by frailty; the child domains' only where there are children),
+    one household per column of `draws` (uniforms, `TRAIT_VARIATES` rows), by inverse
+    transform: for the place as it starts, and for each newcomer household."""
     pop, needs = spec.population, spec.needs
-    n = has_children.size
-    resilience = _beta_with_mean(rng, pop.resilience_mean, pop.trait_spread, n)
-    base_engagement = _beta_with_mean(rng, pop.engagement_mean, pop.trait_spread, n)
-    frailty = rng.gamma(pop.frailty_shape, 1.0 / pop.frailty_shape, n).astype(np.float32)
+    resilience = _beta_with_mean(pop.resilience_mean, pop.trait_spread, draws[0])
+    base_engagement = _beta_with_mean(pop.engagement_mean, pop.trait_spread, draws[1])
+    frailty = (gammaincinv(pop.frailty_shape, draws[2]) / pop.frailty_shape).astype(np.float32)
     initial = np.array([needs.initial_mean[d] for d in DOMAINS], np.float32)
-    severity = rng.exponential(1.0, (n, len(DOMAINS))).astype(np.float32) * initial * frailty[:, None]
-    severity = np.ascontiguousarray(severity.T)  # domain-major: (D, N)
+    severity = (-np.log1p(-draws[len(TRAITS):])).astype(np.float32) * initial[:, None] * frailty  # domain-major: (D, N)
     np.clip(severity, 0.0, pop.initial_cap, out=severity)
     severity[child_columns()] *= has_children
     return {"severity": severity, "resilience": resilience, "base_engagement": base_engagement,
             "engagement": base_engagement.copy(), "frailty": frailty}
 
 
+def draw_traits_and_needs(spec: Scenario, has_children: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Households' traits and starting needs (`traits_and_needs_from`), drawn afresh."""
+    return traits_and_needs_from(spec, has_children, rng.random((TRAIT_VARIATES, has_children.size)))
+
+
 def newcomers_drawn(spec: Scenario, households: Households):
     """What the stage "people change" calls for the households that took homes this
     year: their traits and starting needs drawn, in place."""
     def draw(homes: np.ndarray, rng: np.random.Generator) -> None:
-        # drawn for every home and kept for these: the draws do not depend on how many
-        # moved in, so variants of a run on one seed stay on common random numbers
-        for name, values in draw_traits_and_needs(spec, households.has_children, rng).items():
-            getattr(households, name)[..., homes] = values[..., homes]
+        # uniforms drawn for every home, transformed for these: the draws do not depend on
+        # how many moved in, so variants of a run on one seed stay on common random numbers
+        draws = rng.random((TRAIT_VARIATES, households.n))[:, homes]
+        for name, values in traits_and_needs_from(spec, households.has_children[homes], draws).items():
+            getattr(households, name)[..., homes] = values
     return draw
 
 
@@ -122,8 +132,9 @@ def _neighbourhood_edges(size: int, ties: int, rewiring: float, seed: int) -> np
     return np.array(graph.edges(), dtype=np.int64).reshape(-1, ENDS)
 
 
-def _beta_with_mean(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
-    """Beta draws with this mean and concentration (a + b); a mean of 0 or 1 is kept just
-    inside, where a beta distribution is defined."""
+def _beta_with_mean(mean: float, concentration: float, draws: np.ndarray) -> np.ndarray:
+    """Beta values with this mean and concentration (a + b), by inverse transform of
+    uniform draws; a mean of 0 or 1 is kept just inside, where a beta distribution is
+    defined."""
     mean = min(max(mean, MEAN_INSIDE), 1 - MEAN_INSIDE)
-    return rng.beta(mean * concentration, (1 - mean) * concentration, n).astype(np.float32)
+    return betaincinv(mean * concentration, (1 - mean) * concentration, draws).astype(np.float32)

@@ -162,3 +162,25 @@ def test_each_child_is_at_home_or_in_one_placement_all_run_long():
     # the stock changes by its flows only: those who came of age in care are among its leavers
     flows = steps["entered_children_in_care"] - steps["left_children_in_care"]
     assert (steps["stock_children_in_care"].diff().iloc[1:] == flows.iloc[1:]).all()
+
+
+def test_inverse_transform_draws_follow_their_distributions():
+    """Composition, traits and needs come from uniforms by inverse transform (so a home's
+    draws are its own, whoever else moves): each follows the distribution it stands for,
+    by Kolmogorov-Smirnov against scipy's own, and children and adults have their means."""
+    from scipy import stats
+
+    from locality.sim.population import draw_traits_and_needs
+
+    rng, n = np.random.default_rng(11), 50_000
+    traits = draw_traits_and_needs(SPEC, np.ones(n, bool), rng)
+    pop = SPEC.population
+    a = pop.resilience_mean * pop.trait_spread
+    assert stats.kstest(traits["resilience"], stats.beta(a, pop.trait_spread - a).cdf).pvalue > 1e-3
+    assert stats.kstest(traits["frailty"], stats.gamma(pop.frailty_shape, scale=1 / pop.frailty_shape).cdf).pvalue > 1e-3
+    scaled = traits["severity"][0] / traits["frailty"] / SPEC.needs.initial_mean[list(SPEC.needs.initial_mean)[0]]
+    assert np.median(scaled) == pytest.approx(np.log(2), rel=0.05)  # an exponential's median, below any cap
+    drawn = draw_composition(POP, DEMO, n, rng, newcomers=True)
+    with_children = drawn["children"][drawn["has_children"]]
+    assert with_children.mean() == pytest.approx(POP.children_mean, rel=0.05)
+    assert drawn["adults"].mean() == pytest.approx(POP.adults_mean, rel=0.05)
