@@ -74,6 +74,7 @@ SHARED_LEVERS = [
     Shared("regime.pooled_share", step=0.01, high=0.3),
     Shared("early_intervention.shift", step=0.02, high=0.4),
     Shared("early_intervention.start_year"),
+    Shared("finance.cashable_share", step=0.05, note="of crisis spend avoided; Greater Manchester cashed about 0.49"),
     # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
     Shared("demand.growth", TYPED, note="a fraction: 0.03 is 3%; below 0, demand falls"),
 ]
