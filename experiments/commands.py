@@ -336,7 +336,8 @@ def cmd_payback(args) -> int:
     print("\nPer year, the policy against the status quo, mean [95% interval over seeds]:")
     print(shown.to_string())
     print(f"\nWho pays and who saves over the {found.horizon} years (net change: spend and what it put into the pool;")
-    print("the pool's row is its own spend), mean [95% interval over seeds]:")
+    print("the pool's row is its spend less what it was given, so the rows add up to the change; cashed is what")
+    print("funders took from budgets, already in the change, not to be added to it), mean [95% interval over seeds]:")
     print(found.who_pays().to_string())
     _write_tables(args.out, {"payback.csv": table.reset_index(), "payback_by_agency.csv": found.by_agency,
                              "payback_years.csv": found.years.rename("payback_year").rename_axis("seed").reset_index()})

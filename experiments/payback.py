@@ -22,8 +22,9 @@ from .runner import Overrides, _as_mapping
 PARTS = ("spend_crisis", "spend_prevention")
 AGENCY_PARTS = (*PARTS, "cashed")  # and, per payer, what its funder cashed
 #: The default policy: a 20% shift from year 2 with a year of double running (assumptions, the
-#: size of the shifts the source documents discuss), its savings cashed as Greater Manchester
-#: counted them (£110m of £224m cashable, source_facts.md): without cashing, money crises no
+#: size of the shifts the source documents discuss), its savings cashed at the share Greater
+#: Manchester counted cashable (£110m of £224m across public services, source_facts.md; taking
+#: that share of local crisis spend avoided is an assumption): without cashing, money crises no
 #: longer cost is spent again on casework and can never pay anything back.
 SHIFT = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "early_intervention.double_running_years": 1,
          "finance.cashable_share": 0.49}
@@ -92,7 +93,9 @@ class Payback:
 def payback(scenario: str = "thanet", policy: Overrides = (), common: Overrides = (), reps: int = 10,
             master_seed: int | None = None, workers: int | None = None) -> Payback:
     """Run the status quo and the policy (default: `SHIFT`) on the same `reps` seeds and
-    measure when the policy's extra spend is paid back."""
+    measure when the policy's extra spend is paid back. (Savings cashed are measured
+    against business as usual, siloed with no shift: where `common` makes the status quo
+    something else, that yardstick is not the status quo compared against.)"""
     shared, chosen = _as_mapping(common), _as_mapping(policy) or dict(SHIFT)
     spec = load_scenario(scenario, {**shared, **chosen})  # fail before any run
     load_scenario(scenario, shared)

@@ -444,8 +444,10 @@ class Finance(Section):
     cashable_share: Fraction = Field(
         0.0, description="share of the change in an agency's crisis spend last year, against business as usual on the "
         "same seed (siloed, no early-intervention shift), that its funder takes from (or, where crises rose, adds to) "
-        "its reactive budget this year, 0 to 1: savings cashed rather than re-spent on casework. Greater Manchester "
-        "counted £110m of its £224m of savings as cashable (source_facts.md), about 0.49",
+        "its reactive budget this year, 0 to 1: savings cashed rather than re-spent on casework. A funder's policy "
+        "and an assumption: Greater Manchester counted £110m of its £224m of estimated savings across public services "
+        "as cashable (source_facts.md), about 0.49; that a funder meets the same share of a rise is an assumption too "
+        "(it keeps noise between the run and its twin from cutting budgets one way only)",
         json_schema_extra={"label": "Savings cashed", "unit": "share of crisis spend avoided"})
 
 

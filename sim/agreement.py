@@ -2,9 +2,10 @@
 agreements "that reflect where benefits are likely to fall"): each agency's contribution
 to the key workers' pool is in proportion to the savings it received last year, so the
 agencies whose crisis spend the team relieves pay for it. Savings are measured against
-the status quo on the same seed: the scenario run siloed (common random numbers; any
-reinvestment kept in the agencies' own prevention, as siloed has no pool), whose crisis
-spend per agency and year is the yardstick (`sim.model.status_quo_crisis_spend`)."""
+business as usual on the same seed: the scenario run siloed with no early-intervention
+shift (common random numbers; any reinvestment kept in the agencies' own prevention, as
+siloed has no pool; `sim.model.business_as_usual`), whose crisis spend per agency and
+year is the yardstick (`sim.model.status_quo_crisis_spend`)."""
 
 from __future__ import annotations
 

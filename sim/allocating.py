@@ -169,8 +169,9 @@ class KeyWorkerPlans:
     """Key workers take waiting families while their tier's caseloads allow (its workers x
     its caseload), in the order they were found (within a week, crises first, the rest at
     random), or highest risk first; a family with a key worker leaves the agencies'
-    lists, because its plan covers the whole family (a child protection plan goes on
-    under it). Families whose risk has fallen below
+    lists, because its plan covers the whole family, except children's social care's
+    where the family is on a child protection plan: that case, and the plan, go on beside
+    the key worker's until a review ends them. Families whose risk has fallen below
     `keyworkers.recovered_share` of their tier's flag leave the waiting list."""
 
     def __init__(self, work: Casework, order: str):
@@ -195,14 +196,14 @@ class KeyWorkerPlans:
             if room > 0 and queue.size:
                 key = -risk[queue] if self.order == "severity" else self._arrival(h, t, queue)
                 admitted = queue[first_by(key, room)]
-                if week.events:  # with how many agency cases fold into the plan
-                    week.events.emit("key_worker", t, admitted, (h.status[:t, admitted] >= SERVED).sum(axis=0))
                 folded = np.ones((t, admitted.size), bool)  # the agency cases the key worker's plan takes over
                 for agency in work.services.agencies:  # a child protection plan goes on beside the key worker's, its
                     if agency.spec.protection is not None:  # case open with the agency (one whose case had closed has ended)
                         worked_with = (h.status[agency.index, admitted] == WAITING) | (h.status[agency.index, admitted] == SERVED)
                         h.plan_since[admitted[~worked_with]] = NEVER
                         folded[agency.index] = h.plan_since[admitted] == NEVER
+                if week.events:  # with how many agency cases fold into the plan
+                    week.events.emit("key_worker", t, admitted, ((h.status[:t, admitted] >= SERVED) & folded).sum(axis=0))
                 closing = np.broadcast_to(admitted, folded.shape)[folded]
                 h.status[np.nonzero(folded)[0], closing] = NONE
                 admit.start(week, t, admitted, SERVED)

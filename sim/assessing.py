@@ -82,8 +82,8 @@ class Assessor:
         """Child protection, at the agency that holds it (`agencies.<name>.protection`): of
         the households screened in, those whose need reaches the enquiry line start a
         section 47 enquiry (its cost booked with assessments), and those whose need reaches
-        the plan line a child protection plan too, which lasts while the agency works with
-        the family (`plan_since`). (Whether help follows is the threshold's to decide, as
+        the plan line a child protection plan too (`plan_since`), which holds the case
+        open until a review conference ends it (`sim.help.Help.plans_held`). (Whether help follows is the threshold's to decide, as
         for any referral: the plan line is above it.)"""
         protection = self.work.services.agencies[service].spec.protection
         enquired = need >= protection.enquiry_line

@@ -178,7 +178,7 @@ class PeopleChange:
                  child_stocks: list[int], newcomer_needs, on_change):
         self.households, self.pop, self.demo, self.rng = households, pop, demo, rng
         self.child_stocks = child_stocks
-        self.newcomer_needs = newcomer_needs  # (indices, rng) -> draws the newcomers' traits and needs in place (drawn for every home, kept for these)
+        self.newcomer_needs = newcomer_needs  # (indices, rng) -> the newcomers' traits and needs, in place (uniforms drawn for every home)
         self.on_change = on_change  # callables told that who has children, and frailty, may have changed
 
     def __call__(self, week: Week) -> None:

@@ -108,7 +108,7 @@ class LocalityModel(mesa.Model):
                                            self.engine)
         agreement, cashing = has_agreement(params), cashes_savings(params)
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
-                           self.universal, status_quo_crisis_spend(params) if agreement or cashing else None,
+                           self.universal, status_quo_crisis_spend(params, engine) if agreement or cashing else None,
                            agreement, params.finance.cashable_share if cashing else 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
@@ -272,11 +272,12 @@ def cashes_savings(params: Scenario) -> bool:
     return params.finance.cashable_share > 0 and is_policy
 
 
-def status_quo_crisis_spend(params: Scenario) -> np.ndarray:
+def status_quo_crisis_spend(params: Scenario, engine: Mode = "fast") -> np.ndarray:
     """Crisis spend per year and agency, (years, agencies), of the scenario's business as
     usual (`business_as_usual`) on the same seed (common random numbers): what each agency
     would have spent on crises without the policy, the yardstick of an investment
-    agreement (`sim.agreement`) and of savings cashed (`finance.cashable_share`)."""
-    twin = LocalityModel(business_as_usual(params))
+    agreement (`sim.agreement`) and of savings cashed (`finance.cashable_share`), run on
+    the same engine."""
+    twin = LocalityModel(business_as_usual(params), engine=engine)
     twin.run()
     return twin.ledger.spend[:, :len(twin.agency_list), CATEGORY["crisis"]].copy()

@@ -433,7 +433,8 @@ class ReferenceModel(mesa.Model):
         """Waiting families whose risk has fallen far enough leave the team's list; each
         tier closes its lowest-risk plans above its places, then takes families from its
         list, first found first (crises first within a week, the rest at random) or
-        highest risk first. A family taken on leaves every agency's books."""
+        highest risk first. A family taken on leaves every agency's books but children's
+        social care's where it is on a child protection plan."""
         t, team = self.t, self.team
         waiting = []
         for home in self.homes:

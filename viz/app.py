@@ -39,7 +39,8 @@ SLIDER, TYPED, AUTO_OR_TYPED = "slider", "typed", "auto or typed"
 TYPED_AFTER_AUTO = 20  # the number first offered when "auto" is switched off (key workers: a team of 20)
 #: Seeds the verdict's ranges are worked out on, after the first seed's charts are shown: an
 #: assumption of what a strategist waits for (Thanet at 10,000 households, 5 years: the verdict
-#: 15 to 18 s after Run on two cores, as the browser test measures); more seeds, narrower ranges.
+#: 15 to 18 s after Run on two cores, as the browser test measures; a cashable share above 0 runs a
+#: policy's business-as-usual twin too, about doubling its time); more seeds, narrower ranges.
 APP_REPS = 5
 
 
