@@ -60,7 +60,7 @@ def test_conditions_compare_with_the_baseline():
 def test_discover_runs_end_to_end(tmp_path):
     spec = SweepSpec.model_validate({
         "sweep": {"scenario": "sherwood", "years": 1, "reps": 2, "seed": 4},
-        "set": {"population.households": 300, "run.warmup_weeks": 4, "budget.cut_years": 1},
+        "set": {"population.households": 2000, "run.warmup_weeks": 4, "budget.cut_years": 1},
         "levers": {"budget.cut": [0.0, 0.25, 0.5], "early_intervention.shift": [0.0, 0.2],
                    "regime.kind": ["siloed", "integrated"]},
     })
