@@ -192,7 +192,8 @@ def _parser() -> argparse.ArgumentParser:
         "payback", help="a policy against the status quo on the same seeds: when (if ever) its extra spend is paid back")
     scenario_options(payback_cmd)
     payback_cmd.add_argument("--policy", nargs="+", metavar="KEY=VALUE",
-                             help="the policy (default: a 20%% early-intervention shift from year 2, a year of double running)")
+                             help="the policy (default: a 20%% early-intervention shift from year 2, a year of double running, "
+                                  "and 49%% of its savings cashed, finance.cashable_share)")
     payback_cmd.add_argument("--reps", type=int, default=10, help="seeds, each run with and without the policy (default: 10)")
     payback_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
     payback_cmd.set_defaults(handler="cmd_payback")
