@@ -28,6 +28,9 @@ class Agency(mesa.Agent):
         self.domains = np.array([DOMAIN_INDEX[d] for d in spec.domains], np.intp)
         self.families_only = spec.clients == "families"
         self.threshold = spec.threshold
+        self.floor, self.ceiling = spec.threshold, spec.max_threshold  # where rationing moves the threshold
+        self.prevention_share = spec.prevention_share
+        self.decisions = scenario.decisions.get(name, {})  # the managers' own, by year (`decide`)
         self.cut = scenario.budget.agency_cut.get(name, scenario.budget.cut)
         self.cut_years = scenario.budget.agency_cut_years.get(name, scenario.budget.cut_years)
         self.pooled_share = scenario.regime.switches().pooled_share
@@ -76,6 +79,23 @@ class Agency(mesa.Agent):
         self.drawn = min(max(over, 0.0), max(self.balance, 0.0))
         self.balance = min(self.balance - over, self.reserves_cap)
 
+    def decide(self, year: int) -> None:
+        """Take up the managers' decisions for the year opening (`scenario.decisions`), as
+        the agency game's tables make them: a threshold to hold to (rationing may raise it
+        for a while, and brings it back there), a share of the budget for prevention, a
+        share put into the key workers' pool. A decision holds in later years until
+        another replaces it; what was not decided stays as it was."""
+        decision = self.decisions.get(year)
+        if decision is None:
+            return
+        if decision.threshold is not None:
+            self.threshold = self.floor = decision.threshold
+            self.ceiling = max(decision.threshold, self.spec.max_threshold)
+        if decision.prevention_share is not None:
+            self.prevention_share = decision.prevention_share
+        if decision.pooled_share is not None:
+            self.pooled_share = decision.pooled_share
+
     def gross(self, year: int, left: float = 1.0) -> float:
         """This year's budget after cuts, before anything is pooled."""
         return self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
@@ -103,12 +123,12 @@ class Agency(mesa.Agent):
         self.deficit = max(-self.balance, 0.0) * left
         spendable = max(self.budget - self.deficit, 0.0)
         kept_by_pool = 1.0 - (self.contribution / gross if gross > 0 else 0.0)
-        planned_prevention = full * kept_by_pool * self.spec.prevention_share
+        planned_prevention = full * kept_by_pool * self.prevention_share
         saving = full * kept_by_pool - spendable
         if saving >= 0:  # (never more than the agency may spend at all)
             prevention = min(planned_prevention - min(saving, planned_prevention * (1.0 - self.prevention_kept)), spendable)
         else:  # more money than the status quo: shared as the plan shares it
-            prevention = spendable * self.spec.prevention_share
+            prevention = spendable * self.prevention_share
         reactive = spendable - prevention
         if year >= self.shift.start_year and self.shift.shift > 0:
             moved = reactive * self.shift.shift
@@ -174,9 +194,9 @@ class Agency(mesa.Agent):
         the list is short (under `relax_share` of that)."""
         weeks_of_wait = waiting / max(self.slots, 1)
         if weeks_of_wait > target_weeks:
-            self.threshold = min(self.threshold + step, self.spec.max_threshold)
+            self.threshold = min(self.threshold + step, self.ceiling)
         elif weeks_of_wait < target_weeks * relax_share:
-            self.threshold = max(self.threshold - step, self.spec.threshold)
+            self.threshold = max(self.threshold - step, self.floor)
 
 
 def _affordable(money_per_week: float, unit_cost: float) -> int:

@@ -503,6 +503,17 @@ class Agency(Section):
         return self
 
 
+class Decision(Section):
+    """What an agency's managers decide for one year, as a table does in the agency game
+    (`locality.experiments.game`): each figure left out stays as the agency's own."""
+
+    threshold: Fraction | None = Field(None, description="the eligibility threshold the agency holds to this year, 0 to 1 "
+                                       "(rationing may still raise it while its waiting list is long; it returns to this)")
+    prevention_share: Fraction | None = Field(None, description="share of the agency's budget planned for prevention this year, 0 to 1")
+    pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of the agency's budget put into the key "
+                                       "workers' pool this year, 0 to 0.5 (needs key workers: regime.key_workers=true)")
+
+
 class Crisis(Section):
     """A kind of crisis: a hazard that rises with the need in its domain. Each week a
     household has it with chance rate x need ** steepness; the statutory response is
@@ -579,6 +590,9 @@ class Scenario(Section):
     universal: dict[str, UniversalService] = {}
     unit_costs: dict[str, Money] = Field({}, description="the scenario's own figures for items of unit_costs.csv, in pounds at 2013/14 prices")
     resource_map: ResourceMap | None = None
+    decisions: dict[str, dict[int, Decision]] = Field(
+        {}, description="agencies' own decisions by year of the run (1 on), as the agency game records them: "
+        "decisions.<agency>.<year> = {threshold, prevention_share, pooled_share}")
 
     @field_validator("unit_costs")
     @classmethod
@@ -614,6 +628,15 @@ class Scenario(Section):
                                  f"crises are: {', '.join(self.crises)}")
         for name, service in self.universal.items():
             check(f"universal.{name}.payer", [service.payer])
+        check("decisions", self.decisions)
+        for name, years in self.decisions.items():
+            late = [year for year in years if not 1 <= year <= self.run.years]
+            if late:
+                raise ValueError(f"decisions.{name} names year(s) {late}, outside the run's years 1 to {self.run.years}")
+            pooling = [year for year, decision in years.items() if decision.pooled_share]
+            if pooling and not self.regime.switches().key_workers:
+                raise ValueError(f"decisions.{name}.{pooling[0]}.pooled_share puts money into a pool, but this regime has no "
+                                 "key workers to spend it: set regime.key_workers=true (or regime.kind=integrated)")
         if self.finance.reinvest_share > 0 and self.finance.reinvest_in == "pool" and not self.regime.switches().key_workers:
             raise ValueError("finance.reinvest_in is 'pool' but this regime has no key workers to spend it: set "
                              "regime.kind=integrated (or regime.key_workers=true), or finance.reinvest_in=prevention")

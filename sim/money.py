@@ -73,6 +73,8 @@ class Money:
         if year == 0:
             ledger.clear_year(0)
         left = (WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR
+        for agency in self.agencies:
+            agency.decide(year)
         received = self.savings_received(ledger.year - 1) if year >= 1 else None  # (the ledger has just opened this year)
         agreed = self.agreed(year, left, received)
         cashed = np.zeros(len(self.agencies)) if received is None else self.cashable_share * received * left

@@ -237,6 +237,7 @@ class ReferenceModel(mesa.Model):
         if year == 0:
             self.ledger.spend[0] = 0.0  # the warm-up's year opens afresh
         for agency in self.agency_list:
+            agency.decide(year)
             agency.open_year(year, left=(WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR)
             universal = sum(kind.year_cost * self._users(home, kind.per) for kind in self.universal
                             for home in self.homes if kind.payer == agency.index)
