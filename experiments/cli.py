@@ -198,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
     payback_cmd.add_argument("--workers", type=int, help="processes (default: all cores)")
     payback_cmd.set_defaults(handler="cmd_payback")
 
+    game_cmd = commands.add_parser("game", help="replay an agency game from its record: every round again, checked "
+                                   "against what the room saw, then its debrief")
+    game_cmd.add_argument("record", help="the game's record, a JSON file (the app keeps them in $LOCALITY_GAMES, "
+                          "else ~/.locality/games, named by the game's code)")
+    game_cmd.set_defaults(handler="cmd_game")
+
     caseloads_cmd = commands.add_parser(
         "caseloads", help="the same pool at several caseload limits: families reached, hours each, crises avoided")
     scenario_options(caseloads_cmd)

@@ -323,6 +323,40 @@ def cmd_assumptions(args) -> int:
     return 0
 
 
+def cmd_game(args) -> int:
+    """Replay an agency game from its record (the JSON file the app keeps for each game):
+    each round run again from the decisions alone, compared with the figures the room saw;
+    then the debrief of a finished game."""
+    from .game import PLACE, Game, debrief, replay
+
+    path = Path(args.record)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such game record (the app keeps them in $LOCALITY_GAMES, else ~/.locality/games)")
+    try:
+        record = Game.from_json(path.read_text())
+    except (ValueError, TypeError) as error:
+        raise ScenarioError(f"{path} is not an agency game's record: {error}") from None
+    print(f"Game {record.code}: {record.place}, seed {record.seed}, {len(record.decided)} of {record.rounds} rounds played, "
+          f"tables: {', '.join(f'{agency} ({table})' for agency, table in record.tables.items())}")
+    again = replay(record)
+    for year, (decided, figures) in enumerate(zip(record.decided, again), start=1):
+        whole = figures[PLACE]
+        said = "; ".join(f"{agency} {decision}" for agency, decision in decided.items()) or "nothing new"
+        print(f"  year {year}: {whole['crises']:,.0f} crises, spend £{whole['spend'] / 1e6:,.2f}m; decided: {said}")
+    if again != record.results:
+        differ = [year for year, (a, b) in enumerate(zip(again, record.results), start=1) if a != b]
+        print(f"The replay differs from the record in year(s) {differ}: the game was played on another version of "
+              "Locality (`locality --version` says which this is).")
+        return 1
+    print("The replay gives every figure the room saw, exactly.")
+    if record.over:
+        found = debrief(record)
+        print("\nDebrief: the room against the same years siloed and integrated (same households and seed)")
+        print(found.totals().round(0).to_string())
+        print(found.who_pays()[["agency", "put_in_pool", "crisis_change", "net_change", "verdict"]].round(0).to_string(index=False))
+    return 0
+
+
 def cmd_payback(args) -> int:
     common, started = _starting(args)
     found = payback(args.scenario, args.policy or (), common, reps=args.reps, workers=args.workers)

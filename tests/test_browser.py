@@ -48,7 +48,8 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "solara.log"
     from locality.experiments.cli import APP_ENVIRONMENT
 
-    env = {**os.environ, **APP_ENVIRONMENT, "SOLARA_KERNEL_CULL_TIMEOUT": "5s"}  # as `locality app` serves it
+    env = {**os.environ, **APP_ENVIRONMENT, "SOLARA_KERNEL_CULL_TIMEOUT": "5s",  # as `locality app` serves it
+           "LOCALITY_GAMES": str(tmp_path_factory.mktemp("games"))}  # (the agency game's records, kept out of ~)
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "solara", "run", str(APP), "--host", "127.0.0.1",
                                     "--port", str(port), "--no-open", "--production"],
@@ -331,3 +332,93 @@ def test_the_app_runs_a_comparison_in_a_real_browser(server, tmp_path):
     assert screenshot.stat().st_size > 10_000
     print(f"\nbrowser: the default comparison's charts drawn {seconds:.1f} s after clicking Run, its verdict over "
           f"the seeds {full:.1f} s after (screenshot: {screenshot})")
+
+
+# --- the agency game: a facilitator and tables, each in a browser of its own ----------------------
+GAME_TABLES = ("Children's social care", "Police", "NHS acute hospitals")
+GAME_SECONDS = 180  # a round, or the debrief, on a 2-core machine shared with other work
+
+
+def open_game(browser, url: str):
+    """A facilitator opens a game of three rounds; returns their page and the game's code."""
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(url + "game")
+    page.get_by_role("button", name="Open a game").click(timeout=120_000)
+    page.wait_for_url(re.compile(r".*code=\w+"), timeout=60_000)
+    return page, re.search(r"code=(\w+)", page.url).group(1)
+
+
+def join_game(browser, url: str, code: str, table: str, agency: str):
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(url + "game")
+    page.get_by_label("Game code").fill(code, timeout=120_000)
+    page.get_by_label("Your table's name").fill(table)
+    page.get_by_label("Your agency").click(force=True, timeout=60_000)
+    page.locator(".v-menu__content .v-list-item").get_by_text(agency, exact=True).click()
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(r".*agency=.*"), timeout=60_000)
+    return page
+
+
+def decide(page, year: int, pool_steps: int = 0) -> None:
+    """A table decides: the pool slider moved by the keyboard, then Decide."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Your decisions for year {year}")).to_be_visible(timeout=GAME_SECONDS * 1000)
+    if pool_steps:
+        page.get_by_role("slider").nth(2).focus()
+        for _ in range(pool_steps):
+            page.keyboard.press("ArrowRight")
+        expect(page.get_by_text(f"Into the shared key-worker pool: {pool_steps}%")).to_be_visible()
+    page.get_by_role("button", name="Decide").click()
+    taken = rf"Decided:|Year {year} is running|Your decisions for year {year + 1}|the game is over"  # (the last to decide runs the year)
+    expect(page.locator("main")).to_contain_text(re.compile(taken), timeout=30_000)
+
+
+def play_a_game(url: str, folder: Path) -> None:
+    """Three rounds with three tables, one of which reloads after the first; a second game
+    at the same time, with tables of its own, stays separate; then the debrief."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            host, code = open_game(browser, url)
+            other_host, other = open_game(browser, url)
+            assert other != code
+            tables = {agency: join_game(browser, url, code, f"Table {n}", agency) for n, agency in enumerate(GAME_TABLES, 1)}
+            elsewhere = [join_game(browser, url, other, f"Room B {n}", agency) for n, agency in enumerate(GAME_TABLES[:2], 1)]
+            expect(host.get_by_text("Table 3")).to_be_visible(timeout=30_000)
+            expect(other_host.get_by_text("Room B 2")).to_be_visible(timeout=30_000)
+            assert "Table 1" not in other_host.inner_text("body") and "Room B" not in host.inner_text("body")
+            for year in (1, 2, 3):
+                for n, (agency, page) in enumerate(tables.items()):
+                    decide(page, year, pool_steps=5 if n == 0 and year == 1 else 0)
+                if year == 1:
+                    tables["Police"].reload()  # a table's browser reloads mid-game: it is back in its seat
+                    expect(tables["Police"].get_by_text("Table 2: Police")).to_be_visible(timeout=60_000)
+                    tables["Police"].screenshot(path=str(folder / "game-table-1280x720.png"))
+            for n, (agency, page) in enumerate(tables.items(), 1):
+                expect(page.get_by_text("Your agency against siloed")).to_be_visible(timeout=GAME_SECONDS * 1000)
+                body = page.inner_text("body")
+                assert f"Table {n}: {agency}" in body and "the game is over" in body
+                assert not any(f"Table {m}:" in body for m in (1, 2, 3) if m != n), "a table saw another's screen"
+            pool_row = re.compile(r"Children's social care\s+Table 1\s+\S+\s+\S+\s+\S+\s+£[1-9]")
+            assert pool_row.search(host.inner_text("body")), "the first table's pool money is not on the facilitator's screen"
+            expect(host.get_by_text("Who paid, and who saved")).to_be_visible(timeout=GAME_SECONDS * 1000)
+            expect(host.get_by_text(re.compile("The room's place had .* crises"))).to_be_visible()
+            host.get_by_text("Who paid, and who saved").scroll_into_view_if_needed()
+            host.screenshot(path=str(folder / "game-debrief-1280x720.png"))
+            assert "round 1 of 3" in other_host.inner_text("body")  # the other game has not moved
+            for page in elsewhere:
+                expect(page.get_by_text("Your decisions for year 1")).to_be_visible()
+        finally:
+            browser.close()
+
+
+def test_a_room_plays_the_agency_game_in_real_browsers(server, tmp_path):
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra: pip install -e '.[test]'")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(play_a_game, server, tmp_path).result(timeout=6 * GAME_SECONDS)
+    for name in ("game-table-1280x720.png", "game-debrief-1280x720.png"):
+        assert (tmp_path / name).stat().st_size > 10_000

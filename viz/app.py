@@ -31,6 +31,7 @@ from locality.viz.exports import Described, figure_png, levers_toml, read_levers
 from locality.viz.model_view import ModelView
 from locality.viz.options import Options, option_name
 from locality.viz.workshop import Workshop
+from locality.viz.game import GamePage
 
 APP_HOUSEHOLDS = 10_000  # the app starts places at this size (or smaller) so a comparison takes seconds
 REGIMES = list(get_args(RegimeKind))
@@ -736,6 +737,7 @@ def Page():
 routes = [
     solara.Route(path="/", component=Page, label="Compare A and B"),
     solara.Route(path="workshop", component=Workshop, label="Workshop"),
+    solara.Route(path="game", component=GamePage, label="Agency game"),
     solara.Route(path="model", component=ModelView, label="Model view"),
 ]
 

@@ -1,0 +1,189 @@
+"""The agency game (issue 20): games open, tables join and decide, a round is a year of
+the model with those decisions, a game is its record (it replays to the same figures and
+survives the server restarting), two games never mix, and the page plays a game with a
+facilitator and three tables in sessions of their own, one of which reloads."""
+
+from __future__ import annotations
+
+import time
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from locality.experiments import game as engine
+from locality.experiments.game import PLACE, GameError, GameStore, debrief, replay
+from locality.viz import game as page
+
+SMALL = 1_500  # households: a round in well under a second
+
+
+@pytest.fixture
+def store(tmp_path):
+    return GameStore(tmp_path / "games")
+
+
+def seated(store: GameStore, seed: int = 3, rounds: int = 2, tables=("childrens_social_care", "police", "nhs_acute")):
+    game = store.open("thanet", seed=seed, rounds=rounds, households=SMALL)
+    for number, agency in enumerate(tables, start=1):
+        store.join(game.code, agency, f"Table {number}")
+    return game
+
+
+def test_a_game_replays_from_its_record_and_survives_a_restart(store, tmp_path):
+    game = seated(store)
+    store.decide(game.code, "childrens_social_care", threshold=0.3, pooled_share=0.05)
+    store.decide(game.code, "police", prevention_share=0.25)
+    store.close_round(game.code)
+    store.decide(game.code, "nhs_acute", pooled_share=0.1)
+    played = store.close_round(game.code)
+    assert played.over and len(played.results) == 2
+    assert played.results[1]["childrens_social_care"]["put_in_pool"] > 0  # year 1's decision holds in year 2
+    assert played.results[1][engine.POOL]["budget"] > played.results[0][engine.POOL]["budget"]  # health joined the pool
+    restarted = GameStore(tmp_path / "games").get(game.code)  # a new server, the same directory
+    assert restarted.decided == played.decided
+    assert replay(restarted) == played.results
+
+
+def test_two_games_at_once_never_mix(store):
+    first, second = seated(store, seed=3), seated(store, seed=3)
+    assert first.code != second.code
+    store.decide(first.code, "police", threshold=0.2)
+    store.decide(second.code, "police", threshold=0.7)
+    one, two = store.close_round(first.code), store.close_round(second.code)
+    assert one.decided[0] == {"police": {"threshold": 0.2}} and two.decided[0] == {"police": {"threshold": 0.7}}
+    assert one.results[0]["police"]["threshold"] < two.results[0]["police"]["threshold"]
+    assert one.results[0]["childrens_social_care"]["budget"] == two.results[0]["childrens_social_care"]["budget"]
+
+
+def test_a_room_that_does_nothing_is_the_siloed_place_and_pooling_finds_families(store):
+    idle = seated(store, rounds=1)
+    store.close_round(idle.code)
+    found = debrief(store.get(idle.code))
+    totals = found.totals()
+    assert totals.loc["the room", "crises"] == totals.loc["siloed", "crises"]
+    assert totals.loc["the room", "spend"] == pytest.approx(totals.loc["siloed", "spend"])
+    assert totals.loc["integrated", "crises"] != totals.loc["siloed", "crises"]
+    pooling = seated(store, rounds=1)
+    store.decide(pooling.code, "police", pooled_share=0.2)
+    store.decide(pooling.code, "nhs_acute", pooled_share=0.2)
+    played = store.close_round(pooling.code)
+    assert played.results[0][PLACE]["keyworker_families"] > 0
+    pooled = debrief(played)
+    who = pooled.who_pays().set_index("agency")
+    assert who.loc["police", "put_in_pool"] > 0 and who.loc["childrens_social_care", "put_in_pool"] == 0
+    total = pooled.room.ledger["spend"].sum() - pooled.siloed.ledger["spend"].sum()
+    assert who["net_change"].sum() == pytest.approx(total)  # who paid and who saved adds up to the place's change
+
+
+def test_tables_are_told_what_they_cannot_do(store):
+    game = seated(store, tables=("police", "housing"))
+    with pytest.raises(GameError, match="already run by Table 1"):
+        store.join(game.code, "police", "Table 9")
+    assert store.join(game.code, "police", "Table 1").tables["police"] == "Table 1"  # a reload takes its seat again
+    with pytest.raises(GameError, match="not an agency of thanet"):
+        store.join(game.code, "fire_service", "Table 9")
+    with pytest.raises(GameError, match="no game has the code"):
+        store.get("ZZZZ")
+    with pytest.raises(GameError, match="threshold"):
+        store.decide(game.code, "police", threshold=1.4)
+    with pytest.raises(GameError, match="pooled_share"):
+        store.decide(game.code, "police", pooled_share=0.9)
+    with pytest.raises(GameError, match="join first"):
+        store.decide(game.code, "schools", threshold=0.5)
+    lonely = store.open("thanet", households=SMALL)
+    store.join(lonely.code, "police", "Table 1")
+    with pytest.raises(GameError, match="at least 2"):
+        store.close_round(lonely.code)
+    with pytest.raises(GameError, match="rounds"):
+        store.open("thanet", rounds=40)
+
+
+# --- the page, each screen a session of its own ----------------------------------------------
+def markdown_text(rc) -> str:
+    """Every word the screen shows (Markdown arrives as its HTML: a table's cells are <td>s)."""
+    import ipywidgets
+
+    parts, todo = [], [rc.container]
+    while todo:
+        widget = todo.pop()
+        for name in ("template", "unsafe_innerHTML", "value", "label", "description"):
+            value = getattr(widget, name, None)
+            if isinstance(value, str):
+                parts.append(value)
+        for child in getattr(widget, "children", None) or []:
+            if isinstance(child, ipywidgets.Widget):
+                todo.append(child)
+            elif isinstance(child, str):
+                parts.append(child)
+    return "\n".join(parts)
+
+
+def waits_for(rc, text: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in markdown_text(rc):
+        assert time.monotonic() < deadline, f"the screen never showed {text!r}"
+        time.sleep(0.1)
+
+
+def click(rc, label: str) -> None:
+    for button in rc.find(v.Btn).widgets:
+        if any(isinstance(child, str) and child.startswith(label) for child in button.children):
+            button.click()
+            return
+    raise AssertionError(f"no button {label!r}")
+
+
+def test_a_facilitator_and_three_tables_play_a_game_on_the_page(store, monkeypatch):
+    monkeypatch.setattr(page, "store", store)
+    monkeypatch.setattr(page, "POLL_SECONDS", 0.1)
+    game = store.open("thanet", seed=5, rounds=2, households=SMALL)
+    seats = {agency: page.Seat(code=game.code, role="table", agency=agency, table=f"Table {n}")
+             for n, agency in enumerate(("childrens_social_care", "police", "housing"), start=1)}
+    for seat in seats.values():
+        store.join(game.code, seat.agency, seat.table)
+    _, host = solara.render(page.Facilitator(game.code, lambda seat: None), handle_error=False)
+    tables = {agency: solara.render(page.TableScreen(seat, lambda s: None), handle_error=False)[1]
+              for agency, seat in seats.items()}
+    waits_for(host, game.code)
+    for year in (1, 2):
+        for agency, rc in tables.items():
+            waits_for(rc, f"Your decisions for year {year}")
+            click(rc, "Decide")
+        deadline = time.monotonic() + 120
+        while len(store.get(game.code).results) < year:  # the round runs itself once every table has decided
+            assert time.monotonic() < deadline, f"year {year} never ran"
+            time.sleep(0.1)
+        waits_for(host, f"<td>{year}</td>")
+        if year == 1:  # one table reloads mid-game: a new session in the same seat
+            tables["police"].close()
+            tables["police"] = solara.render(page.TableScreen(seats["police"], lambda s: None), handle_error=False)[1]
+    for agency, rc in tables.items():
+        own = page.agencies_of("thanet")[agency]
+        waits_for(rc, f"Table {list(seats).index(agency) + 1}: {own}")
+        others = [label for name, label in page.agencies_of("thanet").items() if name != agency and name in seats]
+        assert not any(label in markdown_text(rc) for label in others), "a table saw another agency's figures"
+        waits_for(rc, "Your agency against siloed")
+    waits_for(host, "Who paid, and who saved", seconds=120)
+    waits_for(host, "siloed")
+    assert store.get(game.code).over
+    for rc in (host, *tables.values()):
+        rc.close()
+
+
+def test_locality_game_replays_a_record_and_says_when_it_differs(store, tmp_path, capsys):
+    from locality.experiments.cli import main
+
+    game = seated(store, rounds=1)
+    store.decide(game.code, "police", pooled_share=0.1)
+    store.close_round(game.code)
+    record = tmp_path / "games" / f"{game.code}.json"
+    assert main(["game", str(record)]) == 0
+    said = capsys.readouterr().out
+    assert "every figure the room saw, exactly" in said and "Debrief" in said
+    tampered = store.get(game.code)
+    tampered.results[0]["police"]["crises"] += 1
+    record.write_text(tampered.to_json())
+    assert main(["game", str(record)]) == 1
+    assert "differs from the record in year(s) [1]" in capsys.readouterr().out
+    assert main(["game", str(tmp_path / "none.json")]) == 2
