@@ -32,12 +32,14 @@ from locality.parameters.loader import load_scenario
 from locality.parameters.schema import Decision, Scenario
 from locality.parameters.vocabulary import POOL
 
+from .paired import PairedComparison, compare_paired
 from .results import Results
 from .runner import Comparison, run
 
 MIN_TABLES, MAX_TABLES = 2, 12  # the issue's room: 2 to 12 tables
 MIN_ROUNDS, MAX_ROUNDS = 1, 10  # a round is a year of the run
 ROUNDS = 3  # a workshop's afternoon: three years
+OTHER_SEEDS = 10  # the debrief's other sets of households: the fewest that state an effect with its interval
 CODE_LETTERS = "ACDEFHJKMNPQRTWXY3479"  # no letters or digits a room mistakes for one another (O/0, I/1, B/8, S/5, G/6, U/V)
 CODE_LENGTH = 4
 # The game's regime: the status quo (siloed), with a key-worker team that runs on what
@@ -201,6 +203,18 @@ def debrief(game: Game) -> Debrief:
         same["population.households"] = game.households
     return Debrief(room=play(game), siloed=run(game.place, {**same, "regime.kind": "siloed"}),
                    integrated=run(game.place, {**same, "regime.kind": "integrated"}))
+
+
+def over_seeds(game: Game, reps: int = OTHER_SEEDS, workers: int | None = None) -> PairedComparison:
+    """The room's decisions against siloed on `reps` other sets of households (seeds spawned
+    from the game's), A and B on the same households each time: whether what the room
+    did changed crises and money beyond chance, which one play on one seed cannot say."""
+    room = {key: value for key, value in game.overrides().items() if key not in ("run.seed", "run.years")}
+    common: dict[str, Any] = {"run.years": len(game.decided)}
+    if game.households is not None:
+        common["population.households"] = game.households
+    return compare_paired(game.place, a={"regime.kind": "siloed"}, b=room, common=common, reps=reps,
+                          master_seed=game.seed, workers=workers)
 
 
 def replay(record: Game) -> list[dict[str, dict[str, dict[str, float]]]]:

@@ -299,10 +299,12 @@ def money(pounds: float) -> str:
     return f"£{pounds:,.0f}"
 
 
-def verdict(paired: PairedComparison) -> list[str]:
+def verdict(paired: PairedComparison, names: tuple[str, str] = ("A", "B")) -> list[str]:
     """The answer in plain words, from the seeds: the change in crises, spend and
     over-spend with their ranges (or that it is within the noise: the 95% interval holds
-    no change), then who pays and who saves, with on how many seeds."""
+    no change), then who pays and who saves, with on how many seeds. `names`: what the
+    lines after the first call A and B ("siloed", "the room")."""
+    a_name, b_name = names
     table, n = paired.summary(), len(paired.seeds)
     years = paired.scenario.run.years
     drawn = ("" if paired.draws is None else
@@ -315,20 +317,20 @@ def verdict(paired: PairedComparison) -> list[str]:
                      "before taking this to anyone.")
     crises = table.loc["crises"]
     lines.append("Crises: " + _said(crises["share"], crises["share_low"], crises["share_high"], n, _share,
-                                    ("fewer", "more"), "B"))
+                                    ("fewer", "more"), b_name))
     for measure in MONEY:
         row = table.loc[measure]
         label = "Spend" if measure == "spend" else "Over-spend"
         words = ("less", "more")
-        lines.append(f"{label}: " + _said(row["change"], row["change_low"], row["change_high"], n, money, words, "B"))
-    scaled = _scaled_to_place(paired, table, n)
+        lines.append(f"{label}: " + _said(row["change"], row["change_low"], row["change_high"], n, money, words, b_name))
+    scaled = _scaled_to_place(paired, table, n, b_name)
     if scaled:
         lines.append(scaled)
-    lines.append(_who_pays(paired.who_pays(), n))
+    lines.append(_who_pays(paired.who_pays(), n, names))
     return lines
 
 
-def _scaled_to_place(paired: PairedComparison, table: pd.DataFrame, n: int) -> str:
+def _scaled_to_place(paired: PairedComparison, table: pd.DataFrame, n: int, who: str = "B") -> str:
     """When the runs were a sample of the place, the whole-run changes scaled to all its
     households (an assumption, said: needs and budgets grow in proportion to households)."""
     if paired.place is None:
@@ -346,9 +348,9 @@ def _scaled_to_place(paired: PairedComparison, table: pd.DataFrame, n: int) -> s
     return (f"The runs are a sample of {sample:,} of {paired.scenario.place.name}'s {whole:,} households; scaled to them all "
             f"(x{factor:.1f}, assuming needs and budgets grow in proportion): crises, "
             + _said(crises["change"] * factor, crises["change_low"] * factor, crises["change_high"] * factor, n, count,
-                    ("fewer", "more"), "B")
+                    ("fewer", "more"), who)
             + "; spend, " + _said(spend["change"] * factor, spend["change_low"] * factor, spend["change_high"] * factor,
-                                  n, money, ("less", "more"), "B") + ".")
+                                  n, money, ("less", "more"), who) + ".")
 
 
 def _said(mean: float, low: float, high: float, n: int, form, words: tuple[str, str], who: str) -> str:
@@ -371,7 +373,7 @@ def _share(value: float) -> str:
     return f"{abs(value):.1%}"
 
 
-def _who_pays(table: pd.DataFrame, n: int) -> str:
+def _who_pays(table: pd.DataFrame, n: int, names: tuple[str, str] = ("A", "B")) -> str:
     """Who pays and who saves under B, most moved first, each with how often it does; then
     the agencies whose change is within the noise."""
     clear, noise = [], []
@@ -385,5 +387,5 @@ def _who_pays(table: pd.DataFrame, n: int) -> str:
         near, far = sorted((abs(row.low), abs(row.high)))
         ranged = f" ({money(near)} to {money(far)}; {verb} in {often} of {n} runs)" if n >= 2 else ""
         clear.append(f"{name} {verb} {money(row.net_change)}{ranged}")
-    said = "Who pays and who saves under B, against A: " + ("; ".join(clear) if clear else "no agency clearly")
+    said = f"Who pays and who saves under {names[1]}, against {names[0]}: " + ("; ".join(clear) if clear else "no agency clearly")
     return said + (f". Within the noise: {', '.join(noise)}." if noise else ".")

@@ -76,6 +76,17 @@ def test_a_room_that_does_nothing_is_the_siloed_place_and_pooling_finds_families
     assert who["net_change"].sum() == pytest.approx(total)  # who paid and who saved adds up to the place's change
 
 
+def test_the_room_s_decisions_are_run_on_other_households_against_siloed(store):
+    game = seated(store, rounds=1)
+    store.decide(game.code, "police", pooled_share=0.2)
+    spread = engine.over_seeds(store.close_round(game.code), reps=3, workers=1)
+    assert game.seed not in spread.seeds and len(spread.seeds) == 3
+    said = page.verdict(spread, names=("siloed", "the room"))
+    assert said[-1].startswith("Who pays and who saves under the room, against siloed")
+    assert "Police pays" in said[-1]  # what it put into the pool, on every seed
+    assert spread.summary().loc["crises", "b"] != spread.summary().loc["crises", "a"]
+
+
 def test_tables_are_told_what_they_cannot_do(store):
     game = seated(store, tables=("police", "housing"))
     with pytest.raises(GameError, match="already run by Table 1"):
@@ -137,6 +148,7 @@ def click(rc, label: str) -> None:
 def test_a_facilitator_and_three_tables_play_a_game_on_the_page(store, monkeypatch):
     monkeypatch.setattr(page, "store", store)
     monkeypatch.setattr(page, "POLL_SECONDS", 0.1)
+    monkeypatch.setattr(page, "DEBRIEF_SEEDS", 2)
     game = store.open("thanet", seed=5, rounds=2, households=SMALL)
     seats = {agency: page.Seat(code=game.code, role="table", agency=agency, table=f"Table {n}")
              for n, agency in enumerate(("childrens_social_care", "police", "housing"), start=1)}
@@ -165,7 +177,8 @@ def test_a_facilitator_and_three_tables_play_a_game_on_the_page(store, monkeypat
         assert not any(label in markdown_text(rc) for label in others), "a table saw another agency's figures"
         waits_for(rc, "Your agency against siloed")
     waits_for(host, "Who paid, and who saved", seconds=120)
-    waits_for(host, "siloed")
+    waits_for(host, "Was it chance?", seconds=120)
+    assert "Who pays and who saves under the room, against siloed" in markdown_text(host)
     assert store.get(game.code).over
     for rc in (host, *tables.values()):
         rc.close()

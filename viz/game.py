@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlencode
 
 import solara
 
-from locality.experiments.game import (MAX_ROUNDS, MAX_TABLES, MIN_ROUNDS, MIN_TABLES, PLACE, ROUNDS, Debrief, Game,
-                                       GameError, GameStore, agencies_of, debrief, default_directory)
+from locality.experiments.game import (MAX_ROUNDS, MAX_TABLES, MIN_ROUNDS, MIN_TABLES, OTHER_SEEDS, PLACE, ROUNDS, Debrief,
+                                       Game, GameError, GameStore, agencies_of, debrief, default_directory, over_seeds)
+from locality.experiments.paired import PairedComparison, verdict
 from locality.parameters.loader import builtin_scenarios, load_scenario
 from locality.parameters.vocabulary import POOL
 
@@ -30,6 +31,8 @@ POLL_SECONDS = 1.0  # how often a screen looks at its game again
 GAME_HOUSEHOLDS = 10_000  # as the app's places: a sample, so that a round runs in a few seconds on a 2-core machine
 store = GameStore(default_directory())  # the server's games, shared by every browser session
 debriefs: dict[str, Debrief | str] = {}  # code -> its debrief, or why it failed
+spreads: dict[str, PairedComparison | str] = {}  # code -> the room's decisions on other households, or why it failed
+DEBRIEF_SEEDS = OTHER_SEEDS
 debriefs_lock = threading.Lock()
 # What a table may decide, as the sliders offer it: within the schema's bounds (checked again there).
 THRESHOLD_RANGE = (0.1, 0.9)
@@ -112,19 +115,28 @@ def run_round(code: str) -> None:
 
 
 def prepare_debrief(code: str) -> None:
-    """The debrief's runs (siloed and integrated beside the room's), once per game."""
+    """The debrief's runs, once per game, in the background: siloed and integrated beside
+    the room's on the game's households, then the room's decisions against siloed on
+    DEBRIEF_SEEDS other sets of households (for what one play cannot say: chance)."""
     with debriefs_lock:
         if code in debriefs:
             return
         debriefs[code] = "running"
 
     def work() -> None:
+        game = store.get(code)
         try:
-            found: Debrief | str = debrief(store.get(code))
+            found: Debrief | str = debrief(game)
         except Exception as error:  # shown on the screens, not lost in a thread
             found = f"the debrief failed: {error}"
         with debriefs_lock:
             debriefs[code] = found
+        try:
+            spread: PairedComparison | str = over_seeds(game, reps=DEBRIEF_SEEDS)
+        except Exception as error:
+            spread = f"the runs on other households failed: {error}"
+        with debriefs_lock:
+            spreads[code] = spread
     threading.Thread(target=work, name=f"game {code} debrief", daemon=True).start()
 
 
@@ -139,7 +151,7 @@ def use_game(code: str) -> tuple[Game | None, str]:
                 game = store.get(code)
             except GameError:
                 continue
-            set_seen((game.version, store.is_running(code), str(type(debriefs.get(code)))))
+            set_seen((game.version, store.is_running(code), str(type(debriefs.get(code))), code in spreads))
     solara.use_thread(poll, dependencies=[code])
     try:
         return store.snapshot(code), ""
@@ -349,7 +361,7 @@ def Facilitator(code: str, sit):
                           on_click=lambda: run_round(code), color="primary", disabled=len(game.tables) < MIN_TABLES)
     if game.over:  # the debrief first: it is what the room looks at now
         prepare_debrief(code)
-        DebriefView(found_debrief(code), labels)
+        DebriefView(found_debrief(code), found_spread(code), labels)
     PlaceYears(game, labels)
 
 
@@ -374,6 +386,11 @@ def PlaceYears(game: Game, labels: dict[str, str]):
     solara.Markdown("## The place so far\n" + "\n".join(rows) + "\n\n" + "\n".join(agencies))
 
 
+def found_spread(code: str) -> PairedComparison | str | None:
+    with debriefs_lock:
+        return spreads.get(code)
+
+
 def found_debrief(code: str) -> Debrief | str | None:
     """The game's debrief once its runs are done, why they failed, or None meanwhile."""
     with debriefs_lock:
@@ -391,7 +408,7 @@ def shown_ready(found: Debrief | str | None, meanwhile: str) -> Debrief | None:
 
 
 @solara.component
-def DebriefView(found: Debrief | str | None, labels: dict[str, str]):
+def DebriefView(found: Debrief | str | None, spread: PairedComparison | str | None, labels: dict[str, str]):
     found = shown_ready(found, "Preparing the debrief: running the same years siloed and integrated on the same households…")
     if found is None:
         return
@@ -403,6 +420,14 @@ def DebriefView(found: Debrief | str | None, labels: dict[str, str]):
     solara.Markdown("## Debrief\n" + "\n".join(rows))
     for line in debrief_words(found, labels):
         solara.Markdown(line)
+    if spread is None:
+        solara.Info(f"Running the room's decisions on {DEBRIEF_SEEDS} other sets of households, to tell what they did from chance…")
+    elif isinstance(spread, str):
+        solara.Error(spread)
+    else:
+        solara.Markdown(f"**Was it chance?** The room's decisions against siloed on {len(spread.seeds)} other sets of "
+                        "households (each time both on the same households):\n\n"
+                        + "\n".join(f"- {line}" for line in verdict(spread, names=("siloed", "the room"))[1:]))
     pays = found.who_pays()
     table = ["| Against siloed | Put into the pool | Crisis bills | Net |", "|---|---|---|---|"]
     for _, row in pays.iterrows():
