@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from locality.parameters.loader import load_scenario
-from locality.parameters.vocabulary import POOL
 
 from .replications import mean_interval, run_paired, seeds_for
+from .results import net_spend
 from .runner import Overrides, _as_mapping
 
 #: The parts of the change in spend shown beside it: what crises cost, and prevention.
@@ -159,13 +159,7 @@ def _yearly(results) -> dict[str, float]:
     per_year = results.steps.groupby("year")[columns].sum()
     per_year["cashed"] = results.ledger.groupby("year")["cashed"].sum()
     found: dict[str, Any] = {f"{m} {y}": float(v) for m in [*columns, "cashed"] for y, v in per_year[m].items()}
-    # an agency's net: what it spends and what it puts into the pool; the pool's, what it spends less what it
-    # was given, so the rows add up to the change in the place's spend (as the wrong-pocket table's)
-    put_in = results.ledger["contribution_to_pool"] + results.ledger["reinvested_in_pool"]
-    is_pool = results.ledger["agency"] == POOL
-    ledger = results.ledger.assign(net=results.ledger["spend"] + put_in.where(~is_pool, 0.0))
-    ledger.loc[is_pool, "net"] -= put_in[~is_pool].groupby(results.ledger.loc[~is_pool, "year"]).sum().reindex(
-        ledger.loc[is_pool, "year"]).to_numpy()
+    ledger = results.ledger.assign(net=net_spend(results.ledger))  # (the rows add up to the place's spend)
     for (payer, label), run in ledger.groupby(["agency", "label"], sort=False):
         found[f"payer label {payer}"] = label
         found |= {f"payer {name} {payer}": float(run[name].sum()) for name in ("net", *AGENCY_PARTS)}

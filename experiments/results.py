@@ -16,7 +16,7 @@ import tomli_w
 
 from locality.parameters.loader import ScenarioError, as_file, load_scenario
 from locality.parameters.schema import Scenario
-from locality.parameters.vocabulary import CATEGORIES, DOMAINS, TIERS
+from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS
 from locality.sim.panel import weeks_or_missing
 
 from .described import NAMES, column_notes, long, write_parquet
@@ -251,6 +251,19 @@ def ledger_frame(model) -> pd.DataFrame:
     return frame
 
 
+
+def net_spend(ledger: pd.DataFrame) -> pd.Series:
+    """Per row of a ledger frame (a payer in a year), what the payer's budget-holder is out
+    of pocket: an agency's spend plus what it puts into the pool (its contribution and
+    savings reinvested there); the pool's spend less everything put into it that year. So
+    the rows add up to the place's spend, and the difference between two runs' rows is
+    who pays and who saves (the wrong-pocket table)."""
+    put_in = ledger["contribution_to_pool"] + ledger["reinvested_in_pool"]
+    is_pool = ledger["agency"] == POOL
+    given = put_in[~is_pool].groupby(ledger.loc[~is_pool, "year"]).sum()
+    net = ledger["spend"] + put_in.where(~is_pool, 0.0)
+    net[is_pool] -= given.reindex(ledger.loc[is_pool, "year"]).to_numpy()
+    return net
 
 def plot_yearly(runs: dict[str, pd.DataFrame], measures, title: str = ""):
     """Yearly summaries (label -> `Results.yearly()`) as one chart per measure, each from

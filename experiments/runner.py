@@ -15,11 +15,10 @@ from tqdm.auto import tqdm
 
 from locality.parameters.loader import DEFAULT_SCENARIO, load_scenario, parse_overrides
 from locality.parameters.schema import Scenario
-from locality.parameters.vocabulary import POOL
 from locality.sim.model import LocalityModel
 from locality.sim.threads import pair_at_once
 
-from .results import Results
+from .results import Results, net_spend
 
 Overrides = Mapping[str, Any] | list[str] | tuple[str, ...]
 
@@ -93,19 +92,16 @@ class Comparison:
         took from its budgets for savings (`finance.cashable_share`). The pool's row is its
         own over- or under-spend, so the rows add up to the total change."""
         keys = ["agency", "label"]
-        a = self.a.ledger.groupby(keys, sort=False).sum(numeric_only=True)
-        b = self.b.ledger.groupby(keys, sort=False).sum(numeric_only=True)
+        a = self.a.ledger.assign(net=net_spend(self.a.ledger)).groupby(keys, sort=False).sum(numeric_only=True)
+        b = self.b.ledger.assign(net=net_spend(self.b.ledger)).groupby(keys, sort=False).sum(numeric_only=True)
         services = ["spend_assessment", "spend_prevention", "spend_intervention"]
-        into_pool = ["contribution_to_pool", "reinvested_in_pool"]
-        put_in = b[into_pool].sum(axis=1) - a[into_pool].sum(axis=1)
-        is_pool = a.index.get_level_values("agency") == POOL
-        put_in[is_pool] = -put_in[~is_pool].sum()
         reinvested = ["reinvested_in_prevention", "reinvested_in_pool"]
+        net_change = b["net"] - a["net"]
         table = pd.DataFrame({
             "spend_a": a["spend"],
             "spend_b": b["spend"],
-            "put_in_pool": put_in,
-            "net_change": b["spend"] + put_in - a["spend"],
+            "put_in_pool": net_change - (b["spend"] - a["spend"]),
+            "net_change": net_change,
             "crisis_change": b["spend_crisis"] - a["spend_crisis"],
             "services_change": b[services].sum(axis=1) - a[services].sum(axis=1),
             "reinvested": b[reinvested].sum(axis=1) - a[reinvested].sum(axis=1),
@@ -117,14 +113,11 @@ class Comparison:
     def spend_change_by_year(self) -> pd.DataFrame:
         """Net change per agency per year (B spend + B pool contribution - A spend; the
         pool's row is its over- or under-spend): who pays and who saves, and when."""
-        def pivot(results: Results, column: str) -> pd.DataFrame:
-            return results.ledger.pivot(index="agency", columns="year", values=column)
+        def net(results: Results) -> pd.DataFrame:
+            return results.ledger.assign(net=net_spend(results.ledger)).pivot(index="agency", columns="year", values="net")
 
         order = list(self.a.ledger["agency"].drop_duplicates())
-        into_pool = ["contribution_to_pool", "reinvested_in_pool"]
-        put_in = sum(pivot(self.b, c) for c in into_pool) - sum(pivot(self.a, c) for c in into_pool)
-        put_in.loc[POOL] = -put_in.drop(index=POOL).sum()
-        change = (pivot(self.b, "spend") + put_in - pivot(self.a, "spend")).loc[order]
+        change = (net(self.b) - net(self.a)).loc[order]
         change.loc["total"] = change.sum()
         return change
 
