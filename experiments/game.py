@@ -49,7 +49,8 @@ GAME_REGIME = {"regime.kind": "siloed", "regime.key_workers": True, "regime.pool
                "keyworkers.routes": ["agency_referral", "crisis"]}
 FIGURES = {  # what a table sees of its agency each year, and in what unit
     "budget": "£", "spend": "£", "over_spend": "£", "spend_prevention": "£", "spend_crisis": "£",
-    "put_in_pool": "£", "caseload": "families", "waiting": "families", "threshold": "0 to 1", "crises": "crises a year",
+    "put_in_pool": "£", "caseload": "families", "waiting": "families", "threshold": "0 to 1",
+    "crises": "crises a year of the kinds whose bills the agency shares (each counted whole, however small its share)",
 }
 PLACE = "the_place"  # the whole place's row among each year's figures (no agency has this name)
 
@@ -190,9 +191,14 @@ class Debrief:
         return pd.DataFrame(rows).T
 
     def who_pays(self) -> pd.DataFrame:
-        """Per agency, the room against siloed: what it put into the pool, its crisis spend
-        avoided (often by others' contributions: the wrong pocket), its net change."""
-        return Comparison(self.siloed, self.room, "siloed", "the room").wrong_pocket()
+        """Per agency, the room against siloed: what it put into the pool, the change in its
+        crisis bills and in its prevention spend (the vicious cycle squeezes prevention),
+        its net change. A change in crisis bills is everything the room did at once, and
+        chance: one play cannot say whose contribution caused it."""
+        table = Comparison(self.siloed, self.room, "siloed", "the room").wrong_pocket()
+        prevention = (self.room.ledger.groupby("agency", sort=False)["spend_prevention"].sum()
+                      - self.siloed.ledger.groupby("agency", sort=False)["spend_prevention"].sum())
+        return table.assign(prevention_change=table["agency"].map(prevention).to_numpy())
 
 
 def debrief(game: Game) -> Debrief:
@@ -233,6 +239,7 @@ class GameStore:
         self.lock = threading.RLock()
         self.games: dict[str, Game] = {}
         self.running: set[str] = set()  # games whose round is being run now
+        self.failures: dict[str, str] = {}  # games whose last round failed, and why
 
     # --- the facilitator ---------------------------------------------------------------
     def open(self, place: str = "thanet", seed: int = 42, rounds: int = ROUNDS, households: int | None = None) -> Game:
@@ -253,64 +260,99 @@ class GameStore:
             self._save(game)
         return game
 
-    def close_round(self, code: str) -> Game:
-        """Run the round: tables that have not decided keep last year's decisions. The
-        model runs outside the lock; the round is recorded once it has."""
+    def close_round(self, code: str, expected: int | None = None) -> Game:
+        """Run the round (`expected`: the round the caller saw; a round that has run since
+        is not run again). Tables that have not decided keep last year's decisions. The
+        model runs outside the lock; the round is recorded, and the game free for the next,
+        under one lock, so a round never runs twice. A run that fails is kept for the
+        screens to say (`failure`) and raised."""
         with self.lock:
             game = self.get(code)
+            code = game.code
+            if expected is not None and game.round != expected:
+                raise GameError(f"year {expected} of game {code} has already run")
             if game.over:
                 raise GameError(f"game {code} is over: all {game.rounds} rounds are played")
             if code in self.running:
-                raise GameError(f"round {game.round} of game {code} is already running")
+                raise GameError(f"year {game.round} of game {code} is already running")
             if len(game.tables) < MIN_TABLES:
                 raise GameError(f"game {code} has {len(game.tables)} table(s): at least {MIN_TABLES} must join first")
             self.running.add(code)
+            self.failures.pop(code, None)
             trial = Game(**{**asdict(game), "decided": [*game.decided, dict(game.pending)], "pending": {}})
             game.version += 1
         try:
             shown = figures(play(trial), load_scenario(trial.place, trial.overrides()))[str(len(trial.decided))]
-        finally:
+        except Exception as error:
             with self.lock:
                 self.running.discard(code)
+                self.failures[code] = f"year {trial.round - 1} could not run: {error}"
+                game.version += 1
+            raise
         with self.lock:
-            game = self.get(code)
             game.decided.append(trial.decided[-1])
             game.results.append(shown)
             game.pending = {}
+            self.running.discard(code)
             self._save(game)
             return game
 
-    # --- the tables --------------------------------------------------------------------
-    def join(self, code: str, agency: str, table: str) -> Game:
-        """A table takes an agency (a table that reloads takes its own agency again)."""
+    def close_if_everyone_decided(self, code: str, expected: int) -> Game | None:
+        """Run round `expected` if every table has decided it (and nobody ran it yet);
+        None otherwise."""
         with self.lock:
             game = self.get(code)
+            ready = (game.round == expected and not game.over and game.code not in self.running
+                     and len(game.tables) >= MIN_TABLES and set(game.tables) <= set(game.pending))
+        if not ready:
+            return None
+        try:
+            return self.close_round(code, expected)
+        except GameError:
+            return None  # (another screen ran it first)
+
+    # --- the tables --------------------------------------------------------------------
+    def join(self, code: str, agency: str, table: str) -> Game:
+        """A table takes an agency (a table that reloads, or joins again under the same
+        name, takes its own agency again)."""
+        table = table.strip()
+        with self.lock:
+            game = self.get(code)
+            code = game.code
             known = agencies_of(game.place)
+            if not table:
+                raise GameError("table: give your table a name (for example 'Table 3')")
             if agency not in known:
                 raise GameError(f"agency: {agency!r} is not an agency of {game.place}; choose one of {', '.join(known)}")
             holder = game.tables.get(agency)
             if holder is not None and holder != table:
                 raise GameError(f"{known[agency]} is already run by {holder}: choose another agency")
+            if holder is None and game.over:
+                raise GameError(f"game {code} is over: no table can join it now")
             if holder is None and len(game.tables) >= MAX_TABLES:
                 raise GameError(f"game {code} already has {MAX_TABLES} tables, the most it takes")
-            if not table.strip():
-                raise GameError("table: give your table a name (for example 'Table 3')")
             game.tables[agency] = table
             self._save(game)
             return game
 
-    def decide(self, code: str, agency: str, **decision: float | None) -> Game:
-        """A table's decision for the round being played (it may change it until the round
-        runs). Returns the game; once every table has decided, the caller closes the round."""
+    def decide(self, code: str, agency: str, expected: int | None = None, **decision: float | None) -> Game:
+        """A table's decision for round `expected` (the one its screen showed; default: the
+        round being played). It may change it until the round runs; a figure left None
+        stays as it was. Returns the game."""
         checked = checked_decision(**decision)
         with self.lock:
             game = self.get(code)
+            code = game.code
             if agency not in game.tables:
                 raise GameError(f"no table runs {agency} in game {code}: join first")
             if game.over:
                 raise GameError(f"game {code} is over")
             if code in self.running:
-                raise GameError(f"round {game.round} is running: your decision counts from the next round")
+                raise GameError(f"year {game.round} is running: your decision was not taken; decide again when "
+                                f"year {game.round + 1} opens")
+            if expected is not None and game.round != expected:
+                raise GameError(f"year {expected} has already run: your decision was not taken; decide again for "
+                                f"year {game.round}")
             game.pending[agency] = checked
             self._save(game)
             return game
@@ -326,10 +368,16 @@ class GameStore:
         code = code.strip().upper()
         with self.lock:
             if code not in self.games:
+                unknown = GameError(f"no game has the code {code!r}: check it with your facilitator")
+                if len(code) != CODE_LENGTH or any(letter not in CODE_LETTERS for letter in code):
+                    raise unknown
                 path = self.directory / f"{code}.json"
                 if not path.exists():
-                    raise GameError(f"no game has the code {code!r}: check it with your facilitator")
-                self.games[code] = Game.from_json(path.read_text())
+                    raise unknown
+                try:
+                    self.games[code] = Game.from_json(path.read_text())
+                except (ValueError, TypeError) as error:
+                    raise GameError(f"game {code}'s record ({path}) cannot be read: {error}") from None
             return self.games[code]
 
     def snapshot(self, code: str) -> Game:
@@ -341,6 +389,11 @@ class GameStore:
     def is_running(self, code: str) -> bool:
         with self.lock:
             return code.strip().upper() in self.running
+
+    def failure(self, code: str) -> str:
+        """Why the game's last round could not run ("" if it ran)."""
+        with self.lock:
+            return self.failures.get(code.strip().upper(), "")
 
     def _new_code(self) -> str:
         while True:

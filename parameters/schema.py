@@ -507,8 +507,9 @@ class Decision(Section):
     """What an agency's managers decide for one year, as a table does in the agency game
     (`locality.experiments.game`): each figure left out stays as the agency's own."""
 
-    threshold: Fraction | None = Field(None, description="the eligibility threshold the agency holds to this year, 0 to 1 "
-                                       "(rationing may still raise it while its waiting list is long; it returns to this)")
+    threshold: Fraction | None = Field(None, description="the eligibility threshold the agency sets as this year opens "
+                                       "and holds to, 0 to 1 (it replaces one rationing had raised; rationing may raise "
+                                       "it again while the waiting list is long, and returns it to this)")
     prevention_share: Fraction | None = Field(None, description="share of the agency's budget planned for prevention this year, 0 to 1")
     pooled_share: float | None = Field(None, ge=0.0, le=0.5, description="share of the agency's budget put into the key "
                                        "workers' pool this year, 0 to 0.5 (needs key workers: regime.key_workers=true)")

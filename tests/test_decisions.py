@@ -20,11 +20,21 @@ def status_quo():
 
 
 def test_deciding_what_the_agency_does_anyway_changes_nothing(status_quo):
-    own = load_scenario("thanet").agencies["police"]
-    same = run("thanet", {**SMALL, "decisions.police.2.threshold": own.threshold,
-                          "decisions.police.2.prevention_share": own.prevention_share})
+    own = load_scenario("thanet").agencies["probation"]  # (an agency that rationing raises above its own threshold)
+    assert status_quo.agencies.query("agency == 'probation' and year == 1")["threshold"].max() > own.threshold
+    same = run("thanet", {**SMALL, "decisions.probation.2.prevention_share": own.prevention_share,
+                          "decisions.police.2.pooled_share": 0.0})
     assert same.steps.equals(status_quo.steps)
     assert same.ledger.equals(status_quo.ledger)
+
+
+def test_a_threshold_decided_is_where_the_year_starts_even_where_rationing_had_raised_it(status_quo):
+    own = load_scenario("thanet").agencies["probation"]
+    decided = run("thanet", {**SMALL, "decisions.probation.2.threshold": own.threshold})
+    weeks = decided.agencies.query("agency == 'probation' and year == 2")["threshold"].to_numpy()
+    before = status_quo.agencies.query("agency == 'probation' and year == 1")["threshold"].to_numpy()
+    assert before[-1] > own.threshold + 0.01  # raised by the end of year 1, where no decision was made
+    assert weeks[0] <= own.threshold + 0.005  # a manager's decision sets the bar as the year opens (one step of rationing at most)
 
 
 def test_a_threshold_holds_from_its_year_and_rationing_returns_to_it(status_quo):

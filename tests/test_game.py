@@ -92,22 +92,78 @@ def test_tables_are_told_what_they_cannot_do(store):
     with pytest.raises(GameError, match="already run by Table 1"):
         store.join(game.code, "police", "Table 9")
     assert store.join(game.code, "police", "Table 1").tables["police"] == "Table 1"  # a reload takes its seat again
+    assert store.join(game.code, "schools", " Table 5 ").tables["schools"] == "Table 5"  # (a phone's trailing space)
+    assert store.join(game.code.lower(), "schools", "Table 5").tables["schools"] == "Table 5"
     with pytest.raises(GameError, match="not an agency of thanet"):
         store.join(game.code, "fire_service", "Table 9")
     with pytest.raises(GameError, match="no game has the code"):
         store.get("ZZZZ")
+    with pytest.raises(GameError, match="no game has the code"):
+        store.get("../../etc/passwd")
+    (store.directory / "WXY3.json").write_text('{"code": "WXY3", "colour": "red"}')
+    with pytest.raises(GameError, match="cannot be read"):
+        store.get("WXY3")
     with pytest.raises(GameError, match="threshold"):
         store.decide(game.code, "police", threshold=1.4)
     with pytest.raises(GameError, match="pooled_share"):
         store.decide(game.code, "police", pooled_share=0.9)
     with pytest.raises(GameError, match="join first"):
-        store.decide(game.code, "schools", threshold=0.5)
+        store.decide(game.code, "probation", threshold=0.5)
     lonely = store.open("thanet", households=SMALL)
     store.join(lonely.code, "police", "Table 1")
     with pytest.raises(GameError, match="at least 2"):
         store.close_round(lonely.code)
     with pytest.raises(GameError, match="rounds"):
         store.open("thanet", rounds=40)
+    over = seated(store, rounds=1)
+    store.close_round(over.code)
+    with pytest.raises(GameError, match="is over: no table can join"):
+        store.join(over.code, "schools", "Table 9")
+
+
+def test_a_round_runs_once_however_many_screens_ask(store):
+    game = seated(store)
+    store.decide(game.code, "police", expected=1, threshold=0.3)
+    assert store.close_if_everyone_decided(game.code, 1) is None  # two tables have not decided
+    for agency in ("childrens_social_care", "nhs_acute"):
+        store.decide(game.code, agency, expected=1)  # deciding nothing new is a decision too
+    assert store.close_if_everyone_decided(game.code, 1).round == 2
+    assert store.close_if_everyone_decided(game.code, 1) is None  # a late screen's request: the year has run
+    with pytest.raises(GameError, match="year 1 of game .* has already run"):
+        store.close_round(game.code, expected=1)
+    with pytest.raises(GameError, match="year 1 has already run: your decision was not taken"):
+        store.decide(game.code, "police", expected=1, threshold=0.8)
+    played = store.get(game.code)
+    assert len(played.decided) == len(played.results) == 1 and played.decided[0]["police"] == {"threshold": 0.3}
+    assert played.decided[0]["nhs_acute"] == {}
+
+
+def test_each_year_the_room_saw_is_that_year_of_the_whole_game(store):
+    game = seated(store, rounds=2)
+    store.decide(game.code, "childrens_social_care", pooled_share=0.1, threshold=0.3)
+    first = store.close_round(game.code).results[0]
+    store.decide(game.code, "police", threshold=0.7)
+    whole = engine.figures(engine.play(store.close_round(game.code)), engine.load_scenario("thanet", game.overrides(2)))["1"]
+    for agency, seen in first.items():
+        # (a threshold is recorded for the coming week, so the last week of year 1 in the whole game already
+        # holds year 2's decisions: the year's mean threshold is the one figure that may differ)
+        assert {k: v for k, v in seen.items() if k != "threshold"} == {k: v for k, v in whole[agency].items() if k != "threshold"}
+
+
+def test_the_debrief_says_facts_not_causes(store):
+    game = seated(store, rounds=1)
+    store.decide(game.code, "police", pooled_share=0.2)
+    store.decide(game.code, "childrens_social_care", prevention_share=0.0)
+    found = debrief(store.close_round(game.code))
+    labels = page.agencies_of("thanet")
+    said = " ".join(page.debrief_words(found, labels))
+    assert "Into the key-worker pool: Police (" in said
+    assert "pocket" not in said and "caused" not in said
+    who = found.who_pays().set_index("agency")
+    assert who.loc["childrens_social_care", "prevention_change"] < 0  # it cut its own prevention
+    assert "Prevention spend was lower than siloed for Children's social care" in said
+    assert page.than(100, 100) == "the same as" and page.than(90, 100) == "10 fewer than"
+    assert page.outturn(0.2) == "on budget" and page.outturn(-2500) == "under by £2,500"
 
 
 # --- the page, each screen a session of its own ----------------------------------------------
@@ -161,6 +217,10 @@ def test_a_facilitator_and_three_tables_play_a_game_on_the_page(store, monkeypat
     for year in (1, 2):
         for agency, rc in tables.items():
             waits_for(rc, f"Your decisions for year {year}")
+            if agency == "childrens_social_care" and year == 1:
+                sliders = rc.find(v.Slider).widgets
+                sliders[2].v_model = 0.05  # into the pool: 5% of its budget
+                waits_for(rc, "Into the shared key-worker pool: 5%")
             click(rc, "Decide")
         deadline = time.monotonic() + 120
         while len(store.get(game.code).results) < year:  # the round runs itself once every table has decided
@@ -179,7 +239,9 @@ def test_a_facilitator_and_three_tables_play_a_game_on_the_page(store, monkeypat
     waits_for(host, "Who paid, and who saved", seconds=120)
     waits_for(host, "Was it chance?", seconds=120)
     assert "Who pays and who saves under the room, against siloed" in markdown_text(host)
-    assert store.get(game.code).over
+    played = store.get(game.code)
+    assert played.over and played.decided[0] == {"childrens_social_care": {"pooled_share": 0.05}, "police": {}, "housing": {}}
+    assert played.results[1]["childrens_social_care"]["put_in_pool"] > 0  # (the decision holds in year 2)
     for rc in (host, *tables.values()):
         rc.close()
 

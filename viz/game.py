@@ -71,7 +71,12 @@ def address(seat: Seat) -> str:
 
 
 def need_words(threshold: float) -> str:
-    """A threshold as a room says it: how bad a need must be before the agency steps in."""
+    """A threshold as a room says it: how bad a need must be before the agency steps in,
+    and where on a scale of 100 (the bands are coarse; the number tells 0.6 from 0.9)."""
+    return f"{need_band(threshold)} ({threshold * 100:.0f} of 100)"
+
+
+def need_band(threshold: float) -> str:
     if threshold < 0.3:
         return "any sign of need"
     if threshold < 0.45:
@@ -101,14 +106,17 @@ def share(value: float) -> str:
 
 
 # --- running rounds and debriefs off the screens' threads ----------------------------------
-def run_round(code: str) -> None:
-    """Run the round in the background: every screen sees it start and end."""
+def run_round(code: str, expected: int, only_if_everyone_decided: bool = False) -> None:
+    """Run round `expected` in the background (not if it has run since the screen showed
+    it; with `only_if_everyone_decided`, only once every table has): every screen sees it
+    start and end, or why it failed."""
     def close() -> None:
         try:
-            game = store.close_round(code)
-        except GameError:
-            return  # (another screen ran it first)
-        if game.over:
+            game = (store.close_if_everyone_decided(code, expected) if only_if_everyone_decided
+                    else store.close_round(code, expected))
+        except Exception:  # (GameError: another screen ran it first; any other: kept as the store's failure)
+            return
+        if game is not None and game.over:
             prepare_debrief(code)
 
     threading.Thread(target=close, name=f"game {code} round", daemon=True).start()
@@ -124,13 +132,16 @@ def prepare_debrief(code: str) -> None:
         debriefs[code] = "running"
 
     def work() -> None:
-        game = store.get(code)
         try:
+            game = store.get(code)
             found: Debrief | str = debrief(game)
         except Exception as error:  # shown on the screens, not lost in a thread
             found = f"the debrief failed: {error}"
         with debriefs_lock:
             debriefs[code] = found
+        if isinstance(found, str):
+            spreads[code] = "no runs on other households without the debrief"
+            return
         try:
             spread: PairedComparison | str = over_seeds(game, reps=DEBRIEF_SEEDS)
         except Exception as error:
@@ -151,12 +162,20 @@ def use_game(code: str) -> tuple[Game | None, str]:
                 game = store.get(code)
             except GameError:
                 continue
-            set_seen((game.version, store.is_running(code), str(type(debriefs.get(code))), code in spreads))
+            set_seen((game.version, store.is_running(code), store.failure(code), status(debriefs.get(code)),
+                      status(spreads.get(code))))
     solara.use_thread(poll, dependencies=[code])
     try:
         return store.snapshot(code), ""
     except GameError as error:
         return None, str(error)
+
+
+def status(found) -> str:
+    """Where a background piece of work is: "" (not begun), "running", "ready", or its failure."""
+    if found is None or found == "running":
+        return found or ""
+    return found if isinstance(found, str) else "ready"
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -222,25 +241,41 @@ def Lobby(sit):
         with solara.Card("Join a game (a table)"):
             solara.InputText("Game code", value=code, on_value=set_code, continuous_update=True)
             solara.InputText("Your table's name", value=table, on_value=set_table, continuous_update=True)
-            free = free_agencies(code)
-            if free:
-                by_label = {label: name for name, label in free.items()}
-                solara.Select("Your agency", values=list(by_label), value=free.get(agency),
+            offered = agencies_offered(code)
+            if offered:
+                by_label = {label: name for name, label in offered.items()}
+                solara.Select("Your agency", values=list(by_label), value=offered.get(agency),
                               on_value=lambda label: set_agency(by_label[label]))
+                solara.Text("Lost your page? Join again with the same table name and agency to take your seat.")
+                if agency in offered and not bills_crises(code, agency):
+                    solara.Warning("This agency pays no crisis bills in the model: its decisions show in its own "
+                                   "budget and in other agencies' crises, never in crises of its own.")
             solara.Button("Join", on_click=join, color="primary", disabled=not (code and table and agency))
     if problem:
         solara.Error(problem)
 
 
-def free_agencies(code: str) -> dict[str, str]:
-    """The agencies of a game's place that no table runs yet (none for an unknown code)."""
+def agencies_offered(code: str) -> dict[str, str]:
+    """The agencies of a game's place, as a table picks one: name -> label, with the table
+    that runs it where one does (none for an unknown code)."""
     if len(code.strip()) < 4:
         return {}
     try:
-        game = store.get(code)
+        game = store.snapshot(code)
     except GameError:
         return {}
-    return {name: label for name, label in agencies_of(game.place).items() if name not in game.tables}
+    return {name: label + (f" (run by {game.tables[name]})" if name in game.tables else "")
+            for name, label in agencies_of(game.place).items()}
+
+
+def bills_crises(code: str, agency: str) -> bool:
+    """Whether any kind of crisis bills this agency in the game's place."""
+    return agency in crisis_payers(store.get(code).place)
+
+
+@functools.lru_cache(maxsize=16)
+def crisis_payers(place: str) -> frozenset[str]:
+    return frozenset(payer for crisis in load_scenario(place).crises.values() for payer in crisis.bills)
 
 
 @solara.component
@@ -270,6 +305,8 @@ def TableScreen(seat: Seat, sit):
         prepare_debrief(game.code)
         OwnDebrief(found_debrief(game.code), seat.agency, labels[seat.agency])
         return
+    if store.failure(game.code):
+        solara.Error(store.failure(game.code) + " Tell your facilitator.")
     if store.is_running(game.code):
         solara.Info(f"Year {game.round} is running for the whole place…")
     else:
@@ -284,22 +321,29 @@ def DecisionForm(game: Game, agency: str):
     for earlier in reversed(game.decided):  # a decision holds until replaced
         for key, value in earlier.get(agency, {}).items():
             last.setdefault(key, value)
+    # what holds if the table decides nothing new: its decisions so far, else the agency's own
+    holding = {"threshold": last.get("threshold", spec.threshold),
+               "prevention_share": last.get("prevention_share", spec.prevention_share),
+               "pooled_share": last.get("pooled_share", 0.0)}
     pending = game.pending.get(agency)
-    start = pending or last
-    threshold, set_threshold = solara.use_state(start.get("threshold", spec.threshold))
-    prevention, set_prevention = solara.use_state(start.get("prevention_share", spec.prevention_share))
-    pooled, set_pooled = solara.use_state(start.get("pooled_share", 0.0))
+    start = {**holding, **(pending or {})}
+    threshold, set_threshold = solara.use_state(start["threshold"])
+    prevention, set_prevention = solara.use_state(start["prevention_share"])
+    pooled, set_pooled = solara.use_state(start["pooled_share"])
     problem, set_problem = solara.use_state("")
 
     def decide() -> None:
+        chosen = {"threshold": threshold, "prevention_share": prevention, "pooled_share": pooled}
+        # only what the table changed: a figure left where it holds is no decision (a threshold that rationing
+        # has raised stays raised, rather than being set back to where it was decided)
+        changed = {key: value if abs(value - holding[key]) > 1e-9 else None for key, value in chosen.items()}
         try:
-            store.decide(game.code, agency, threshold=threshold, prevention_share=prevention, pooled_share=pooled)
+            store.decide(game.code, agency, expected=game.round, **changed)
         except GameError as error:
             set_problem(str(error))
             return
         set_problem("")
-        if store.everyone_decided(game.code):
-            run_round(game.code)
+        run_round(game.code, game.round, only_if_everyone_decided=True)
 
     solara.Markdown(f"## Your decisions for year {game.round}")
     solara.Markdown("How bad a family's need must be before your agency takes it on; what share of your budget goes "
@@ -307,6 +351,9 @@ def DecisionForm(game: Game, agency: str):
                     "that works with whole families for every agency.")
     solara.SliderFloat(f"Step in at: {need_words(threshold)}", value=threshold, on_value=set_threshold,
                        min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1], step=0.05)
+    if game.results:
+        solara.Text(f"Last year you stepped in at {need_words(game.results[-1][agency]['threshold'])} on average: while "
+                    "your waiting list is long, your managers raise the bar, and bring it back once the list is short.")
     solara.SliderFloat(f"Budget on prevention: {share(prevention)}", value=prevention, on_value=set_prevention,
                        min=PREVENTION_RANGE[0], max=PREVENTION_RANGE[1], step=0.01)
     solara.SliderFloat(f"Into the shared key-worker pool: {share(pooled)}", value=pooled, on_value=set_pooled,
@@ -326,12 +373,11 @@ def OwnYears(game: Game, agency: str):
     if not game.results:
         solara.Markdown("Your figures appear here once the first year has run.")
         return
-    rows = ["| Year | Budget | Spent | Prevention | Crisis bills | Into the pool | Open cases | Waiting | Crises | Stepped in at |",
+    rows = ["| Year | Budget | Spent | Prevention | Crisis bills | Into the pool | Open cases | Waiting | Crises whose bills you share | Stepped in at |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for year, by_agency in enumerate(game.results, start=1):
         mine = by_agency[agency]
-        outturn = signed_money(mine["over_spend"], "over by {}", "under by {}")
-        rows.append(f"| {year} | {money(mine['budget'])} | {money(mine['spend'])} ({outturn}) | {money(mine['spend_prevention'])} "
+        rows.append(f"| {year} | {money(mine['budget'])} | {money(mine['spend'])} ({outturn(mine['over_spend'])}) | {money(mine['spend_prevention'])} "
                     f"| {money(mine['spend_crisis'])} | {money(mine['put_in_pool'])} | {mine['caseload']:,.0f} "
                     f"| {mine['waiting']:,.0f} | {mine['crises']:,.0f} | {need_words(mine['threshold'])} |")
     solara.Markdown("## Your agency so far\n" + "\n".join(rows))
@@ -353,12 +399,14 @@ def Facilitator(code: str, sit):
     solara.Markdown(f"**Tables ({len(game.tables)} of {MIN_TABLES} to {MAX_TABLES}):** "
                     + ("; ".join(joined) if joined else "none yet"))
     running = store.is_running(code)
+    if store.failure(code):
+        solara.Error(store.failure(code))
     if not game.over:
         if running:
             solara.Info(f"Year {game.round} is running for the whole place…")
         else:
             solara.Button(f"Run year {game.round} now (tables that have not decided keep last year's decisions)",
-                          on_click=lambda: run_round(code), color="primary", disabled=len(game.tables) < MIN_TABLES)
+                          on_click=lambda: run_round(code, game.round), color="primary", disabled=len(game.tables) < MIN_TABLES)
     if game.over:  # the debrief first: it is what the room looks at now
         prepare_debrief(code)
         DebriefView(found_debrief(code), found_spread(code), labels)
@@ -374,15 +422,15 @@ def PlaceYears(game: Game, labels: dict[str, str]):
     for year, by_agency in enumerate(game.results, start=1):
         whole = by_agency[PLACE]
         rows.append(f"| {year} | {whole['crises']:,.0f} | {money(whole['spend'])} "
-                    f"| {signed_money(whole['over_spend'], 'over by {}', 'under by {}')} | {whole['keyworker_families']:,.0f} |")
+                    f"| {outturn(whole['over_spend'])} | {whole['keyworker_families']:,.0f} |")
     latest = game.results[-1]
-    agencies = ["| Agency (year " + str(len(game.results)) + ") | Table | Crises | Crisis bills | Prevention | Into the pool | Over or under |",
+    agencies = ["| Agency (year " + str(len(game.results)) + ") | Table | Crises whose bills it shares | Crisis bills | Prevention | Into the pool | Over or under |",
                 "|---|---|---|---|---|---|---|"]
     for agency, table in game.tables.items():
         mine = latest[agency]
         agencies.append(f"| {labels[agency]} | {table} | {mine['crises']:,.0f} | {money(mine['spend_crisis'])} "
                         f"| {money(mine['spend_prevention'])} | {money(mine['put_in_pool'])} "
-                        f"| {signed_money(mine['over_spend'], 'over by {}', 'under by {}')} |")
+                        f"| {outturn(mine['over_spend'])} |")
     solara.Markdown("## The place so far\n" + "\n".join(rows) + "\n\n" + "\n".join(agencies))
 
 
@@ -415,8 +463,7 @@ def DebriefView(found: Debrief | str | None, spread: PairedComparison | str | No
     totals = found.totals()
     rows = ["| Over the game's years | Crises | Spend | Over or under |", "|---|---|---|---|"]
     for name, row in totals.iterrows():
-        rows.append(f"| {name} | {row['crises']:,.0f} | {money(row['spend'])} "
-                    f"| {signed_money(row['over_spend'], 'over by {}', 'under by {}')} |")
+        rows.append(f"| {WAYS.get(name, name)} | {row['crises']:,.0f} | {money(row['spend'])} | {outturn(row['over_spend'])} |")
     solara.Markdown("## Debrief\n" + "\n".join(rows))
     for line in debrief_words(found, labels):
         solara.Markdown(line)
@@ -428,40 +475,78 @@ def DebriefView(found: Debrief | str | None, spread: PairedComparison | str | No
         solara.Markdown(f"**Was it chance?** The room's decisions against siloed on {len(spread.seeds)} other sets of "
                         "households (each time both on the same households):\n\n"
                         + "\n".join(f"- {line}" for line in verdict(spread, names=("siloed", "the room"))[1:]))
-    pays = found.who_pays()
-    table = ["| Against siloed | Put into the pool | Crisis bills | Net |", "|---|---|---|---|"]
-    for _, row in pays.iterrows():
-        name = "The key-worker pool" if row["agency"] == POOL else labels.get(row["agency"], row["agency"])
-        table.append(f"| {name} | {money(row['put_in_pool'])} "
-                     f"| {signed_money(row['crisis_change'], '{} more', '{} less')} "
-                     f"| {signed_money(row['net_change'], 'pays {}', 'saves {}')} |")
+    table = ["| Against siloed | Into the pool | Crisis bills | Prevention | Net |", "|---|---|---|---|---|"]
+    for _, row in found.who_pays().iterrows():
+        if row["agency"] == POOL:  # what the pool received, and whether it spent all of it
+            table.append(f"| The key-worker pool | received {money(-row['put_in_pool'])} | | "
+                         f"| {signed_money(row['net_change'], 'spent {} more than it received', 'left {} unspent')} |")
+            continue
+        table.append(f"| {labels.get(row['agency'], row['agency'])} | {money(row['put_in_pool'])} "
+                     f"| {change_words(row['crisis_change'])} | {change_words(row['prevention_change'])} "
+                     f"| {signed_money(row['net_change'], 'pays {}', 'saves {}') if abs(row['net_change']) >= 0.5 else 'no change'} |")
     solara.Markdown("## Who paid, and who saved\n" + "\n".join(table))
 
 
+WAYS = {"siloed": "siloed (each agency on its own, as the place runs now)",
+        "integrated": "integrated (one assessment, a shared risk score, key workers on 5% of every budget, waiting "
+                      "lists instead of rising thresholds)"}
+
+
+def outturn(over: float) -> str:
+    """An over- or under-spend in words ("on budget" within a pound)."""
+    return "on budget" if abs(over) < 1 else signed_money(over, "over by {}", "under by {}")
+
+
+def change_words(change: float) -> str:
+    """A change against siloed in words: "£12k more", "£3k less", "the same"."""
+    return "the same" if abs(change) < 1 else signed_money(change, "{} more", "{} less")
+
+
+def than(count: float, other: float) -> str:
+    """How one count of crises stands to another: "35 fewer than", "the same as"."""
+    gap = count - other
+    return "the same as" if round(gap) == 0 else f"{abs(gap):,.0f} {'fewer' if gap < 0 else 'more'} than"
+
+
 def debrief_words(found: Debrief, labels: dict[str, str]) -> list[str]:
-    """The debrief in the room's own numbers: crises against siloed and integrated, and
-    who put money in against who saw crisis bills fall (the wrong pocket)."""
+    """The debrief in the room's own numbers: its crises against siloed and integrated;
+    who put money into the pool, and whose crisis bills rose or fell (facts, not causes:
+    a change in one agency's bills is everything the room did at once, and chance); whose
+    prevention shrank against siloed (the vicious cycle squeezes it first)."""
     totals = found.totals()
     room, siloed, joined = (totals.loc[name] for name in ("the room", "siloed", "integrated"))
-    lines = [f"The room's place had {room['crises']:,.0f} crises: {abs(room['crises'] - siloed['crises']):,.0f} "
-             f"{'fewer' if room['crises'] <= siloed['crises'] else 'more'} than siloed ({siloed['crises']:,.0f}), and "
-             f"{abs(room['crises'] - joined['crises']):,.0f} {'fewer' if room['crises'] <= joined['crises'] else 'more'} "
-             f"than integrated ({joined['crises']:,.0f}), on the same households."]
+    lines = [f"The room's place had {room['crises']:,.0f} crises: {than(room['crises'], siloed['crises'])} siloed "
+             f"({siloed['crises']:,.0f}) and {than(room['crises'], joined['crises'])} integrated ({joined['crises']:,.0f}), "
+             "on the same households."]
     pays = found.who_pays()
     pays = pays[pays["agency"] != POOL]
+
+    def named(rows, column: str) -> str:
+        return and_list([f"{labels.get(a, a)} ({money(abs(v))})" for a, v in zip(rows["agency"], rows[column])])
+
     givers = pays[pays["put_in_pool"] > 0].sort_values("put_in_pool", ascending=False)
-    gainers = pays[pays["crisis_change"] < 0].sort_values("crisis_change")
+    fell = pays[pays["crisis_change"] <= -1].sort_values("crisis_change")
+    rose = pays[pays["crisis_change"] >= 1].sort_values("crisis_change", ascending=False)
     if len(givers):
-        named = and_list([f"{labels.get(a, a)} ({money(p)})" for a, p in zip(givers["agency"], givers["put_in_pool"])])
-        lines.append(f"Into the key-worker pool: {named}.")
-        if len(gainers):
-            top = gainers.iloc[0]
-            gave = float(givers.loc[givers["agency"] == top["agency"], "put_in_pool"].sum())
-            lines.append(f"The biggest fall in crisis bills was {labels.get(top['agency'], top['agency'])}'s "
-                         f"({money(-top['crisis_change'])}), which put {money(gave) if gave else 'nothing'} into the pool"
-                         f"{': the saving fell in a pocket that did not pay for it' if gave < -top['crisis_change'] else ''}.")
+        lines.append(f"Into the key-worker pool: {named(givers, 'put_in_pool')}.")
     else:
         lines.append("No table put money into the key-worker pool, so no family had a key worker.")
+    if len(fell) or len(rose):
+        said = []
+        if len(fell):
+            said.append(f"fell for {named(fell, 'crisis_change')}")
+        if len(rose):
+            said.append(f"rose for {named(rose, 'crisis_change')}")
+        outside = [labels.get(a, a) for a in fell["agency"] if a not in set(givers["agency"])]
+        lines.append("Against siloed, crisis bills " + " and ".join(said) + "."
+                     + (f" Of those whose bills fell, {and_list(outside)} put nothing into the pool." if len(givers) and outside else "")
+                     + " These are everything the room did at once, on one set of households: 'Was it chance?' "
+                     "below says what holds on others.")
+    squeezed = pays[pays["prevention_change"] <= -1].sort_values("prevention_change")
+    if len(squeezed):
+        lines.append(f"Prevention spend was lower than siloed for {named(squeezed, 'prevention_change')}: money for early "
+                     "help is the first to go when crisis bills or a debt must be met, and less early help means more "
+                     "crises later (the vicious cycle).")
     return lines
 
 
@@ -471,7 +556,9 @@ def OwnDebrief(found: Debrief | str | None, agency: str, label: str):
     if found is None:
         return
     row = found.who_pays().set_index("agency").loc[agency]
+    net = "spent the same" if abs(row["net_change"]) < 1 else signed_money(row["net_change"], "paid {} more", "saved {}")
     solara.Markdown(f"## Your agency against siloed\n{label} put {money(row['put_in_pool'])} into the pool; its crisis bills "
-                    f"came to {signed_money(row['crisis_change'], '{} more', '{} less')}; in all it "
-                    f"{signed_money(row['net_change'], 'paid {} more', 'saved {}')}. The facilitator's screen shows the whole room.")
+                    f"were {change_words(row['crisis_change'])} and its prevention {change_words(row['prevention_change'])} "
+                    f"than siloed on the same households; in all it {net}. The facilitator's screen shows the whole room, "
+                    "and whether it was chance.")
 
