@@ -228,6 +228,50 @@ def drive(url: str, screenshot: Path) -> tuple[float, float]:
             browser.close()
 
 
+FITS = """() => {
+    const scrolled = [...document.querySelectorAll('*')].filter(e => e.scrollHeight > e.clientHeight + 2
+        && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)).map(e => e.tagName + '.' + e.className);
+    const words = document.querySelector('.workshop-words');
+    const img = document.querySelector('.workshop-picture img');
+    return {scrolled, cut: words.scrollHeight > words.clientHeight + 2, natural: img.naturalWidth, shown: img.clientWidth,
+            bottom: img.getBoundingClientRect().bottom, right: img.getBoundingClientRect().right,
+            height: window.innerHeight, width: window.innerWidth};
+}"""
+STORY_TITLES = ["One family, ten agencies", "The worse the problem, the more gets done", "The vicious cycle", "Who saves"]
+
+
+def each_story_fits_a_projector(page, folder: Path, drawn: str, picture) -> None:
+    """At 1280x720, every story's first and last frame fits the screen: nothing scrolls, no
+    words are cut, and the picture is shown whole at its own size (so its text is the 18
+    pixels or more that the stories draw it at). Screenshots of both frames of each story."""
+    from playwright.sync_api import expect
+
+    where = page.get_by_text(re.compile(r"^\d+ of \d+"))
+    for number, title in enumerate(STORY_TITLES, 1):
+        page.get_by_label("Story").click(force=True)
+        page.locator(".v-menu__content .v-list-item").get_by_text(title, exact=True).click()
+        page.locator("body").click(position={"x": 5, "y": 700})
+        page.keyboard.press("Home")  # (the story on show already stays where it was when chosen again)
+        expect(where).to_contain_text("1 of ", timeout=RUN_SECONDS * 1000)
+        for end in ("first", "last"):
+            if end == "last":
+                before = picture.get_attribute("src")
+                for _ in range(20):  # (a key pressed while a picture is drawn is dropped, by design: press again)
+                    page.locator("body").click(position={"x": 5, "y": 700})
+                    page.keyboard.press("End")
+                    page.wait_for_timeout(1500)
+                    if not where.inner_text().startswith("1 of "):
+                        break
+                expect(where).not_to_contain_text(re.compile(r"^1 of "), timeout=60_000)
+                page.wait_for_function(drawn, arg=before, timeout=120_000)
+            else:
+                page.wait_for_function(drawn, arg="", timeout=120_000)
+            fit = page.evaluate(FITS)
+            assert not fit["scrolled"] and not fit["cut"], (title, end, fit)
+            assert fit["shown"] >= fit["natural"] - 1 and fit["bottom"] <= fit["height"] and fit["right"] <= fit["width"], (title, end, fit)
+            page.screenshot(path=str(folder / f"story-{number}-{end}-1280x720.png"))
+
+
 def clicker_steps_the_story(page, folder: Path) -> None:
     """A presentation clicker's keys step the story on a projector's 1280x720; a burst of
     clicks is not queued (those during a redraw are dropped), and Reset after it is back
@@ -251,6 +295,12 @@ def clicker_steps_the_story(page, folder: Path) -> None:
         expect(where).to_contain_text(f"{frame} of ", timeout=60_000)
         page.wait_for_function(drawn, arg=before, timeout=120_000)
     page.screenshot(path=str(folder / "workshop-1280x720.png"))
+    each_story_fits_a_projector(page, folder, drawn, picture)
+    page.get_by_label("Story").click(force=True)
+    page.locator(".v-menu__content .v-list-item").get_by_text(STORY_TITLES[0], exact=True).click()
+    expect(where).to_contain_text("1 of ", timeout=120_000)
+    page.wait_for_function(drawn, arg="", timeout=120_000)
+    page.locator("body").click(position={"x": 5, "y": 700})
     next_button = page.get_by_role("button", name="Next")
     for _ in range(15):  # an impatient room
         next_button.click(no_wait_after=True)

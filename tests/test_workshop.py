@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 
 from locality.parameters.loader import load_scenario
 from locality.viz import stories, workshop
@@ -43,8 +44,8 @@ def test_the_family_meets_many_agencies_siloed_and_one_key_worker_integrated(jou
 def test_the_same_seed_plays_the_same_story(journeys):
     again = trace_family(regime="siloed", years=1)
     assert again == journeys[0]
-    first = stories.family_figure(journeys[0], 30)
-    assert figure_png(first) == figure_png(stories.family_figure(again, 30))
+    first = stories.family_figure(journeys[0], journeys[1], "siloed", 30)
+    assert figure_png(first) == figure_png(stories.family_figure(again, journeys[1], "siloed", 30))
 
 
 #: A count of one before a plural noun: "1 crises", "1 assessments", "years 1 to 1".
@@ -59,9 +60,37 @@ def titles_fit(figure) -> bool:
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     renderer, inside = canvas.get_renderer(), figure.bbox
-    boxes = [axis.title.get_window_extent(renderer) for axis in figure.axes if axis.get_title()]
+    titles = [title for axis in figure.axes for title in (axis._left_title, axis.title, axis._right_title)]  # (matplotlib's three)
+    boxes = [title.get_window_extent(renderer) for title in titles if title.get_text()]
     return (all(inside.x0 <= box.x0 and box.x1 <= inside.x1 for box in boxes)
             and not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]))
+
+
+def smallest_text_pixels(figure) -> float:
+    """The smallest text of a drawn figure, in pixels on the projector (where the picture is
+    shown at its own size: stories.PICTURE_DPI pixels an inch)."""
+    FigureCanvasAgg(figure).draw()
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * stories.PICTURE_DPI / 72
+
+
+#: A decimal a room should not have to read: a threshold or severity such as 0.45 (not a
+#: percentage, points of one, or a part-time count of workers).
+DECIMAL = re.compile(r"(?<![\d£.,])0\.\d\d?\b(?!%| points| full-time)")
+
+
+def test_every_frame_is_made_for_a_projector(monkeypatch):
+    """Each story's pictures are the projector's size with no text under 18 pixels, and no
+    caption or headline asks the room to read a threshold or severity as a decimal."""
+    monkeypatch.setattr(stories, "SIZES", SMALL)
+    for story in stories.STORIES:
+        frames = stories.build_story(story.key, seed=3)
+        for shown in {id(f): f for f in (frames[0], frames[len(frames) // 2], frames[-1])}.values():
+            picture = stories.picture(shown)
+            assert tuple(picture.get_size_inches()) == stories.PICTURE_INCHES and picture.dpi == stories.PICTURE_DPI
+            assert smallest_text_pixels(picture) >= 18, (story.key, shown.headline)
+        for shown in frames:
+            assert not DECIMAL.search(shown.headline + " " + shown.caption), (story.key, shown.caption)
 
 
 def test_every_story_has_frames_with_captions_and_figures(monkeypatch):
@@ -69,8 +98,8 @@ def test_every_story_has_frames_with_captions_and_figures(monkeypatch):
     for story in stories.STORIES:
         frames = stories.build_story(story.key, seed=3)
         assert frames and all(f.headline and f.caption for f in frames)
-        assert figure_png(frames[-1].figure())[:4] == b"\x89PNG"
-        assert titles_fit(frames[-1].figure()), story.key
+        assert figure_png(stories.picture(frames[-1]))[:4] == b"\x89PNG"
+        assert titles_fit(stories.picture(frames[-1])), story.key
         for shown in frames:  # signed sums in words, counts agreeing with their nouns
             words = " ".join([shown.headline, shown.caption, *shown.counters.values()])
             assert "£-" not in words and not ONE_BEFORE_PLURAL.search(words), words
@@ -183,11 +212,11 @@ def test_steps_asked_for_while_a_picture_draws_are_dropped_and_reset_cancels(pag
     assert workshop.stepped(4, "next", 5, busy=False) is None and workshop.stepped(0, "back", 5, busy=False) is None
 
 
-def test_each_story_opens_from_its_button(page):
+def test_each_story_opens_from_the_story_list(page):
     page.find(widgets.Image).wait_for(timeout=120)
     for story in stories.STORIES[1:]:
-        drawn()  # (a click while the page redraws from the picture's thread can miss its button)
-        page.find(v.Btn, children=[story.title]).widget.click()
+        drawn()  # (a choice while the page redraws from the picture's thread can miss its list)
+        page.find(v.Select, label="Story").widget.v_model = story.title
         page.find(widgets.Image).wait_for(timeout=120)
         assert workshop.story.value == story.key and workshop.frame.value == 0
     press(page, "Next", 1)
@@ -330,7 +359,7 @@ def test_who_saves_says_year_1_and_ends_on_what_its_own_run_shows(monkeypatch):
     monkeypatch.setattr(stories, "SIZES", SMALL)
     frames = stories.build_story("pocket", seed=3)
     assert frames[0].headline == "Who saves in Thanet: year 1"  # every story names its place
-    assert frames[0].figure().axes[0].get_title().endswith("year 1")
+    assert frames[0].figure().axes[0].get_title(loc="left").endswith("year 1")
     comparison = stories.regimes_compared(3, SMALL["place"], SMALL["households"], SMALL["years"])
     pocket = stories.pocket_upto(comparison, SMALL["years"])
     every_one_saves = (pocket.loc[pocket["agency"] != stories.POOL, "net_change"] <= stories.NO_CHANGE).all()
@@ -374,3 +403,18 @@ def test_each_question_s_answer_follows_the_run_s_own_numbers():
     assert asked.answer == stories.PAYS_MORE[0] and asked.said == "Housing pays more than it saves"
     pocket["net_change"] = [-100.0, -5.0, 0.0]
     assert stories.pocket_question(pocket, 3).answer == stories.PAYS_MORE[1]
+
+
+def test_a_long_caption_keeps_what_fits_on_screen_and_the_rest_for_the_facilitator():
+    said, more = workshop.said_and_more("First paragraph. Its second sentence.\n\nSecond paragraph.", 40)
+    assert said == "First paragraph. Its second sentence." and more == "Second paragraph."
+    said, more = workshop.said_and_more("One long sentence; it keeps its halves together. Then another.", 20)
+    assert said == "One long sentence; it keeps its halves together." and more == "Then another."
+    assert workshop.said_and_more("- a bullet\n- another", 5) == ("- a bullet\n- another", "")
+    assert workshop.said_and_more("Short.", 430) == ("Short.", "")
+
+
+def test_end_goes_to_the_story_s_last_frame_and_is_dropped_while_a_picture_draws():
+    assert workshop.stepped(3, "last", 10, busy=False) == 9
+    assert workshop.stepped(3, "last", 10, busy=True) is None
+    assert workshop.stepped(3, "reset", 10, busy=True) == 0

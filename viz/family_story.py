@@ -207,7 +207,8 @@ class FamilyTracer:
             self._add("waiting", where, "Waiting for a key worker" if team else f"Waiting for {label}")
         elif kind == "left_list":
             text = ("Taken off the key-worker waiting list: the family's problems have eased" if team else
-                    f"Dropped from the waiting list of {label}: its threshold is {detail:.2f} now")
+                    f"Dropped from the waiting list of {label}: it has raised the bar for its help, and the "
+                    "family's problem is now below it")
             self._add("off_list", where, text)
         elif kind == "screened_out":
             self._add("screened_out", where, f"{label} looks at the referral and takes it no further: the problem is slight")
@@ -244,8 +245,8 @@ class FamilyTracer:
             self._add("dropped_out", service, text)
             return
         text = {
-            RECOVERED: ("The key worker's plan ends: every problem below the line" if team
-                        else f"{label} closes the case: problem below the line"),
+            RECOVERED: ("The key worker's plan ends: every problem has eased" if team
+                        else f"{label} closes the case: the problem has eased below where it steps in"),
             LONGEST: (f"The key worker's plan ends after {plural(longest, 'week')}" if team
                       else f"{label} closes the case after {plural(longest, 'week')}"),
             NO_CAPACITY: ("The key worker's plan ends: no capacity left" if team

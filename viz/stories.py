@@ -13,19 +13,23 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import matplotlib
 import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from locality.experiments.results import weekly_means
 from locality.experiments.runner import Comparison, compare, run
-from locality.parameters.vocabulary import DOMAINS, POOL
+from locality.parameters.vocabulary import POOL
 from locality.viz.charts import COLOURS
 from locality.viz.family_story import (
     KEY_WORKER,
     STORY_PLACE,
     Journey,
+    Week,
     noun,
     plural,
     trace_family,
@@ -34,7 +38,14 @@ from locality.viz.family_story import (
 WORKSHOP_SEED = 2010
 #: Sizes of the runs behind the stories: small enough to build in seconds on a laptop.
 SIZES = {"place": "thanet", "households": 4000, "years": 3, "cut_years": 5, "family_years": 2}
-FONT = 13
+#: The picture on a projector: shown at its own size (100 pixels an inch) beside the captions,
+#: so a 1280x720 screen holds a frame whole, and text of 13 points is 18 pixels there.
+PICTURE_INCHES = (7.5, 5.0)
+PICTURE_DPI = 100
+FONT = 14  # titles and axis labels
+SMALL = 13  # ticks, legends, labels on bars: the least that is 18 pixels on the projector
+PROJECTOR_TEXT = {"font.size": SMALL, "axes.titlesize": FONT, "axes.labelsize": FONT, "xtick.labelsize": SMALL,
+                  "ytick.labelsize": SMALL, "legend.fontsize": SMALL, "figure.titlesize": FONT}
 REGIME_NAMES = {"siloed": "Siloed services", "integrated": "Key worker (integrated)"}
 
 
@@ -92,8 +103,14 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _figure(width: float = 13, height: float = 5.2) -> Figure:
-    figure = Figure(figsize=(width, height))
+def picture(frame: Frame) -> Figure:
+    """A frame's picture, its text at the projector's sizes (PROJECTOR_TEXT)."""
+    with matplotlib.rc_context(PROJECTOR_TEXT):
+        return frame.figure()
+
+
+def _figure(width: float = PICTURE_INCHES[0], height: float = PICTURE_INCHES[1]) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=PICTURE_DPI)
     figure.set_layout_engine("tight")
     return figure
 
@@ -124,7 +141,6 @@ def queue_sentence(queued: Journey) -> str:
 
 def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     siloed, joined, queued = family_journeys(seed, sizes["family_years"])
-    top = max(max(w.spend_by_agency.values(), default=0.0) for j in (siloed, joined) for w in j.weeks)
     frames = []
     for journey in (siloed, joined):
         regime = REGIME_NAMES[journey.regime]
@@ -136,25 +152,54 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
                      "whole family.\n\n**Set by hand, as in the pilots, which chose their families:** the key worker "
                      "takes the family on in week 1. " + queue_sentence(queued))
         frames.append(Frame(f"{regime}: week 0 in {journey.place}", intro,
-                            functools.partial(family_figure, journey, 0, top), _family_counters(journey, 0), chapter))
+                            functools.partial(family_figure, siloed, joined, journey.regime, 0),
+                            _family_counters(journey, 0), chapter))
+        quoted: set[str] = set()
         for week in journey.moments:
             lines = "\n".join(f"- {event.text}" for event in week.events)
+            if journey.regime == "siloed":  # the residents' own words, where they first fit
+                for kind, words in RESIDENTS.items():
+                    if kind not in quoted and any(event.kind == kind for event in week.events):
+                        quoted.add(kind)
+                        lines += f"\n\n*{words}*"
             frames.append(Frame(f"{regime}: week {week.week}", lines,
-                                functools.partial(family_figure, journey, week.week, top),
+                                functools.partial(family_figure, siloed, joined, journey.regime, week.week),
                                 _family_counters(journey, week.week), chapter))
-    s, j, q = siloed.final, joined.final, queued.final
+    s, j = siloed.final, joined.final
     frames.append(Frame(
         f"After {plural(len(siloed.weeks) // 52, 'year')}: the same family, two systems",
-        f"Siloed: {plural(s.agencies_met, 'agency', 'agencies')}, {plural(s.assessments, 'assessment')}, "
-        f"{plural(s.missed, 'case')} closed for missed appointments, {plural(s.crises, 'crisis', 'crises')}, "
-        f"{money(s.spend)}.\n\nKey worker from week 1 (set by hand, as the pilots did): "
-        f"{plural(j.agencies_met, 'agency', 'agencies')} (the key worker counts as one), "
-        f"{plural(j.assessments, 'assessment')}, {plural(j.missed, 'case')} closed for missed appointments, "
-        f"{plural(j.crises, 'crisis', 'crises')}, {money(j.spend)}.\n\nIntegrated, left to the model's queue: "
-        f"{plural(q.assessments, 'assessment')}, {plural(q.crises, 'crisis', 'crises')}, {money(q.spend)}. "
-        + queue_sentence(queued),
+        family_moral(s, j) + "\n\nThe key worker was set by hand in week 1, as the pilots chose families. "
+        + queue_short(queued),
         functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
     return asked_and_answered(frames, family_question(s.agencies_met, len(siloed.weeks) // 52))
+
+
+#: Residents' words in the source documents (source_facts.md: "Perverse incentives, in
+#: residents' words"), shown where the family's siloed story first reaches what they say.
+RESIDENTS = {"crisis": '"The worse the problem is, the more that will get done about it" (a resident)',
+             "dropped_out": '"I can\'t work, I have too much to do in the daytimes" (a resident, on appointments)'}
+
+
+def queue_short(queued: Journey) -> str:
+    """What the model's own queue would have done, in a line (`queue_sentence` in full)."""
+    flagged = queued.first_week("waiting", KEY_WORKER)
+    taken = queued.first_week("key_worker", KEY_WORKER)
+    where = f"Left to the model's queue ({workers(queued.key_workers)} in {queued.place}), the family is "
+    if taken is not None:
+        return where + f"taken on in week {taken}."
+    if flagged is not None:
+        return where + f"flagged in week {flagged} and still waiting at week {len(queued.weeks)}."
+    return where + f"not flagged in {plural(len(queued.weeks), 'week')}."
+
+
+def family_moral(siloed: Week, joined: Week) -> str:
+    """The family story's moral in one sentence, from its own two runs."""
+    spend = joined.spend - siloed.spend
+    cost = "the same" if abs(spend) < 500 else f"{money(abs(spend))} {'less' if spend < 0 else 'more'}"
+    crises = ("fewer" if joined.crises < siloed.crises else "as many" if joined.crises == siloed.crises else "more")
+    return (f"**The moral:** siloed, {plural(siloed.agencies_met, 'agency', 'agencies')} assessed this family "
+            f"{plural(siloed.assessments, 'time')} and it still had {plural(siloed.crises, 'crisis', 'crises')}; one key "
+            f"worker's plan took {plural(joined.assessments, 'assessment')}, cost {cost}, and saw {crises} crises.")
 
 
 def asked_and_answered(frames: list[Frame], question: Question) -> list[Frame]:
@@ -187,56 +232,128 @@ def _family_counters(journey: Journey, week: int) -> dict[str, str]:
     }
 
 
-def family_figure(journey: Journey, week: int, top: float | None = None) -> Figure:
-    """The family's needs week by week up to `week`, crises marked; spend by agency so far
-    (on a scale up to `top` £, so bars grow from frame to frame)."""
-    figure = _figure()
-    needs, spend = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    grid = np.full((len(DOMAINS), len(journey.weeks) + 1), np.nan)
-    grid[:, 0] = [journey.start[d] for d in DOMAINS]
-    for w in journey.weeks[:week]:
-        grid[:, w.week] = [w.severity[d] for d in DOMAINS]
-    needs.imshow(grid, aspect="auto", cmap="Reds", vmin=0.0, vmax=1.0, interpolation="nearest",
-                 extent=(-0.5, len(journey.weeks) + 0.5, len(DOMAINS) - 0.5, -0.5))
+#: Short names for the journey's rows, so that the picture keeps its width for the weeks.
+SHORT = {"NHS primary and community care": "GP and community", "Schools and education welfare": "Schools",
+         "Children's social care": "Children's care", "NHS acute hospitals": "Hospital", "Adult social care": "Adult care",
+         "Youth offending team": "Youth offending", "Jobcentre Plus": "Jobcentre", "Substance misuse services": "Drug services"}
+#: What happens to the family, as marks on its agency's row: (marker, colour, size, legend).
+MARKS = {"noticed": (">", "#636363", 7, "noticed"), "assessed": ("D", "#2c7fb8", 6, "assessed"),
+         "dropped_out": ("o", "black", 7, "missed"), "crisis": ("X", "#b2182b", 10, "crisis"),
+         "placed": ("s", "#67000d", 8, "placed"), "key_worker": ("*", "#1a9850", 13, "key worker")}
+HELP_COLOURS = {"help": "#2c7fb8", "early_help": "#9ecae1", "key_worker": "#1a9850"}
+
+
+def journey_rows(*journeys: Journey) -> list[str]:
+    """The agencies the family meets, in the order it first meets them: the picture's rows."""
+    rows: list[str] = []
+    for journey in journeys:
+        for week in journey.weeks:
+            rows.extend(e.agency for e in week.events if e.agency not in rows)
+    return rows
+
+
+def journey_axis(axis, journey: Journey, week: int, rows: list[str], title: str, faded: bool = False) -> None:
+    """One family's journey up to `week` on a week axis, a row per agency: waiting (a thin
+    grey bar), help (a thick bar: early help pale, a key worker's plan green), and marks for
+    what happened; the money each agency has spent on the family at the row's end."""
+    alpha = 0.35 if faded else 1.0
+    y = {label: i for i, label in enumerate(rows)}
+    waiting: dict[str, int] = {}
+    helping: dict[str, tuple[int, str]] = {}
+
+    def bar(label: str, start: int, stop: int, colour: str, height: float) -> None:
+        axis.barh(y[label], max(stop - start, 0.6), left=start, height=height, color=colour, alpha=alpha, linewidth=0)
+
     for w in journey.weeks[:week]:
         for event in w.events:
-            if event.kind in ("crisis", "assessed", "dropped_out"):
-                needs.plot(w.week, -0.5, marker={"crisis": "X", "assessed": "v", "dropped_out": "o"}[event.kind],
-                           color={"crisis": "#b2182b", "assessed": "#4c72b0", "dropped_out": "black"}[event.kind],
-                           markersize=9, clip_on=False)
-    needs.set_yticks(range(len(DOMAINS)), [d.replace("_", " ") for d in DOMAINS], fontsize=11)
-    needs.set_xlabel("week", fontsize=FONT)
-    needs.set_title("The family's needs (darker is worse). Above: X crisis, v assessment, o missed", fontsize=FONT - 1, pad=16)
+            label, kind = event.agency, event.kind
+            if kind == "waiting":
+                waiting.setdefault(label, w.week)
+            if kind in ("help", "early_help", "key_worker", "off_list") and label in waiting:
+                bar(label, waiting.pop(label), w.week, "#bdbdbd", 0.25)
+            if kind in ("help", "early_help", "key_worker"):
+                helping.setdefault(label, (w.week, HELP_COLOURS[kind]))
+            if kind in ("closed", "dropped_out") and label in helping:
+                start, colour = helping.pop(label)
+                bar(label, start, w.week, colour, 0.55)
+            if kind in MARKS:
+                marker, colour, size, _ = MARKS[kind]
+                axis.plot(w.week, y[label], marker=marker, color=colour, markersize=size, alpha=alpha, linestyle="none",
+                          clip_on=False, zorder=3)
+    for label, start in waiting.items():  # still waiting, still helped: up to now
+        bar(label, start, week, "#bdbdbd", 0.25)
+    for label, (start, colour) in helping.items():
+        bar(label, start, week, colour, 0.55)
     paid = journey.weeks[week - 1].spend_by_agency if week else {}
-    labels = sorted(paid, key=paid.get)
-    bars = spend.barh(labels, [paid[label] / 1e3 for label in labels],
-                      color=COLOURS["A"] if journey.regime == "siloed" else COLOURS["B"])
-    spend.bar_label(bars, [money(paid[label]) for label in labels], padding=3, fontsize=10)
-    if top:
-        spend.set_xlim(0, top / 1e3 * 1.25)
-    if not paid:
-        spend.set_yticks([])
-        spend.text(0.5, 0.5, "Nothing spent yet", transform=spend.transAxes, ha="center", fontsize=FONT)
-    spend.set_title("Spent on this family so far (£k)", fontsize=FONT)
-    spend.tick_params(labelsize=10)
+    for label in rows:
+        if paid.get(label, 0) >= 1:
+            axis.text(len(journey.weeks) + 2, y[label], money(paid[label]), va="center", fontsize=SMALL, alpha=alpha)
+    axis.set_yticks(range(len(rows)), [SHORT.get(label, label) for label in rows])
+    axis.set_ylim(len(rows) - 0.5, -0.5)
+    axis.set_xlim(0, len(journey.weeks) + 1)
+    axis.set_title(title, loc="left")
+    axis.grid(axis="x", alpha=0.3)
+    for side in ("top", "right"):
+        axis.spines[side].set_visible(False)
+
+
+def family_figure(siloed: Journey, joined: Journey, shown: str, week: int) -> Figure:
+    """The family's journey as a picture: a row per agency on a week axis, siloed above and
+    the same family with a key worker beneath, on the same weeks. `shown`: the journey
+    being told ("siloed" or "integrated"), drawn up to `week`; in the key worker's chapter
+    the siloed journey stays above, whole and faded, to compare."""
+    figure = _figure()
+    top_rows, bottom_rows = journey_rows(siloed), journey_rows(joined)
+    above, below = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [len(top_rows), len(bottom_rows)]})
+    telling_siloed = shown == "siloed"
+    journey_axis(above, siloed, week if telling_siloed else len(siloed.weeks), top_rows,
+                 f"Siloed: week {week}" if telling_siloed else f"Siloed: all {len(siloed.weeks)} weeks", faded=not telling_siloed)
+    if telling_siloed:
+        journey_axis(below, joined, 0, bottom_rows, "The same family with a key worker: next")
+    else:
+        journey_axis(below, joined, week, bottom_rows, f"With a key worker: week {week}")
+    below.set_xlabel("week", labelpad=1)
+    handles = [below.plot([], [], marker=m, color=c, markersize=s, linestyle="none")[0] for m, c, s, _ in MARKS.values()]
+    handles += [Patch(color=c) for c in ("#bdbdbd", HELP_COLOURS["help"])]
+    figure.legend(handles, [name for *_, name in MARKS.values()] + ["waiting", "helped"], loc="lower center",
+                  ncol=4, frameon=False, handletextpad=0.2, columnspacing=0.9)
+    figure.set_layout_engine("tight", rect=(0, 0.12, 1, 1))
+    return figure
+
+
+def compared_bars(measures: list[tuple[str, list[float], str]], names: list[str], colours: list[str]) -> Figure:
+    """Small multiples for a projector: a panel per measure (title, values, how a value is
+    said), two to a row, each a bar per way of working named on its left, its value at its end."""
+    figure = _figure()
+    rows = (len(measures) + 1) // 2
+    axes = np.atleast_1d(figure.subplots(rows, 2)).ravel()
+    for axis, (title, values, form) in zip(axes, measures):
+        places = np.arange(len(values))
+        axis.barh(places, values, color=colours)
+        axis.set_yticks(places, names)
+        axis.invert_yaxis()
+        axis.axvline(0, color="black", linewidth=0.8)
+        axis.bar_label(axis.containers[0], [form.format(v) for v in values], padding=3)
+        axis.set_title(title, loc="left")
+        axis.set_xticks([])
+        low, high = min(min(values), 0), max(max(values), 0)
+        room = 0.45 * (high - low) or 1.0  # (room for the values' labels; all zero: a unit either side)
+        axis.set_xlim(low - room * (low < 0), high + room)
+        for side in ("top", "right", "bottom"):
+            axis.spines[side].set_visible(False)
+    for axis in axes[len(measures):]:
+        axis.set_axis_off()
     return figure
 
 
 def family_summary_figure(siloed: Journey, joined: Journey, queued: Journey | None = None) -> Figure:
-    figure = _figure(13, 4.2)
-    axes = figure.subplots(1, 4)
-    measures = [("Agencies met", "agencies_met"), ("Assessments", "assessments"), ("Crises", "crises"), ("Spend £k", "spend")]
-    journeys = [("siloed", siloed, COLOURS["A"]), ("key worker\nfrom week 1", joined, COLOURS["B"])]
+    journeys = [("siloed", siloed, COLOURS["A"]), ("key worker", joined, COLOURS["B"])]
     if queued is not None:
-        journeys.append(("integrated,\nqueued", queued, "#9ecae1"))
-    for axis, (title, name) in zip(axes, measures):
-        values = [getattr(j.final, name) for _, j, _ in journeys]
-        if name == "spend":
-            values = [v / 1e3 for v in values]
-        axis.bar([label for label, _, _ in journeys], values, color=[colour for _, _, colour in journeys])
-        axis.set_title(title, fontsize=FONT + 2)
-        axis.tick_params(labelsize=FONT - 2)
-    return figure
+        journeys.append(("queued", queued, "#9ecae1"))
+    measures = [(title, [getattr(j.final, name) * scale for _, j, _ in journeys], form) for title, name, scale, form in (
+        ("Agencies met", "agencies_met", 1, "{:.0f}"), ("Assessments", "assessments", 1, "{:.0f}"),
+        ("Crises", "crises", 1, "{:.0f}"), ("Spent on the family (£k)", "spend", 1e-3, "{:,.0f}"))]
+    return compared_bars(measures, [name for name, _, _ in journeys], [colour for *_, colour in journeys])
 
 
 # --- b. The worse the problem, the more gets done ------------------------------------------
@@ -255,6 +372,12 @@ BIGGER_POOL = 0.15
 def bigger_pool_run(seed: int, place: str, households: int, years: int):
     return run(place, {"population.households": households, "run.years": years, "run.seed": seed,
                        "regime.kind": "integrated", "regime.pooled_share": BIGGER_POOL})
+
+
+def band_words(count: int) -> list[str]:
+    """The bands of `severity_bins` in words, least first (never as decimals)."""
+    words = ["a problem", "moderate", "serious", "acute", "the worst"]
+    return words[:count] if count <= len(words) else [f"band {k + 1}" for k in range(count)]
 
 
 def severity_bins(needs) -> list[float]:
@@ -446,66 +569,59 @@ def first_help_caption(first_s: pd.Series, first_j: pd.Series, problem_line: flo
 def start_need_figure(siloed: pd.DataFrame, joined: pd.DataFrame, label: str) -> Figure:
     """Help and assessments per household by need at the start, siloed against `label`."""
     figure = _figure()
-    axes = figure.subplots(1, 2)
+    axes = figure.subplots(2, 1, sharex=True)
     positions = np.arange(len(siloed))
     for axis, column, title in zip(axes, ("help", "assessments"),
                                    ("Help received per household (£)", "Assessments per household")):
         axis.bar(positions - 0.2, siloed[column], 0.4, color=COLOURS["A"], label="siloed")
         axis.bar(positions + 0.2, joined[column], 0.4, color=COLOURS["B"], label=label)
-        axis.set_xticks(positions, siloed.index, fontsize=11)
-        axis.set_xlabel("needs at the start of the run (severity summed over nine domains)", fontsize=FONT - 1)
-        axis.set_title(title, fontsize=FONT)
-        axis.legend(fontsize=FONT)
+        axis.set_title(title, loc="left")
+        axis.legend(loc="upper left", frameon=False)
+    axes[1].set_xticks(positions, siloed.index)
+    axes[1].set_xlabel("needs at the start (all nine added up)")
     return figure
 
 
 def families_figure(siloed: pd.DataFrame, joined: pd.DataFrame) -> Figure:
     """The key workers' families, the same households in both systems."""
-    figure = _figure(13, 4.6)
-    axes = figure.subplots(1, 4)
+    change = [(frame["end_load"] - frame["start_load"]).mean() for frame in (siloed, joined)]
     measures = [
-        ("Assessments each", siloed["assessments"].mean(), joined["assessments"].mean()),
-        ("Crises, all of them", siloed["crises"].sum(), joined["crises"].sum()),
-        ("Crisis spend each (£k)", siloed["cost_crisis"].mean() / 1e3, joined["cost_crisis"].mean() / 1e3),
-        ("Change in needs,\nstart to end", (siloed["end_load"] - siloed["start_load"]).mean(),
-         (joined["end_load"] - joined["start_load"]).mean()),
+        ("Assessments each", [siloed["assessments"].mean(), joined["assessments"].mean()], "{:.1f}"),
+        ("Crises, all of them", [siloed["crises"].sum(), joined["crises"].sum()], "{:,.0f}"),
+        ("Crisis spend each (£k)", [siloed["cost_crisis"].mean() / 1e3, joined["cost_crisis"].mean() / 1e3], "{:.1f}"),
+        ("Needs, start to end", change, "{:+.2f}"),
     ]
-    for axis, (title, s, j) in zip(axes, measures):
-        axis.bar(["siloed", "key worker"], [s, j], color=[COLOURS["A"], COLOURS["B"]])
-        axis.axhline(0, color="black", linewidth=0.8)
-        axis.set_title(title, fontsize=FONT + 1)
-        axis.tick_params(labelsize=FONT)
-    return figure
+    return compared_bars(measures, ["siloed", "key worker"], [COLOURS["A"], COLOURS["B"]])
 
 
 def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j, needs) -> Figure:
     figure = _figure()
-    left, right = figure.subplots(1, 2)
+    left, right = figure.subplots(2, 1)
     positions = np.arange(len(siloed))
+    bands = band_words(len(siloed))
     width = 0.4 if joined is not None else 0.7
     left.bar(positions - (width / 2 if joined is not None else 0), siloed["help"], width, color=COLOURS["A"], label="siloed")
     if joined is not None:
         left.bar(positions + width / 2, joined["help"], width, color=COLOURS["B"], label="integrated")
-    left.set_xticks(positions, siloed.index, fontsize=10)
-    left.set_xlabel("worst severity of need over the run", fontsize=FONT)
-    left.set_title("Help received per household (£)", fontsize=FONT)
-    left.legend(fontsize=FONT)
+    left.set_xticks(positions, bands)
+    left.set_title("Help received per household (£), by the worst need over the run", loc="left")
+    left.legend(loc="upper left", frameon=False)
     if first_s is None:
         right.plot(positions, siloed["helped"] * 100, marker="o", color=COLOURS["A"], label="siloed")
         if joined is not None:
             right.plot(positions, joined["helped"] * 100, marker="o", color=COLOURS["B"], label="integrated")
-        right.set_xticks(positions, siloed.index, fontsize=10)
-        right.set_title("Share of households helped at all (%)", fontsize=FONT)
-        right.set_xlabel("worst severity of need over the run", fontsize=FONT)
-        right.legend(fontsize=FONT)
+        right.set_xticks(positions, bands)
+        right.set_title("Share of households helped at all (%)", loc="left")
+        right.legend(loc="upper left", frameon=False)
     else:
         bins = np.linspace(needs.problem_line, 1.0, 15)
         right.hist(first_s, bins=bins, alpha=0.6, color=COLOURS["A"], label="siloed")
         right.hist(first_j, bins=bins, alpha=0.6, color=COLOURS["B"], label="integrated")
         right.axvline(needs.acute_line, color="#b2182b", linestyle=":")
-        right.set_title("Severity when help first arrived (households)", fontsize=FONT)
-        right.set_xlabel("severity of the household's worst need that week", fontsize=FONT)
-        right.legend(fontsize=FONT)
+        right.set_xticks([needs.problem_line, (needs.problem_line + needs.acute_line) / 2, needs.acute_line, 1.0],
+                         ["a problem", "serious", "acute", "worst"])
+        right.set_title("How bad the worst need was when help first came (households)", loc="left")
+        right.legend(loc="upper left", frameon=False)
     return figure
 
 
@@ -665,15 +781,17 @@ def loop_diagram(axis, running: bool, title: str) -> None:
     heavy = [(s, t) for s, t, _ in LOOP_EDGES["R"]] if running else []
     light = [edge for edge in graph.edges if edge not in heavy]
     colour = "#b2182b" if running else "#444444"
-    style = {"ax": axis, "node_size": 3000, "connectionstyle": "arc3,rad=0.15"}
-    nx.draw_networkx_nodes(graph, POSITIONS, ax=axis, node_size=3000, node_color="#f0f0f0", edgecolors="#444444")
-    nx.draw_networkx_labels(graph, POSITIONS, ax=axis, font_size=8)
+    style = {"ax": axis, "node_size": 1100, "connectionstyle": "arc3,rad=0.15"}  # (arrows stop at the boxes' edge)
+    nx.draw_networkx_labels(graph, POSITIONS, ax=axis, font_size=SMALL,
+                            bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f0f0f0", "edgecolor": "#444444"})
     nx.draw_networkx_edges(graph, POSITIONS, edgelist=light, edge_color="#bbbbbb", width=1.5, arrowsize=14, **style)
     nx.draw_networkx_edges(graph, POSITIONS, edgelist=heavy, edge_color=colour, width=4, arrowsize=22, **style)
     signs = {edge: "\u2212" if sign == "-" else "+" for edge, sign in nx.get_edge_attributes(graph, "sign").items()}
-    nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=signs, font_size=15, font_weight="bold",
-                                 ax=axis, connectionstyle="arc3,rad=0.15")
-    axis.set_title(title, fontsize=FONT + 1, color=colour)
+    nx.draw_networkx_edge_labels(graph, POSITIONS, edge_labels=signs, font_size=15, font_weight="bold", rotate=False,
+                                 ax=axis, connectionstyle="arc3,rad=0.15", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    axis.set_title(title, fontsize=FONT, color=colour)
+    axis.set_xlim(-1.95, 2.35)  # room for the outer boxes' words
+    axis.set_ylim(-1.7, 1.7)
     axis.set_axis_off()
 
 
@@ -681,11 +799,11 @@ def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
     """The loop diagram, R heavy when it turned that year; beside it, the cut's effect on
     crises and on prevention spend year by year, with the vicious cycle running and
     switched off: the gap between each pair is what the loop adds."""
-    figure = _figure(14, 5.6)
-    diagram, lines = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
+    figure = _figure()
+    diagram, lines = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
     took = eaten(table, year)
-    loop_diagram(diagram, took >= 0.05, f"R, the vicious cycle: crisis bills ate {took:.1f} points\nof prevention"
-                 if took >= 0.05 else "R, the vicious cycle: no prevention eaten in-year\nbeyond the cut's own saving")
+    loop_diagram(diagram, took >= 0.05, f"R, the vicious cycle:\ncrisis bills ate {took:.1f} points\nof prevention"
+                 if took >= 0.05 else "R, the vicious cycle:\nno prevention eaten in-year\nbeyond the cut's own saving")
     shown = table.loc[:year]
     for name, colour in (("crises", "#f46d43"), ("prevention", "#66bd63")):
         lines.plot(shown.index, 100 * shown[("effect", name)], "-o", color=colour, linewidth=2.5,
@@ -698,10 +816,14 @@ def cuts_figure(table: pd.DataFrame, year: int) -> Figure:
     values = np.concatenate(values)
     lines.set_ylim(min(values.min(), 0) - 3, max(values.max(), 0) + 3)
     lines.set_xticks(list(table.index))
-    lines.set_xlabel("year", fontsize=FONT)
-    lines.set_ylabel("% above (or below) the same place without the cut", fontsize=FONT - 2)
-    lines.legend(fontsize=9, loc="upper left", bbox_to_anchor=(0, -0.16), ncol=2, frameon=False)
-    lines.set_title("What the cut did, with the loop and without", fontsize=FONT)
+    lines.set_xlabel("year")
+    lines.set_ylabel("% against no cut")
+    handles = [Line2D([], [], color=c, linewidth=2.5, label=n) for n, c in (("crises", "#f46d43"), ("prevention", "#66bd63"))]
+    handles += [Line2D([], [], color="#444444", linewidth=2.5, label="loop running"),
+                Line2D([], [], color="#444444", linewidth=2, linestyle="--", label="loop switched off")]
+    figure.legend(handles=handles, loc="lower center", ncol=4, frameon=False, handlelength=1.6, columnspacing=1.0)
+    lines.set_title("What the cut did", loc="left")
+    figure.set_layout_engine("tight", rect=(0, 0.07, 1, 1))
     return figure
 
 
@@ -824,7 +946,7 @@ def pocket_caption(comparison: Comparison, year: int) -> str:
 def pocket_figure(comparison: Comparison, year: int) -> Figure:
     pocket = pocket_upto(comparison, year)
     agencies = pocket[pocket["agency"] != POOL]
-    figure = _figure(13, 5.4)
+    figure = _figure()
     axis = figure.subplots()
     rows = np.arange(len(agencies))
     axis.barh(rows, agencies["put_in_pool"] / 1e3, color="#d73027", alpha=0.8, label="put into the key-worker pool")
@@ -834,11 +956,12 @@ def pocket_figure(comparison: Comparison, year: int) -> Figure:
               color="#a6d96a", label="change in its own services")
     axis.scatter(agencies["net_change"] / 1e3, rows, marker="D", color="black", zorder=3, label="net: saves if left of 0")
     axis.axvline(0, color="black", linewidth=1)
-    axis.set_yticks(rows, agencies["label"], fontsize=11)
+    axis.set_yticks(rows, [SHORT.get(label, label) for label in agencies["label"]])
     axis.invert_yaxis()
-    axis.legend(fontsize=10, loc="lower left")
-    axis.set_xlabel("£k, integrated against siloed: left of 0 saves, right of 0 pays", fontsize=FONT)
-    axis.set_title(f"Who pays and who saves, {years_upto(year)}", fontsize=FONT + 1)
+    figure.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False, columnspacing=1.0)
+    axis.set_xlabel("£k against siloed: left of 0 saves, right pays")
+    axis.set_title(f"Who pays and who saves, {years_upto(year)}", loc="left")
+    figure.set_layout_engine("tight", rect=(0, 0.13, 1, 1))
     return figure
 
 

@@ -13,6 +13,8 @@ impatient clicks never leave the screen stepping on by itself, and Reset cancels
 
 from __future__ import annotations
 
+import re
+
 import solara
 import solara.lab
 
@@ -25,8 +27,20 @@ drawing = solara.reactive(False)  # a frame's picture is being drawn: steps aske
 guesses = solara.reactive({})  # (story, question) -> the room's answer ("" if none was recorded)
 SKIPPED = ""
 
-BIG = {"font-size": "1.45rem", "line-height": "1.5"}
-BUTTON = {"font-size": "1.2rem", "min-width": "8rem"}
+# A projector at 1280x720: the controls on one row, the words on the left, the picture on the
+# right at its own size (`stories.PICTURE_INCHES`), so a frame fits without scrolling.
+BIG = {"font-size": "1.25rem", "line-height": "1.4"}  # 20 px
+BUTTON = {"font-size": "1.1rem", "min-width": "6.5rem"}
+WORDS = {"flex": "0 0 36%", "min-width": "0", "max-height": "calc(100vh - 180px)", "overflow-y": "auto"}
+# A long answer to choose wraps in its button, in the words column's width.
+CHOICES = """.workshop-choice.v-btn { height: auto !important; min-height: 2.2rem; max-width: 100%; text-transform: none; }
+.workshop-choice .v-btn__content { white-space: normal; flex: 1 1 auto; text-align: left; padding: 4px 0; }"""
+#: Characters of caption the words column shows beside its headline at 1280x720 (about 12
+#: lines of 20 px text in its width), less what a question or its answer takes; the rest of a
+#: long caption waits under "More", for the facilitator. (Tuned by the browser test, which
+#: checks every story's first and last frame fit.)
+WORDS_ROOM = 430
+PICTURE = {"flex": "1 1 auto", "min-width": "0", "align-items": "flex-start"}
 
 
 def choose_story(key: str) -> None:
@@ -54,6 +68,28 @@ def verdict_on(question: stories.Question, guess: str) -> str:
     return f"**{question.prompt}** The room said: {guess}. The run: {question.said}. {right}"
 
 
+def said_and_more(caption: str, room: int) -> tuple[str, str]:
+    """A caption split for a projector: the paragraphs (or, if the first is too long, the
+    sentences) that fit in `room` characters, and the rest. The first sentence is always said."""
+    paragraphs = [p for p in caption.split("\n\n") if p.strip()]
+    said: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        if sum(len(p) for p in said) + len(paragraph) <= room:
+            said.append(paragraph)
+            continue
+        if not said and not paragraph.lstrip().startswith("- "):  # the first paragraph alone is too long: by sentences
+            sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", paragraph)
+            kept = [sentences[0]]
+            for sentence in sentences[1:]:
+                if len(" ".join(kept)) + len(sentence) + 1 > room:
+                    break
+                kept.append(sentence)
+            rest = paragraph[len(" ".join(kept)):].strip()
+            return " ".join(kept), "\n\n".join(([rest] if rest else []) + paragraphs[index + 1:])
+        return "\n\n".join(said) or paragraph, "\n\n".join(paragraphs[index + (0 if said else 1):])
+    return "\n\n".join(said), ""
+
+
 def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
     """The first frame of each chapter of a story, in order (none for unchaptered stories)."""
     starts: dict[str, int] = {}
@@ -65,11 +101,20 @@ def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
 
 @solara.component
 def Counters(counters: dict[str, str]):
-    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-        for name, value in counters.items():
-            with solara.Card(margin=0, style={"min-width": "10rem", "text-align": "center"}):
-                solara.Text(value, style={"display": "block", "font-size": "2.2rem", "font-weight": "bold"})
-                solara.Text(name, style={"display": "block", "font-size": "1.05rem"})
+    """The frame's counts, three to a row, each number beside its name (compact, for a projector)."""
+    cells = "".join(f'<div><b style="font-size:1.5rem">{value}</b> <span style="font-size:1.05rem">{name}</span></div>'
+                    for name, value in counters.items())
+    solara.HTML(tag="div", unsafe_innerHTML=cells, style={"display": "grid", "grid-template-columns": "repeat(3, auto)",
+                                                          "gap": "2px 14px", "margin": "0.2em 0", "line-height": "1.3"})
+
+
+@solara.component
+def StoryChooser():
+    """The stories, by title: one control, so the controls keep to one row on a projector."""
+    titles = {item.title: item.key for item in stories.STORIES}
+    current = next(item.title for item in stories.STORIES if item.key == story.value)
+    solara.Select("Story", values=list(titles), value=current, on_value=lambda title: choose_story(titles[title]),
+                  dense=True, style={"max-width": "22rem", "font-size": "1.1rem", "margin-top": "0", "padding-top": "0"})
 
 
 @solara.component
@@ -79,6 +124,7 @@ def StoryFrames(key: str, seed_value: int):
         solara.Error(f"The story could not be built: {built.exception}")
         return
     if built.value is None or built.pending:
+        StoryChooser()
         solara.Text("Running the model for this story...", style=BIG)
         solara.ProgressLinear(True)
         return
@@ -93,17 +139,18 @@ def KeyNavigation(busy: bool, frame: int, event_step):
 
 def draw(shown: stories.Frame):
     """A frame's picture (drawn on a thread of its own, while the page stays live)."""
-    return shown.figure()
+    return stories.picture(shown)
 
 
 def stepped(index: int, way: str, count: int, busy: bool) -> int | None:
     """The frame a step leads to, or None when it is dropped (its picture still drawing) or
-    goes nowhere (Back on the first frame, Next on the last). Reset is never dropped."""
+    goes nowhere (Back on the first frame, Next on the last). Reset is never dropped; "last"
+    (the End key) goes to the story's last frame, its moral."""
     if way == "reset":
         return 0
     if busy:
         return None
-    to = index + (1 if way == "next" else -1)
+    to = count - 1 if way == "last" else index + (1 if way == "next" else -1)
     return to if 0 <= to < count else None
 
 
@@ -127,58 +174,66 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
             frame.set(to)
 
     KeyNavigation(busy=busy, frame=index, event_step=step)
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "nowrap", "height": "48px"}):
+        StoryChooser()
         solara.Button("Back", on_click=lambda: step("back"), disabled=index == 0, style=BUTTON, outlined=True)
         solara.Button("Next", on_click=lambda: step("next"), disabled=index == len(frames) - 1,
                       color="primary", style=BUTTON)
         solara.Button("Reset", on_click=reset, style=BUTTON, text=True)
-        solara.Text(f"{index + 1} of {len(frames)}  (seed {seed_value})", style={"font-size": "1.1rem"})
+        solara.Text(f"{index + 1} of {len(frames)}", style={"font-size": "1.1rem", "white-space": "nowrap"})
         chapters = chapter_starts(frames)
-        if len(chapters) > 1:
-            solara.Text("Jump to:", style={"font-size": "1.1rem", "margin-left": "1.5rem"})
-            for name, start in chapters.items():
-                solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
-                              color="primary" if shown.chapter == name else None)
-    solara.Text(shown.headline, style={"display": "block", "font-size": "2.1rem", "font-weight": "bold", "margin": "0.4em 0"})
-    if shown.asks is not None:
-        guess = guesses.value.get((key, shown.asks.prompt))
-        if guess is None:
-            Ask(shown.asks, lambda choice: record_guess(key, shown.asks.prompt, choice))
-        else:
-            solara.Markdown(f"**The room's guess:** {guess or 'none'}. The story's last frame gives the answer.",
-                            style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
-    if shown.answers is not None:
-        solara.Markdown(verdict_on(shown.answers, guesses.value.get((key, shown.answers.prompt), SKIPPED)),
-                        style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
-    if shown.counters:
-        Counters(shown.counters)
-    solara.Markdown(shown.caption, style=BIG)
-    if drawn.error:
-        solara.Error(f"The picture could not be drawn: {drawn.exception}")
-    elif last.current is not None:
-        with solara.Column(style={"opacity": "0.5" if busy else "1"}):
-            solara.FigureMatplotlib(last.current, format="png")
+        for name, start in (chapters.items() if len(chapters) > 1 else ()):
+            solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
+                          color="primary" if shown.chapter == name else None)
+    with solara.Row(gap="20px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+        with solara.Column(gap="4px", style=WORDS, classes=["workshop-words"]):
+            solara.Text(shown.headline, style={"display": "block", "font-size": "1.6rem", "font-weight": "bold",
+                                               "line-height": "1.25"})
+            if shown.asks is not None:
+                guess = guesses.value.get((key, shown.asks.prompt))
+                if guess is None:
+                    Ask(shown.asks, lambda choice: record_guess(key, shown.asks.prompt, choice))
+                else:
+                    solara.Markdown(f"**The room's guess:** {guess or 'none'}. The story's last frame gives the answer.",
+                                    style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
+            if shown.answers is not None:
+                solara.Markdown(verdict_on(shown.answers, guesses.value.get((key, shown.answers.prompt), SKIPPED)),
+                                style={**BIG, "background": "#fff3cd", "padding": "0.3em 0.6em"})
+            if shown.counters:
+                Counters(shown.counters)
+            asked = shown.asks or shown.answers
+            said, more = said_and_more(shown.caption, WORDS_ROOM - (len(asked.prompt) + 120 if asked else 0)
+                                       - (90 if shown.counters else 0))
+            solara.Markdown(said, style=BIG)
+            if more:
+                with solara.Details("More (for the facilitator)"):
+                    solara.Markdown(more, style={"font-size": "1.1rem"})
+            solara.Text(f"Seed {seed_value}: the same story every time", style={"font-size": "0.95rem", "color": "#666"})
+        with solara.Column(style=PICTURE, classes=["workshop-picture"]):
+            if drawn.error:
+                solara.Error(f"The picture could not be drawn: {drawn.exception}")
+            elif last.current is not None:
+                with solara.Column(style={"opacity": "0.5" if busy else "1"}):
+                    solara.FigureMatplotlib(last.current, format="png", dpi=stories.PICTURE_DPI)
 
 
 @solara.component
 def Ask(question: stories.Question, answered):
     """The question, and a button per choice for the facilitator to record the room's
     answer (or to go on without one)."""
-    solara.Text(question.prompt, style={"display": "block", "font-size": "1.8rem", "margin": "0.6em 0"})
-    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+    solara.Style(CHOICES)
+    solara.Text(question.prompt, style={"display": "block", "font-size": "1.35rem", "margin": "0.3em 0"})
+    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
         for choice in question.choices:
-            solara.Button(choice, on_click=lambda choice=choice: answered(choice), style=BUTTON, outlined=True)
+            solara.Button(choice, on_click=lambda choice=choice: answered(choice), outlined=True, style=BUTTON,
+                          classes=["workshop-choice"])
         solara.Button("No guess", on_click=lambda: answered(SKIPPED), text=True, style=BUTTON)
 
 
 @solara.component
 def Workshop():
     solara.Title("Locality: workshop")
-    with solara.Column(style={"padding": "12px 24px"}):
-        with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
-            for item in stories.STORIES:
-                solara.Button(item.title, on_click=lambda key=item.key: choose_story(key), style=BUTTON,
-                              color="primary" if item.key == story.value else None, outlined=item.key != story.value)
+    with solara.Column(gap="4px", style={"padding": "4px 20px 0"}):
         StoryFrames(story.value, seed.value)
 
 
