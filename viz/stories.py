@@ -480,13 +480,13 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
                                  comparison.b.scenario.keyworkers.min_problems),
               functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
+              f"**The moral:** help follows the worst need in both systems: in the neediest band a household got "
+              f"{money(start_a.loc[top, 'help'])} siloed and {money(start_big.loc[top, 'help'])} with {BIGGER_POOL:.0%} "
+              f"pooled; in the least needy {money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}.\n\n"
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
               f"{BIGGER_POOL:.0%} pooled, the pool buys {workers(reach_big['workers'])} and the key-worker team works "
               f"with {plural(reach_big['families'], 'household')}. Crises across the place: {crises[0]:,} siloed, "
-              f"{crises[1]:,} integrated at 5%, {crises[2]:,} at {BIGGER_POOL:.0%}. Help in the neediest band: {money(start_a.loc[top, 'help'])} each siloed, "
-              f"{money(start_big.loc[top, 'help'])} at {BIGGER_POOL:.0%}; in the least needy "
-              f"{money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}. "
-              + where_help_grew(start_a, start_big),
+              f"{crises[1]:,} integrated at 5%, {crises[2]:,} at {BIGGER_POOL:.0%}. " + where_help_grew(start_a, start_big),
               functools.partial(start_need_figure, start_a, start_big, f"integrated, {BIGGER_POOL:.0%} pooled")),
     ]
 
@@ -840,15 +840,16 @@ def pocket_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
     comparison = regimes_compared(seed, sizes["place"], sizes["households"], sizes["years"])
     years = sorted(comparison.a.ledger["year"].unique())
     place = comparison.a.scenario.place.name
+    limits = pocket_limits(comparison, years)
     frames = [Frame(f"Who saves in {place}: {years_upto(year)}", pocket_caption(comparison, year),
-                    functools.partial(pocket_figure, comparison, year))
+                    functools.partial(pocket_figure, comparison, year, limits))
               for year in years]
     key_workers = comparison.b.ledger.loc[comparison.b.ledger["agency"] == POOL, "spend"].sum()
     whole = pocket_upto(comparison, years[-1])
     frames.append(Frame(
         f"The wrong pocket in {place}",
         pocket_moral(whole, comparison.spend_change_by_year(), key_workers),
-        functools.partial(pocket_figure, comparison, years[-1])))
+        functools.partial(pocket_figure, comparison, years[-1], limits)))
     return asked_and_answered(frames, pocket_question(whole, len(years)))
 
 
@@ -943,7 +944,21 @@ def pocket_caption(comparison: Comparison, year: int) -> str:
     return text
 
 
-def pocket_figure(comparison: Comparison, year: int) -> Figure:
+def pocket_limits(comparison: Comparison, years: list[int]) -> tuple[float, float]:
+    """The £k range every year's bars fit in, so the axis stays put from frame to frame."""
+    low = high = 0.0
+    for year in years:
+        pocket = pocket_upto(comparison, year)
+        pocket = pocket[pocket["agency"] != POOL]
+        left = np.minimum(pocket["crisis_change"], 0) + np.minimum(pocket["services_change"], 0)
+        right = pocket["put_in_pool"] + np.maximum(pocket["crisis_change"], 0) + np.maximum(pocket["services_change"], 0)
+        low = min(low, float(left.min()), float(pocket["net_change"].min()))
+        high = max(high, float(right.max()), float(pocket["net_change"].max()))
+    room = 0.05 * (high - low)
+    return (low - room) / 1e3, (high + room) / 1e3
+
+
+def pocket_figure(comparison: Comparison, year: int, limits: tuple[float, float] | None = None) -> Figure:
     pocket = pocket_upto(comparison, year)
     agencies = pocket[pocket["agency"] != POOL]
     figure = _figure()
@@ -959,6 +974,8 @@ def pocket_figure(comparison: Comparison, year: int) -> Figure:
     axis.set_yticks(rows, [SHORT.get(label, label) for label in agencies["label"]])
     axis.invert_yaxis()
     figure.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False, columnspacing=1.0)
+    if limits is not None:
+        axis.set_xlim(*limits)
     axis.set_xlabel("£k against siloed: left of 0 saves, right pays")
     axis.set_title(f"Who pays and who saves, {years_upto(year)}", loc="left")
     figure.set_layout_engine("tight", rect=(0, 0.13, 1, 1))
