@@ -91,6 +91,11 @@ def test_every_frame_is_made_for_a_projector(monkeypatch):
             assert smallest_text_pixels(picture) >= 18, (story.key, shown.headline)
         for shown in frames:
             assert not DECIMAL.search(shown.headline + " " + shown.caption), (story.key, shown.caption)
+            asked = shown.asks or shown.answers
+            room = workshop.WORDS_ROOM - (len(asked.prompt) + 120 if asked else 0) - (90 if shown.counters else 0)
+            said, _ = workshop.said_and_more(shown.caption, room)
+            assert said.lstrip().startswith("- ") or len(said) <= 260, (story.key, said)  # a lead of a few lines; a list of events
+        assert frames[-1].caption.startswith("**The moral:**"), story.key  # every story closes on its moral
 
 
 def test_every_story_has_frames_with_captions_and_figures(monkeypatch):

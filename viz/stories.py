@@ -462,6 +462,8 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
               functools.partial(need_figure, siloed, None, None, None, needs)),
         Frame("Integrated, across the place: the curve keeps its shape",
+              f"Key workers reached {reach['families']:,} of {len(b):,} households, the most complex: help still follows "
+              "severity.\n\n"
               f"Here households are banded by their needs when the run starts, so each band holds the same households "
               f"in both systems. The pool ({money(reach['budget'])} a year) buys {workers(reach['workers'])} "
               f"({plural(reach['places'], 'family', 'families')} at a time) and spends {money(reach['spend'])} a year, "
@@ -538,7 +540,10 @@ def families_caption(siloed: pd.DataFrame, joined: pd.DataFrame, problem_line: f
                 f"{j_said} with a key worker: {'earlier' if j_first < s_first else 'later'} in their trouble.")
     change_s = (siloed["end_load"] - siloed["start_load"]).mean()
     change_j = (joined["end_load"] - joined["start_load"]).mean()
-    return (f"The same {plural(n, 'family', 'families')} in both systems. Siloed they had "
+    lead = (f"The same {plural(n, 'family', 'families')}: {siloed['assessments'].mean():.0f} assessments each siloed, "
+            f"{joined['assessments'].mean():.0f} with a key worker; {siloed['crises'].sum():,.0f} crises against "
+            f"{joined['crises'].sum():,.0f}.")
+    return lead + "\n\n" + (f"The same {plural(n, 'family', 'families')} in both systems. Siloed they had "
             f"{plural(siloed['assessments'].mean(), 'assessment')} each and "
             f"{plural(siloed['crises'].sum(), 'crisis', 'crises')} in all; with a key worker {plural(joined['assessments'].mean(), 'assessment')} each and "
             f"{plural(joined['crises'].sum(), 'crisis', 'crises')}. Their needs "
@@ -556,7 +561,9 @@ def first_help_caption(first_s: pd.Series, first_j: pd.Series, problem_line: flo
                        min_problems: int) -> str:
     s, j = first_s.median(), first_j.median()
     acute_s, acute_j = (first_s >= acute_line).mean(), (first_j >= acute_line).mean()
-    text = (f"When help first arrived, the middle household's worst need was {severity_words(s, problem_line, acute_line)} "
+    lead = ("Integration hardly moves when help first arrives." if abs(j - s) < SAME_BAND else
+            f"Integrated, help first arrives {'earlier' if j < s else 'later'} in a household's trouble.")
+    text = lead + "\n\n" + (f"When help first arrived, the middle household's worst need was {severity_words(s, problem_line, acute_line)} "
             f"siloed and {severity_words(j, problem_line, acute_line)} integrated. Help came only once the need was "
             f"acute for {acute_s:.0%} of helped households siloed and {acute_j:.0%} integrated.")
     if abs(j - s) < SAME_BAND:
@@ -736,6 +743,7 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
         row, calm = table.loc[year, "cut"], table.loc[year, "no_cut"]
         frames.append(Frame(
             f"{place}, year {year}: budgets {1 - row['budget'] / start:.0%} below where they started",
+            cut_lead(row, calm) + "\n\n"
             f"Waiting lists {row['waiting']:,.0f} (without the cut {calm['waiting']:,.0f}). Prevention spend "
             f"{money(row['prevention'])} (without the cut {money(calm['prevention'])}); crisis spend "
             f"{money(row['crisis'])} (without {money(calm['crisis'])}); {plural(row['crises'], 'crisis', 'crises')} "
@@ -745,6 +753,15 @@ def cuts_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     frames.append(Frame(f"{place}: what the vicious cycle did", cuts_moral(table, last),
                         functools.partial(cuts_figure, table, last)))
     return asked_and_answered(frames, cuts_question(table, last))
+
+
+def cut_lead(row: pd.Series, calm: pd.Series) -> str:
+    """A year of the cut in one short line: prevention and crises against the uncut place."""
+    def against(value: float, without: float) -> str:
+        change = value / without - 1 if without else 0.0
+        return "level with" if abs(change) < 0.005 else f"{abs(change):.0%} {'below' if change < 0 else 'above'}"
+    return (f"Prevention spend {against(row['prevention'], calm['prevention'])} the place without the cut; "
+            f"crises {against(row['crises'], calm['crises'])} it.")
 
 
 CRISIS_MOVES = ("well up: more than 5% more", "a little up: up to 5% more", "level, or down")
@@ -764,11 +781,11 @@ def cuts_moral(table: pd.DataFrame, year: int) -> str:
     prevention, crises, crises_off = (100 * table.loc[year, (kind, name)] for kind, name in
                                       (("effect", "prevention"), ("effect", "crises"), ("effect_loop_off", "crises")))
     took = eaten(table, year)
-    turned = (f"{took:.1f} points of it eaten in-year by crisis bills, the vicious cycle turning through the money"
-              if took >= 0.05 else "crisis bills taking no more of it in-year than with that route switched off")
-    return (f"By year {year} the cut left prevention {_percent_words(prevention)} where it would have been, {turned}; "
-            f"crises are {_percent_words(crises)} where they would have been, and {_percent_words(crises_off)} with "
-            "that route switched off.")
+    turned = (f"{took:.1f} points of it eaten by crisis bills (the vicious cycle)"
+              if took >= 0.05 else "crisis bills eating none of it beyond the cut")
+    return (f"**The moral:** by year {year} the cut left prevention {_percent_words(prevention)} where it would have been, "
+            f"{turned}; crises {_percent_words(crises).replace('level with', 'level')}, and "
+            f"{_percent_words(crises_off).replace('level with', 'level')} with that route switched off.")
 
 
 def loop_diagram(axis, running: bool, title: str) -> None:
@@ -899,11 +916,15 @@ def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float
     if len(payers):
         one = len(payers) == 1
         named = and_list([f"{row.label} ({money(row.net_change)} more)" for row in payers.itertuples()])
-        return text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
+        lead = (f"**The moral:** those who pay for prevention are not all those who save: "
+                f"{and_list(list(payers['label']))} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}.")
+        return lead + "\n\n" + text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
                        "those who pay for prevention are not all those who save, so on "
                        f"{'its own budget it' if one else 'their own budgets they'} would not invest.")
-    text += (f"Over {span} every agency saves more than it put into the pool, so the wrong pocket does not show in "
-             "the totals.")
+    text = (f"**The moral:** over {span} every agency saves more than it put into the pool; the wrong pocket "
+            "shows only in single years or in who pays in.\n\n" + text
+            + f"Over {span} every agency saves more than it put into the pool, so the wrong pocket does not show in "
+            "the totals.")
     losses = by_year.loc[by_year.index.isin(labels)]
     years_lost = []
     for year in years:

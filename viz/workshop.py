@@ -35,11 +35,11 @@ WORDS = {"flex": "0 0 36%", "min-width": "0", "max-height": "calc(100vh - 180px)
 # A long answer to choose wraps in its button, in the words column's width.
 CHOICES = """.workshop-choice.v-btn { height: auto !important; min-height: 2.2rem; max-width: 100%; text-transform: none; }
 .workshop-choice .v-btn__content { white-space: normal; flex: 1 1 auto; text-align: left; padding: 4px 0; }"""
-#: Characters of caption the words column shows beside its headline at 1280x720 (about 12
-#: lines of 20 px text in its width), less what a question or its answer takes; the rest of a
-#: long caption waits under "More", for the facilitator. (Tuned by the browser test, which
-#: checks every story's first and last frame fit.)
-WORDS_ROOM = 430
+#: Characters of caption the words column shows beside its headline: a story's lead, a
+#: line or two (about 40 characters a line of 20 px text in its width), less what a question
+#: or its answer takes; the rest of a long caption waits under "More", for the facilitator.
+#: (The browser test checks every story's first and last frame fit at 1280x720.)
+WORDS_ROOM = 240
 PICTURE = {"flex": "1 1 auto", "min-width": "0", "align-items": "flex-start"}
 
 
