@@ -85,7 +85,8 @@ KNOWN_TO_DRIFT = {
     "probation caseload": "as acute hospitals': probation's casework is what its budget leaves after custody and "
                           "other crisis spend, about 3% of its spend, so its caseload swings by half from year to "
                           "year on a seed while its spend holds within about 1%",
-    "nhs_acute waiting": "follows acute hospitals' caseload (above): with so few places, its threshold rations them",
+    "nhs_acute waiting": "follows acute hospitals' caseload, which is what their budget leaves after crisis spend "
+                         "(about 1% of it): with so few places, its threshold rations them",
     "nhs_acute threshold": "as its waiting list: the threshold that rations acute hospitals' residual casework",
 }
 SECOND_PLACE = "thanet"  # the district whose status quo the report sets beside Kent's on every Kent target
