@@ -94,7 +94,7 @@ def test_every_frame_is_made_for_a_projector(monkeypatch):
             asked = shown.asks or shown.answers
             room = workshop.WORDS_ROOM - (len(asked.prompt) + 120 if asked else 0) - (90 if shown.counters else 0)
             said, _ = workshop.said_and_more(shown.caption, room)
-            assert said.lstrip().startswith("- ") or len(said) <= 260, (story.key, said)  # a lead of a few lines; a list of events
+            assert said.lstrip().startswith("- ") or len(said) <= 220, (story.key, said)  # a lead of a line or few; a list of events
         assert frames[-1].caption.startswith("**The moral:**"), story.key  # every story closes on its moral
 
 
@@ -311,7 +311,7 @@ def test_the_trainer_jumps_between_chapters_of_the_family_story(page):
     while "Key worker (integrated): week 0" not in shown_text(page):
         assert time.monotonic() < deadline, shown_text(page)
         time.sleep(0.05)
-    assert "Set by hand" in frames[starts["Key worker"]].caption
+    assert "set by hand" in frames[starts["Key worker"]].caption.split("\n\n")[0]  # said in the lead, never under More
     drawn()
     page.find(v.Btn, children=["Summary"]).widget.click()
     assert workshop.frame.value == len(frames) - 1
@@ -416,6 +416,8 @@ def test_a_long_caption_keeps_what_fits_on_screen_and_the_rest_for_the_facilitat
     said, more = workshop.said_and_more("One long sentence; it keeps its halves together. Then another.", 20)
     assert said == "One long sentence; it keeps its halves together." and more == "Then another."
     assert workshop.said_and_more("- a bullet\n- another", 5) == ("- a bullet\n- another", "")
+    said, more = workshop.said_and_more('- Police notices the family\n\n*"The worse the problem is..." (a resident)*\n\nDetail.', 10)
+    assert '(a resident)' in said and more == "Detail."  # residents' words are always said
     assert workshop.said_and_more("Short.", 430) == ("Short.", "")
 
 

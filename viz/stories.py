@@ -115,7 +115,7 @@ def _figure(width: float = PICTURE_INCHES[0], height: float = PICTURE_INCHES[1])
     return figure
 
 
-# --- a. One family, ten agencies ----------------------------------------------------------
+# --- a. One family, many agencies ----------------------------------------------------------
 @functools.lru_cache(maxsize=8)
 def family_journeys(seed: int, years: int) -> tuple[Journey, Journey, Journey]:
     """Siloed; with a key worker from week 1 (as the pilots chose their families); and
@@ -148,9 +148,8 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
         intro = ("A single mother, four children (one newborn): neglect, worklessness, rent arrears, anti-social "
                  "behaviour, a history of domestic abuse, poor school attendance. Appointments often missed.")
         if journey.regime == "integrated":
-            intro = ("The same family, the same week 1, the same shocks; this time a key worker holds one plan for the "
-                     "whole family.\n\n**Set by hand, as in the pilots, which chose their families:** the key worker "
-                     "takes the family on in week 1. " + queue_sentence(queued))
+            intro = ("The same family and shocks, with a key worker **set by hand** from week 1, as the pilots chose "
+                     "their families.\n\n" + queue_sentence(queued))
         frames.append(Frame(f"{regime}: week 0 in {journey.place}", intro,
                             functools.partial(family_figure, siloed, joined, journey.regime, 0),
                             _family_counters(journey, 0), chapter))
@@ -167,9 +166,8 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
                                 _family_counters(journey, week.week), chapter))
     s, j = siloed.final, joined.final
     frames.append(Frame(
-        f"After {plural(len(siloed.weeks) // 52, 'year')}: the same family, two systems",
-        family_moral(s, j) + "\n\nThe key worker was set by hand in week 1, as the pilots chose families. "
-        + queue_short(queued),
+        f"After {plural(len(siloed.weeks) // 52, 'year')}: the same family, three ways",
+        family_moral(s, queued.final, j) + "\n\n" + queue_short(queued),
         functools.partial(family_summary_figure, siloed, joined, queued), chapter="Summary"))
     return asked_and_answered(frames, family_question(s.agencies_met, len(siloed.weeks) // 52))
 
@@ -192,14 +190,14 @@ def queue_short(queued: Journey) -> str:
     return where + f"not flagged in {plural(len(queued.weeks), 'week')}."
 
 
-def family_moral(siloed: Week, joined: Week) -> str:
-    """The family story's moral in one sentence, from its own two runs."""
-    spend = joined.spend - siloed.spend
-    cost = "the same" if abs(spend) < 500 else f"{money(abs(spend))} {'less' if spend < 0 else 'more'}"
-    crises = ("fewer" if joined.crises < siloed.crises else "as many" if joined.crises == siloed.crises else "more")
-    return (f"**The moral:** siloed, {plural(siloed.agencies_met, 'agency', 'agencies')} assessed this family "
-            f"{plural(siloed.assessments, 'time')} and it still had {plural(siloed.crises, 'crisis', 'crises')}; one key "
-            f"worker's plan took {plural(joined.assessments, 'assessment')}, cost {cost}, and saw {crises} crises.")
+def family_moral(siloed: Week, queued: Week, joined: Week) -> str:
+    """The family story's moral in one sentence, from its own three runs: siloed, integrated
+    with the family left to the key workers' queue, and a key worker set by hand."""
+    def said(week: Week) -> str:
+        return (f"{plural(week.assessments, 'assessment')}, {plural(week.crises, 'crisis', 'crises')}, "
+                f"{money(week.spend)}")
+    return (f"**The moral:** siloed, {said(siloed)}; integrated but still in the key workers' queue, {said(queued)}; "
+            f"with a key worker set by hand, {said(joined)}.")
 
 
 def asked_and_answered(frames: list[Frame], question: Question) -> list[Frame]:
@@ -288,7 +286,9 @@ def journey_axis(axis, journey: Journey, week: int, rows: list[str], title: str,
     for label in rows:
         if paid.get(label, 0) >= 1:
             axis.text(len(journey.weeks) + 2, y[label], money(paid[label]), va="center", fontsize=SMALL, alpha=alpha)
-    axis.set_yticks(range(len(rows)), [SHORT.get(label, label) for label in rows])
+    # a row is named once the family meets the agency (or it pays for the family): the room is not told in advance
+    met = {e.agency for w in journey.weeks[:week] for e in w.events} | {label for label, pounds in paid.items() if pounds >= 1}
+    axis.set_yticks(range(len(rows)), [SHORT.get(label, label) if label in met else "" for label in rows])
     axis.set_ylim(len(rows) - 0.5, -0.5)
     axis.set_xlim(0, len(journey.weeks) + 1)
     axis.set_title(title, loc="left")
@@ -303,7 +303,9 @@ def family_figure(siloed: Journey, joined: Journey, shown: str, week: int) -> Fi
     being told ("siloed" or "integrated"), drawn up to `week`; in the key worker's chapter
     the siloed journey stays above, whole and faded, to compare."""
     figure = _figure()
-    top_rows, bottom_rows = journey_rows(siloed), journey_rows(joined)
+    order = journey_rows(siloed, joined)  # one order of agencies for both, so a row is in the same place in each
+    top_rows = [label for label in order if label in journey_rows(siloed)]
+    bottom_rows = [label for label in order if label in journey_rows(joined)]
     above, below = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [len(top_rows), len(bottom_rows)]})
     telling_siloed = shown == "siloed"
     journey_axis(above, siloed, week if telling_siloed else len(siloed.weeks), top_rows,
@@ -314,10 +316,14 @@ def family_figure(siloed: Journey, joined: Journey, shown: str, week: int) -> Fi
         journey_axis(below, joined, week, bottom_rows, f"With a key worker: week {week}")
     below.set_xlabel("week", labelpad=1)
     handles = [below.plot([], [], marker=m, color=c, markersize=s, linestyle="none")[0] for m, c, s, _ in MARKS.values()]
-    handles += [Patch(color=c) for c in ("#bdbdbd", HELP_COLOURS["help"])]
-    figure.legend(handles, [name for *_, name in MARKS.values()] + ["waiting", "helped"], loc="lower center",
-                  ncol=4, frameon=False, handletextpad=0.2, columnspacing=0.9)
-    figure.set_layout_engine("tight", rect=(0, 0.12, 1, 1))
+    bars = {"waiting": "#bdbdbd", "helped": HELP_COLOURS["help"], "early help": HELP_COLOURS["early_help"],
+            "plan": HELP_COLOURS["key_worker"]}
+    handles += [Patch(color=c) for c in bars.values()]
+    figure.legend(handles, [name for *_, name in MARKS.values()] + list(bars), loc="lower center",
+                  ncol=5, frameon=False, handletextpad=0.2, columnspacing=0.7, handlelength=1.2)
+    figure.set_layout_engine(None)
+    # fixed margins (not a tight layout), so the axes stay put from frame to frame as money labels come and go
+    figure.subplots_adjust(left=0.25, right=0.87, top=0.94, bottom=0.25, hspace=0.3)
     return figure
 
 
@@ -457,6 +463,8 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     unspent = reach["budget"] - reach["spend"]
     return [
         Frame(f"{comparison.a.scenario.place.name}, siloed: the worse the problem, the more gets done",
+              f"Help follows the need: households whose need became the most acute got "
+              f"{high['help'] / max(low['help'], 1):,.0f} times the help of those whose need stayed a problem.\n\n"
               f"Households whose worst need stayed a problem, never serious, got {money(low['help'])} of help each, and "
               f"{low['helped']:.0%} of them got any. Those whose need became the most acute got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
@@ -781,11 +789,10 @@ def cuts_moral(table: pd.DataFrame, year: int) -> str:
     prevention, crises, crises_off = (100 * table.loc[year, (kind, name)] for kind, name in
                                       (("effect", "prevention"), ("effect", "crises"), ("effect_loop_off", "crises")))
     took = eaten(table, year)
-    turned = (f"{took:.1f} points of it eaten by crisis bills (the vicious cycle)"
-              if took >= 0.05 else "crisis bills eating none of it beyond the cut")
-    return (f"**The moral:** by year {year} the cut left prevention {_percent_words(prevention)} where it would have been, "
-            f"{turned}; crises {_percent_words(crises).replace('level with', 'level')}, and "
-            f"{_percent_words(crises_off).replace('level with', 'level')} with that route switched off.")
+    turned = f"{took:.1f} points of it eaten by crisis bills" if took >= 0.05 else "none of it eaten by crisis bills"
+    return (f"**The moral:** by year {year} the cut left prevention {_percent_words(prevention)} where it would have been "
+            f"({turned}); crises ended {_percent_words(crises).replace('level with', 'level')} "
+            f"({_percent_words(crises_off).replace('level with', 'level')} with that route switched off).")
 
 
 def loop_diagram(axis, running: bool, title: str) -> None:
@@ -921,10 +928,8 @@ def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float
         return lead + "\n\n" + text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
                        "those who pay for prevention are not all those who save, so on "
                        f"{'its own budget it' if one else 'their own budgets they'} would not invest.")
-    text = (f"**The moral:** over {span} every agency saves more than it put into the pool; the wrong pocket "
-            "shows only in single years or in who pays in.\n\n" + text
-            + f"Over {span} every agency saves more than it put into the pool, so the wrong pocket does not show in "
-            "the totals.")
+    text += (f"Over {span} every agency saves more than it put into the pool, so the wrong pocket does not show in "
+             "the totals.")
     losses = by_year.loc[by_year.index.isin(labels)]
     years_lost = []
     for year in years:
@@ -945,7 +950,12 @@ def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float
     if not years_lost and services_only.empty:
         text += (" No agency paid more in any single year, and every one that paid in avoided crisis spend: in this run "
                  "the pool pays its way for all of them.")
-    return text
+        lead = f"**The moral:** over {span} the pool pays its way for every agency: no wrong pocket in this run."
+    else:
+        lead = (f"**The moral:** over {span} every agency saves more than it put in; the wrong pocket shows only "
+                + ("in single years and in who pays in." if years_lost and len(services_only) else
+                   "in single years." if years_lost else "in who pays in."))
+    return lead + "\n\n" + text
 
 
 def pocket_caption(comparison: Comparison, year: int) -> str:
@@ -954,8 +964,13 @@ def pocket_caption(comparison: Comparison, year: int) -> str:
     savers = agencies[agencies["net_change"] < -NO_CHANGE].sort_values("net_change")
     payers = agencies[agencies["net_change"] > NO_CHANGE].sort_values("net_change", ascending=False)
     key_workers = comparison.b.ledger.query("agency == @POOL and year <= @year")["spend"].sum()
+    lead = "; ".join(part for part in (
+        f"{savers.iloc[0]['label']} saves most ({money(-savers.iloc[0]['net_change'])})" if len(savers) else "no agency saves yet",
+        f"{payers.iloc[0]['label']} pays most ({money(payers.iloc[0]['net_change'])} more)" if len(payers) else ""
+    ) if part) + "."
+    lead = lead[0].upper() + lead[1:]
     parts = [f"{row.label} saves {money(-row.net_change)}" for row in savers.head(3).itertuples()]
-    text = "; ".join(parts) + "." if parts else "No agency saves yet."
+    text = lead + "\n\n" + ("; ".join(parts) + "." if parts else "No agency saves yet.")
     if len(payers):
         text += " " + "; ".join(f"{row.label} pays {money(row.net_change)} more" for row in payers.head(2).itertuples()) + "."
     total = pocket["net_change"].sum()
@@ -985,16 +1000,22 @@ def pocket_figure(comparison: Comparison, year: int, limits: tuple[float, float]
     figure = _figure()
     axis = figure.subplots()
     rows = np.arange(len(agencies))
-    axis.barh(rows, agencies["put_in_pool"] / 1e3, color="#d73027", alpha=0.8, label="put into the key-worker pool")
-    axis.barh(rows, agencies["crisis_change"] / 1e3, color="#1a9850", label="crisis spend avoided")
-    left = np.minimum(agencies["crisis_change"], 0) / 1e3
-    axis.barh(rows, agencies["services_change"] / 1e3, left=np.where(agencies["services_change"] < 0, left, 0),
-              color="#a6d96a", label="change in its own services")
-    axis.scatter(agencies["net_change"] / 1e3, rows, marker="D", color="black", zorder=3, label="net: saves if left of 0")
+    # each part stacked on its side of 0: what it costs to the right (pool, crisis spend up, more services),
+    # what it saves to the left (crisis spend avoided, fewer services), so no part hides another
+    put = agencies["put_in_pool"].to_numpy() / 1e3
+    crisis = agencies["crisis_change"].to_numpy() / 1e3
+    services = agencies["services_change"].to_numpy() / 1e3
+    axis.barh(rows, put, color="#d73027", alpha=0.8, label="into the pool")
+    axis.barh(rows, np.maximum(crisis, 0), left=put, color="#fdae61", label="crisis spend up")
+    axis.barh(rows, np.minimum(crisis, 0), color="#1a9850", label="crisis spend avoided")
+    axis.barh(rows, services, left=np.where(services < 0, np.minimum(crisis, 0), put + np.maximum(crisis, 0)),
+              color="#a6d96a", label="its own services")
+    axis.scatter(agencies["net_change"] / 1e3, rows, marker="D", color="black", zorder=3, label="net")
     axis.axvline(0, color="black", linewidth=1)
     axis.set_yticks(rows, [SHORT.get(label, label) for label in agencies["label"]])
     axis.invert_yaxis()
-    figure.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False, columnspacing=1.0)
+    figure.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=3, frameon=False, columnspacing=1.0,
+                  handletextpad=0.4)
     if limits is not None:
         axis.set_xlim(*limits)
     axis.set_xlabel("£k against siloed: left of 0 saves, right pays")
@@ -1004,7 +1025,7 @@ def pocket_figure(comparison: Comparison, year: int, limits: tuple[float, float]
 
 
 STORIES = [
-    Story("family", "One family, ten agencies", family_frames),
+    Story("family", "One family, many agencies", family_frames),
     Story("need", "The worse the problem, the more gets done", need_frames),
     Story("cuts", "The vicious cycle", cuts_frames),
     Story("pocket", "Who saves", pocket_frames),

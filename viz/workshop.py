@@ -1,7 +1,7 @@
 """Workshop mode for trainers: large text, few controls, one story at a time. Each story
 is a fixed sequence of frames built from real runs on a known seed (`viz/stories.py`);
 Back and Next (or a presentation clicker's keys: arrows, PageUp and PageDown, Space) step
-through it, Reset (or Home, Escape) goes back to its start and to the known seed, so a
+through it, End goes to its last frame, Reset (or Home) goes back to its start and to the known seed, so a
 story plays the same every time it is shown. A story's first frame asks the room a
 question (predict, then see): the facilitator records the room's answer with a click, and
 the story's last frame shows it beside what the run says. A frame's picture is drawn in the
@@ -69,25 +69,25 @@ def verdict_on(question: stories.Question, guess: str) -> str:
 
 
 def said_and_more(caption: str, room: int) -> tuple[str, str]:
-    """A caption split for a projector: the paragraphs (or, if the first is too long, the
-    sentences) that fit in `room` characters, and the rest. The first sentence is always said."""
-    paragraphs = [p for p in caption.split("\n\n") if p.strip()]
-    said: list[str] = []
-    for index, paragraph in enumerate(paragraphs):
-        if sum(len(p) for p in said) + len(paragraph) <= room:
-            said.append(paragraph)
-            continue
-        if not said and not paragraph.lstrip().startswith("- "):  # the first paragraph alone is too long: by sentences
-            sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", paragraph)
-            kept = [sentences[0]]
-            for sentence in sentences[1:]:
-                if len(" ".join(kept)) + len(sentence) + 1 > room:
-                    break
-                kept.append(sentence)
-            rest = paragraph[len(" ".join(kept)):].strip()
-            return " ".join(kept), "\n\n".join(([rest] if rest else []) + paragraphs[index + 1:])
-        return "\n\n".join(said) or paragraph, "\n\n".join(paragraphs[index + (0 if said else 1):])
-    return "\n\n".join(said), ""
+    """A caption split for a projector: its lead, the first paragraph (or, if that is longer
+    than `room` characters, the sentences of it that fit), and the rest. The first sentence
+    is always said; a list (of what happened this week) is said whole; a resident's words
+    (a paragraph in italics, opening on a quotation mark) are always said."""
+    paragraphs = [p.strip() for p in caption.split("\n\n") if p.strip()]
+    if not paragraphs:
+        return "", ""
+    lead, rest = paragraphs[0], paragraphs[1:]
+    if len(lead) > room and not lead.startswith("- "):  # the lead alone is too long: the sentences that fit
+        sentences = re.split(r"(?<=[.?!])\s+(?=\S)", lead)
+        kept = [sentences[0]]
+        for sentence in sentences[1:]:
+            if len(" ".join(kept)) + len(sentence) + 1 > room:
+                break
+            kept.append(sentence)
+        rest = [" ".join(sentences[len(kept):])] * (len(kept) < len(sentences)) + rest
+        lead = " ".join(kept)
+    quoted = [p for p in rest if p.startswith('*"')]
+    return "\n\n".join([lead, *quoted]), "\n\n".join(p for p in rest if p not in quoted)
 
 
 def chapter_starts(frames: list[stories.Frame]) -> dict[str, int]:
@@ -183,7 +183,7 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
         solara.Text(f"{index + 1} of {len(frames)}", style={"font-size": "1.1rem", "white-space": "nowrap"})
         chapters = chapter_starts(frames)
         for name, start in (chapters.items() if len(chapters) > 1 else ()):
-            solara.Button(name, on_click=lambda start=start: frame.set(start), text=True, style=BUTTON,
+            solara.Button(name, on_click=lambda start=start: None if busy else frame.set(start), text=True, style=BUTTON,
                           color="primary" if shown.chapter == name else None)
     with solara.Row(gap="20px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
         with solara.Column(gap="4px", style=WORDS, classes=["workshop-words"]):
