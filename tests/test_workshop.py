@@ -425,3 +425,22 @@ def test_end_goes_to_the_story_s_last_frame_and_is_dropped_while_a_picture_draws
     assert workshop.stepped(3, "last", 10, busy=False) == 9
     assert workshop.stepped(3, "last", 10, busy=True) is None
     assert workshop.stepped(3, "reset", 10, busy=True) == 0
+
+
+def test_a_story_s_pictures_keep_their_axes_from_frame_to_frame(monkeypatch):
+    """Frames drawn by the same picture (in one chapter) keep their axes where they were and
+    on the same scales, so a projector shows the story move rather than the chart. (The need
+    story's two 'help by need' frames are different pictures: a line, then a histogram.)"""
+    monkeypatch.setattr(stories, "SIZES", SMALL)
+    for story in stories.STORIES:
+        frames = stories.build_story(story.key, seed=3)
+        groups: dict[tuple, set] = {}
+        for shown in frames[:: max(1, len(frames) // 6)] + [frames[-1]]:
+            if shown.figure.func is stories.need_figure:
+                continue
+            picture = stories.picture(shown)
+            FigureCanvasAgg(picture).draw()
+            axes = tuple((tuple(np.round(a.get_position().bounds, 3)), a.get_xlim(), a.get_ylim()) for a in picture.axes)
+            groups.setdefault((shown.figure.func.__name__, shown.chapter), set()).add(axes)
+        moved = {name: len(kinds) for name, kinds in groups.items() if len(kinds) > 1}
+        assert not moved, (story.key, moved)

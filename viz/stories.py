@@ -398,6 +398,8 @@ def severity_bins(needs) -> list[float]:
 #: Bands of a household's needs when the run starts (severity summed over the nine
 #: domains): the same households fall in the same band in every regime on one seed.
 START_BINS = [0.0, 1.0, 1.5, 2.0, 2.5, 3.0, np.inf]
+#: The bands of START_BINS as a room reads them (least needy to most), never as sums of severities.
+START_BANDS = ["least", "low", "some", "more", "high", "most"]
 SAME_BAND = 0.03  # medians of severity at first help closer than this are called the same
 
 
@@ -423,7 +425,7 @@ def by_start_need(households: pd.DataFrame) -> pd.DataFrame:
     table = frame.groupby("band", observed=False).agg(
         households=("help", "size"), help=("help", "mean"), assessments=("assessments", "mean"),
         crises=("crises", "mean"), crisis_spend=("cost_crisis", "mean"))
-    table.index = [f"{b.left:g}-{b.right:g}" if np.isfinite(b.right) else f"{b.left:g}+" for b in table.index]
+    table.index = START_BANDS[:len(table)]
     return table.fillna(0.0)
 
 
@@ -461,6 +463,9 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
     start_big, reach_big = by_start_need(bigger.households), pool_reach(bigger)
     crises = a["crises"].sum(), b["crises"].sum(), bigger.households["crises"].sum()
     unspent = reach["budget"] - reach["spend"]
+    # one scale for each kind of panel across the story's frames, so the axes stay put
+    help_top = 1.1 * max(siloed["help"].max(), help_by_severity(b, needs)["help"].max())
+    start_tops = {column: 1.1 * max(t[column].max() for t in (start_a, start_b, start_big)) for column in ("help", "assessments")}
     return [
         Frame(f"{comparison.a.scenario.place.name}, siloed: the worse the problem, the more gets done",
               f"Help follows the need: households whose need became the most acute got "
@@ -468,7 +473,7 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               f"Households whose worst need stayed a problem, never serious, got {money(low['help'])} of help each, and "
               f"{low['helped']:.0%} of them got any. Those whose need became the most acute got "
               f"{money(high['help'])} each: {high['help'] / max(low['help'], 1):,.0f} times as much, once it was acute.",
-              functools.partial(need_figure, siloed, None, None, None, needs)),
+              functools.partial(need_figure, siloed, None, None, None, needs, help_top)),
         Frame("Integrated, across the place: the curve keeps its shape",
               f"Key workers reached {reach['families']:,} of {len(b):,} households, the most complex: help still follows "
               "severity.\n\n"
@@ -478,27 +483,37 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
               + signed_money(unspent, "leaving {} a year unspent.", "overspending it by {} a year.")
               + f" Key workers worked with {reach['families']:,} of {len(b):,} households "
               f"({reach['families'] / len(b):.1%}), the most complex, so help still follows severity."
-              f" What changes is how: in the neediest band ({top}) a household had "
+              f" What changes is how: in the neediest band a household had "
               f"{plural(start_a.loc[top, 'assessments'], 'assessment')} siloed and {start_b.loc[top, 'assessments']:.0f} "
               "with one shared assessment.",
-              functools.partial(start_need_figure, start_a, start_b, "integrated")),
+              functools.partial(start_need_figure, start_a, start_b, "integrated", start_tops)),
         Frame("The families the key workers took on",
               families_caption(few_a, few_b, needs.problem_line, needs.acute_line),
               functools.partial(families_figure, few_a, few_b)),
         Frame("When does help first arrive?",
               first_help_caption(first_s, first_j, needs.problem_line, needs.acute_line,
                                  comparison.b.scenario.keyworkers.min_problems),
-              functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs)),
+              functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs, help_top)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
-              f"**The moral:** help follows the worst need in both systems: in the neediest band a household got "
-              f"{money(start_a.loc[top, 'help'])} siloed and {money(start_big.loc[top, 'help'])} with {BIGGER_POOL:.0%} "
-              f"pooled; in the least needy {money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}.\n\n"
+              f"**The moral:** {follows(start_a, start_big)}: the neediest households got "
+              f"{money(start_a.loc[top, 'help'])} each siloed and {money(start_big.loc[top, 'help'])} with {BIGGER_POOL:.0%} "
+              f"pooled, the least needy {money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}.\n\n"
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
               f"{BIGGER_POOL:.0%} pooled, the pool buys {workers(reach_big['workers'])} and the key-worker team works "
               f"with {plural(reach_big['families'], 'household')}. Crises across the place: {crises[0]:,} siloed, "
               f"{crises[1]:,} integrated at 5%, {crises[2]:,} at {BIGGER_POOL:.0%}. " + where_help_grew(start_a, start_big),
-              functools.partial(start_need_figure, start_a, start_big, f"integrated, {BIGGER_POOL:.0%} pooled")),
+              functools.partial(start_need_figure, start_a, start_big, f"integrated, {BIGGER_POOL:.0%} pooled", start_tops)),
     ]
+
+
+def follows(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
+    """Whether help rises with need at the start, siloed and in `joined`, in words."""
+    rises = [table["help"].iloc[-1] > table["help"].iloc[0] for table in (siloed, joined)]
+    if all(rises):
+        return "help rises with need, siloed and with the bigger pool alike"
+    if not any(rises):
+        return "help does not rise with need, siloed or with the bigger pool"
+    return "help rises with need " + ("siloed but not with the bigger pool" if rises[0] else "with the bigger pool but not siloed")
 
 
 def where_help_grew(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
@@ -581,7 +596,7 @@ def first_help_caption(first_s: pd.Series, first_j: pd.Series, problem_line: flo
     return text
 
 
-def start_need_figure(siloed: pd.DataFrame, joined: pd.DataFrame, label: str) -> Figure:
+def start_need_figure(siloed: pd.DataFrame, joined: pd.DataFrame, label: str, tops: dict | None = None) -> Figure:
     """Help and assessments per household by need at the start, siloed against `label`."""
     figure = _figure()
     axes = figure.subplots(2, 1, sharex=True)
@@ -592,24 +607,26 @@ def start_need_figure(siloed: pd.DataFrame, joined: pd.DataFrame, label: str) ->
         axis.bar(positions + 0.2, joined[column], 0.4, color=COLOURS["B"], label=label)
         axis.set_title(title, loc="left")
         axis.legend(loc="upper left", frameon=False)
+        if tops:
+            axis.set_ylim(0, tops[column])
     axes[1].set_xticks(positions, siloed.index)
-    axes[1].set_xlabel("needs at the start (all nine added up)")
+    axes[1].set_xlabel("needs at the start of the run")
     return figure
 
 
 def families_figure(siloed: pd.DataFrame, joined: pd.DataFrame) -> Figure:
     """The key workers' families, the same households in both systems."""
-    change = [(frame["end_load"] - frame["start_load"]).mean() for frame in (siloed, joined)]
+    change = [100 * (frame["end_load"] - frame["start_load"]).mean() / frame["start_load"].mean() for frame in (siloed, joined)]
     measures = [
         ("Assessments each", [siloed["assessments"].mean(), joined["assessments"].mean()], "{:.1f}"),
         ("Crises, all of them", [siloed["crises"].sum(), joined["crises"].sum()], "{:,.0f}"),
         ("Crisis spend each (£k)", [siloed["cost_crisis"].mean() / 1e3, joined["cost_crisis"].mean() / 1e3], "{:.1f}"),
-        ("Needs, start to end", change, "{:+.2f}"),
+        ("Needs, start to end (%)", change, "{:+.0f}%"),
     ]
     return compared_bars(measures, ["siloed", "key worker"], [COLOURS["A"], COLOURS["B"]])
 
 
-def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j, needs) -> Figure:
+def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, first_j, needs, top: float | None = None) -> Figure:
     figure = _figure()
     left, right = figure.subplots(2, 1)
     positions = np.arange(len(siloed))
@@ -619,6 +636,8 @@ def need_figure(siloed: pd.DataFrame, joined: pd.DataFrame | None, first_s, firs
     if joined is not None:
         left.bar(positions + width / 2, joined["help"], width, color=COLOURS["B"], label="integrated")
     left.set_xticks(positions, bands)
+    if top:
+        left.set_ylim(0, top)
     left.set_title("Help received per household (£), by the worst need over the run", loc="left")
     left.legend(loc="upper left", frameon=False)
     if first_s is None:
