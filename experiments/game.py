@@ -47,7 +47,7 @@ CODE_LENGTH = 4
 # shared risk score needs integrated data). Nobody pooling gives the siloed run exactly.
 GAME_REGIME = {"regime.kind": "siloed", "regime.key_workers": True, "regime.pooled_share": 0.0,
                "keyworkers.routes": ["agency_referral", "crisis"]}
-FIGURES = {  # what a table sees of its agency each year, and in what unit
+FIGURES = {  # what a table sees of its agency each year, and in what unit (`figures` gives exactly these)
     "budget": "£", "spend": "£", "over_spend": "£", "spend_prevention": "£", "spend_crisis": "£",
     "put_in_pool": "£", "caseload": "families", "waiting": "families", "threshold": "0 to 1",
     "crises": "crises a year of the kinds whose bills the agency shares (each counted whole, however small its share)",
@@ -356,11 +356,6 @@ class GameStore:
             game.pending[agency] = checked
             self._save(game)
             return game
-
-    def everyone_decided(self, code: str) -> bool:
-        with self.lock:
-            game = self.get(code)
-            return bool(game.tables) and set(game.tables) <= set(game.pending)
 
     # --- the record --------------------------------------------------------------------
     def get(self, code: str) -> Game:

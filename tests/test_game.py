@@ -38,6 +38,7 @@ def test_a_game_replays_from_its_record_and_survives_a_restart(store, tmp_path):
     store.decide(game.code, "nhs_acute", pooled_share=0.1)
     played = store.close_round(game.code)
     assert played.over and len(played.results) == 2
+    assert all(set(played.results[0][agency]) == set(engine.FIGURES) for agency in played.tables)  # as declared
     assert played.results[1]["childrens_social_care"]["put_in_pool"] > 0  # year 1's decision holds in year 2
     assert played.results[1][engine.POOL]["budget"] > played.results[0][engine.POOL]["budget"]  # health joined the pool
     restarted = GameStore(tmp_path / "games").get(game.code)  # a new server, the same directory
