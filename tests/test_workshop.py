@@ -94,7 +94,7 @@ def test_every_frame_is_made_for_a_projector(monkeypatch):
             asked = shown.asks or shown.answers
             room = workshop.WORDS_ROOM - (len(asked.prompt) + 120 if asked else 0) - (90 if shown.counters else 0)
             said, _ = workshop.said_and_more(shown.caption, room)
-            assert said.lstrip().startswith("- ") or len(said) <= 220, (story.key, said)  # a lead of a line or few; a list of events
+            assert said.lstrip().startswith("- ") or len(said) <= 140, (story.key, said)  # a lead of a line or three; a list of events
         assert frames[-1].caption.startswith("**The moral:**"), story.key  # every story closes on its moral
 
 

@@ -145,8 +145,9 @@ def family_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]
     for journey in (siloed, joined):
         regime = REGIME_NAMES[journey.regime]
         chapter = "Siloed" if journey.regime == "siloed" else "Key worker"
-        intro = ("A single mother, four children (one newborn): neglect, worklessness, rent arrears, anti-social "
-                 "behaviour, a history of domestic abuse, poor school attendance. Appointments often missed.")
+        intro = ("A single mother and four children with six problems at once; appointments often missed.\n\n"
+                 "The children are four (one newborn); the problems: neglect, worklessness, rent arrears, anti-social "
+                 "behaviour, a history of domestic abuse, poor school attendance.")
         if journey.regime == "integrated":
             intro = ("The same family and shocks, with a key worker **set by hand** from week 1, as the pilots chose "
                      "their families.\n\n" + queue_sentence(queued))
@@ -194,10 +195,9 @@ def family_moral(siloed: Week, queued: Week, joined: Week) -> str:
     """The family story's moral in one sentence, from its own three runs: siloed, integrated
     with the family left to the key workers' queue, and a key worker set by hand."""
     def said(week: Week) -> str:
-        return (f"{plural(week.assessments, 'assessment')}, {plural(week.crises, 'crisis', 'crises')}, "
-                f"{money(week.spend)}")
-    return (f"**The moral:** siloed, {said(siloed)}; integrated but still in the key workers' queue, {said(queued)}; "
-            f"with a key worker set by hand, {said(joined)}.")
+        return f"{plural(week.assessments, 'assessment')}, {money(week.spend)}"
+    return (f"**The moral:** siloed {said(siloed)}; integrated, still queueing, {said(queued)}; with a key worker "
+            f"{said(joined)}.")
 
 
 def asked_and_answered(frames: list[Frame], question: Question) -> list[Frame]:
@@ -495,9 +495,10 @@ def need_frames(seed: int = WORKSHOP_SEED, sizes: dict = SIZES) -> list[Frame]:
                                  comparison.b.scenario.keyworkers.min_problems),
               functools.partial(need_figure, siloed, help_by_severity(b, needs), first_s, first_j, needs, help_top)),
         Frame(f"What if the pool were bigger? (assumption: {BIGGER_POOL:.0%} of budgets, not 5%)",
-              f"**The moral:** {follows(start_a, start_big)}: the neediest households got "
-              f"{money(start_a.loc[top, 'help'])} each siloed and {money(start_big.loc[top, 'help'])} with {BIGGER_POOL:.0%} "
-              f"pooled, the least needy {money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}.\n\n"
+              f"**The moral:** {follows(start_a, start_big)}.\n\n"
+              f"The neediest households got {money(start_a.loc[top, 'help'])} each siloed and "
+              f"{money(start_big.loc[top, 'help'])} with {BIGGER_POOL:.0%} pooled, the least needy "
+              f"{money(start_a.iloc[0]['help'])} and {money(start_big.iloc[0]['help'])}. "
               f"Not from the sources: the documents give no pooled share, and 5% is itself an assumption. With "
               f"{BIGGER_POOL:.0%} pooled, the pool buys {workers(reach_big['workers'])} and the key-worker team works "
               f"with {plural(reach_big['families'], 'household')}. Crises across the place: {crises[0]:,} siloed, "
@@ -510,9 +511,9 @@ def follows(siloed: pd.DataFrame, joined: pd.DataFrame) -> str:
     """Whether help rises with need at the start, siloed and in `joined`, in words."""
     rises = [table["help"].iloc[-1] > table["help"].iloc[0] for table in (siloed, joined)]
     if all(rises):
-        return "help rises with need, siloed and with the bigger pool alike"
+        return "help rises with need, siloed and with a bigger pool alike"
     if not any(rises):
-        return "help does not rise with need, siloed or with the bigger pool"
+        return "help does not rise with need, siloed or with a bigger pool"
     return "help rises with need " + ("siloed but not with the bigger pool" if rises[0] else "with the bigger pool but not siloed")
 
 
@@ -809,9 +810,10 @@ def cuts_moral(table: pd.DataFrame, year: int) -> str:
                                       (("effect", "prevention"), ("effect", "crises"), ("effect_loop_off", "crises")))
     took = eaten(table, year)
     turned = f"{took:.1f} points of it eaten by crisis bills" if took >= 0.05 else "none of it eaten by crisis bills"
-    return (f"**The moral:** by year {year} the cut left prevention {_percent_words(prevention)} where it would have been "
-            f"({turned}); crises ended {_percent_words(crises).replace('level with', 'level')} "
-            f"({_percent_words(crises_off).replace('level with', 'level')} with that route switched off).")
+    return (f"**The moral:** prevention ended {_percent_words(prevention)} ({turned}), crises "
+            f"{_percent_words(crises).replace('level with', 'level')}.\n\n"
+            f"By year {year}, against the same place without the cut; crises "
+            f"{_percent_words(crises_off).replace('level with', 'level')} with that route switched off.")
 
 
 def loop_diagram(axis, running: bool, title: str) -> None:
@@ -942,8 +944,8 @@ def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float
     if len(payers):
         one = len(payers) == 1
         named = and_list([f"{row.label} ({money(row.net_change)} more)" for row in payers.itertuples()])
-        lead = (f"**The moral:** those who pay for prevention are not all those who save: "
-                f"{and_list(list(payers['label']))} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}.")
+        lead = (f"**The moral:** payers are not savers: {and_list(list(payers['label']))} "
+                f"{'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}.")
         return lead + "\n\n" + text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
                        "those who pay for prevention are not all those who save, so on "
                        f"{'its own budget it' if one else 'their own budgets they'} would not invest.")
