@@ -13,7 +13,7 @@ from . import kernels
 from .engine import rule
 from .services import Casework
 from .state import EARLY, NEVER, NONE, SERVED, WAITING
-from .week import NO_CAPACITY, Week
+from .week import FOLDED, NO_CAPACITY, Week
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -100,12 +100,13 @@ class Admissions:
 # --- the strategies -----------------------------------------------------------------------
 class AgencyQueues:
     """Each agency treats its own domain, up to the capacity its money buys this week:
-    most severe first (or first come). A place on the list is reviewed every
-    `services.list_review_weeks` after the household joined it, and when it is offered: a
-    household no longer eligible then leaves the list (a place offered to one is not
-    offered to another the same week). Hands on how many of those still waiting are
-    eligible, which is what an agency rations on. Early help goes to problems noticed
-    below the threshold while prevention money lasts."""
+    families on a child protection plan first, then the most severe (or first come). A
+    place on the list is reviewed every `services.list_review_weeks` after the household
+    joined it, and when it is offered: a household no longer eligible then leaves the list
+    (a place offered to one is not offered to another the same week), unless it is on a
+    plan, which only a review conference ends (`sim.help.Help.plans_held`). Hands on how
+    many of those still waiting are eligible, which is what an agency rations on. Early
+    help goes to problems noticed below the threshold while prevention money lasts."""
 
     def __init__(self, work: Casework, order: str):
         self.work, self.order = work, order
@@ -123,14 +124,18 @@ class AgencyQueues:
             column = h.status[a]
             need_of = partial(admit.need_of, a)
             need = need_of(waiting)
-            still = need >= agency.threshold
+            protects = agency.spec.protection is not None
+            planned = h.plan_since[waiting] != NEVER if protects else np.zeros(waiting.size, bool)
+            still = (need >= agency.threshold) | planned  # a plan holds a family on the list: only a review ends it
             waited = week.number - h.waiting_since[a, waiting]
             reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week
-            on_plan = h.plan_since[served] != NEVER if agency.spec.protection is not None else None
+            on_plan = h.plan_since[served] != NEVER if protects else None
             room = admit.make_room(week, a, served, agency.slots, need_of, most=agency.most_cases, kept=on_plan)
             offered = np.zeros(waiting.size, bool)  # a place offered is reviewed at the point of offer
             if room:
-                key = -need if self.order == "severity" else h.waiting_since[a, waiting]
+                key = (-need if self.order == "severity" else h.waiting_since[a, waiting]).astype(np.float64)
+                if planned.any():  # families on a plan first, in the same order among themselves
+                    key[planned] -= np.ptp(key) + 1.0
                 offered[first_by(key, room)] = True
             leaves = (reviewed | offered) & ~still
             column[waiting[leaves]] = NONE
@@ -171,7 +176,8 @@ class KeyWorkerPlans:
     random), or highest risk first; a family with a key worker leaves the agencies'
     lists, because its plan covers the whole family, except children's social care's
     where the family is on a child protection plan: that case, and the plan, go on beside
-    the key worker's until a review ends them. Families whose risk has fallen below
+    the key worker's until a review ends the plan, when the case folds into the key
+    worker's. Families whose risk has fallen below
     `keyworkers.recovered_share` of their tier's flag leave the waiting list."""
 
     def __init__(self, work: Casework, order: str):
@@ -183,6 +189,7 @@ class KeyWorkerPlans:
         h, team, t = work.households, work.services.team, work.services.team_index
         risk = week.needs.risk
         waiting, served, _ = standing_lists(h.status[t])
+        self._fold_ended_plans(week, served)
         recovered = team.recovered(risk[waiting], h.plan_tier[waiting])
         h.status[t, waiting[recovered]] = NONE
         week.counts.dropped[t] += int(recovered.sum())
@@ -208,6 +215,19 @@ class KeyWorkerPlans:
                 h.status[np.nonzero(folded)[0], closing] = NONE
                 admit.start(week, t, admitted, SERVED)
         week.caseloads[t] = np.flatnonzero(h.status[t] == SERVED)
+
+    def _fold_ended_plans(self, week: Week, families: np.ndarray) -> None:
+        """A child protection case kept beside a key worker's plan folds into it once a
+        review conference has ended the plan: the key worker's plan covers the family."""
+        h = self.work.households
+        for agency in self.work.services.agencies:
+            if agency.spec.protection is None:
+                continue
+            standing = h.status[agency.index, families]
+            ended = families[((standing == WAITING) | (standing == SERVED)) & (h.plan_since[families] == NEVER)]
+            h.status[agency.index, ended] = NONE
+            if week.events:
+                week.events.emit("closed", agency.index, ended, np.full(ended.size, FOLDED))
 
     def _arrival(self, h, t: int, queue: np.ndarray) -> np.ndarray:
         """First found, first helped: the week each family joined the list, and among

@@ -161,7 +161,9 @@ class Help:
         """Which of a service's `cases` a child protection plan holds open this week: its
         late-help cases on a plan, where the agency holds child protection, unless a review
         conference falls this week (`first_review_weeks` after the plan began, then every
-        `review_every_weeks`) and finds the family's need below the agency's threshold:
+        `review_every_weeks`) and finds the family's need below the agency's standing
+        threshold (`Agency.floor`: the scenario's, or its managers' decision; a review
+        conference judges risk, not what money allows, so rationing does not end plans):
         that ends the plan, and the case goes on as any other."""
         agency = self.work.services.agencies[service]
         protection = agency.spec.protection
@@ -174,7 +176,7 @@ class Help:
         review = (since >= protection.first_review_weeks) & (
             (since - protection.first_review_weeks) % protection.review_every_weeks == 0)
         ends = on_plan & review
-        ends[ends] = self.work.need_of(service, cases[ends]) < agency.threshold
+        ends[ends] = self.work.need_of(service, cases[ends]) < agency.floor
         h.plan_since[cases[ends]] = NEVER
         week.counts.plans_ended[service] += int(ends.sum())
         return on_plan & ~ends

@@ -412,19 +412,22 @@ class ReferenceModel(mesa.Model):
             waiting = [h for h in self.homes if h.standing[a] == WAITING]
             review = self.params.services.list_review_weeks
             room = self._room(a, SERVED, agency.slots, agency, most=agency.most_cases)
-            if self.switches.queue_order == "severity":
-                offered = sorted(waiting, key=lambda h: -h.need_for(agency))[:room]  # reviewed at the point of offer
+            protects = agency.spec.protection is not None  # families on a child protection plan first
+            if self.switches.queue_order == "severity":  # reviewed at the point of offer
+                offered = sorted(waiting, key=lambda h: (not (protects and h.plan_since != NEVER), -h.need_for(agency)))[:room]
             else:
-                offered = sorted(waiting, key=lambda h: h.waiting_since[a])[:room]
+                offered = sorted(waiting, key=lambda h: (not (protects and h.plan_since != NEVER), h.waiting_since[a]))[:room]
             for home in waiting:
                 waited = self.week - home.waiting_since[a]
-                if ((waited > 0 and waited % review == 0) or home in offered) and home.need_for(agency) < agency.threshold:
+                if ((waited > 0 and waited % review == 0) or home in offered) and home.need_for(agency) < agency.threshold \
+                        and not (protects and home.plan_since != NEVER):  # only a review conference ends a plan
                     home.standing[a] = NONE
             for home in offered:
                 if home.standing[a] == WAITING:
                     home.standing[a], home.weeks_open[a] = SERVED, 0
             self._eligible_waiting[a] = sum(1 for h in waiting if h.standing[a] == WAITING and h not in offered
-                                            and h.need_for(agency) >= agency.threshold)
+                                            and (h.need_for(agency) >= agency.threshold
+                                                 or (protects and h.plan_since != NEVER)))
             room = self._room(a, EARLY, agency.early_slots, agency)
             found = [home for home in self._early[a] if home.standing[self.t] != SERVED]
             for home in found[:room]:
@@ -435,8 +438,14 @@ class ReferenceModel(mesa.Model):
         tier closes its lowest-risk plans above its places, then takes families from its
         list, first found first (crises first within a week, the rest at random) or
         highest risk first. A family taken on leaves every agency's books but children's
-        social care's where it is on a child protection plan."""
+        social care's where it is on a child protection plan; that case folds into the key
+        worker's plan once a review has ended the child protection plan."""
         t, team = self.t, self.team
+        for home in self.homes:
+            if home.standing[t] == SERVED and home.plan_since == NEVER:
+                for agency in self.agency_list:
+                    if agency.spec.protection is not None and home.standing[agency.index] in (WAITING, SERVED):
+                        home.standing[agency.index] = NONE
         waiting = []
         for home in self.homes:
             if home.standing[t] == WAITING:
@@ -518,14 +527,14 @@ class ReferenceModel(mesa.Model):
         """Whether a child protection plan holds this case open this week: the family is on
         one, at the agency that holds child protection, and no review conference this week
         ends it (a review, at its first date and then at each interval, ends a plan whose
-        family's need is below the agency's threshold)."""
+        family's need is below the agency's standing threshold, not the rationed one)."""
         protection = agency.spec.protection
         if protection is None or home.plan_since == NEVER:
             return False
         since = self.week - home.plan_since
         review = since >= protection.first_review_weeks and (
             since - protection.first_review_weeks) % protection.review_every_weeks == 0
-        if review and home.need_for(agency) < agency.threshold:
+        if review and home.need_for(agency) < agency.floor:
             home.plan_since = NEVER
             return False
         return True

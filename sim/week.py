@@ -95,8 +95,9 @@ EVENT_KINDS = {
     "moved_in": "a newcomer household took the home of one that left the place (its history with services begins)",
 }
 #: Why a case closed, as the `detail` of a "closed" event.
-RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY = 1, 2, 3, 4  # codes: 0 is "still open"
-CLOSED_WHY = {RECOVERED: "recovered", LONGEST: "longest", DROPPED_OUT: "dropped_out", NO_CAPACITY: "no_capacity"}
+RECOVERED, LONGEST, DROPPED_OUT, NO_CAPACITY, FOLDED = 1, 2, 3, 4, 5  # codes: 0 is "still open"
+CLOSED_WHY = {RECOVERED: "recovered", LONGEST: "longest", DROPPED_OUT: "dropped_out", NO_CAPACITY: "no_capacity",
+              FOLDED: "folded_into_key_worker_plan"}
 
 
 class EventLog:

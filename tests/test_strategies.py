@@ -238,6 +238,79 @@ def test_a_child_protection_plan_holds_the_case_open_until_a_review_ends_it(mode
     assert list(h.plan_since[families]) == [now - 5, NEVER, NEVER] and week.counts.plans_ended[csc.index] == 1
 
 
+def test_a_review_conference_judges_need_against_the_standing_threshold_not_the_rationed_one(model):
+    """Rationing raises what it takes to be helped, not what a child needs to be safe: a
+    review finding the need between the scenario's threshold and the rationed one keeps
+    the plan; one finding it below the scenario's ends it."""
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    protection = csc.spec.protection
+    domain = DOMAIN_INDEX[csc.spec.domains[0]]
+    families = np.array([93, 94])
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.engagement[families] = 1.0
+    m.money.open_year(1)
+    csc.threshold = csc.floor + 0.15  # rationing has raised it
+    h.severity[domain, families] = [csc.floor + 0.1, csc.floor - 0.1]  # after this week's help, still either side
+    h.status[csc.index, families] = SERVED
+    now = 40
+    h.plan_since[families] = now - protection.first_review_weeks  # both reviewed this week
+    week = with_needs(m, new_week(m, now))
+    week.caseloads = {csc.index: families}
+    Help(m.casework)(week)
+    assert list(h.plan_since[families]) == [now - protection.first_review_weeks, NEVER]
+    assert week.counts.plans_ended[csc.index] == 1
+
+
+@pytest.mark.parametrize("order", ["severity", "arrival"])
+def test_a_family_on_a_plan_is_offered_a_place_first_and_keeps_its_place_on_the_list(model, order):
+    """A family on a child protection plan waiting for children's social care is taken
+    on before needier (or earlier) families off a plan, and a review of its place does
+    not drop it, however its need has fallen: only a review conference ends a plan."""
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    domain = DOMAIN_INDEX[csc.spec.domains[0]]
+    families = np.array([60, 61, 62])
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.status[csc.index, families] = WAITING
+    h.severity[domain, families] = [csc.threshold + 0.2, csc.threshold + 0.05, csc.threshold - 0.1]
+    review = m.params.services.list_review_weeks
+    now = 100
+    h.waiting_since[csc.index, families] = [now - 1, now - 2, now - review]  # 62's place is up for review
+    h.plan_since[families] = [NEVER, now - 2, now - review]  # 61 and 62 on a plan
+    csc.slots, csc.most_cases, csc.early_slots = 1, 1, 0
+    week = new_week(m, number=now)
+    AgencyQueues(m.casework, order).allocate(week)
+    taken = 62 if order == "arrival" else 61  # first come among the plans; or the neediest of them
+    assert h.status[csc.index, taken] == SERVED and week.counts.admissions[csc.index] == 1
+    assert h.status[csc.index, 60] == WAITING and week.counts.dropped[csc.index] == 0
+    assert (h.status[csc.index, [61, 62]] != NONE).all()  # a plan keeps its family on the books
+
+
+def test_a_case_kept_beside_a_key_worker_folds_into_the_plan_once_a_review_ends_the_child_protection_plan(model):
+    """Once a review has ended the child protection plan, children's social care's case
+    closes into the key worker's plan, which covers the family; a plan still running keeps it."""
+    from locality.sim.week import FOLDED
+
+    m = model
+    h, t, csc = m.households, m.services.team_index, agency(m, "childrens_social_care")
+    m.money.open_year(1)
+    families = [43, 44]
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.severity[:4, families] = 0.8
+    h.status[t, families] = SERVED
+    h.status[csc.index, families] = SERVED
+    h.plan_since[families] = [NEVER, -3]  # 43's plan ended at a review last week; 44's runs
+    week = with_needs(m, new_week(m))
+    KeyWorkerPlans(m.casework, "arrival").allocate(week)
+    assert list(h.status[csc.index, families]) == [NONE, SERVED]
+    closed = [e for e in week.events.items if e.kind == "closed" and e.where == csc.index]
+    assert closed[0].households.tolist() == [43] and closed[0].detail.tolist() == [FOLDED]
+
+
 # --- stage 3 ----------------------------------------------------------------------------------
 def eligible_for(m, names: list[str], households: list[int], margin: float = 0.05) -> None:
     """Give the households a need just above each named agency's threshold."""

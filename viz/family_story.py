@@ -26,7 +26,7 @@ from locality.sim.allocating import Admissions
 from locality.sim.assessing import Assessor
 from locality.sim.model import LocalityModel
 from locality.sim.state import SERVED
-from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
+from locality.sim.week import DROPPED_OUT, FOLDED, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
 from locality.sim.week import Week as ModelWeek
 
 STORY_PLACE = "sherwood"
@@ -251,6 +251,7 @@ class FamilyTracer:
                       else f"{label} closes the case after {plural(longest, 'week')}"),
             NO_CAPACITY: ("The key worker's plan ends: no capacity left" if team
                           else f"{label} closes the case: no capacity left"),
+            FOLDED: f"The child protection plan has ended: {label}'s case folds into the key worker's plan",
         }[why]
         self._add("closed", service, text)
 
