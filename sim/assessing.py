@@ -102,12 +102,16 @@ class Assessor:
         """The assessment's outcome for the households screened in (with their `need`): an
         agency takes on those whose need reaches its threshold (its waiting list) and
         offers early help to the rest (as if early help had found them this week); the
-        agency that holds child protection starts enquiries and plans (`protect`). The
-        key-worker team takes on every family flagged."""
-        if need is not None and self.work.services.agencies[service].spec.protection is not None:
+        agency that holds child protection starts enquiries and plans (`protect`), and a
+        family on a plan joins its list whatever the threshold (a plan always brings a
+        case). The key-worker team takes on every family flagged."""
+        protects = need is not None and self.work.services.agencies[service].spec.protection is not None
+        if protects:
             self.protect(week, service, households, need)
         if need is not None:
             over = need >= self.work.services.agencies[service].threshold
+            if protects:
+                over |= self.work.households.plan_since[households] == week.number
             offered = households[~over]
             if offered.size:
                 found = week.early_finds.get(service)

@@ -392,8 +392,8 @@ class ReferenceModel(mesa.Model):
                     home.plan_since = self.week if need >= protection.plan_line else NEVER
                 if protection is not None and need >= protection.enquiry_line:  # a section 47 enquiry
                     self.ledger.book(a, "assessment", np.array([home.index]), protection.enquiry_cost)
-                if need >= agency.threshold:
-                    home.standing[a] = WAITING
+                if need >= agency.threshold or (protection is not None and home.plan_since == self.week):
+                    home.standing[a] = WAITING  # a plan always brings a case
                     home.waiting_since[a] = self.week
                 else:
                     early[a].append(home)

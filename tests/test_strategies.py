@@ -698,3 +698,22 @@ def test_children_s_social_care_opens_an_enquiry_and_a_plan_where_the_need_reach
     paid = m.ledger.by_agency[csc.index, [80, 81]]
     assert paid[1] - paid[0] == pytest.approx(protection.enquiry_cost)  # both assessed; only 81's need an enquiry
     assert [e.kind for e in week.events.items].count("enquiry") == 1
+
+
+def test_a_plan_brings_a_case_even_where_the_threshold_has_been_raised_above_the_plan_line(model):
+    """Managers may raise children's social care's threshold above the plan line (the
+    agency game lets them): a family whose referral starts a plan still joins its list,
+    while one below the threshold and off a plan is offered early help."""
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    protection = csc.spec.protection
+    domain = DOMAIN_INDEX[csc.spec.domains[0]]
+    h.has_children[[83, 84]] = True
+    m.services.people_changed()
+    csc.threshold = 0.99
+    h.severity[domain, [83, 84]] = [protection.enquiry_line + 0.01, min(protection.plan_line + 0.05, 0.98)]
+    week = new_week(m, 10)
+    week.referrals = {csc.index: np.array([83, 84])}
+    SeparateAssessments(m.casework).assess(week)
+    assert list(h.status[csc.index, [83, 84]]) == [NONE, WAITING] and list(h.plan_since[[83, 84]]) == [NEVER, 10]
+    assert list(week.early_finds[csc.index]) == [83]
