@@ -116,13 +116,17 @@ class PairedComparison:
 
 def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b: Overrides = (), common: Overrides = (),
                    reps: int = DEFAULT_REPS, master_seed: int | None = None, workers: int | None = None,
-                   wanted: Callable[[], bool] | None = None, posterior: str | Path | bool | None = None) -> PairedComparison:
+                   wanted: Callable[[], bool] | None = None, posterior: str | Path | bool | None = None,
+                   first: Comparison | None = None) -> PairedComparison:
     """A and B (by default siloed and integrated) on `reps` seeds spawned from the master
     seed (default: the scenario's run.seed), each seed's pair in a worker process. With
     `wanted`, asked as pairs finish: once it says False, the pairs still running are
     stopped and RunStopped is raised (the app's runs, replaced by newer levers). With
     `posterior` (True: the place's calibration's; or a file of draws), each seed's A and
-    B also share a set of fitted parameters drawn from it (`experiments.posterior`)."""
+    B also share a set of fitted parameters drawn from it (`experiments.posterior`).
+    `first`: the first seed's pair, already run (the app's charts, `first_seed`), taken
+    as it is rather than run again; it must be of exactly the scenarios that seed's pair
+    would run."""
     if reps < 1:
         raise ScenarioError(f"reps = {reps}: give at least 1 replication (10 or more to state an effect)")
     a_map, b_map, shared = _as_mapping(a), _as_mapping(b), _as_mapping(common)
@@ -134,8 +138,28 @@ def compare_paired(scenario: str | Path = DEFAULT_SCENARIO, a: Overrides = (), b
     seeds = seeds_for(master, reps)
     draws, drawn = _drawn(scenario, posterior, master, reps, [shared, a_map, b_map])
     jobs = [(scenario, a_map, b_map, {**drawn[i], **shared, "run.seed": seed}, i == 0) for i, seed in enumerate(seeds)]
-    pairs = _run_pairs(_pair, jobs, reps, workers, wanted)
+    if first is not None:
+        _check_first(first, jobs[0])
+        pairs = [_reduced(first, True), *_run_pairs(_pair, jobs[1:], reps, workers, wanted)]
+    else:
+        pairs = _run_pairs(_pair, jobs, reps, workers, wanted)
     return _paired_from(pairs, _label(a_map), _label(b_map), seeds, scenario, draws)
+
+
+def first_seed(master_seed: int) -> int:
+    """The seed of the first pair `compare_paired` runs from a master seed: the one whose
+    charts are shown (the same whatever the number of seeds)."""
+    return seeds_for(master_seed, 1)[0]
+
+
+def _check_first(first: Comparison, job) -> None:
+    """A pair run elsewhere stands for the first seed's only if it ran exactly the
+    scenarios that seed's pair would (the seed, the levers, any drawn parameters)."""
+    scenario, a, b, common, _ = job
+    for given, levers, name in ((first.a, a, "A"), (first.b, b, "B")):
+        if given.scenario != load_scenario(scenario, {**common, **levers}):
+            raise ValueError(f"the first pair's {name} ran on other settings (seed {given.scenario.run.seed}) than "
+                             f"the first seed's (seed {common['run.seed']}): run it again, or leave `first` out")
 
 
 def _drawn(scenario, posterior, master: int, reps: int, set_by_user: list[dict]) -> tuple[list[int] | None, list[dict]]:

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import pytest
 import solara
 
+from locality.experiments.paired import first_seed
 from locality.parameters.levers import lever, value_at
 from locality.viz import app, options
 from locality.viz.charts import ALL_CHARTS
@@ -325,6 +326,8 @@ def test_the_verdict_gives_ranges_over_seeds_after_the_first_charts(page):
     wait_until(lambda: app.range_task.value is not None and not app.range_task.pending, seconds=240)
     found = app.range_task.value
     assert len(found.seeds) == 3 and found.levers[:4] == app.comparison_task.value.levers
+    shown = app.comparison_task.value  # the charts are the first seed's, whose pair is not run again
+    assert found.first is shown and shown.a.scenario.run.seed == found.seeds[0] == first_seed(dict(found.levers[1])["run.seed"])
     said = "\n".join(found.verdict())
     assert "Crises:" in said and "Spend:" in said and ("95% interval" in said or "within the noise" in said)
     page.find(children=["The answer, over several seeds"]).wait_for(timeout=30)

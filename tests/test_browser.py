@@ -364,7 +364,7 @@ def load_back_saved_levers(page, folder: Path) -> None:
     data = {"items": [], "files": [str(edited)], "dragOperationsMask": 1}
     for kind in ("dragEnter", "dragOver", "drop"):
         devtools.send("Input.dispatchDragEvent", {"type": kind, **where, "data": data})
-    seed = page.locator(".v-input", has_text="Seed (the same seed").locator("input")
+    seed = page.locator(".v-input", has_text="Seed (the master seed").locator("input")
     expect(seed).to_have_value("9", timeout=60_000)  # the file is in
     # the slider shows the file's cut, a value of the server's own, though it was moved a moment ago
     expect(page.locator(".v-input", has_text="Budget cut:").first).to_contain_text("Budget cut: 20%")

@@ -5,7 +5,7 @@ within the noise."""
 import numpy as np
 import pytest
 
-from locality.experiments.paired import compare_paired, money
+from locality.experiments.paired import compare_paired, first_seed, money
 from locality.experiments.runner import compare
 from locality.parameters.loader import ScenarioError
 
@@ -24,6 +24,19 @@ def test_each_seed_s_difference_is_that_seed_s_own_comparison(paired):
     assert row["crises"] == one.b.outcomes()["crises"] - one.a.outcomes()["crises"]
     assert row["spend"] == pytest.approx(one.b.outcomes()["spend"] - one.a.outcomes()["spend"])
     assert paired.first.a.scenario.run.seed == paired.seeds[0]
+
+
+def test_a_first_pair_run_already_is_taken_as_it_is_and_only_if_it_is_that_seed_s():
+    """The app's charts are the first seed's pair: handed in, it is not run again, and the
+    answer is the one running every seed gives; a pair of other settings is refused."""
+    shown = compare("sherwood", common={**SMALL, "run.seed": first_seed(42)})
+    assert first_seed(42) == compare_paired("sherwood", common=SMALL, reps=1, master_seed=42, workers=1).seeds[0]
+    again = compare_paired("sherwood", common={**SMALL, "run.seed": 42}, reps=4, workers=2, first=shown)
+    whole = compare_paired("sherwood", common={**SMALL, "run.seed": 42}, reps=4, workers=2)
+    assert again.first is shown and again.verdict() == whole.verdict()
+    assert again.differences().equals(whole.differences())
+    with pytest.raises(ValueError, match="other settings"):
+        compare_paired("sherwood", common={**SMALL, "run.seed": 42, "budget.cut": 0.1}, reps=2, workers=1, first=shown)
 
 
 def test_the_summary_s_interval_holds_its_mean_and_who_pays_counts_the_seeds(paired):
