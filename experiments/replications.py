@@ -106,13 +106,17 @@ def run_paired(scenario: Any, variants: Mapping[Any, Mapping[str, Any]], seeds: 
     name and the seed: one row per variant and seed."""
     jobs = [(scenario, {**overrides, "run.seed": seed}, name, seed, reduce)
             for name, overrides in variants.items() for seed in seeds]
+    return pd.DataFrame(in_workers(_paired_job, jobs, workers))
+
+
+def in_workers(function: Callable[[Any], Any], jobs: list, workers: int | None = None) -> list:
+    """`function` (module-level, to be sent to a process) over `jobs`, in worker processes,
+    or in this one where one worker would do; the results in the jobs' order."""
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1:
-        rows = [_paired_job(job) for job in jobs]
-    else:
-        with worker_pool(workers) as pool:
-            rows = list(pool.map(_paired_job, jobs))
-    return pd.DataFrame(rows)
+        return [function(job) for job in jobs]
+    with worker_pool(workers) as pool:
+        return list(pool.map(function, jobs))
 
 
 def _paired_job(job) -> dict[str, Any]:

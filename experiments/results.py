@@ -104,6 +104,13 @@ class Results:
         money = self.ledger.groupby("year")[["budget", "spend", "over_spend"]].sum()
         return summary.join(money)
 
+    def crisis_spend_by_agency(self) -> np.ndarray:
+        """Crisis spend per year and agency (years, agencies; the pool has none), as the
+        model's ledger holds it: what a policy's savings are measured against when this
+        run is its business as usual (`sim.model.usual_given`)."""
+        years = self.ledger["year"].nunique()
+        return self.ledger["spend_crisis"].to_numpy(np.float64).reshape(years, -1)[:, :-1]
+
     def outcomes(self) -> dict[str, float]:
         """Whole-run totals, one number each: what a sweep analyses."""
         homes, ledger = self.households, self.ledger

@@ -28,15 +28,18 @@ class RunStopped(Exception):
 
 
 def run(scenario: str | Path | Scenario = DEFAULT_SCENARIO, overrides: Overrides = (), *, progress: bool = False,
-        on_week: Callable[[int, int], bool | None] | None = None, bar_position: int | None = None) -> Results:
+        on_week: Callable[[int, int], bool | None] | None = None, bar_position: int | None = None,
+        usual: Results | None = None) -> Results:
     """Build the model for a scenario (with dotted overrides), run it to the end, and
     return its Results. Bad input raises ScenarioError before anything runs.
 
     `on_week(done, total)` is called after every week; returning False stops the run
-    (RunStopped), which is how the app's Stop button works."""
+    (RunStopped), which is how the app's Stop button works. `usual`: the scenario's
+    business as usual, already run on the same seed, which the run then need not run
+    again to measure savings against (see `LocalityModel`)."""
     spec = load_scenario(scenario, _as_mapping(overrides))
     started = time.perf_counter()
-    model = LocalityModel(spec)
+    model = LocalityModel(spec, usual=None if usual is None else (usual.scenario, usual.crisis_spend_by_agency()))
     with tqdm(total=model.total_steps, unit="week", desc=spec.place.name, disable=not progress, file=sys.stderr,
               leave=False, position=bar_position) as bar:
         while model.running:

@@ -57,11 +57,14 @@ class LocalityModel(mesa.Model):
     keyword parameters as `mesa.batch_run` passes them:
     `LocalityModel(scenario="sherwood", **{"regime.kind": "integrated"})`. `engine` is
     how the rules run: "fast" (compiled), "plain" (the readable numpy statements) or
-    "check" (both, compared; see `sim.engine`).
+    "check" (both, compared; see `sim.engine`). `usual`: business as usual already run
+    on the same seed, as (its scenario, its crisis spend per year and agency), where
+    savings are cashed or an agreement measured against it (`usual_given`).
     """
 
     def __init__(self, scenario: str | Path | Scenario | Mapping = "thanet", *, rng: Any = None,
-                 overrides: Mapping[str, Any] | None = None, engine: Mode = "fast", **parameters: Any):
+                 overrides: Mapping[str, Any] | None = None, engine: Mode = "fast",
+                 usual: tuple[Scenario, np.ndarray] | None = None, **parameters: Any):
         params = load_scenario(scenario, {**(overrides or {}), **parameters})
         if rng is None or isinstance(rng, (int, np.integer)):
             seed = params.run.seed if rng is None else int(rng)
@@ -107,9 +110,11 @@ class LocalityModel(mesa.Model):
         self.universal = UniversalServices(self.households, universal_kinds(params, payer_index), self.ledger,
                                            self.engine)
         agreement, cashing = has_agreement(params), cashes_savings(params)
+        yardstick = None
+        if agreement or cashing:  # business as usual's crisis spend: given, if it was run already, or run here
+            yardstick = usual_given(params, usual) if usual is not None else status_quo_crisis_spend(params, engine)
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
-                           self.universal, status_quo_crisis_spend(params, engine) if agreement or cashing else None,
-                           agreement, params.finance.cashable_share if cashing else 0.0)
+                           self.universal, yardstick, agreement, params.finance.cashable_share if cashing else 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
                                  params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
@@ -270,6 +275,24 @@ def cashes_savings(params: Scenario) -> bool:
     usual = business_as_usual(params)
     is_policy = params.regime.switches() != usual.regime.switches() or params.early_intervention.shift > 0
     return params.finance.cashable_share > 0 and is_policy
+
+
+def same_run(one: Scenario, other: Scenario) -> bool:
+    """Whether two scenarios make the same run: equal in everything but how their regime
+    is written, and equal in what the model reads of it (its switches, an agreement)."""
+    return (one.model_dump(exclude={"regime"}) == other.model_dump(exclude={"regime"})
+            and one.regime.switches() == other.regime.switches() and has_agreement(one) == has_agreement(other))
+
+
+def usual_given(params: Scenario, usual: tuple[Scenario, np.ndarray]) -> np.ndarray:
+    """Business as usual's crisis spend per year and agency handed in by a caller that has
+    run it already (`experiments.payback`'s status quo, on the same seed), so it is not
+    run again; refused unless it is exactly the run `status_quo_crisis_spend` would make."""
+    scenario, spend = usual
+    if not same_run(scenario, business_as_usual(params)):
+        raise ValueError("the business-as-usual run handed in is not this scenario's (another seed, levers or "
+                         "regime): leave `usual` out and the model runs its own")
+    return np.array(spend, np.float64, copy=True)
 
 
 def status_quo_crisis_spend(params: Scenario, engine: Mode = "fast") -> np.ndarray:

@@ -49,6 +49,23 @@ def test_the_change_is_the_policy_run_against_the_status_quo_on_each_seed(found)
     assert (found.by_year.loc[3:, "cashed"] != 0).all()
 
 
+def test_a_policy_handed_its_business_as_usual_run_makes_the_run_it_makes_alone():
+    """Payback hands each seed's status quo run to the policy as the yardstick of its
+    cashed savings rather than running that twin again: bit for bit the same run; a run
+    of another seed, or of other levers, is refused."""
+    import pandas as pd
+
+    shift = {"early_intervention.shift": 0.2, "early_intervention.start_year": 2, "finance.cashable_share": 0.49}
+    base = run("thanet", {**TINY, "run.seed": 7})
+    alone = run("thanet", {**TINY, "run.seed": 7, **shift})
+    handed = run("thanet", {**TINY, "run.seed": 7, **shift}, usual=base)
+    pd.testing.assert_frame_equal(alone.ledger, handed.ledger, check_exact=True)
+    assert alone.outcomes() == handed.outcomes() and handed.ledger["cashed"].abs().sum() > 0
+    for other in ({"run.seed": 8}, {"budget.cut": 0.1}):
+        with pytest.raises(ValueError, match="business-as-usual run handed in"):
+            run("thanet", {**TINY, "run.seed": 7, **shift, **other}, usual=base)
+
+
 def test_the_summary_says_how_many_seeds_paid_back(found):
     text = found.summary()
     assert f"of {len(found.seeds)} seeds" in text and "cumulated change in spend" in text
