@@ -104,7 +104,7 @@ class AgencyQueues:
     place on the list is reviewed every `services.list_review_weeks` after the household
     joined it, and when it is offered: a household no longer eligible then leaves the list
     (a place offered to one is not offered to another the same week), unless it is on a
-    plan, which only a review conference ends (`sim.help.Help.plans_held`). Hands on how
+    plan, which only a review conference ends (`Casework.review_plans`). Hands on how
     many of those still waiting are eligible, which is what an agency rations on. Early
     help goes to problems noticed below the threshold while prevention money lasts."""
 
@@ -126,6 +126,8 @@ class AgencyQueues:
             need = need_of(waiting)
             protects = agency.spec.protection is not None
             planned = h.plan_since[waiting] != NEVER if protects else np.zeros(waiting.size, bool)
+            if planned.any():  # a family on a plan waiting for a place has its review conferences all the same
+                planned[planned] = ~work.review_plans(week, a, waiting[planned])
             still = (need >= agency.threshold) | planned  # a plan holds a family on the list: only a review ends it
             waited = week.number - h.waiting_since[a, waiting]
             reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week

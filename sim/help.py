@@ -160,24 +160,11 @@ class Help:
     def plans_held(self, week: Week, service: int, cases: np.ndarray, late: np.ndarray) -> np.ndarray:
         """Which of a service's `cases` a child protection plan holds open this week: its
         late-help cases on a plan, where the agency holds child protection, unless a review
-        conference falls this week (`first_review_weeks` after the plan began, then every
-        `review_every_weeks`) and finds the family's need below the agency's standing
-        threshold (`Agency.floor`: the scenario's, or its managers' decision; a review
-        conference judges risk, not what money allows, so rationing does not end plans):
-        that ends the plan, and the case goes on as any other."""
-        agency = self.work.services.agencies[service]
-        protection = agency.spec.protection
-        if protection is None:
+        conference this week ends the plan (`Casework.review_plans`): the case then goes
+        on as any other."""
+        if self.work.services.agencies[service].spec.protection is None:
             return np.zeros(cases.size, bool)
-        h = self.work.households
-        plan_since = h.plan_since[cases]
-        on_plan = late & (plan_since != NEVER)
-        since = week.number - plan_since
-        review = (since >= protection.first_review_weeks) & (
-            (since - protection.first_review_weeks) % protection.review_every_weeks == 0)
-        ends = on_plan & review
-        ends[ends] = self.work.need_of(service, cases[ends]) < agency.floor
-        h.plan_since[cases[ends]] = NEVER
-        week.counts.plans_ended[service] += int(ends.sum())
-        return on_plan & ~ends
-
+        on_plan = late & (self.work.households.plan_since[cases] != NEVER)
+        held = on_plan.copy()
+        held[on_plan] = ~self.work.review_plans(week, service, cases[on_plan])
+        return held

@@ -413,6 +413,9 @@ class ReferenceModel(mesa.Model):
             review = self.params.services.list_review_weeks
             room = self._room(a, SERVED, agency.slots, agency, most=agency.most_cases)
             protects = agency.spec.protection is not None  # families on a child protection plan first
+            for home in waiting if protects else ():
+                if home.plan_since != NEVER:
+                    self._plan_holds(home, agency)  # its review conferences fall while it waits too
             if self.switches.queue_order == "severity":  # reviewed at the point of offer
                 offered = sorted(waiting, key=lambda h: (not (protects and h.plan_since != NEVER), -h.need_for(agency)))[:room]
             else:

@@ -8,6 +8,7 @@ ledger's payers (whose last, the pooled budget, pays the team).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,7 +20,10 @@ from locality.parameters.vocabulary import DOMAINS
 from . import kernels
 from .engine import Engine, rule
 from .ledger import Ledger
-from .state import Households
+from .state import NEVER, Households
+
+if TYPE_CHECKING:
+    from .week import Week
 
 
 class Services:
@@ -93,6 +97,23 @@ class Casework:
         """Where the key-worker team's chance decisions are drawn: its own stream, or the
         agencies' where none was given."""
         return self.decisions if self.team_draws is None else self.team_draws
+
+    def review_plans(self, week: Week, service: int, households: np.ndarray) -> np.ndarray:
+        """Review conferences for `households`, each on a child protection plan with
+        `service` (which holds child protection): one falls in a week `first_review_weeks`
+        after the plan began, then every `review_every_weeks`, and ends the plan if it
+        finds the family's need below the agency's standing threshold (`Agency.floor`: the
+        scenario's, or its managers' decision; a conference judges risk, not what money
+        allows, so rationing does not end plans). Returns which plans ended (counted)."""
+        agency = self.services.agencies[service]
+        protection, h = agency.spec.protection, self.households
+        since = week.number - h.plan_since[households]
+        ends = (since >= protection.first_review_weeks) & (
+            (since - protection.first_review_weeks) % protection.review_every_weeks == 0)
+        ends[ends] = self.need_of(service, households[ends]) < agency.floor
+        h.plan_since[households[ends]] = NEVER
+        week.counts.plans_ended[service] += int(ends.sum())
+        return ends
 
     def need_of(self, agency: int, households: np.ndarray) -> np.ndarray:
         """An agency's view of some households' need (see `needs_of`)."""

@@ -279,7 +279,7 @@ def test_a_family_on_a_plan_is_offered_a_place_first_and_keeps_its_place_on_the_
     review = m.params.services.list_review_weeks
     now = 100
     h.waiting_since[csc.index, families] = [now - 1, now - 2, now - review]  # 62's place is up for review
-    h.plan_since[families] = [NEVER, now - 2, now - review]  # 61 and 62 on a plan
+    h.plan_since[families] = [NEVER, now - 2, now - review - 1]  # 61 and 62 on a plan, no review conference due
     csc.slots, csc.most_cases, csc.early_slots = 1, 1, 0
     week = new_week(m, number=now)
     AgencyQueues(m.casework, order).allocate(week)
@@ -717,3 +717,29 @@ def test_a_plan_brings_a_case_even_where_the_threshold_has_been_raised_above_the
     SeparateAssessments(m.casework).assess(week)
     assert list(h.status[csc.index, [83, 84]]) == [NONE, WAITING] and list(h.plan_since[[83, 84]]) == [NEVER, 10]
     assert list(week.early_finds[csc.index]) == [83]
+
+
+def test_a_family_on_a_plan_waiting_for_a_place_has_its_review_conference_all_the_same(model):
+    """A review conference falls while a family on a plan waits: one finding the need
+    below the standing threshold ends the plan (counted), and the family is then as any
+    other on the list; one finding it above keeps the plan and the place."""
+    m = model
+    h, csc = m.households, agency(model, "childrens_social_care")
+    protection = csc.spec.protection
+    domain = DOMAIN_INDEX[csc.spec.domains[0]]
+    families = np.array([64, 65])
+    h.has_children[families] = True
+    m.services.people_changed()
+    h.status[csc.index, families] = WAITING
+    h.severity[domain, families] = [csc.floor - 0.1, csc.floor + 0.1]
+    review = m.params.services.list_review_weeks
+    now = 200
+    h.waiting_since[csc.index, families] = now - review  # their places are up for review too
+    h.plan_since[families] = now - protection.first_review_weeks
+    csc.threshold = csc.floor + 0.15  # rationing: neither is eligible off a plan
+    csc.slots, csc.most_cases, csc.early_slots = 0, 0, 0
+    week = new_week(m, number=now)
+    AgencyQueues(m.casework, "severity").allocate(week)
+    assert list(h.plan_since[families]) == [NEVER, now - protection.first_review_weeks]
+    assert week.counts.plans_ended[csc.index] == 1
+    assert list(h.status[csc.index, families]) == [NONE, WAITING] and week.counts.dropped[csc.index] == 1
