@@ -48,6 +48,16 @@ def agency(m, name: str):
     return m.agency_list[list(m.params.agencies).index(name)]
 
 
+def families_of_csc(m, households: list[int]):
+    """Children's social care, its protection lines, its first domain and these
+    households, each now with children."""
+    csc = agency(m, "childrens_social_care")
+    families = np.array(households)
+    m.households.has_children[families] = True
+    m.services.people_changed()
+    return csc, csc.spec.protection, DOMAIN_INDEX[csc.spec.domains[0]], families
+
+
 def police_cases(m, households: list[int], needs: list[float], standing: int = SERVED):
     """Households standing `standing` with the police, with these needs in its first
     domain; returns the police and that domain."""
@@ -242,13 +252,8 @@ def test_a_review_conference_judges_need_against_the_standing_threshold_not_the_
     """Rationing raises what it takes to be helped, not what a child needs to be safe: a
     review finding the need between the scenario's threshold and the rationed one keeps
     the plan; one finding it below the scenario's ends it."""
-    m = model
-    h, csc = m.households, agency(model, "childrens_social_care")
-    protection = csc.spec.protection
-    domain = DOMAIN_INDEX[csc.spec.domains[0]]
-    families = np.array([93, 94])
-    h.has_children[families] = True
-    m.services.people_changed()
+    m, h = model, model.households
+    csc, protection, domain, families = families_of_csc(m, [93, 94])
     h.engagement[families] = 1.0
     m.money.open_year(1)
     csc.threshold = csc.floor + 0.15  # rationing has raised it
@@ -723,13 +728,8 @@ def test_a_family_on_a_plan_waiting_for_a_place_has_its_review_conference_all_th
     """A review conference falls while a family on a plan waits: one finding the need
     below the standing threshold ends the plan (counted), and the family is then as any
     other on the list; one finding it above keeps the plan and the place."""
-    m = model
-    h, csc = m.households, agency(model, "childrens_social_care")
-    protection = csc.spec.protection
-    domain = DOMAIN_INDEX[csc.spec.domains[0]]
-    families = np.array([64, 65])
-    h.has_children[families] = True
-    m.services.people_changed()
+    m, h = model, model.households
+    csc, protection, domain, families = families_of_csc(m, [64, 65])
     h.status[csc.index, families] = WAITING
     h.severity[domain, families] = [csc.floor - 0.1, csc.floor + 0.1]
     review = m.params.services.list_review_weeks
