@@ -123,11 +123,15 @@ class AgencyQueues:
             a = agency.index
             column = h.status[a]
             need_of = partial(admit.need_of, a)
-            need = need_of(waiting)
             protects = agency.spec.protection is not None
             planned = h.plan_since[waiting] != NEVER if protects else np.zeros(waiting.size, bool)
             if planned.any():  # a family on a plan waiting for a place has its review conferences all the same
                 planned[planned] = ~work.review_plans(week, a, waiting[planned])
+                keyworked = ~planned & (h.status[work.services.team_index, waiting] == SERVED)
+                if keyworked.any():  # its plan ended: the key worker's plan covers the family, which leaves the list
+                    self._leave(week, agency, waiting[keyworked])
+                    waiting, planned = waiting[~keyworked], planned[~keyworked]
+            need = need_of(waiting)
             still = (need >= agency.threshold) | planned  # a plan holds a family on the list: only a review ends it
             waited = week.number - h.waiting_since[a, waiting]
             reviewed = (waited > 0) & (waited % self.review_weeks == 0)  # places up for review this week
@@ -140,10 +144,7 @@ class AgencyQueues:
                     key[planned] -= np.ptp(key) + 1.0
                 offered[first_by(key, room)] = True
             leaves = (reviewed | offered) & ~still
-            column[waiting[leaves]] = NONE
-            week.counts.dropped[a] += int(leaves.sum())
-            if week.events:  # with the threshold that ruled them out
-                week.events.emit("left_list", a, waiting[leaves], np.full(leaves.sum(), agency.threshold))
+            self._leave(week, agency, waiting[leaves])
             if room:
                 admit.start(week, a, waiting[offered & still], SERVED)
             week.eligible_waiting[a] = int(np.count_nonzero(still & ~offered))
@@ -151,13 +152,21 @@ class AgencyQueues:
             room = admit.make_room(week, a, early, agency.early_slots, need_of)
             open_cases = listed[column[listed] >= SERVED]  # kept on or just admitted
             found = week.early_finds.get(a)
-            if found is not None:  # found this week, but not if a key worker has taken the family on since
-                found = found[h.status[work.services.team_index, found] != SERVED]
+            if found is not None:  # found this week, but not if a key worker has taken the family on since, nor if
+                found = found[(h.status[work.services.team_index, found] != SERVED)  # it is on the books (a plan begun
+                              & (column[found] == NONE)]  # at a referral the same week brings a case)
             if room and found is not None and found.size:
                 admitted = found[:room]  # in index order, and new to the agency's books
                 admit.start(week, a, admitted, EARLY)
                 open_cases = np.sort(np.concatenate([open_cases, admitted]), kind="stable")  # merges two sorted runs
             week.caseloads[a] = open_cases
+
+    def _leave(self, week: Week, agency, households: np.ndarray) -> None:
+        """Households leave an agency's waiting list, counted, with the threshold then."""
+        self.work.households.status[agency.index, households] = NONE
+        week.counts.dropped[agency.index] += households.size
+        if week.events:
+            week.events.emit("left_list", agency.index, households, np.full(households.size, agency.threshold))
 
     def _books(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """For each agency, its households on the books, then of those the waiting, the

@@ -264,6 +264,7 @@ class ReferenceModel(mesa.Model):
     # --- one week, household by household -------------------------------------------------
     def _week(self) -> None:
         self.ledger.start_week()
+        self.plans_started = self.plans_ended = 0  # child protection plans, this week
         if self.week % WEEKS_PER_YEAR == 0:
             self._people_change()
         self.growth = [(1.0 + trend) ** (self.week / WEEKS_PER_YEAR) for trend in self.params.demand.trends().values()]
@@ -390,6 +391,7 @@ class ReferenceModel(mesa.Model):
                 protection = agency.spec.protection
                 if protection is not None:  # a plan where the need reaches its line (a referral ends an old one)
                     home.plan_since = self.week if need >= protection.plan_line else NEVER
+                    self.plans_started += home.plan_since == self.week
                 if protection is not None and need >= protection.enquiry_line:  # a section 47 enquiry
                     self.ledger.book(a, "assessment", np.array([home.index]), protection.enquiry_cost)
                 if need >= agency.threshold or (protection is not None and home.plan_since == self.week):
@@ -414,8 +416,10 @@ class ReferenceModel(mesa.Model):
             room = self._room(a, SERVED, agency.slots, agency, most=agency.most_cases)
             protects = agency.spec.protection is not None  # families on a child protection plan first
             for home in waiting if protects else ():
-                if home.plan_since != NEVER:
-                    self._plan_holds(home, agency)  # its review conferences fall while it waits too
+                if home.plan_since != NEVER and not self._plan_holds(home, agency):  # its conferences fall while it waits
+                    if home.standing[self.t] == SERVED:  # the key worker's plan covers it now: it leaves the list
+                        home.standing[a] = NONE
+            waiting = [home for home in waiting if home.standing[a] == WAITING]
             if self.switches.queue_order == "severity":  # reviewed at the point of offer
                 offered = sorted(waiting, key=lambda h: (not (protects and h.plan_since != NEVER), -h.need_for(agency)))[:room]
             else:
@@ -432,7 +436,7 @@ class ReferenceModel(mesa.Model):
                                             and (h.need_for(agency) >= agency.threshold
                                                  or (protects and h.plan_since != NEVER)))
             room = self._room(a, EARLY, agency.early_slots, agency)
-            found = [home for home in self._early[a] if home.standing[self.t] != SERVED]
+            found = [home for home in self._early[a] if home.standing[self.t] != SERVED and home.standing[a] == NONE]
             for home in found[:room]:
                 home.standing[a], home.weeks_open[a] = EARLY, 0
 
@@ -530,15 +534,17 @@ class ReferenceModel(mesa.Model):
         """Whether a child protection plan holds this case open this week: the family is on
         one, at the agency that holds child protection, and no review conference this week
         ends it (a review, at its first date and then at each interval, ends a plan whose
-        family's need is below the agency's standing threshold, not the rationed one)."""
+        family's need is below the agency's standing threshold, not the rationed one, or
+        below the plan line where managers set the threshold above it)."""
         protection = agency.spec.protection
         if protection is None or home.plan_since == NEVER:
             return False
         since = self.week - home.plan_since
         review = since >= protection.first_review_weeks and (
             since - protection.first_review_weeks) % protection.review_every_weeks == 0
-        if review and home.need_for(agency) < agency.floor:
+        if review and home.need_for(agency) < min(agency.floor, protection.plan_line):
             home.plan_since = NEVER
+            self.plans_ended += 1
             return False
         return True
 
@@ -680,6 +686,8 @@ class ReferenceModel(mesa.Model):
             "spend": float(week_spend.sum()),
             "keyworker_families": sum(1 for home in self.homes if home.standing[self.t] == SERVED),
             "keyworker_waiting": sum(1 for home in self.homes if home.standing[self.t] == WAITING),
+            "plans_started": self.plans_started,
+            "plans_ended": self.plans_ended,
         })
 
     def run(self) -> None:

@@ -103,14 +103,16 @@ class Casework:
         `service` (which holds child protection): one falls in a week `first_review_weeks`
         after the plan began, then every `review_every_weeks`, and ends the plan if it
         finds the family's need below the agency's standing threshold (`Agency.floor`: the
-        scenario's, or its managers' decision; a conference judges risk, not what money
-        allows, so rationing does not end plans). Returns which plans ended (counted)."""
+        scenario's, or its managers' decision), or below the plan line where managers have
+        set the threshold above it: a conference judges risk, not what money allows, so
+        neither rationing nor a raised threshold ends a plan whose need is still at the
+        line that began it. Returns which plans ended (counted)."""
         agency = self.services.agencies[service]
         protection, h = agency.spec.protection, self.households
         since = week.number - h.plan_since[households]
-        ends = (since >= protection.first_review_weeks) & (
+        ends = (h.plan_since[households] != NEVER) & (since >= protection.first_review_weeks) & (
             (since - protection.first_review_weeks) % protection.review_every_weeks == 0)
-        ends[ends] = self.need_of(service, households[ends]) < agency.floor
+        ends[ends] = self.need_of(service, households[ends]) < min(agency.floor, protection.plan_line)
         h.plan_since[households[ends]] = NEVER
         week.counts.plans_ended[service] += int(ends.sum())
         return ends

@@ -283,7 +283,7 @@ def test_a_family_on_a_plan_is_offered_a_place_first_and_keeps_its_place_on_the_
     h.severity[domain, families] = [csc.threshold + 0.2, csc.threshold + 0.05, csc.threshold - 0.1]
     review = m.params.services.list_review_weeks
     now = 100
-    h.waiting_since[csc.index, families] = [now - 1, now - 2, now - review]  # 62's place is up for review
+    h.waiting_since[csc.index, families] = [now - review - 5, now - 2, now - review]  # 60 came first; 62's place is up for review
     h.plan_since[families] = [NEVER, now - 2, now - review - 1]  # 61 and 62 on a plan, no review conference due
     csc.slots, csc.most_cases, csc.early_slots = 1, 1, 0
     week = new_week(m, number=now)
@@ -743,3 +743,58 @@ def test_a_family_on_a_plan_waiting_for_a_place_has_its_review_conference_all_th
     assert list(h.plan_since[families]) == [NEVER, now - protection.first_review_weeks]
     assert week.counts.plans_ended[csc.index] == 1
     assert list(h.status[csc.index, families]) == [NONE, WAITING] and week.counts.dropped[csc.index] == 1
+
+
+def test_a_plan_begun_the_same_week_early_help_found_the_family_keeps_its_case(model):
+    """A family found for early help below a threshold raised above the plan line, and
+    referred by a crisis the same week with a need that starts a plan, stays on the list
+    for a place: early help does not take it over, nor count it twice."""
+    m, h = model, model.households
+    csc, protection, domain, families = families_of_csc(m, [85])
+    csc.threshold = 0.99
+    h.severity[domain, families] = min(protection.plan_line + 0.05, 0.98)
+    week = new_week(m, 10)
+    week.early_finds = {csc.index: families.copy()}  # noticing found it below the threshold
+    week.referrals = {csc.index: families}  # and a crisis referred it
+    SeparateAssessments(m.casework).assess(week)
+    csc.slots, csc.most_cases, csc.early_slots = 0, 0, 5
+    AgencyQueues(m.casework, "severity").allocate(week)
+    assert h.status[csc.index, 85] == WAITING and h.plan_since[85] == 10
+    assert list(week.caseloads[csc.index]) == [] and week.counts.admissions[csc.index] == 0
+
+
+def test_a_review_never_ends_a_plan_whose_need_is_still_at_the_plan_line(model):
+    """Managers may set the threshold above the plan line; a review conference still keeps
+    a plan whose need is at the line that began it."""
+    m, h = model, model.households
+    csc, protection, domain, families = families_of_csc(m, [86, 87])
+    csc.threshold = csc.floor = min(protection.plan_line + 0.15, 0.99)
+    h.severity[domain, families] = [protection.plan_line + 0.05, protection.plan_line - 0.1]
+    h.engagement[families] = 0.0  # help does nothing this week
+    h.status[csc.index, families] = SERVED
+    now = 40
+    h.plan_since[families] = now - protection.first_review_weeks
+    m.money.open_year(1)
+    week = with_needs(m, new_week(m, now))
+    week.caseloads = {csc.index: families}
+    Help(m.casework)(week)
+    assert list(h.plan_since[families]) == [now - protection.first_review_weeks, NEVER]
+
+
+def test_a_family_with_a_key_worker_leaves_the_list_once_a_review_ends_its_plan(model):
+    """A family with a key worker, waiting for children's social care on a plan, leaves
+    the list as soon as a review conference ends the plan (counted as leaving it), not at
+    the next review of its place: the key worker's plan covers it."""
+    m, h = model, model.households
+    csc, protection, domain, families = families_of_csc(m, [66])
+    h.status[m.services.team_index, families] = SERVED
+    h.status[csc.index, families] = WAITING
+    h.severity[domain, families] = csc.floor - 0.05
+    now = 200
+    h.waiting_since[csc.index, families] = now - 3
+    h.plan_since[families] = now - protection.first_review_weeks
+    csc.slots, csc.most_cases, csc.early_slots = 0, 0, 0  # no place to offer, no review of its place due
+    week = new_week(m, number=now)
+    AgencyQueues(m.casework, "severity").allocate(week)
+    assert h.status[csc.index, 66] == NONE and h.plan_since[66] == NEVER
+    assert week.counts.dropped[csc.index] == 1 and week.counts.plans_ended[csc.index] == 1

@@ -636,8 +636,10 @@ def Verdict(comparison: Comparison):
         return
     found = current_ranges(comparison)
     if range_task.pending:
-        solara.Info(f"Working out the ranges on {replications.value} seeds (the charts below are the first of "
-                    f"them, seed {comparison.a.scenario.run.seed}, shown meanwhile)...")
+        shown = (f"seed {comparison.a.scenario.run.seed} with the place's own parameters" if on_posterior.value
+                 else f"the first of them, seed {comparison.a.scenario.run.seed}")
+        solara.Info(f"Working out the ranges on {replications.value} seeds (the charts below are {shown}, shown "
+                    f"meanwhile)...")
     elif range_task.error and not isinstance(range_task.exception, RunStopped):
         solara.Error(f"The ranges could not be worked out: {range_task.exception}")
     if found is not None:
