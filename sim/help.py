@@ -42,8 +42,8 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
       (`dropout_draw` below dropout x (1 - engagement)), the first that applies being
       why (`closed_why`: see `sim.week.CLOSED_WHY`; 0 while open); a case `held` open
       (a child protection plan) does not close, nor does its household count as
-      dropping out: missed appointments do not end a plan (Working Together, recalled: only a
-      review conference does).
+      dropping out: missed appointments do not end a plan (Working Together 2013, as
+      local safeguarding boards' procedures state it: only a review conference does).
 
     Per case, also whether it was late help and whether the household dropped out."""
     for s in range(bounds.size - 1):
