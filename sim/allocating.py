@@ -229,13 +229,14 @@ class KeyWorkerPlans:
 
     def _fold_ended_plans(self, week: Week, families: np.ndarray) -> None:
         """A child protection case kept beside a key worker's plan folds into it once a
-        review conference has ended the plan: the key worker's plan covers the family."""
+        review conference has ended the plan: the key worker's plan covers the family. (A
+        family still waiting leaves the list as the conference ends its plan, in
+        `AgencyQueues`.)"""
         h = self.work.households
         for agency in self.work.services.agencies:
             if agency.spec.protection is None:
                 continue
-            standing = h.status[agency.index, families]
-            ended = families[((standing == WAITING) | (standing == SERVED)) & (h.plan_since[families] == NEVER)]
+            ended = families[(h.status[agency.index, families] == SERVED) & (h.plan_since[families] == NEVER)]
             h.status[agency.index, ended] = NONE
             if week.events:
                 week.events.emit("closed", agency.index, ended, np.full(ended.size, FOLDED))

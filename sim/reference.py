@@ -451,7 +451,7 @@ class ReferenceModel(mesa.Model):
         for home in self.homes:
             if home.standing[t] == SERVED and home.plan_since == NEVER:
                 for agency in self.agency_list:
-                    if agency.spec.protection is not None and home.standing[agency.index] in (WAITING, SERVED):
+                    if agency.spec.protection is not None and home.standing[agency.index] == SERVED:
                         home.standing[agency.index] = NONE
         waiting = []
         for home in self.homes:
