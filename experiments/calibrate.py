@@ -279,6 +279,60 @@ def fitted_file(targets: TargetSet, posterior: Posterior, extends: str, note: st
     return header + tomli_w.dumps(document)
 
 
+def only(targets: TargetSet, names: Sequence[str]) -> TargetSet:
+    """The targets with only these calibration parameters left to fit (`--only`): the
+    others keep the values the scenarios have now."""
+    params = targets.calibration.parameters
+    unknown = [name for name in names if name not in params]
+    if unknown:
+        raise ValueError(f"--only: no calibration parameter {', '.join(map(repr, unknown))} in the targets file; "
+                         f"choose from {', '.join(params)}")
+    calibration = targets.calibration.model_copy(update={"parameters": {name: params[name] for name in names}})
+    return targets.model_copy(update={"calibration": calibration})
+
+
+def refit_file(existing: str, fitted: str, names: Sequence[str]) -> str:
+    """A fitted scenario file (`existing`) with the values of a narrower refit (`fitted`,
+    as `fitted_file` wrote it) in place of its own, everything else kept, and a line
+    in its header saying what was refitted."""
+    document = tomllib.loads(existing)
+    _merge(document, {key: value for key, value in tomllib.loads(fitted).items() if key != "extends"})
+    header = [line for line in existing.splitlines() if line.startswith("#")]
+    header.append(f"# {dt.date.today().isoformat()}: {', '.join(names)} refitted alone "
+                  f"(`locality calibrate --only`), the other values kept; the crisis rates rescaled with them.")
+    return "\n".join(header) + "\n" + tomli_w.dumps(document)
+
+
+def _merge(into: dict, new: dict) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and "value" not in value and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def flat_settings(document: dict, prefix: str = "") -> dict[str, dict]:
+    """Every {value, source} setting of a scenario document by its dotted key."""
+    found = {}
+    for key, value in document.items():
+        if isinstance(value, dict) and "value" in value:
+            found[prefix + key] = value
+        elif isinstance(value, dict):
+            found |= flat_settings(value, f"{prefix}{key}.")
+    return found
+
+
+def rescaled_draws(draws: pd.DataFrame, before: Mapping[str, float], after: Mapping[str, float]) -> pd.DataFrame:
+    """The posterior's draws with each refitted key scaled by how far the refit moved its
+    value (`after` over `before`), so the draws stay centred on the values in force and
+    keep the joint spread of the fit they came from."""
+    draws = draws.copy()
+    for key, value in after.items():
+        if key in draws and before.get(key):
+            draws[key] = draws[key] * (value / before[key])
+    return draws
+
+
 def posterior_draws(targets: TargetSet, posterior: Posterior, extends: str) -> pd.DataFrame:
     """The posterior as scenario values: a row per set, its weight, and the value of every
     key the parameters set, so replications can run on draws from it."""

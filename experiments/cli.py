@@ -272,6 +272,9 @@ def _parser() -> argparse.ArgumentParser:
                                help=f"the scenario the written file extends (default: {DEFAULT_SCENARIO}; "
                                     "_base to refit the built-in layer parameters/scenarios/_calibrated.toml)")
     calibrate_cmd.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    calibrate_cmd.add_argument("--only", nargs="+", metavar="PARAMETER",
+                               help="refit only these calibration parameters (names in the targets file), keeping the "
+                                    "other values of --out, which is updated in place with its draws")
     calibrate_cmd.add_argument("--rates", action="store_true",
                                help="fit only the crisis rates (each scaled to its crisis_rate target), updating --out in place")
     calibrate_cmd.set_defaults(handler="cmd_calibrate")

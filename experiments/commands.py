@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,12 @@ from .calibrate import (
     calibrate,
     fit_rates,
     fitted_file,
+    flat_settings,
+    only,
     posterior_draws,
     rates_file,
+    refit_file,
+    rescaled_draws,
     verify,
     write_fitted,
 )
@@ -544,7 +549,15 @@ def cmd_calibrate(args) -> int:
     targets = _targets_with(args)
     if args.rates:
         return _calibrate_rates(targets, args)
-    if args.out and Path(args.out).exists() and not args.overwrite:
+    if args.only:
+        if not (args.out and Path(args.out).exists()):
+            raise ScenarioError("--only refits some parameters of a fitted file and keeps the rest: "
+                                "--out must name that file (e.g. parameters/scenarios/_calibrated.toml)")
+        try:
+            targets = only(targets, args.only)
+        except ValueError as error:
+            raise ScenarioError(str(error)) from None
+    elif args.out and Path(args.out).exists() and not args.overwrite:
         raise ScenarioError(f"{args.out} exists; pass --overwrite to replace it")
     params, calibration = targets.calibration.parameters, targets.calibration
     print(f"Calibrating {', '.join(params)} to {len(abc_targets(targets))} targets: ABC-SMC, "
@@ -564,13 +577,31 @@ def cmd_calibrate(args) -> int:
     settings = {f"crises.{row.crisis}.rate": row.rate for row in rates.itertuples()}
     _print_verdicts(verify(targets, posterior.fitted, reps=args.reps, names=list(targets.fitted()),
                            workers=args.workers, progress=_interactive(), settings=settings))
-    if args.out:
+    if args.out and args.only:
+        _write_refit(targets, posterior, rates, args)
+    elif args.out:
         out = write_fitted(args.out, fitted_file(targets, posterior, args.extends, rates=rates))
         draws = posterior_path(out)
         posterior_draws(targets, posterior, args.extends).to_csv(draws, index=False)
         print(f"\nFitted values with their uncertainty written to {out} (extends '{args.extends}'); "
               f"the posterior's {len(posterior.samples)} weighted draws to {draws}")
     return 0
+
+
+def _write_refit(targets, posterior, rates, args) -> None:
+    """Put a narrower refit's values into --out in place of its own, and scale the draws
+    beside it by as much, so they stay centred on the values in force."""
+    out = Path(args.out)
+    existing = out.read_text(encoding="utf-8")
+    before = {key: value["value"] for key, value in flat_settings(tomllib.loads(existing)).items()}
+    fitted = fitted_file(targets, posterior, args.extends, rates=rates)
+    after = {key: value["value"] for key, value in flat_settings(tomllib.loads(fitted)).items()}
+    write_fitted(out, refit_file(existing, fitted, args.only))
+    draws = posterior_path(out)
+    if draws.exists():
+        rescaled_draws(pd.read_csv(draws), before, after).to_csv(draws, index=False)
+    print(f"\n{', '.join(args.only)} refitted in {out}, its other values kept"
+          + (f"; the draws in {draws} scaled to match" if draws.exists() else ""))
 
 
 def _calibrate_rates(targets, args) -> int:
