@@ -98,6 +98,9 @@ def signed_money(pounds: float, above: str, below: str) -> str:
     return (above if pounds >= 0 else below).format(money(abs(pounds)))
 
 
+LEAD_NAMES = 2  # a lead names at most this many agencies (the rest counted), so it stays a line on a projector
+
+
 def and_list(items: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
@@ -944,7 +947,8 @@ def pocket_moral(pocket: pd.DataFrame, by_year: pd.DataFrame, key_workers: float
     if len(payers):
         one = len(payers) == 1
         named = and_list([f"{row.label} ({money(row.net_change)} more)" for row in payers.itertuples()])
-        lead = (f"**The moral:** payers are not savers: {and_list(list(payers['label']))} "
+        shown = list(payers["label"][:LEAD_NAMES]) + ([f"{len(payers) - LEAD_NAMES} more"] if len(payers) > LEAD_NAMES else [])
+        lead = (f"**The moral:** payers are not savers: {and_list(shown)} "
                 f"{'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}.")
         return lead + "\n\n" + text + (f"Over {span} {named} {'pays' if one else 'pay'} more than {'it saves' if one else 'they save'}: "
                        "those who pay for prevention are not all those who save, so on "
