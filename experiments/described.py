@@ -48,6 +48,8 @@ HOUSEHOLDS = {  # one row per home at the end
     "adults": ("people", "adults at home at the end"),
     "children": ("people", "children at home at the end"),
     "head_age": ("years", "the household reference person's age"),
+    "pupils": ("people", "children of school age (demography.school_ages), at home or in care: only then can the household have school absence"),
+    "working_age": ("yes/no", "the reference person is of working age (demography.working_ages): only then can the household be workless"),
     "arrived_week": ("weeks", "week of the run the household living there arrived (missing: there when recording began)"),
     "tier": ("code", "the household's tier at the end (0 no need ... 4 crisis; see TIERS)"),
     "problems": ("needs", "needs at or above the problem line at the end"),

@@ -15,7 +15,7 @@ import pandas as pd
 import tomli_w
 
 from locality.parameters.loader import ScenarioError, as_file, load_scenario
-from locality.parameters.schema import Scenario
+from locality.parameters.schema import Scenario, age_band
 from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS
 from locality.sim.panel import weeks_or_missing
 
@@ -192,6 +192,12 @@ def weekly_means(steps: pd.DataFrame, columns: list[str], by: str) -> pd.DataFra
     return totals.div(weeks.groupby(steps[by]).sum(), axis=0)
 
 
+def pupils(child_age: np.ndarray, school_ages: str) -> np.ndarray:
+    """Each household's children of school age (at home or in care)."""
+    low, high = age_band(school_ages)
+    return ((child_age >= low) & (child_age <= high)).sum(axis=0).astype(np.int8)
+
+
 def household_frame(model) -> pd.DataFrame:
     h, ledger = model.households, model.ledger
     frame = pd.DataFrame({
@@ -200,6 +206,8 @@ def household_frame(model) -> pd.DataFrame:
         "adults": h.adults,
         "children": h.children,
         "head_age": h.head_age,
+        "working_age": h.working_age,
+        "pupils": pupils(h.child_age, model.params.demography.school_ages),
         # (missing, NA, for a household that lived there when recording began)
         "arrived_week": weeks_or_missing(h.arrived_week),
         "tier": pd.Categorical.from_codes(h.tier, categories=list(TIERS)),

@@ -53,7 +53,7 @@ class Target(_Strict):
     agency: str | None = None
     per: Literal["households", "people", "adults", "children"] = "households"
     scale: float = Field(1000.0, gt=0, description="rates are per this many of `per` (1,000 households, 10,000 children)")
-    among: Literal["households", "children"] = "households"
+    among: Literal["households", "children", "pupils", "working_age"] = "households"
     min_problems: int = 6
     year: int | None = None
 
@@ -153,9 +153,12 @@ def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], valu
 # ---- Metrics --------------------------------------------------------------------------
 
 def _prevalence(t: Target, runs) -> float:
-    """The share of households (or of children, `among`) in households with the problem."""
+    """The share of households (or of children, of children of school age, or of
+    households of working age: `among`) in households with the problem."""
     h = runs[t.variant].households
-    weight = h["children"] if t.among == "children" else None
+    if t.among == "working_age":
+        h = h[h["working_age"]]
+    weight = h[t.among] if t.among in ("children", "pupils") else None
     return float(np.average(h[f"has_{t.domain}"], weights=weight))
 
 

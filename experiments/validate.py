@@ -67,8 +67,11 @@ KNOWN_LIMITS = [
     ("People change once a year (ageing, births, children coming of age, households leaving and newcomers "
     "arriving), but the number of households is fixed: a household that leaves is replaced the same year, so "
     "a place's growth in households (ONS household projections) is not represented, and demand still grows "
-    "through the trend of new problems rather than through more people. Needs do not yet depend on age: a "
-    "child's school absence can belong to any family with children, not only one with a child of school age."),
+    "through the trend of new problems rather than through more people. Needs belong to the right ages "
+    "(vocabulary.WHO_CAN_HAVE): worklessness only to a household whose reference person is of working age "
+    "(demography.working_ages, 16-64, as ONS counts workless households), school absence only to one with a child "
+    "of school age (demography.school_ages, 5-15, as DfE counts pupils), a child's neglect to one with children; "
+    "the worklessness and persistent-absence targets are measured among those households and pupils."),
     (f"Unit costs are uprated to {PRICE_YEAR} prices; the deflator indices after 2008/09 are "
     "approximate (parameters/data/gdp_deflator.csv says which)."),
     "Place budgets other than Sherwood's resource map are assumptions set so the siloed status quo roughly balances in year 1.",

@@ -145,6 +145,10 @@ class Demography(Section):
     newcomers_with_children: Fraction = Field(description="share of newcomer households that bring children")
     birth_rate: Fraction = Field(description="yearly chance of a birth in a household whose reference person is within fertile_ages")
     fertile_ages: str = Field(description="the reference person's ages at which a household may have a child, as a band (\"18-44\")")
+    working_ages: str = Field("16-64", description="the reference person's ages at which a household is of working age, "
+                              "and so can be workless, as a band (\"16-64\")")
+    school_ages: str = Field("5-15", description="a child's ages of compulsory schooling, as a band (\"5-15\"): only a "
+                             "household with a child of these ages can have school absence")
     leaving_age: int = Field(ge=16, le=21, description="age at which a child stops being a child of the household, 16 to 21")
     stays_home: Fraction = Field(description="share of those coming of age who stay on in the household as adults")
     move_away: Fraction = Field(description="yearly chance that a household leaves the place")
@@ -155,6 +159,8 @@ class Demography(Section):
     @model_validator(mode="after")
     def _bands(self) -> Demography:
         age_band(self.fertile_ages)
+        age_band(self.working_ages)
+        age_band(self.school_ages)
         for table in ("head_ages", "newcomer_head_ages"):
             bands = getattr(self, table)
             if not bands:

@@ -17,8 +17,15 @@ DOMAINS: tuple[str, ...] = (
 )
 DOMAIN_INDEX = {name: i for i, name in enumerate(DOMAINS)}
 
+#: Needs that only some households can have, and the household field that says which: a
+#: child's neglect where there are children, school absence where a child is of school age
+#: (`demography.school_ages`), worklessness where the reference person is of working age
+#: (`demography.working_ages`: a retired household is not workless in the sense of the
+#: published rates). Every other need can be anyone's.
+WHO_CAN_HAVE: dict[str, str] = {"child_neglect": "has_children", "school_absence": "school_age",
+                                "worklessness": "working_age"}
 #: Domains that only exist in households with children.
-CHILD_DOMAINS: tuple[str, ...] = ("child_neglect", "school_absence")
+CHILD_DOMAINS: tuple[str, ...] = tuple(d for d, who in WHO_CAN_HAVE.items() if who in ("has_children", "school_age"))
 
 #: Households by tier, least to most need: the stocks of the system-dynamics view.
 TIERS: tuple[str, ...] = ("universal", "vulnerable", "complex", "crisis")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from locality.parameters.schema import Scenario
-from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX
+from locality.parameters.vocabulary import DOMAIN_INDEX
 
 from .ledger import Ledger
 from .noticing import bernoulli_positions
@@ -30,7 +30,7 @@ class CrisisKind:
     steepness: float   # the chance is rate x need ** steepness
     after: float
     bills: tuple[tuple[int, float], ...]      # (payer index, pounds per event)
-    knock_on: tuple[tuple[int, float, bool], ...]  # (domain column, severity added, children only)
+    knock_on: tuple[tuple[int, float], ...]  # (domain column, severity added where the household can have that need)
 
 
 def crisis_kinds(spec: Scenario, payer_index: dict[str, int]) -> list[CrisisKind]:
@@ -43,7 +43,7 @@ def crisis_kinds(spec: Scenario, payer_index: dict[str, int]) -> list[CrisisKind
             steepness=crisis.steepness,
             after=crisis.after,
             bills=tuple((payer_index[agency], cost) for agency, cost in crisis.bills.items()),
-            knock_on=tuple((DOMAIN_INDEX[d], amount, d in CHILD_DOMAINS) for d, amount in crisis.knock_on.items()),
+            knock_on=tuple((DOMAIN_INDEX[d], amount) for d, amount in crisis.knock_on.items()),
         )
         for name, crisis in spec.crises.items()
     ]
@@ -78,8 +78,8 @@ class Crises:
             if not hit.size:
                 continue
             severity[kind.column, hit] = np.minimum(severity[kind.column, hit], kind.after)
-            for column, amount, children_only in kind.knock_on:
-                bump = amount * h.has_children[hit] if children_only else amount
+            for column, amount in kind.knock_on:  # (none where the household cannot have that need)
+                bump = amount * h.may_have[column, hit]
                 severity[column, hit] = np.minimum(1.0, severity[column, hit] + bump)
             h.crises[hit] += 1
             h.crisis_now[hit] = True

@@ -18,12 +18,13 @@ comes of age leaves it, and is counted among those who left it that week."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.stats import poisson
 
 from locality.parameters.schema import OLDEST_AGE, Demography, Population, age_band
-from locality.parameters.vocabulary import WEEKS_PER_YEAR
+from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR, WHO_CAN_HAVE
 
 from .state import AT_HOME, NO_CHILD
 from .week import Week
@@ -95,8 +96,25 @@ def composition_from(pop: Population, demo: Demography, draws: np.ndarray, *, ne
     present = np.arange(pop.max_children)[:, None] < count
     child_age[present] = ages[present]
     adults = (1 + poisson_from(pop.adults_mean - 1.0, adults_draw, pop.max_adults)).clip(1, pop.max_adults)
-    return {"head_age": head_age, "adults": adults.astype(np.int8), "children": count.astype(np.int8),
-            "child_age": child_age, "has_children": count > 0}
+    fields = SimpleNamespace(head_age=head_age, adults=adults.astype(np.int8), children=count.astype(np.int8),
+                             child_age=child_age, has_children=count > 0)
+    ages_known(fields, demo)
+    return vars(fields)
+
+
+def ages_known(h, demo: Demography) -> None:
+    """What the ages decide, in place on `h` (anything with the households' fields): whether
+    the reference person is of working age (`demography.working_ages`), whether a child is
+    of school age (`demography.school_ages`, at home or in care), and so which needs each
+    household can have (`may_have`, from `vocabulary.WHO_CAN_HAVE`)."""
+    low, high = age_band(demo.working_ages)
+    h.working_age = (h.head_age >= low) & (h.head_age <= high)
+    low, high = age_band(demo.school_ages)
+    h.school_age = ((h.child_age >= low) & (h.child_age <= high)).any(axis=0)  # (NO_CHILD is below any age)
+    may_have = np.ones((len(DOMAINS), h.head_age.size), bool)
+    for domain, field in WHO_CAN_HAVE.items():
+        may_have[DOMAIN_INDEX[domain]] = getattr(h, field)
+    h.may_have = may_have
 
 
 def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.Generator, *,
@@ -158,6 +176,9 @@ def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Genera
     for name, values in composition_from(pop, demo, draws, newcomers=True).items():
         getattr(h, name)[..., newcomers] = values
     h.child_in[:, newcomers] = AT_HOME
+    known = SimpleNamespace(head_age=h.head_age, child_age=h.child_age, has_children=h.has_children)
+    ages_known(known, demo)
+    h.working_age[:], h.school_age[:], h.may_have[:] = known.working_age, known.school_age, known.may_have
     return YearOfPeople(newcomers, births=int(born.size), came_of_age=int(n_grown.sum()), stayed_on=int(staying.sum()),
                         left_placements=left_placements)
 

@@ -125,9 +125,9 @@ def drift_towards(out, severity, indptr, indices, weights, rate, first, last):
 
 
 @njit(**JIT)
-def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, n_problems, worst, first, last):
-    """Stage 1, the end of the week's needs: clip `raw` into [0, 1] (children's domains
-    are zero in households without children) and write it to `severity`; then the
+def needs_settle(raw, severity, may_have, problem_line, risk, n_problems, worst, first, last):
+    """Stage 1, the end of the week's needs: clip `raw` into [0, 1], zero where the
+    household cannot have the need (`may_have`), and write it to `severity`; then the
     whole-family measures the later stages read: the risk score (sum of severities), the
     number of problems at or above the problem line, and the worst need. For households
     first to last (first on a block boundary)."""
@@ -138,13 +138,11 @@ def needs_settle(raw, severity, child_domain, has_children, problem_line, risk, 
         total[:] = 0.0
         count[:] = 0
         top[:] = 0.0
-        families = has_children[lo:hi]
         for d in range(domains):
-            r, s = raw[d, lo:hi], severity[d, lo:hi]
-            children_only = child_domain[d]
+            r, s, may = raw[d, lo:hi], severity[d, lo:hi], may_have[d, lo:hi]
             for k in range(total.size):
                 value = min(max(r[k], np.float32(0.0)), np.float32(1.0))
-                if children_only and not families[k]:
+                if not may[k]:
                     value = np.float32(0.0)
                 s[k] = value
                 total[k] += value

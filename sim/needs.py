@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from locality.parameters.schema import Scenario
-from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR
+from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR, WHO_CAN_HAVE
 
 from . import kernels
 from .engine import Engine, rule
@@ -62,17 +62,18 @@ def place_shocks(*, severity, columns, bounds, households, sizes):
 
 
 @rule(kernels.needs_settle, over="households")
-def needs_settle(*, raw, severity, child_domain, has_children, problem_line, risk, n_problems, worst):
-    """The week's needs settle: `raw` clipped into [0, 1] (children's domains zero in
-    households without children) into `severity`; then the risk score (sum of needs, in
-    domain order), the number of needs at or above the problem line, and the worst need."""
+def needs_settle(*, raw, severity, may_have, problem_line, risk, n_problems, worst):
+    """The week's needs settle: `raw` clipped into [0, 1], and zero where the household
+    cannot have the need (`may_have`: a child's needs without children, school absence
+    without a child of school age, worklessness past working age), into `severity`; then
+    the risk score (sum of needs, in domain order), the number of needs at or above the
+    problem line, and the worst need."""
     risk[:] = 0.0
     n_problems[:] = 0
     worst[:] = 0.0
     for d in range(raw.shape[0]):
         value = np.clip(raw[d], np.float32(0.0), np.float32(1.0))
-        if child_domain[d]:
-            value[~has_children] = 0.0
+        value[~may_have[d]] = 0.0
         severity[d] = value
         risk += value
         n_problems += value >= problem_line
@@ -106,20 +107,21 @@ class NeedsEvolve:
         self.rates = np.array([needs.shock_rate[x] for x in DOMAINS]) * needs.shock_scale
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.trends = np.array(list(spec.demand.trends().values()))  # yearly growth of each domain's new problems
-        self.child_columns = [DOMAIN_INDEX[x] for x in CHILD_DOMAINS]
-        self.child_domain = np.isin(np.arange(d), self.child_columns)
+        self.who = [WHO_CAN_HAVE.get(x) for x in DOMAINS]  # the field that says who may have each need (None: anyone)
         self.people_changed()
 
     def people_changed(self) -> None:
-        """Shocks land on households in proportion to frailty (families only, for the
-        children's domains): the samplers are built again whenever the households'
-        frailty or who has children changes (once a year, as people change)."""
-        frailty = self.households.frailty.astype(np.float64)
-        families = np.flatnonzero(self.households.has_children)
-        self.targets = {
-            False: FrailtySampler(frailty, np.arange(frailty.size)),
-            True: FrailtySampler(frailty[families], families),
-        }
+        """Shocks land on households in proportion to frailty, among those who can have
+        the need (`vocabulary.WHO_CAN_HAVE`: families for a child's neglect, a child of
+        school age for school absence, working age for worklessness): the samplers are
+        built again whenever the households' frailty or ages change (once a year, as
+        people change)."""
+        h = self.households
+        frailty = h.frailty.astype(np.float64)
+        self.targets = {None: FrailtySampler(frailty, np.arange(frailty.size))}
+        for field in set(WHO_CAN_HAVE.values()):
+            who = np.flatnonzero(getattr(h, field))
+            self.targets[field] = FrailtySampler(frailty[who], who)
 
     def __call__(self, week: Week) -> None:
         """One week of needs, in place, then the measures the later stages read; next
@@ -136,9 +138,8 @@ class NeedsEvolve:
         summary = NeedsSummary(risk=engine.scratch("needs.risk", (n,), np.float32),
                                n_problems=engine.scratch("needs.n_problems", (n,), np.int64),
                                worst=engine.scratch("needs.worst", (n,), np.float32))
-        engine.run(needs_settle, raw=raw, severity=h.severity, child_domain=self.child_domain,
-                   has_children=h.has_children, problem_line=self.problem_line, risk=summary.risk,
-                   n_problems=summary.n_problems, worst=summary.worst)
+        engine.run(needs_settle, raw=raw, severity=h.severity, may_have=h.may_have, problem_line=self.problem_line,
+                   risk=summary.risk, n_problems=summary.n_problems, worst=summary.worst)
         week.needs = summary
 
     def draw_ahead(self, week: Week) -> None:
@@ -162,7 +163,7 @@ class NeedsEvolve:
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             rng = np.random.default_rng(np.random.SeedSequence(
                 self.seeds.entropy, spawn_key=(*self.seeds.spawn_key, week + WEEK_KEYS, column)))
-            target = self.targets[column in self.child_columns]
+            target = self.targets[self.who[column]]
             count = rng.poisson(rate * growth[column] * target.total)
             if count:
                 columns.append(column)

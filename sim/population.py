@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from scipy.special import betaincinv, gammaincinv
 
 from locality.parameters.schema import Scenario
-from locality.parameters.vocabulary import CHILD_DOMAINS, DOMAIN_INDEX, DOMAINS
+from locality.parameters.vocabulary import DOMAINS
 
 from .demography import draw_composition, settle
 from .state import AT_HOME, Households
@@ -32,7 +32,7 @@ def build_households(spec: Scenario, n_services: int, rng: np.random.Generator) 
     composition = draw_composition(pop, spec.demography, n, rng, newcomers=False)
     placements = {"in_stock": np.zeros((0, n), np.int8), "child_in": np.full_like(composition["child_age"], AT_HOME)}
     settle(SimpleNamespace(**composition, **placements), pop, spec.demography, rng)
-    drawn = composition | draw_traits_and_needs(spec, composition["has_children"], rng)
+    drawn = composition | draw_traits_and_needs(spec, composition["may_have"], rng)
     drawn["neighbourhood"] = (np.arange(n) // pop.neighbourhood_size).astype(np.int32)
     return Households(n, len(DOMAINS), n_services, len(spec.stocks), pop.max_children, drawn=drawn)
 
@@ -41,9 +41,10 @@ TRAITS = ("resilience", "base_engagement", "frailty")
 TRAIT_VARIATES = len(TRAITS) + len(DOMAINS)  # uniforms a household's traits take: one per trait, one per need
 
 
-def traits_and_needs_from(spec: Scenario, has_children: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
+def traits_and_needs_from(spec: Scenario, may_have: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
     """Resilience and engagement (beta), frailty (gamma, mean 1) and starting needs
-    (exponential, scaled by frailty; the child domains' only where there are children),
+    (exponential, scaled by frailty; only where the household can have the need,
+    `may_have`),
     one household per column of `draws` (uniforms, `TRAIT_VARIATES` rows), by inverse
     transform: for the place as it starts, and for each newcomer household."""
     pop, needs = spec.population, spec.needs
@@ -53,14 +54,14 @@ def traits_and_needs_from(spec: Scenario, has_children: np.ndarray, draws: np.nd
     initial = np.array([needs.initial_mean[d] for d in DOMAINS], np.float32)
     severity = (-np.log1p(-draws[len(TRAITS):])).astype(np.float32) * initial[:, None] * frailty  # domain-major: (D, N)
     np.clip(severity, 0.0, pop.initial_cap, out=severity)
-    severity[child_columns()] *= has_children
+    severity *= may_have
     return {"severity": severity, "resilience": resilience, "base_engagement": base_engagement,
             "engagement": base_engagement.copy(), "frailty": frailty}
 
 
-def draw_traits_and_needs(spec: Scenario, has_children: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_traits_and_needs(spec: Scenario, may_have: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Households' traits and starting needs (`traits_and_needs_from`), drawn afresh."""
-    return traits_and_needs_from(spec, has_children, rng.random((TRAIT_VARIATES, has_children.size)))
+    return traits_and_needs_from(spec, may_have, rng.random((TRAIT_VARIATES, may_have.shape[1])))
 
 
 def newcomers_drawn(spec: Scenario, households: Households):
@@ -70,13 +71,9 @@ def newcomers_drawn(spec: Scenario, households: Households):
         # uniforms drawn for every home, transformed for these: the draws do not depend on
         # how many moved in, so variants of a run on one seed stay on common random numbers
         draws = rng.random((TRAIT_VARIATES, households.n))[:, homes]
-        for name, values in traits_and_needs_from(spec, households.has_children[homes], draws).items():
+        for name, values in traits_and_needs_from(spec, households.may_have[:, homes], draws).items():
             getattr(households, name)[..., homes] = values
     return draw
-
-
-def child_columns() -> list[int]:
-    return [DOMAIN_INDEX[d] for d in CHILD_DOMAINS]
 
 
 def build_social_network(spec: Scenario, neighbourhood: np.ndarray, rng: np.random.Generator) -> sp.csr_matrix:

@@ -15,6 +15,7 @@ ratio between them is what vectorising buys.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -24,10 +25,10 @@ from locality.agents import Agency, KeyWorkerTeam
 from locality.agents.keyworkers import NO_TIER
 from locality.parameters.loader import load_scenario
 from locality.parameters.schema import Regime, age_band
-from locality.parameters.vocabulary import CATEGORIES, CHILD_DOMAINS, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
+from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
-from .demography import OLDEST, draw_composition
+from .demography import OLDEST, ages_known, draw_composition
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
 from .noticing import DRAWS_PER_FAMILY
@@ -37,7 +38,6 @@ from .stocks import SETTLE_AFTER, seed_stocks, stock_kinds
 from .universal import universal_kinds
 
 D = len(DOMAINS)
-CHILD = [DOMAINS.index(d) for d in CHILD_DOMAINS]
 
 
 class ReferenceHousehold(mesa.Agent):
@@ -58,6 +58,7 @@ class ReferenceHousehold(mesa.Agent):
         self.crises = 0
         self.children, self.adults = int(arrays.children[index]), int(arrays.adults[index])
         self.head_age = int(arrays.head_age[index])
+        self.may_have = [bool(arrays.may_have[d, index]) for d in range(D)]  # which needs the household can have
         present = arrays.child_age[:, index] != NO_CHILD
         self.child_ages = [int(age) for age in arrays.child_age[present, index]]  # at home or in care
         self.child_in = [int(where) for where in arrays.child_in[present, index]]  # AT_HOME, or the stock each is in
@@ -105,7 +106,7 @@ class ReferenceHousehold(mesa.Agent):
             for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth[d] * self.frailty)):
                 value += m.shocks.exponential(m.shock_size[d])
             value = min(max(value, 0.0), 1.0)
-            if d in CHILD and not self.has_children:
+            if not self.may_have[d]:
                 value = 0.0
             new.append(value)
         self.next = new
@@ -213,19 +214,29 @@ class ReferenceModel(mesa.Model):
                     home.child_in.append(AT_HOME)
                     home.children += 1
             home.has_children = bool(home.child_ages)
+            home.may_have = self._may_have(home)
             chance = demo.dissolution if home.head_age >= demo.dissolve_from else demo.move_away
             if (self.people.random() < chance or home.head_age >= OLDEST) and not any(home.in_stock):
                 self._newcomer(home)
+
+    def _may_have(self, home: ReferenceHousehold) -> list[bool]:
+        """Which needs the household can have, as its ages now decide (the model's rule, on one home)."""
+        ages = np.full((max(len(home.child_ages), 1), 1), NO_CHILD, np.int8)
+        ages[:len(home.child_ages), 0] = home.child_ages
+        one = SimpleNamespace(head_age=np.array([home.head_age]), child_age=ages, has_children=np.array([home.has_children]))
+        ages_known(one, self.params.demography)
+        return [bool(x) for x in one.may_have[:, 0]]
 
     def _newcomer(self, home: ReferenceHousehold) -> None:
         """A newcomer household takes the home: drawn as the model draws them, with no
         history with services."""
         drawn = draw_composition(self.params.population, self.params.demography, 1, self.people, newcomers=True)
-        drawn |= draw_traits_and_needs(self.params, drawn["has_children"], self.people)
+        drawn |= draw_traits_and_needs(self.params, drawn["may_have"], self.people)
         home.head_age, home.adults, home.children = int(drawn["head_age"][0]), int(drawn["adults"][0]), int(drawn["children"][0])
         home.child_ages = [int(age) for age in drawn["child_age"][:, 0] if age != NO_CHILD]
         home.child_in = [AT_HOME] * len(home.child_ages)
         home.has_children = bool(drawn["has_children"][0])
+        home.may_have = [bool(drawn["may_have"][d, 0]) for d in range(D)]
         home.severity = home.next = [float(drawn["severity"][d, 0]) for d in range(D)]
         home.resilience, home.frailty = float(drawn["resilience"][0]), float(drawn["frailty"][0])
         home.base_engagement = home.engagement = float(drawn["base_engagement"][0])
@@ -579,8 +590,8 @@ class ReferenceModel(mesa.Model):
                 counts[k] += 1
                 self.hits[k].add(home)
                 home.severity[kind.column] = min(need, kind.after)
-                for column, amount, children_only in kind.knock_on:
-                    bump = amount * home.has_children if children_only else amount
+                for column, amount in kind.knock_on:
+                    bump = amount * home.may_have[column]
                     home.severity[column] = min(1.0, home.severity[column] + bump)
                 home.crises += 1
                 home.crisis_now = True

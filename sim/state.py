@@ -64,6 +64,9 @@ has_children         bool     households  who       drawn     the household has 
 adults               int8     households  who       drawn     adults in the household
 children             int8     households  who       drawn     children living at home (not in care)
 head_age             int8     households  who       drawn     age of the household reference person, years
+working_age          bool     households  who       drawn     the reference person is of working age (demography.working_ages): only then can the household be workless
+school_age           bool     households  who       drawn     a child is of school age (demography.school_ages), at home or in care: only then can the household have school absence
+may_have             bool     domains     who       drawn     whether the household can have each need (vocabulary.WHO_CAN_HAVE), from has_children, working_age and school_age
 child_age            int8     children    who       drawn     each of the household's children's age (at home or in care), NO_CHILD where none
 resilience           float32  households  who       drawn     speed of recovering on one's own, 0 to 1
 base_engagement      float32  households  who       drawn     the household's own willingness to engage

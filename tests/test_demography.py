@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from locality.parameters.loader import load_scenario
+from locality.parameters.vocabulary import DOMAINS
 from locality.sim.demography import a_year_of_people, draw_composition, settle
 from locality.sim.model import LocalityModel
 from locality.sim.state import AT_HOME, NO_CHILD, NONE, SERVED
@@ -32,7 +33,8 @@ def households(head_ages, child_ages, adults=1, in_care=None):
     filled = (child_age != NO_CHILD).sum(axis=0)
     return SimpleNamespace(head_age=np.array(head_ages, np.int8), child_age=child_age, child_in=child_in,
                            children=(filled - away).astype(np.int8), adults=np.full(n, adults, np.int8),
-                           has_children=filled > 0, in_stock=away[None, :].copy())
+                           has_children=filled > 0, in_stock=away[None, :].copy(), working_age=np.zeros(n, bool),
+                           school_age=np.zeros(n, bool), may_have=np.ones((len(DOMAINS), n), bool))
 
 
 def still(**changes):
@@ -173,7 +175,7 @@ def test_inverse_transform_draws_follow_their_distributions():
     from locality.sim.population import draw_traits_and_needs
 
     rng, n = np.random.default_rng(11), 50_000
-    traits = draw_traits_and_needs(SPEC, np.ones(n, bool), rng)
+    traits = draw_traits_and_needs(SPEC, np.ones((len(DOMAINS), n), bool), rng)
     pop = SPEC.population
     a = pop.resilience_mean * pop.trait_spread
     assert stats.kstest(traits["resilience"], stats.beta(a, pop.trait_spread - a).cdf).pvalue > 1e-3
@@ -184,3 +186,34 @@ def test_inverse_transform_draws_follow_their_distributions():
     with_children = drawn["children"][drawn["has_children"]]
     assert with_children.mean() == pytest.approx(POP.children_mean, rel=0.05)
     assert drawn["adults"].mean() == pytest.approx(POP.adults_mean, rel=0.05)
+
+
+def test_worklessness_and_school_absence_belong_to_the_right_ages():
+    """A household whose reference person is past working age (demography.working_ages)
+    has no worklessness need, and one with no child of school age (demography.school_ages)
+    no school absence: not at the start, not from new problems, not from a crisis's
+    knock-on; a household that ages out of either loses the need as the year turns."""
+    from locality.parameters.schema import age_band
+    from locality.parameters.vocabulary import DOMAIN_INDEX
+
+    m = LocalityModel("thanet", overrides={"population.households": 3000, "run.years": 2, "run.seed": 4,
+                                           "run.warmup_weeks": 0})
+    h, demo = m.households, m.params.demography
+    work, absence, neglect = DOMAIN_INDEX["worklessness"], DOMAIN_INDEX["school_absence"], DOMAIN_INDEX["child_neglect"]
+
+    def ages_hold():
+        low, high = age_band(demo.working_ages)
+        assert (h.working_age == ((h.head_age >= low) & (h.head_age <= high))).all()
+        low, high = age_band(demo.school_ages)
+        assert (h.school_age == ((h.child_age >= low) & (h.child_age <= high)).any(axis=0)).all()
+        assert (h.may_have[work] == h.working_age).all() and (h.may_have[absence] == h.school_age).all()
+        assert (h.may_have[neglect] == h.has_children).all() and h.may_have[DOMAIN_INDEX["mental_health"]].all()
+        for domain in (work, absence):
+            assert (h.severity[domain, ~h.may_have[domain]] == 0).all()
+
+    ages_hold()
+    assert 0 < (~h.working_age).sum() < h.n and (h.severity[work, h.working_age] > 0).any()
+    assert 0 < (h.has_children & ~h.school_age).sum() and (h.severity[absence, h.school_age] > 0).any()
+    m.run()
+    ages_hold()
+    assert (h.severity[work, h.working_age] >= 0.3).any() and (h.severity[absence, h.school_age] >= 0.3).any()

@@ -1,16 +1,19 @@
 """Each strategy of stages 2 to 5, and each stage after them, on a small world whose
 state a test sets by hand: what it does to the households it is given, and only that."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from locality.parameters.vocabulary import DOMAIN_INDEX
 from locality.sim.allocating import AgencyQueues, KeyWorkerPlans
 from locality.sim.assessing import SeparateAssessments, SharedAssessment
+from locality.sim.demography import ages_known
 from locality.sim.help import Help
 from locality.sim.model import LocalityModel
 from locality.sim.noticing import AgencyThresholds, KeyWorkerReferrals
-from locality.sim.state import EARLY, NEVER, NONE, SERVED, WAITING
+from locality.sim.state import EARLY, NEVER, NO_CHILD, NONE, SERVED, WAITING
 from locality.sim.week import DROPPED_OUT, LONGEST, NO_CAPACITY, RECOVERED, EventLog, Week, WeekCounts
 
 TINY = {"population.households": 400, "run.years": 1, "run.warmup_weeks": 0, "run.seed": 3}
@@ -37,8 +40,8 @@ def with_needs(m, week: Week) -> Week:
 
     h = m.households
     summary = NeedsSummary(np.zeros(h.n, np.float32), np.zeros(h.n, np.int64), np.zeros(h.n, np.float32))
-    needs_settle.statement(raw=h.severity.copy(), severity=h.severity, child_domain=m.needs.child_domain,
-                           has_children=h.has_children, problem_line=np.float32(m.params.needs.problem_line),
+    needs_settle.statement(raw=h.severity.copy(), severity=h.severity, may_have=h.may_have,
+                           problem_line=np.float32(m.params.needs.problem_line),
                            risk=summary.risk, n_problems=summary.n_problems, worst=summary.worst)
     week.needs = summary
     return week
@@ -53,7 +56,12 @@ def families_of_csc(m, households: list[int]):
     households, each now with children."""
     csc = agency(m, "childrens_social_care")
     families = np.array(households)
-    m.households.has_children[families] = True
+    h = m.households
+    h.child_age[0, families] = np.where(h.child_age[0, families] == NO_CHILD, 8, h.child_age[0, families])  # of school age
+    h.has_children[families] = True
+    ages = SimpleNamespace(head_age=h.head_age, child_age=h.child_age, has_children=h.has_children)
+    ages_known(ages, m.params.demography)
+    h.may_have[:], h.school_age[:], h.working_age[:] = ages.may_have, ages.school_age, ages.working_age
     m.services.people_changed()
     return csc, csc.spec.protection, DOMAIN_INDEX[csc.spec.domains[0]], families
 
@@ -123,7 +131,7 @@ def flag(m, households, problems: int | None = None, risk: float | None = None) 
     (default: the single tier's flag)."""
     spec = m.keyworkers.spec
     problems, risk = problems or spec.min_problems, spec.risk_threshold if risk is None else risk
-    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if not m.needs.child_domain[d]][:problems]
+    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if m.needs.who[d] is None][:problems]
     m.households.severity[np.ix_(adult_domains, np.atleast_1d(households))] = risk / problems + 0.05
 
 
@@ -144,7 +152,7 @@ def test_the_shared_risk_score_flags_families_with_several_problems_up_to_the_li
     assert room > 2
     flagged = np.arange(room + 5)  # more families than the list has room for
     flag(m, flagged)
-    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if not m.needs.child_domain[d]][:spec.min_problems]
+    adult_domains = [d for d in range(len(DOMAIN_INDEX)) if m.needs.who[d] is None][:spec.min_problems]
     h.severity[adult_domains[:-1], room + 10] = 0.9  # a high score, but too few problems
     h.crisis_now[room + 4] = True  # a crisis comes first
     week = with_needs(m, new_week(m))
@@ -214,13 +222,14 @@ def test_a_plan_works_in_each_domain_as_strongly_as_its_evaluation_found(model):
     m = model
     h, t, spec = m.households, m.services.team_index, m.keyworkers.spec
     work, offending = DOMAIN_INDEX["worklessness"], DOMAIN_INDEX["antisocial_offending"]
-    h.severity[[work, offending], 5] = 0.6
-    h.status[t, 5] = SERVED
+    i = int(np.flatnonzero(h.may_have[work])[0])  # a household of working age
+    h.severity[[work, offending], i] = 0.6
+    h.status[t, i] = SERVED
     m.money.open_year(1)
     week = with_needs(m, new_week(m))
-    week.caseloads = {t: np.array([5])}
+    week.caseloads = {t: np.array([i])}
     Help(m.casework)(week)
-    fell = 0.6 - h.severity[[work, offending], 5]
+    fell = 0.6 - h.severity[[work, offending], i]
     effects = spec.domain_effects()
     assert fell[0] / fell[1] == pytest.approx(effects["worklessness"] / effects["antisocial_offending"], rel=1e-3)
     assert fell[0] < fell[1]

@@ -18,14 +18,16 @@ Plain Python (no Solara), so it can be tested and used from a notebook:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
 from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS
 from locality.sim.allocating import Admissions
 from locality.sim.assessing import Assessor
+from locality.sim.demography import ages_known
 from locality.sim.model import LocalityModel
-from locality.sim.state import SERVED
+from locality.sim.state import AT_HOME, NO_CHILD, SERVED
 from locality.sim.week import DROPPED_OUT, FOLDED, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
 from locality.sim.week import Week as ModelWeek
 
@@ -48,7 +50,9 @@ CASE_SEVERITY = {
     "physical_health": 0.20,       # pregnant; health visitor for the newborn
 }
 CASE_ENGAGEMENT = 0.45  # counselling, mediation and the parenting course were not attended
-CASE_ADULTS, CASE_CHILDREN = 1, 4
+CASE_ADULTS = 1
+CASE_CHILD_AGES = (13, 9, 7, 0)  # the 13, 9 and 7 year olds, and the newborn
+CASE_HEAD_AGE = 32  # assumption: the case gives no age; a mother of a 13-year-old, of working age
 
 
 def noun(count: float, one: str, many: str | None = None) -> str:
@@ -136,10 +140,10 @@ def trace_family(place: str = STORY_PLACE, regime: str = "siloed", seed: int = S
 
 
 def choose_family(model: LocalityModel) -> int:
-    """The household with children whose needs are heaviest after the warm-up (the first
-    such, so the choice is fixed by the seed)."""
+    """The household with children, none of them in a placement, whose needs are heaviest
+    after the warm-up (the first such, so the choice is fixed by the seed)."""
     h = model.households
-    load = np.where(h.has_children, h.severity.sum(axis=0), -1.0)
+    load = np.where(h.has_children & (h.in_stock.sum(axis=0) == 0), h.severity.sum(axis=0), -1.0)
     return int(np.argmax(load))
 
 
@@ -149,8 +153,14 @@ def place_case_family(model: LocalityModel, i: int) -> None:
     h = model.households
     for domain, value in CASE_SEVERITY.items():
         h.severity[DOMAIN_INDEX[domain], i] = value
+    h.head_age[i], h.adults[i], h.children[i] = CASE_HEAD_AGE, CASE_ADULTS, len(CASE_CHILD_AGES)
+    h.child_age[:, i] = NO_CHILD
+    h.child_age[:len(CASE_CHILD_AGES), i] = CASE_CHILD_AGES
+    h.child_in[:, i] = AT_HOME
     h.has_children[i] = True
-    h.adults[i], h.children[i] = CASE_ADULTS, CASE_CHILDREN
+    ages = SimpleNamespace(head_age=h.head_age[i:i + 1], child_age=h.child_age[:, i:i + 1], has_children=h.has_children[i:i + 1])
+    ages_known(ages, model.params.demography)  # so it can have every one of its needs
+    h.working_age[i], h.school_age[i], h.may_have[:, i] = ages.working_age[0], ages.school_age[0], ages.may_have[:, 0]
     h.engagement[i] = h.base_engagement[i] = CASE_ENGAGEMENT
     h.start_afresh(i)
 
