@@ -24,8 +24,6 @@ DOMAIN_INDEX = {name: i for i, name in enumerate(DOMAINS)}
 #: published rates). Every other need can be anyone's.
 WHO_CAN_HAVE: dict[str, str] = {"child_neglect": "has_children", "school_absence": "school_age",
                                 "worklessness": "working_age"}
-#: Domains that only exist in households with children.
-CHILD_DOMAINS: tuple[str, ...] = tuple(d for d, who in WHO_CAN_HAVE.items() if who in ("has_children", "school_age"))
 
 #: Households by tier, least to most need: the stocks of the system-dynamics view.
 TIERS: tuple[str, ...] = ("universal", "vulnerable", "complex", "crisis")

@@ -119,7 +119,7 @@ class NeedsEvolve:
         h = self.households
         frailty = h.frailty.astype(np.float64)
         self.targets = {None: FrailtySampler(frailty, np.arange(frailty.size))}
-        for field in set(WHO_CAN_HAVE.values()):
+        for field in dict.fromkeys(WHO_CAN_HAVE.values()):
             who = np.flatnonzero(getattr(h, field))
             self.targets[field] = FrailtySampler(frailty[who], who)
 
