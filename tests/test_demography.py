@@ -214,6 +214,16 @@ def test_worklessness_and_school_absence_belong_to_the_right_ages():
     ages_hold()
     assert 0 < (~h.working_age).sum() < h.n and (h.severity[work, h.working_age] > 0).any()
     assert 0 < (h.has_children & ~h.school_age).sum() and (h.severity[absence, h.school_age] > 0).any()
+    turned = []  # who can have which need is decided as the year turns, and holds all year
+
+    def as_the_year_turns(week):
+        if week.number % 52 == 0 and week.number > 0:
+            ages_hold()
+            turned.append(week.number)
+
+    m.watch("after needs evolve", as_the_year_turns)
     m.run()
-    ages_hold()
+    assert turned == [52]
+    for domain in (work, absence):
+        assert (h.severity[domain, ~h.may_have[domain]] == 0).all()
     assert (h.severity[work, h.working_age] >= 0.3).any() and (h.severity[absence, h.school_age] >= 0.3).any()
