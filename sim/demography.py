@@ -18,7 +18,6 @@ comes of age leaves it, and is counted among those who left it that week."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 from scipy.stats import poisson
@@ -96,25 +95,32 @@ def composition_from(pop: Population, demo: Demography, draws: np.ndarray, *, ne
     present = np.arange(pop.max_children)[:, None] < count
     child_age[present] = ages[present]
     adults = (1 + poisson_from(pop.adults_mean - 1.0, adults_draw, pop.max_adults)).clip(1, pop.max_adults)
-    fields = SimpleNamespace(head_age=head_age, adults=adults.astype(np.int8), children=count.astype(np.int8),
-                             child_age=child_age, has_children=count > 0)
-    ages_known(fields, demo)
-    return vars(fields)
+    return {"head_age": head_age, "adults": adults.astype(np.int8), "children": count.astype(np.int8),
+            "child_age": child_age, "has_children": count > 0, **what_ages_decide(head_age, child_age, count > 0, demo)}
 
 
-def ages_known(h, demo: Demography) -> None:
-    """What the ages decide, in place on `h` (anything with the households' fields): whether
-    the reference person is of working age (`demography.working_ages`), whether a child is
-    of school age (`demography.school_ages`, at home or in care), and so which needs each
-    household can have (`may_have`, from `vocabulary.WHO_CAN_HAVE`)."""
+def what_ages_decide(head_age: np.ndarray, child_age: np.ndarray, has_children: np.ndarray,
+                     demo: Demography) -> dict[str, np.ndarray]:
+    """Whether each household's reference person is of working age
+    (`demography.working_ages`), whether a child is of school age (`demography.school_ages`,
+    at home or in care), and so which needs it can have (`may_have`, from
+    `vocabulary.WHO_CAN_HAVE`)."""
     low, high = age_band(demo.working_ages)
-    h.working_age = (h.head_age >= low) & (h.head_age <= high)
+    decided = {"working_age": (head_age >= low) & (head_age <= high), "has_children": has_children}
     low, high = age_band(demo.school_ages)
-    h.school_age = ((h.child_age >= low) & (h.child_age <= high)).any(axis=0)  # (NO_CHILD is below any age)
-    may_have = np.ones((len(DOMAINS), h.head_age.size), bool)
+    decided["school_age"] = ((child_age >= low) & (child_age <= high)).any(axis=0)  # (NO_CHILD is below any age)
+    may_have = np.ones((len(DOMAINS), head_age.size), bool)
     for domain, field in WHO_CAN_HAVE.items():
-        may_have[DOMAIN_INDEX[domain]] = getattr(h, field)
-    h.may_have = may_have
+        may_have[DOMAIN_INDEX[domain]] = decided[field]
+    return {"working_age": decided["working_age"], "school_age": decided["school_age"], "may_have": may_have}
+
+
+def ages_decide(h, demo: Demography, homes=slice(None)) -> None:
+    """Write what the ages decide (`what_ages_decide`) into the households `h` (or anything
+    with their fields), for `homes` (all by default), as their ages now stand."""
+    decided = what_ages_decide(h.head_age[homes], h.child_age[:, homes], h.has_children[homes], demo)
+    for name, values in decided.items():
+        getattr(h, name)[..., homes] = values
 
 
 def draw_composition(pop: Population, demo: Demography, k: int, rng: np.random.Generator, *,
@@ -176,9 +182,7 @@ def a_year_of_people(h, pop: Population, demo: Demography, rng: np.random.Genera
     for name, values in composition_from(pop, demo, draws, newcomers=True).items():
         getattr(h, name)[..., newcomers] = values
     h.child_in[:, newcomers] = AT_HOME
-    known = SimpleNamespace(head_age=h.head_age, child_age=h.child_age, has_children=h.has_children)
-    ages_known(known, demo)
-    h.working_age[:], h.school_age[:], h.may_have[:] = known.working_age, known.school_age, known.may_have
+    ages_decide(h, demo)
     return YearOfPeople(newcomers, births=int(born.size), came_of_age=int(n_grown.sum()), stayed_on=int(staying.sum()),
                         left_placements=left_placements)
 

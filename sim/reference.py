@@ -15,7 +15,6 @@ ratio between them is what vectorising buys.
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -28,7 +27,7 @@ from locality.parameters.schema import Regime, age_band
 from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
 
 from .crises import crisis_kinds
-from .demography import OLDEST, ages_known, draw_composition
+from .demography import OLDEST, draw_composition, what_ages_decide
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
 from .noticing import DRAWS_PER_FAMILY
@@ -223,9 +222,8 @@ class ReferenceModel(mesa.Model):
         """Which needs the household can have, as its ages now decide (the model's rule, on one home)."""
         ages = np.full((max(len(home.child_ages), 1), 1), NO_CHILD, np.int8)
         ages[:len(home.child_ages), 0] = home.child_ages
-        one = SimpleNamespace(head_age=np.array([home.head_age]), child_age=ages, has_children=np.array([home.has_children]))
-        ages_known(one, self.params.demography)
-        return [bool(x) for x in one.may_have[:, 0]]
+        decided = what_ages_decide(np.array([home.head_age]), ages, np.array([home.has_children]), self.params.demography)
+        return [bool(x) for x in decided["may_have"][:, 0]]
 
     def _newcomer(self, home: ReferenceHousehold) -> None:
         """A newcomer household takes the home: drawn as the model draws them, with no

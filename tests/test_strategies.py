@@ -1,15 +1,13 @@
 """Each strategy of stages 2 to 5, and each stage after them, on a small world whose
 state a test sets by hand: what it does to the households it is given, and only that."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
 from locality.parameters.vocabulary import DOMAIN_INDEX
 from locality.sim.allocating import AgencyQueues, KeyWorkerPlans
 from locality.sim.assessing import SeparateAssessments, SharedAssessment
-from locality.sim.demography import ages_known
+from locality.sim.demography import ages_decide
 from locality.sim.help import Help
 from locality.sim.model import LocalityModel
 from locality.sim.noticing import AgencyThresholds, KeyWorkerReferrals
@@ -59,9 +57,7 @@ def families_of_csc(m, households: list[int]):
     h = m.households
     h.child_age[0, families] = np.where(h.child_age[0, families] == NO_CHILD, 8, h.child_age[0, families])  # of school age
     h.has_children[families] = True
-    ages = SimpleNamespace(head_age=h.head_age, child_age=h.child_age, has_children=h.has_children)
-    ages_known(ages, m.params.demography)
-    h.may_have[:], h.school_age[:], h.working_age[:] = ages.may_have, ages.school_age, ages.working_age
+    ages_decide(h, m.params.demography)
     m.services.people_changed()
     return csc, csc.spec.protection, DOMAIN_INDEX[csc.spec.domains[0]], families
 

@@ -18,14 +18,13 @@ Plain Python (no Solara), so it can be tested and used from a notebook:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 
 from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS
 from locality.sim.allocating import Admissions
 from locality.sim.assessing import Assessor
-from locality.sim.demography import ages_known
+from locality.sim.demography import ages_decide
 from locality.sim.model import LocalityModel
 from locality.sim.state import AT_HOME, NO_CHILD, SERVED
 from locality.sim.week import DROPPED_OUT, FOLDED, LONGEST, NO_CAPACITY, RECOVERED, EventLog, WeekCounts
@@ -158,9 +157,7 @@ def place_case_family(model: LocalityModel, i: int) -> None:
     h.child_age[:len(CASE_CHILD_AGES), i] = CASE_CHILD_AGES
     h.child_in[:, i] = AT_HOME
     h.has_children[i] = True
-    ages = SimpleNamespace(head_age=h.head_age[i:i + 1], child_age=h.child_age[:, i:i + 1], has_children=h.has_children[i:i + 1])
-    ages_known(ages, model.params.demography)  # so it can have every one of its needs
-    h.working_age[i], h.school_age[i], h.may_have[:, i] = ages.working_age[0], ages.school_age[0], ages.may_have[:, 0]
+    ages_decide(h, model.params.demography, [i])  # so it can have every one of its needs
     h.engagement[i] = h.base_engagement[i] = CASE_ENGAGEMENT
     h.start_afresh(i)
 
