@@ -121,6 +121,7 @@ class Population(Section):
         return self
 
 
+YOUNGEST_AGE = 16  # the youngest a household's reference person may be (ONS counts household reference persons from 16)
 OLDEST_AGE = 99  # the oldest a household's reference person may be drawn (households end at 100: sim.demography.OLDEST)
 
 
@@ -167,8 +168,8 @@ class Demography(Section):
                 raise ValueError(f"demography.{table} needs at least one age band")
             for band in bands:
                 low, high = age_band(band)
-                if low < 16 or high > OLDEST_AGE:
-                    raise ValueError(f"demography.{table}: band '{band}' must lie within 16 to {OLDEST_AGE}: a household's "
+                if low < YOUNGEST_AGE or high > OLDEST_AGE:
+                    raise ValueError(f"demography.{table}: band '{band}' must lie within {YOUNGEST_AGE} to {OLDEST_AGE}: a household's "
                                      f"reference person is 16 or older, and a household ends at {OLDEST_AGE + 1}")
             total = sum(bands.values())
             if abs(total - 1.0) > 1e-6:
@@ -357,6 +358,24 @@ class Needs(Section):
     spread: Fraction
     spread_every: int = Field(1, ge=1, le=13, description="weeks between applications of the spread, at the compounded rate, 1 to 13")
     coupling: dict[Domain, dict[Domain, Annotated[float, Field(ge=0.0, le=0.2)]]] = {}
+    age_risk: dict[Domain, dict[str, Annotated[float, Field(gt=0.0, le=100.0)]]] = Field(
+        {}, description="relative chance of new problems in a domain by the household reference person's age band "
+        "(\"16-39\": risk), the bands covering 16 to 99 once each; a domain not named has the same chance at every age")
+
+    @model_validator(mode="after")
+    def _ages_covered(self) -> Needs:
+        for domain, bands in self.age_risk.items():
+            covered = sorted(age_band(band) for band in bands)
+            expected_from = YOUNGEST_AGE
+            for low, high in covered:
+                if low != expected_from:
+                    raise ValueError(f"needs.age_risk.{domain}: the age bands must cover {YOUNGEST_AGE} to {OLDEST_AGE} once each, "
+                                     f"without gaps or overlaps; the band from {low} should start at {expected_from}")
+                expected_from = high + 1
+            if expected_from != OLDEST_AGE + 1:
+                raise ValueError(f"needs.age_risk.{domain}: the age bands must reach {OLDEST_AGE}; the last ends at "
+                                 f"{expected_from - 1}")
+        return self
 
     @model_validator(mode="after")
     def _all_domains(self) -> Needs:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from locality.parameters.schema import Scenario
+from locality.parameters.schema import OLDEST_AGE, YOUNGEST_AGE, Scenario, age_band
 from locality.parameters.vocabulary import DOMAIN_INDEX, DOMAINS, WEEKS_PER_YEAR, WHO_CAN_HAVE
 
 from . import kernels
@@ -80,6 +80,32 @@ def needs_settle(*, raw, severity, may_have, problem_line, risk, n_problems, wor
         np.maximum(worst, value, out=worst)
 
 
+# --- who new problems find: frailty, and for some needs age ------------------------------------
+def age_risks(age_risk: dict[str, dict[str, float]], head_age: np.ndarray) -> np.ndarray:
+    """Each household's relative chance of new problems in each domain by its reference
+    person's age (`needs.age_risk`; 1 in a domain without a table), domains x households.
+    A reference person kept past the oldest age by a placement counts as the oldest."""
+    risk = np.ones((len(DOMAINS), head_age.size))
+    age = np.clip(head_age, YOUNGEST_AGE, OLDEST_AGE)
+    for domain, bands in age_risk.items():
+        for band, value in bands.items():
+            low, high = age_band(band)
+            risk[DOMAIN_INDEX[domain], (age >= low) & (age <= high)] = value
+    return risk
+
+
+def age_scale(age_risk: dict[str, dict[str, float]], head_age: np.ndarray, frailty: np.ndarray,
+              may_have: np.ndarray) -> np.ndarray:
+    """Per domain, what scales the relative risks of `age_risks` so that the households
+    given (the place as the run starts) meet the fitted shock rate on average, weighted
+    by frailty among those who can have the need: the fitted rates stay the place's, and
+    as the mix of ages moves, so do new problems (demand from people)."""
+    risk = age_risks(age_risk, head_age)
+    weights = np.where(may_have, frailty.astype(np.float64), 0.0)
+    at_risk = (weights * risk).sum(axis=1)
+    return np.where(at_risk > 0, weights.sum(axis=1) / np.where(at_risk > 0, at_risk, 1.0), 1.0)
+
+
 # --- the stage ------------------------------------------------------------------------------
 WEEK_KEYS = 2**16  # engine: a week's number (from -520 in the longest warm-up) shifted to a non-negative key of its shock stream
 
@@ -108,20 +134,30 @@ class NeedsEvolve:
         self.sizes = np.array([needs.shock_size[x] for x in DOMAINS])
         self.trends = np.array(list(spec.demand.trends().values()))  # yearly growth of each domain's new problems
         self.who = [WHO_CAN_HAVE.get(x) for x in DOMAINS]  # the field that says who may have each need (None: anyone)
+        self.age_risk = needs.age_risk
+        self.aged = {DOMAIN_INDEX[domain] for domain in needs.age_risk}  # domains whose new problems depend on age
+        self.age_scale = age_scale(needs.age_risk, households.head_age, households.frailty, households.may_have)
         self.people_changed()
 
     def people_changed(self) -> None:
-        """Shocks land on households in proportion to frailty, among those who can have
-        the need (`vocabulary.WHO_CAN_HAVE`: families for a child's neglect, a child of
-        school age for school absence, working age for worklessness): the samplers are
-        built again whenever the households' frailty or ages change (once a year, as
-        people change)."""
+        """Shocks land on households in proportion to frailty (times the relative risk at
+        the reference person's age, for the needs `needs.age_risk` names), among those who
+        can have the need (`vocabulary.WHO_CAN_HAVE`: families for a child's neglect, a
+        child of school age for school absence, working age for worklessness): the
+        samplers are built again whenever the households' frailty or ages change (once a
+        year, as people change)."""
         h = self.households
         frailty = h.frailty.astype(np.float64)
-        self.targets = {None: FrailtySampler(frailty, np.arange(frailty.size))}
-        for field in dict.fromkeys(WHO_CAN_HAVE.values()):
-            who = np.flatnonzero(getattr(h, field))
-            self.targets[field] = FrailtySampler(frailty[who], who)
+        risk = age_risks(self.age_risk, h.head_age) * self.age_scale[:, None] if self.aged else None
+        built: dict[tuple, FrailtySampler] = {}
+        self.targets = []
+        for column, field in enumerate(self.who):
+            key = (field, column if column in self.aged else None)
+            if key not in built:
+                who = np.arange(frailty.size) if field is None else np.flatnonzero(getattr(h, field))
+                weights = frailty[who] if key[1] is None else frailty[who] * risk[column, who]
+                built[key] = FrailtySampler(weights, who)
+            self.targets.append(built[key])
 
     def __call__(self, week: Week) -> None:
         """One week of needs, in place, then the measures the later stages read; next
@@ -163,7 +199,7 @@ class NeedsEvolve:
         for column, (rate, size) in enumerate(zip(self.rates, self.sizes)):
             rng = np.random.default_rng(np.random.SeedSequence(
                 self.seeds.entropy, spawn_key=(*self.seeds.spawn_key, week + WEEK_KEYS, column)))
-            target = self.targets[self.who[column]]
+            target = self.targets[column]
             count = rng.poisson(rate * growth[column] * target.total)
             if count:
                 columns.append(column)

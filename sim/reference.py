@@ -30,6 +30,7 @@ from .crises import crisis_kinds
 from .demography import OLDEST, draw_composition, what_ages_decide
 from .ledger import CATEGORY, Ledger
 from .model import STREAMS
+from .needs import age_risks, age_scale
 from .noticing import DRAWS_PER_FAMILY
 from .population import build_households, build_social_network, draw_traits_and_needs
 from .state import AT_HOME, COMPLEX, CRISIS, EARLY, LONG_AGO, NEVER, NO_CHILD, NONE, SERVED, UNIVERSAL, VULNERABLE, WAITING
@@ -57,6 +58,7 @@ class ReferenceHousehold(mesa.Agent):
         self.crises = 0
         self.children, self.adults = int(arrays.children[index]), int(arrays.adults[index])
         self.head_age = int(arrays.head_age[index])
+        self.risk = model.risk_by_age[self.head_age]  # relative chance of new problems per domain at this age
         self.may_have = [bool(arrays.may_have[d, index]) for d in range(D)]  # which needs the household can have
         present = arrays.child_age[:, index] != NO_CHILD
         self.child_ages = [int(age) for age in arrays.child_age[present, index]]  # at home or in care
@@ -102,7 +104,7 @@ class ReferenceHousehold(mesa.Agent):
             if m.spread_due:
                 neighbours = sum(w * other.severity[d] for other, w in self.ties) if self.ties else s
                 value += m.spread * (neighbours - s)
-            for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth[d] * self.frailty)):
+            for _ in range(m.shocks.poisson(m.shock_rate[d] * m.growth[d] * self.frailty * self.risk[d])):
                 value += m.shocks.exponential(m.shock_size[d])
             value = min(max(value, 0.0), 1.0)
             if not self.may_have[d]:
@@ -166,6 +168,8 @@ class ReferenceModel(mesa.Model):
         arrays = build_households(spec, len(self.agency_list) + 1, np.random.default_rng(population))
         seed_stocks(arrays, self.stock_kinds, self.crisis_kinds, np.random.default_rng(streams["stocks"]))
         weights = build_social_network(spec, arrays.neighbourhood, np.random.default_rng(network))
+        scale = age_scale(spec.needs.age_risk, arrays.head_age, arrays.frailty, arrays.may_have)  # as sim.needs, at the start
+        self.risk_by_age = (age_risks(spec.needs.age_risk, np.arange(OLDEST + 1)) * scale[:, None]).T.tolist()
         self.homes = [ReferenceHousehold(self, i, arrays) for i in range(arrays.n)]
         for home in self.homes:
             row = slice(weights.indptr[home.index], weights.indptr[home.index + 1])
@@ -214,6 +218,7 @@ class ReferenceModel(mesa.Model):
                     home.children += 1
             home.has_children = bool(home.child_ages)
             home.may_have = self._may_have(home)
+            home.risk = self.risk_by_age[home.head_age]
             chance = demo.dissolution if home.head_age >= demo.dissolve_from else demo.move_away
             if (self.people.random() < chance or home.head_age >= OLDEST) and not any(home.in_stock):
                 self._newcomer(home)
@@ -235,6 +240,7 @@ class ReferenceModel(mesa.Model):
         home.child_in = [AT_HOME] * len(home.child_ages)
         home.has_children = bool(drawn["has_children"][0])
         home.may_have = [bool(drawn["may_have"][d, 0]) for d in range(D)]
+        home.risk = self.risk_by_age[home.head_age]
         home.severity = home.next = [float(drawn["severity"][d, 0]) for d in range(D)]
         home.resilience, home.frailty = float(drawn["resilience"][0]), float(drawn["frailty"][0])
         home.base_engagement = home.engagement = float(drawn["base_engagement"][0])
