@@ -333,6 +333,19 @@ def rescaled_draws(draws: pd.DataFrame, before: Mapping[str, float], after: Mapp
     return draws
 
 
+def with_new_keys(draws: pd.DataFrame, narrow: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The posterior's draws with the keys a narrower refit fitted that they lack
+    (`narrow`: its own draws, weight and keys) added, each row given one of the narrow
+    draws resampled by weight: independent of the other keys, as the refit fitted them
+    alone with the others held at the values in force."""
+    new = [key for key in narrow.columns if key != "weight" and key not in draws]
+    if not new:
+        return draws
+    weights = narrow["weight"].to_numpy(np.float64)
+    rows = np.random.default_rng(seed).choice(len(narrow), size=len(draws), p=weights / weights.sum())
+    return draws.assign(**{key: narrow[key].to_numpy()[rows] for key in new})
+
+
 def posterior_draws(targets: TargetSet, posterior: Posterior, extends: str) -> pd.DataFrame:
     """The posterior as scenario values: a row per set, its weight, and the value of every
     key the parameters set, so replications can run on draws from it."""

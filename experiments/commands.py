@@ -38,6 +38,7 @@ from .calibrate import (
     refit_file,
     rescaled_draws,
     verify,
+    with_new_keys,
     write_fitted,
 )
 from .caseloads import caseload_tradeoff
@@ -599,7 +600,9 @@ def _write_refit(targets, posterior, rates, args) -> None:
     write_fitted(out, refit_file(existing, fitted, args.only))
     draws = posterior_path(out)
     if draws.exists():
-        rescaled_draws(pd.read_csv(draws), before, after).to_csv(draws, index=False)
+        narrow = posterior_draws(targets, posterior, args.extends)
+        rescaled = rescaled_draws(pd.read_csv(draws), before, after)
+        with_new_keys(rescaled, narrow, targets.measure.calibration_seed).to_csv(draws, index=False)
     print(f"\n{', '.join(args.only)} refitted in {out}, its other values kept"
           + (f"; the draws in {draws} scaled to match" if draws.exists() else ""))
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from locality.experiments import cli
-from locality.experiments.calibrate import flat_settings, only, refit_file, rescaled_draws
+from locality.experiments.calibrate import flat_settings, only, refit_file, rescaled_draws, with_new_keys
 from locality.experiments.targets import load_targets
 
 EXISTING = """# Fitted by `locality calibrate` on 2026-12-01.
@@ -61,6 +61,18 @@ def test_the_draws_follow_the_refitted_values_and_keep_their_spread():
     assert list(moved["needs.shock_rate.worklessness"]) == pytest.approx([0.0225, 0.0275])
     assert list(moved["needs.shock_rate.mental_health"]) == [0.03, 0.05]
     assert list(draws["needs.shock_rate.worklessness"]) == [0.018, 0.022]  # the caller's frame is not touched
+
+
+def test_a_key_the_draws_lack_is_drawn_from_the_narrow_refits_own_draws_by_weight():
+    draws = pd.DataFrame({"weight": [0.25] * 4000, "needs.shock_rate.worklessness": [0.02] * 4000})
+    narrow = pd.DataFrame({"weight": [0.9, 0.1, 0.0], "population.frailty_shape": [0.8, 1.0, 5.0]})
+    added = with_new_keys(draws, narrow, seed=1)
+    shapes = added["population.frailty_shape"]
+    assert set(shapes) == {0.8, 1.0}  # a draw of no weight is never taken
+    assert (shapes == 0.8).mean() == pytest.approx(0.9, abs=0.03)
+    assert list(added["needs.shock_rate.worklessness"]) == list(draws["needs.shock_rate.worklessness"])
+    assert "population.frailty_shape" not in draws  # the caller's frame is not touched
+    assert with_new_keys(added, narrow, seed=2) is added  # nothing new: the draws as they were
 
 
 def test_only_leaves_the_named_parameters_to_fit_and_names_an_unknown_one():
