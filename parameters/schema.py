@@ -170,7 +170,7 @@ class Demography(Section):
                 low, high = age_band(band)
                 if low < YOUNGEST_AGE or high > OLDEST_AGE:
                     raise ValueError(f"demography.{table}: band '{band}' must lie within {YOUNGEST_AGE} to {OLDEST_AGE}: a household's "
-                                     f"reference person is 16 or older, and a household ends at {OLDEST_AGE + 1}")
+                                     f"reference person is {YOUNGEST_AGE} or older, and a household ends at {OLDEST_AGE + 1}")
             total = sum(bands.values())
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"demography.{table}: the shares add up to {total:.4f}; they must add up to 1")
@@ -365,6 +365,9 @@ class Needs(Section):
     @model_validator(mode="after")
     def _ages_covered(self) -> Needs:
         for domain, bands in self.age_risk.items():
+            if not bands:
+                raise ValueError(f"needs.age_risk.{domain} needs at least one age band (\"16-99\" = 1 for the same "
+                                 "chance at every age), or leave the domain out")
             covered = sorted(age_band(band) for band in bands)
             expected_from = YOUNGEST_AGE
             for low, high in covered:

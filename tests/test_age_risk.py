@@ -17,7 +17,7 @@ HEALTH = DOMAIN_INDEX["physical_health"]
 
 
 def test_age_bands_must_cover_every_age_once():
-    for bands in ({"16-39": 1.0, "50-99": 2.0}, {"16-59": 1.0, "40-99": 2.0}, {"16-39": 1.0, "40-90": 2.0}):
+    for bands in ({"16-39": 1.0, "50-99": 2.0}, {"16-59": 1.0, "40-99": 2.0}, {"16-39": 1.0, "40-90": 2.0}, {}):
         with pytest.raises(ScenarioError, match="needs.age_risk.physical_health"):
             load_scenario("thanet", {"needs.age_risk": {"physical_health": bands}})
 
