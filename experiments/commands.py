@@ -597,10 +597,10 @@ def _write_refit(targets, posterior, rates, args) -> None:
     before = {key: value["value"] for key, value in flat_settings(tomllib.loads(existing)).items()}
     fitted = fitted_file(targets, posterior, args.extends, rates=rates)
     after = {key: value["value"] for key, value in flat_settings(tomllib.loads(fitted)).items()}
+    narrow = posterior_draws(targets, posterior, args.extends)  # before --out changes: the factors apply to the values it had
     write_fitted(out, refit_file(existing, fitted, args.only))
     draws = posterior_path(out)
     if draws.exists():
-        narrow = posterior_draws(targets, posterior, args.extends)
         rescaled = rescaled_draws(pd.read_csv(draws), before, after)
         with_new_keys(rescaled, narrow, targets.measure.calibration_seed).to_csv(draws, index=False)
     print(f"\n{', '.join(args.only)} refitted in {out}, its other values kept"
