@@ -137,10 +137,7 @@ def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targe
 
 #: Fitted targets the built-in layer is known to miss, each with why (the validation
 #: report's known limits say the same); anything else missing fails the test above.
-KNOWN_MISSES = {
-    "multi_problem_families": "with school absence only where a child is of school age, fewer families can have six "
-                              "of the nine needs at once, and coupling strength, refitted alone, did not bring them back",
-}
+KNOWN_MISSES: dict[str, str] = {}  # none since clustering was refitted (multi-problem families were one before)
 
 
 def test_the_protection_lines_are_the_quantiles_that_give_the_published_shares():
