@@ -64,7 +64,7 @@ def test_a_room_that_does_nothing_is_the_siloed_place_and_pooling_finds_families
     totals = found.totals()
     assert totals.loc["the room", "crises"] == totals.loc["siloed", "crises"]
     assert totals.loc["the room", "spend"] == pytest.approx(totals.loc["siloed", "spend"])
-    assert totals.loc["integrated", "crises"] != totals.loc["siloed", "crises"]
+    assert totals.loc["integrated", "spend"] != pytest.approx(totals.loc["siloed", "spend"], rel=1e-6)  # (crises may tie in a small year)
     pooling = seated(store, rounds=1)
     store.decide(pooling.code, "police", pooled_share=0.2)
     store.decide(pooling.code, "nhs_acute", pooled_share=0.2)
