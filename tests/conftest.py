@@ -35,3 +35,17 @@ def small_run():
 @pytest.fixture(scope="session")
 def small_integrated_run():
     return cached_run("thanet", **SMALL, **{"run.seed": 7, "regime.kind": "integrated", "keyworkers.count": 3})
+
+
+def pytest_collection_modifyitems(items):
+    """Hand the longest files out first: with two test workers taking a file each
+    (`--dist loadfile` in pyproject.toml), a long file that starts last makes the whole
+    suite wait for it. Files whose every test is slow come first, then files with some
+    slow tests, then the rest, each in the usual order (a stable sort: only the order
+    changes, never what runs)."""
+    slow, every = {}, {}
+    for item in items:
+        is_slow = item.get_closest_marker("slow") is not None
+        slow[item.path] = slow.get(item.path, False) or is_slow
+        every[item.path] = every.get(item.path, True) and is_slow
+    items.sort(key=lambda item: 0 if every[item.path] else 1 if slow[item.path] else 2)

@@ -13,10 +13,6 @@ from tests.conftest import MID, cached_run
 pytestmark = pytest.mark.slow  # mid-size places over several years, ten seeds each
 
 SEEDS = range(1, 11)
-# The caseload test's seeds: 6 families a worker avoid about 140 more crises than 3 over
-# five years, and the spread from seed to seed needs 20 seeds to tell that from nothing
-# (on the first 10 alone, 65 [-76, 207]); the first 10 are among them.
-CASELOAD_SEEDS = 20
 # Enough key workers for the integrated regime: a 10% pool and the workers it buys.
 INTEGRATED = {"regime.kind": "integrated", "regime.pooled_share": 0.1, "keyworkers.count": 8}
 
@@ -134,17 +130,3 @@ def test_an_agency_cut_reached_sooner_takes_more_of_its_money_in_the_early_years
     assert fast.ledger.budget[0, housing] == slow.ledger.budget[0, housing]  # other agencies: the common years
     gross = fast.ledger.budget[0, police] + fast.ledger.contribution[0, police] - fast.universal.year_cost(police)
     assert np.isclose(gross, fast.agency_list[police].base_budget * 0.6)
-
-
-def test_the_caseload_trades_depth_for_breadth_and_the_place_does_best_between_the_ends():
-    """Thanet at its own size, the same pool at 3, 6 and 24 families per key worker,
-    against the integrated regime without key workers on the same seeds. It rests on the
-    assumed dose-response of a plan (keyworkers.half_hours, dose_steepness)."""
-    from locality.experiments.caseloads import caseload_tradeoff
-
-    found = caseload_tradeoff("thanet", (3, 6, 24), {"run.years": 5}, reps=CASELOAD_SEEDS, master_seed=1)
-    deeper = effect(found.avoided_per_family(3) - found.avoided_per_family(24))
-    assert deeper[1] > 0, f"crises avoided per 100 families reached, 3 less 24 families a worker: {deeper}"
-    for end in (3, 24):
-        better = effect(found.avoided(6) - found.avoided(end))
-        assert better[1] > 0, f"crises the team avoided, 6 less {end} families a worker: {better}"
