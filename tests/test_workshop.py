@@ -143,6 +143,17 @@ def shows(rc, text: str, seconds: float = 30) -> bool:
     return True
 
 
+def stops_showing(rc, text: str, seconds: float = 30) -> bool:
+    """Whether `text` is gone from the page within `seconds` (the last frame's words stay
+    until the new frame's are drawn, which may start a moment after the step)."""
+    deadline = time.monotonic() + seconds
+    while text in shown_text(rc):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def drawn(seconds: float = 60) -> None:
     """Wait for the frame's picture to be drawn (steps asked for meanwhile are dropped)."""
     deadline = time.monotonic() + seconds
@@ -175,8 +186,7 @@ def test_the_trainer_steps_forward_and_back_and_resets(page):
     first = page.find(widgets.Image).widget.value
     assert "week 0" in shown_text(page)
     press(page, "Next", 1)
-    drawn()
-    assert "week 0" not in shown_text(page)
+    assert stops_showing(page, "week 0"), shown_text(page)
     press(page, "Next", 2)
     press(page, "Back", 1)
     page.find(v.Btn, children=["Reset"]).widget.click()  # never dropped
