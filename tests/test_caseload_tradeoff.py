@@ -1,8 +1,8 @@
 """The caseload trade-off on Thanet at its own size: a smaller caseload gives each family
 more (crises avoided per family reached fall from 3 families a worker to 24), and the
 place does best between the ends. Ten seeds, each difference taken seed by seed with its
-95% interval. A file of its own, so that a second test worker runs it beside
-test_directions."""
+95% interval. A file of its own, so that with two test workers (`pytest -n 2 --dist
+loadfile`) the second runs it beside test_directions."""
 
 import numpy as np
 import pytest
