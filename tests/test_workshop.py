@@ -465,3 +465,31 @@ def test_a_story_s_pictures_keep_their_axes_from_frame_to_frame(monkeypatch):
             groups.setdefault((shown.figure.func.__name__, shown.chapter), set()).add(axes)
         moved = {name: len(kinds) for name, kinds in groups.items() if len(kinds) > 1}
         assert not moved, (story.key, moved)
+
+
+def test_two_pictures_drawn_at_once_each_keep_the_projector_s_text_sizes():
+    """A step, then Reset before its picture is done, draws two pictures on two threads:
+    each must be drawn at the projector's sizes, and matplotlib's settings left as found."""
+    import matplotlib
+
+    found = dict(matplotlib.rcParams)
+    sizes: dict[str, float] = {}
+
+    def figure_reading_font_size(name: str, wait_before: float, wait_after: float):
+        def figure():
+            time.sleep(wait_before)
+            sizes[name] = matplotlib.rcParams["font.size"]
+            time.sleep(wait_after)
+            return None
+        return figure
+
+    first = stories.Frame("first", "", figure_reading_font_size("first", 0.0, 0.3))
+    second = stories.Frame("second", "", figure_reading_font_size("second", 0.5, 0.0))
+    threads = [threading.Thread(target=stories.picture, args=(shown,)) for shown in (first, second)]
+    threads[0].start()
+    time.sleep(0.1)  # the second picture is asked for while the first is drawn
+    threads[1].start()
+    for thread in threads:
+        thread.join()
+    assert sizes == {"first": stories.PROJECTOR_TEXT["font.size"], "second": stories.PROJECTOR_TEXT["font.size"]}
+    assert dict(matplotlib.rcParams) == found

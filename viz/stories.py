@@ -10,6 +10,7 @@ backwards and every showing is the same. No Solara here: `viz/workshop.py` shows
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -106,9 +107,15 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
+#: One picture is drawn at a time: `rc_context` sets matplotlib's process-wide rcParams, so
+#: two pictures drawn at once on two threads (a step, then Reset before its picture is done)
+#: could each restore the other's settings midway and come out at the wrong text sizes.
+_ONE_PICTURE_AT_A_TIME = threading.Lock()
+
+
 def picture(frame: Frame) -> Figure:
     """A frame's picture, its text at the projector's sizes (PROJECTOR_TEXT)."""
-    with matplotlib.rc_context(PROJECTOR_TEXT):
+    with _ONE_PICTURE_AT_A_TIME, matplotlib.rc_context(PROJECTOR_TEXT):
         return frame.figure()
 
 
