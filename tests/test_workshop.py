@@ -448,6 +448,13 @@ def test_end_goes_to_the_story_s_last_frame_and_is_dropped_while_a_picture_draws
     assert workshop.stepped(3, "reset", 10, busy=True) == 0
 
 
+def test_a_step_clicked_on_a_page_not_yet_redrawn_is_dropped_not_taken_from_the_old_frame():
+    # the page still shows frame 1 while the story is on 2 (its redraw held by the picture's thread)
+    assert workshop.stepped(1, "back", 10, busy=False, current=2) is None
+    assert workshop.stepped(2, "back", 10, busy=False, current=2) == 1
+    assert workshop.stepped(1, "reset", 10, busy=False, current=2) == 0
+
+
 def test_a_story_s_pictures_keep_their_axes_from_frame_to_frame(monkeypatch):
     """Frames drawn by the same picture (in one chapter) keep their axes where they were and
     on the same scales, so a projector shows the story move rather than the chart. (The need

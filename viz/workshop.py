@@ -142,13 +142,14 @@ def draw(shown: stories.Frame):
     return stories.picture(shown)
 
 
-def stepped(index: int, way: str, count: int, busy: bool) -> int | None:
-    """The frame a step leads to, or None when it is dropped (its picture still drawing) or
-    goes nowhere (Back on the first frame, Next on the last). Reset is never dropped; "last"
-    (the End key) goes to the story's last frame, its moral."""
+def stepped(index: int, way: str, count: int, busy: bool, current: int | None = None) -> int | None:
+    """The frame a step leads to, or None when it is dropped (its picture still drawing, or
+    the page not yet redrawn: `index`, the frame the page shows, is not `current`, the frame
+    the story is on) or goes nowhere (Back on the first frame, Next on the last). Reset is
+    never dropped; "last" (the End key) goes to the story's last frame, its moral."""
     if way == "reset":
         return 0
-    if busy:
+    if busy or (current is not None and current != index):
         return None
     to = count - 1 if way == "last" else index + (1 if way == "next" else -1)
     return to if 0 <= to < count else None
@@ -169,7 +170,9 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
         if way == "reset":
             reset()
             return
-        to = stepped(index, way, len(frames), busy)
+        # (the picture's thread can hold the page's redraw, so a click can reach this render's
+        # step after the story has moved on: Back from a frame no longer shown is dropped)
+        to = stepped(index, way, len(frames), busy, current=frame.value)
         if to is not None:
             frame.set(to)
 
