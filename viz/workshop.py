@@ -172,7 +172,7 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
             return
         # (the picture's thread can hold the page's redraw, so a click can reach this render's
         # step after the story has moved on: Back from a frame no longer shown is dropped)
-        to = stepped(index, way, len(frames), busy, current=frame.value)
+        to = stepped(index, way, len(frames), busy, current=min(max(frame.value, 0), len(frames) - 1))
         if to is not None:
             frame.set(to)
 
