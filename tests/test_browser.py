@@ -357,15 +357,29 @@ def load_back_saved_levers(page, folder: Path) -> None:
         text = text.replace(old, new)
     edited.write_text(text)
     zone = page.locator(".solara-file-drop").first
-    zone.scroll_into_view_if_needed()
-    box = zone.bounding_box()
-    where = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
     devtools = page.context.new_cdp_session(page)
     data = {"items": [], "files": [str(edited)], "dragOperationsMask": 1}
-    for kind in ("dragEnter", "dragOver", "drop"):
-        devtools.send("Input.dispatchDragEvent", {"type": kind, **where, "data": data})
     seed = page.locator(".v-input", has_text="Seed (the master seed").locator("input")
-    expect(seed).to_have_value("9", timeout=60_000)  # the file is in
+    missed = []
+    for _ in range(3):  # a user whose drop shows nothing drops the file again
+        zone.scroll_into_view_if_needed()
+        box = zone.bounding_box()
+        where = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+        # the sidebar can redraw between measuring and dropping: drop only where the zone is
+        under = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                              " return e && e.closest('.solara-file-drop') ? '' : (e ? e.outerHTML.slice(0, 120) : 'nothing') }",
+                              [where["x"], where["y"]])
+        if under:
+            missed.append(f"the drop point {where} was on {under}")
+            continue
+        for kind in ("dragEnter", "dragOver", "drop"):
+            devtools.send("Input.dispatchDragEvent", {"type": kind, **where, "data": data})
+        try:
+            expect(seed).to_have_value("9", timeout=30_000)  # the file is in
+            break
+        except AssertionError:
+            missed.append(f"a drop at {where} left the seed at {seed.input_value()}")
+    assert seed.input_value() == "9", "the dropped levers file never loaded: " + "; ".join(missed)
     # the slider shows the file's cut, a value of the server's own, though it was moved a moment ago
     expect(page.locator(".v-input", has_text="Budget cut:").first).to_contain_text("Budget cut: 20%")
     page.wait_for_timeout(1000)  # the sidebar redraws with it
