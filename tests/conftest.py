@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import os
 
 import pytest
 
 from locality.experiments import run
+from locality.experiments.replications import in_workers
 
 # A mid-size place: Thanet's dynamics on 8,000 households, quick enough to run many times.
 MID = {"population.households": 8000, "run.years": 5}
@@ -17,14 +17,26 @@ SEEDS = (1, 2, 3)
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 
-@functools.lru_cache(maxsize=None)
-def _cached(scenario: str, items: tuple) -> object:
+_RUNS: dict[tuple, object] = {}  # (scenario, sorted overrides) -> its results, for the whole session
+
+
+def _run_job(key: tuple) -> object:
+    scenario, items = key
     return run(scenario, dict(items))
+
+
+def cached_runs(scenario: str, many: list[dict]) -> list:
+    """Each run once per distinct (scenario, overrides) in the test session; those not yet
+    run are run together on the machine's cores (worker processes: a run is single-threaded)."""
+    keys = [(scenario, tuple(sorted(overrides.items()))) for overrides in many]
+    missing = list(dict.fromkeys(key for key in keys if key not in _RUNS))
+    _RUNS.update(zip(missing, in_workers(_run_job, missing)))
+    return [_RUNS[key] for key in keys]
 
 
 def cached_run(scenario: str = "thanet", **overrides):
     """Run once per distinct (scenario, overrides) in the test session."""
-    return _cached(scenario, tuple(sorted(overrides.items())))
+    return cached_runs(scenario, [overrides])[0]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from locality.experiments.replications import mean_interval
-from tests.conftest import MID, cached_run
+from tests.conftest import MID, cached_run, cached_runs
 
 pytestmark = pytest.mark.slow  # mid-size places over several years, ten seeds each
 
@@ -18,7 +18,7 @@ INTEGRATED = {"regime.kind": "integrated", "regime.pooled_share": 0.1, "keyworke
 
 
 def runs(**overrides):
-    return [cached_run("thanet", **MID, **{"run.seed": seed}, **overrides) for seed in SEEDS]
+    return cached_runs("thanet", [{**MID, "run.seed": seed, **overrides} for seed in SEEDS])
 
 
 def per_year(results, column: str) -> np.ndarray:
