@@ -5,8 +5,9 @@ through it, End goes to its last frame, Reset (or Home) goes back to its start a
 story plays the same every time it is shown. A story's first frame asks the room a
 question (predict, then see): the facilitator records the room's answer with a click, and
 the story's last frame shows it beside what the run says. A frame's picture is drawn in the
-background; a step asked for while it is drawn is dropped, not queued, so a room's
-impatient clicks never leave the screen stepping on by itself, and Reset cancels it.
+background; a step asked for while it is drawn is dropped, not queued (in the browser,
+before it reaches the server), so a room's impatient clicks never leave the screen stepping
+on by itself; Reset is never dropped.
 
     .venv/bin/locality app    then open http://127.0.0.1:8765/workshop
 """
@@ -14,6 +15,7 @@ impatient clicks never leave the screen stepping on by itself, and Reset cancels
 from __future__ import annotations
 
 import re
+import threading
 
 import solara
 import solara.lab
@@ -43,15 +45,27 @@ WORDS_ROOM = 240
 PICTURE = {"flex": "1 1 auto", "min-width": "0", "align-items": "flex-start"}
 
 
+def go_to(to: int) -> None:
+    """Show frame `to`: the page is busy (steps are dropped) from this moment until its
+    picture is on screen, not only once the page has redrawn, which can lag a step."""
+    if to != frame.value:
+        drawing.value = True
+        frame.value = to
+
+
 def choose_story(key: str) -> None:
+    if key != story.value:
+        drawing.value = True  # until the new story's first picture is on screen
     story.value = key
     frame.value = 0
 
 
 def reset() -> None:
     """Back to the first frame, on the known seed, with the room's answers forgotten."""
+    if seed.value != stories.WORKSHOP_SEED:
+        drawing.value = True
     seed.value = stories.WORKSHOP_SEED
-    frame.value = 0
+    go_to(0)
     guesses.value = {}
 
 
@@ -133,8 +147,9 @@ def StoryFrames(key: str, seed_value: int):
 
 @solara.component_vue("key_navigation.vue")
 def KeyNavigation(busy: bool, frame: int, event_step):
-    """The keys a presentation clicker sends, as steps ("next", "back", "reset"); a key
-    pressed while a step is in hand is dropped in the browser."""
+    """The keys a presentation clicker sends, as steps ("next", "back", "reset", "last"); a
+    key pressed, or a step button (class `workshop-step`) clicked, while a step is in hand is
+    dropped in the browser."""
 
 
 def draw(shown: stories.Frame):
@@ -156,38 +171,80 @@ def stepped(index: int, way: str, count: int, busy: bool, current: int | None = 
 
 
 @solara.component
+def FramePicture(shown: stories.Frame, last, shows: tuple[str, int, int]):
+    """One frame's picture, drawn on a thread of its own, with the last picture shown faded
+    meanwhile (`last`, the page's, keeps the page's shape). It is mounted afresh for each
+    frame (keyed by the frame) and starts its thread when first rendered, not from an effect:
+    a render superseded by another before its effects ran (Next, then Reset at once) kept
+    `use_task`'s "pending" but lost the effect that starts it, so the picture never came.
+    For the same reason the thread itself, not an effect, says when the page is no longer
+    busy: once the picture of the frame the page is on (`shows`: story, seed, frame) is in."""
+    outcome, set_outcome = solara.use_state(None)  # ("drawn", figure) or ("failed", exception)
+    started = solara.use_ref(False)
+    if not started.current:
+        started.current = True
+
+        def drawing_thread():
+            if (story.value, seed.value, frame.value) == shows:
+                drawing.set(True)  # (already so after a step; not yet on the page's first frame)
+            try:
+                done = ("drawn", draw(shown))
+            except Exception as error:  # shown on the page, as the picture's error
+                done = ("failed", error)
+            try:
+                set_outcome(done)
+            except Exception:  # the frame was left (unmounted) before its picture was done
+                pass
+            if (story.value, seed.value, frame.value) == shows:
+                drawing.set(False)
+
+        threading.Thread(target=drawing_thread, name="workshop picture", daemon=True).start()
+    if outcome is not None and outcome[0] == "drawn":
+        last.current = outcome[1]
+    if outcome is not None and outcome[0] == "failed":
+        solara.Error(f"The picture could not be drawn: {outcome[1]}")
+    elif last.current is not None:
+        with solara.Column(style={"opacity": "0.5" if outcome is None else "1"}):
+            # made into an image once per picture, not again each time the page redraws
+            solara.FigureMatplotlib(last.current, dependencies=[last.current], format="png", dpi=stories.PICTURE_DPI)
+
+
+@solara.component
 def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
     index = min(max(frame.value, 0), len(frames) - 1)
     shown = frames[index]
-    drawn = solara.lab.use_task(lambda: draw(shown), dependencies=[key, seed_value, index], raise_error=False)
-    last = solara.use_ref(None)  # the picture on show while the next is drawn: the page keeps its shape
-    if drawn.finished and drawn.value is not None:
-        last.current = drawn.value
-    busy = drawn.pending
-    solara.use_effect(lambda: drawing.set(busy), dependencies=[busy])
+    last = solara.use_ref(None)  # the picture on show while the next is drawn
+    busy = drawing.value
 
     def step(way: str) -> None:
+        """A step from the frame shown. Dropped while a picture is drawn, and when the story
+        has moved on from this render's frame (the picture's thread can hold the page's
+        redraw, so a click can reach this render's step late: Back from a frame no longer
+        shown is dropped). The browser drops a burst of clicks before they reach here."""
         if way == "reset":
             reset()
             return
-        # (the picture's thread can hold the page's redraw, so a click can reach this render's
-        # step after the story has moved on: Back from a frame no longer shown is dropped)
-        to = stepped(index, way, len(frames), busy, current=min(max(frame.value, 0), len(frames) - 1))
+        to = stepped(index, way, len(frames), busy or drawing.value, current=min(max(frame.value, 0), len(frames) - 1))
         if to is not None:
-            frame.set(to)
+            go_to(to)
+
+    def to_chapter(start: int) -> None:
+        if not drawing.value:
+            go_to(start)
 
     KeyNavigation(busy=busy, frame=index, event_step=step)
     with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "nowrap", "height": "48px"}):
         StoryChooser()
-        solara.Button("Back", on_click=lambda: step("back"), disabled=index == 0, style=BUTTON, outlined=True)
+        solara.Button("Back", on_click=lambda: step("back"), disabled=index == 0, style=BUTTON, outlined=True,
+                      classes=["workshop-step"])
         solara.Button("Next", on_click=lambda: step("next"), disabled=index == len(frames) - 1,
-                      color="primary", style=BUTTON)
+                      color="primary", style=BUTTON, classes=["workshop-step"])
         solara.Button("Reset", on_click=reset, style=BUTTON, text=True)
         solara.Text(f"{index + 1} of {len(frames)}", style={"font-size": "1.1rem", "white-space": "nowrap"})
         chapters = chapter_starts(frames)
         for name, start in (chapters.items() if len(chapters) > 1 else ()):
-            solara.Button(name, on_click=lambda start=start: None if busy else frame.set(start), text=True, style=BUTTON,
-                          color="primary" if shown.chapter == name else None)
+            solara.Button(name, on_click=lambda start=start: to_chapter(start), text=True, style=BUTTON,
+                          color="primary" if shown.chapter == name else None, classes=["workshop-step"])
     with solara.Row(gap="20px", style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
         with solara.Column(gap="4px", style=WORDS, classes=["workshop-words"]):
             solara.Text(shown.headline, style={"display": "block", "font-size": "1.6rem", "font-weight": "bold",
@@ -213,11 +270,7 @@ def FrameView(frames: list[stories.Frame], key: str, seed_value: int):
                     solara.Markdown(more, style={"font-size": "1.1rem"})
             solara.Text(f"Seed {seed_value}: the same story every time", style={"font-size": "0.95rem", "color": "#666"})
         with solara.Column(style=PICTURE, classes=["workshop-picture"]):
-            if drawn.error:
-                solara.Error(f"The picture could not be drawn: {drawn.exception}")
-            elif last.current is not None:
-                with solara.Column(style={"opacity": "0.5" if busy else "1"}):
-                    solara.FigureMatplotlib(last.current, format="png", dpi=stories.PICTURE_DPI)
+            FramePicture(shown, last, (key, seed_value, index)).key(f"{key}/{seed_value}/{index}")
 
 
 @solara.component
