@@ -51,7 +51,7 @@ def small_integrated_run():
 
 def pytest_collection_modifyitems(items):
     """Hand the longest files out first: with two test workers taking a file each
-    (`pytest -n 2 --dist loadfile`, see pyproject.toml), a long file that starts last
+    (`-n 2 --dist loadfile`, pyproject.toml's default), a long file that starts last
     makes the whole suite wait for it. Files whose every test is slow come first, then
     files with some slow tests, then the rest, each in the usual order (a stable sort:
     only the order changes, never what runs)."""
