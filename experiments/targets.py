@@ -35,7 +35,8 @@ class Target(_Strict):
     metric: Literal["prevalence", "multi_problem_families", "need_growth", "extra_spend",
                     "keyworker_caseload", "crisis_rate", "spend_per_multi_problem_family", "stock_level",
                     "stock_entries", "caseload_children", "referral_children", "rereferral_share",
-                    "enquiry_share", "plan_share", "children_on_plans"]
+                    "enquiry_share", "plan_share", "children_on_plans", "treated_in_year",
+                    "co_occurrence"]
     scenario: str
     variant: str
     baseline: str | None = None
@@ -44,10 +45,11 @@ class Target(_Strict):
     high: float
     unit: str = ""
     role: Literal["fit", "check"]
-    fitted_by: str | None = Field(None, description="the command that fits it, where that is not the ABC "
+    fitted_by: str | None = Field(None, description="the command that fits it (or how it was fitted), where that is not the ABC "
                                   "(`locality calibrate`), which then leaves it out of its distance")
     source: str = Field(min_length=1)
     domain: str | None = None
+    domains: list[str] | None = Field(None, description="co_occurrence: the problems all had at once")
     crisis: str | None = None
     stock: str | None = None
     agency: str | None = None
@@ -61,6 +63,11 @@ class Target(_Strict):
     def _range(self) -> Target:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        if self.metric == "co_occurrence" and len(self.domains or ()) < 2:
+            raise ValueError("metric co_occurrence needs domains, the problems had at once (two or more), "
+                             'e.g. domains = ["domestic_abuse", "mental_health"]')
+        if self.metric == "treated_in_year" and not self.agency:
+            raise ValueError('metric treated_in_year needs agency, the service that treats, e.g. agency = "substance_misuse_services"')
         return self
 
     def off_centre(self, value: float) -> float:
@@ -72,6 +79,15 @@ class Target(_Strict):
 
     def inside(self, value: float) -> bool:
         return self.low <= value <= self.high
+
+
+class Unrepresented(_Strict):
+    """A published rate the panel leaves out, with why: the model has nothing it could
+    count as that rate, or counts something that the rate does not define alike."""
+
+    label: str
+    source: str = Field(min_length=1)
+    why: str = Field(min_length=1)
 
 
 class Parameter(_Strict):
@@ -102,6 +118,7 @@ class TargetSet(_Strict):
     variants: dict[str, dict[str, Any]]
     targets: dict[str, Target] = Field(min_length=1)
     calibration: Calibration
+    unrepresented: dict[str, Unrepresented] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_variants(self) -> TargetSet:
@@ -127,9 +144,10 @@ def load_targets(path: str | Path = TARGETS_FILE) -> TargetSet:
         raw, sources = split_sources(tomllib.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot be read as TOML ({exc})") from None
-    for name, target in (raw.get("targets") or {}).items():
-        if isinstance(target, dict) and f"targets.{name}" in sources:
-            target["source"] = sources[f"targets.{name}"]  # a target's source is part of the target
+    for table in ("targets", "unrepresented"):
+        for name, entry in (raw.get(table) or {}).items():
+            if isinstance(entry, dict) and f"{table}.{name}" in sources:
+                entry["source"] = sources[f"{table}.{name}"]  # an entry's source is part of the entry
     try:
         return TargetSet.model_validate(raw)
     except ValidationError as exc:
@@ -160,6 +178,15 @@ def _prevalence(t: Target, runs) -> float:
         h = h[h["working_age"]]
     weight = h[t.among] if t.among in ("children", "pupils") else None
     return float(np.average(h[f"has_{t.domain}"], weights=weight))
+
+
+def _co_occurrence(t: Target, runs) -> float:
+    """The share of households (or children, as `among` says) in households with every
+    one of `domains` at once."""
+    h = runs[t.variant].households
+    every = np.logical_and.reduce([h[f"has_{d}"].to_numpy() for d in t.domains])
+    weight = h[t.among] if t.among in ("children", "pupils") else None
+    return float(np.average(every, weights=weight))
 
 
 def _population(t: Target, results: Results) -> float:
@@ -285,6 +312,18 @@ def _children_on_plans(t: Target, runs) -> float:
     return float(_agency_rows(t, runs)["children_on_plans"].mean() / _population(t, runs[t.variant]) * t.scale)
 
 
+def _treated_in_year(t: Target, runs) -> float:
+    """People an agency helped in a year as the National Drug Treatment Monitoring System
+    counts people in treatment: those in treatment as the year starts (its open cases,
+    late help, on an average week) plus the episodes begun in the year, per `scale` of
+    `per`. One person a household, and a household with two episodes in a year counts
+    twice."""
+    rows = _agency_rows(t, runs)
+    open_cases = weekly_means(rows, ["caseload"], "agency")["caseload"].iloc[0]
+    begun = rows["admissions"].sum() / t.years
+    return float((open_cases + begun) / _population(t, runs[t.variant]) * t.scale)
+
+
 def _spend_per_family(t: Target, runs) -> float:
     h = runs[t.variant].households
     families = h[(h["children"] > 0) & (h["problems"] >= t.min_problems)]
@@ -307,6 +346,8 @@ METRICS: dict[str, Callable[[Target, Mapping[str, Results]], float]] = {
     "enquiry_share": _enquiry_share,
     "plan_share": _plan_share,
     "children_on_plans": _children_on_plans,
+    "treated_in_year": _treated_in_year,
+    "co_occurrence": _co_occurrence,
 }
 
 

@@ -37,6 +37,23 @@ KNOWN_LIMITS = [
     "London, 16,000 households in the stock over some 24,000 placements a year (63% of acceptances are "
     "placed, DCLG, Q4 2014) is nearer eight months. Both checks are against England outside London: "
     "three quarters of the national stock is London's."),
+    ("Substance misuse services treat far more people a year than England's drug and alcohol services did "
+    "(the drug-treatment check, about four times drugs alone and twice drugs and alcohol together), in short "
+    "episodes: open cases over the episodes begun give about seven weeks each, where alcohol treatment's "
+    "2012/13 (109,683 in treatment in the year, 75,773 of them starting: PHE) gives about 23. A case closes "
+    "once every need in its domain is below the problem line, and in a probe of Kent most closed so (about "
+    "three in four; about one in five on dropping out, few at its max_weeks, 26): a dependence the model's "
+    "help and recovery lift below the line within weeks, and that returns, is a new episode each time. The "
+    "agency's threshold, detection, effect and safe caseload are assumptions, not fitted (issue 18's workforce "
+    "and dose-response are where they belong)."),
+    ("Children with domestic abuse, mental ill-health and substance misuse in their household at once, the "
+    "'toxic trio', are about 0.5% of children in the model against the 3.6% the Children's Commissioner "
+    "estimated for 2018 at a moderate or severe level (a check). The definitions differ more than the model's "
+    "clustering can explain: 3.6% of children with all three needs at least 3.6% with a substance-misuse "
+    "problem in the household, close to the share of households the dependence-level figures give (about "
+    "4%, the substance-misuse target), so the Commissioner's moderate level must count far wider drinking and "
+    "drug use than the model's problem line; problems do cluster in the model (0.5% is more than ten times what "
+    "the three shares would give if independent), but whether enough cannot be told from this figure."),
     ("Referrals are screened (a need below the problem line ends at the front door, unassessed, and is "
     "not counted as a referral, as the Department for Education does not count such contacts), assessed "
     "at most once in services.assessment_valid_weeks by each agency (once by any service when shared), and "
@@ -345,6 +362,17 @@ def _target_rows(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _unrepresented_section(targets: TargetSet) -> list[str]:
+    """The published rates the panel leaves out, each with why (targets.toml, `[unrepresented]`)."""
+    if not targets.unrepresented:
+        return []
+    return ["## Published rates the model does not represent", "",
+            "Rates in `base_rates.md` the panel leaves out: the model has nothing it could count as the rate, or "
+            "counts something the rate defines otherwise.", "",
+            "| rate | published | why it is not a target |", "|---|---|---|",
+            *[f"| {entry.label} | {entry.source} | {entry.why} |" for entry in targets.unrepresented.values()], ""]
+
+
 def _second_place_note(kent: pd.DataFrame) -> list[str]:
     """What the second place's status quo says against the same national ranges."""
     verdicts = kent.get(f"{SECOND_PLACE}_verdict")
@@ -397,6 +425,7 @@ def _markdown(table: pd.DataFrame, places: pd.DataFrame, steady: pd.DataFrame, e
         "",
         *_target_rows(table[table["role"] == "check"]),
         "",
+        *_unrepresented_section(targets),
         f"## Is the status quo stationary? (Thanet, {stationary_households:,} households, no growth, "
         f"{sum(c.startswith('year ') for c in steady.columns)} years, {seeds} seeds)",
         "",

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from locality.experiments.calibrate import calibrate, fitted_file, write_fitted
-from locality.experiments.targets import TARGETS_FILE, load_targets, parameter_overrides
+from locality.experiments.runner import run
+from locality.experiments.targets import TARGETS_FILE, MeasureJob, load_targets, measure, parameter_overrides
 from locality.experiments.validate import validate
 from locality.parameters.loader import ScenarioError, load_scenario, source_for
 
@@ -44,6 +45,10 @@ def test_distance_is_zero_in_the_middle_one_at_the_edges_and_grows_outside(targe
     (('metric = "prevalence"', 'metric = "happiness"', 1), ["metric"]),
     (('variant = "siloed"', 'variant = "joined"', 1), ["variant 'joined'"]),
     (("low = 0.141", "low = 0.5", 1), ["below low"]),
+    (('domains = ["domestic_abuse", "mental_health", "substance_misuse"]', 'domains = ["domestic_abuse"]', 1),
+     ["targets.toxic_trio", "co_occurrence needs domains"]),
+    (('agency = "substance_misuse_services"', "", 1), ["targets.drug_treatment", "treated_in_year needs agency"]),
+    (("[unrepresented.neet]", "[unrepresented.neet]\nmeaning = 1", 1), ["unrepresented.neet.meaning"]),
 ])
 def test_a_bad_targets_file_is_named(tmp_path, change, words):
     text = TARGETS_FILE.read_text().replace(*change)
@@ -109,6 +114,9 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
         assert target.label in text
     assert "targets pass" in text and "Known limits" in text
     assert "## Fitted targets" in text and "## Checks" in text  # fitted and checked apart
+    assert "## Published rates the model does not represent" in text
+    for left_out in targets.unrepresented.values():  # each rate the panel leaves out, with why
+        assert f"| {left_out.label} | {left_out.source} | {left_out.why} |" in text
     assert "Is the status quo stationary?" in text and "elasticity of" in text
     assert "Do services move crises?" in text and "A 28% cut" in text and "A 100% cut" in text
     assert (tmp_path / "cuts.csv").exists()
@@ -120,6 +128,28 @@ def test_the_validation_report_says_which_targets_pass_and_which_miss(targets, t
     assert "Thanet's status quo" in text
     kent_rows = [line for line in text.splitlines() if "| kent, siloed |" in line]
     assert kent_rows and all(("inside" in line) or ("outside" in line) for line in kent_rows)  # Thanet beside Kent
+
+
+def test_co_occurrence_and_treatment_in_a_year_count_what_they_say(targets):
+    """The toxic trio is no more common than the rarest of its three problems (and its
+    value is the three together, counted from the households); people treated in a year
+    are those in treatment as it starts plus those starting, so more than the caseload."""
+    names = ("toxic_trio", "drug_treatment")
+    small = _small(targets, 1500)
+    measured = measure(MeasureJob(small, names, {}, seed=7))
+    results = run("kent", small.variants["siloed"] | {"population.households": 1500, "run.years": 4, "run.seed": 7,
+                                                        "run.record_every": "week"})
+    h = results.households
+    trio = h["has_domestic_abuse"] & h["has_mental_health"] & h["has_substance_misuse"]
+    assert measured["toxic_trio"] == pytest.approx(np.average(trio, weights=h["children"]))
+    assert measured["toxic_trio"] <= min(np.average(h[f"has_{d}"], weights=h["children"])
+                                         for d in ("domestic_abuse", "mental_health", "substance_misuse"))
+    rows = results.agencies[results.agencies["agency"] == "substance_misuse_services"]
+    adults = results.steps["adults"].mean() + results.steps["stock_custody"].mean() + results.steps["stock_hospital"].mean()
+    caseload_only = rows["caseload"].mean() / adults * 1000
+    starts = rows["admissions"].sum() / 4 / adults * 1000
+    assert rows["admissions"].sum() > 0
+    assert measured["drug_treatment"] == pytest.approx(caseload_only + starts, rel=0.02)
 
 
 def test_the_default_scenario_lands_inside_every_fit_target_on_fresh_seeds(targets):
