@@ -30,13 +30,15 @@ KNOWN_LIMITS = [
     "per family falls short of published totals that include them (the spend-per-family check)."),
     ("Crises are hazards that rise in proportion to the need in their domain (steepness 1, an "
     "assumption); each kind's rate is fitted to its published rate, national rates standing in for Kent's."),
-    ("Only evictions lead into temporary accommodation: nationally most homelessness acceptances follow "
-    "other causes (family or friends no longer able to house, relationship breakdown), so acceptances run "
-    "low against England outside London's (a check). The stock itself runs above that rate (the other "
-    "check), as a stay lasts a year (an assumption, stocks.temporary_accommodation.mean_weeks): outside "
-    "London, 16,000 households in the stock over some 24,000 placements a year (63% of acceptances are "
-    "placed, DCLG, Q4 2014) is nearer eight months. Both checks are against England outside London: "
-    "three quarters of the national stock is London's."),
+    ("Only evictions lead into temporary accommodation, a share of them (an assumption that stands for every "
+    "route in): nationally most homelessness acceptances follow other causes (the end of a private tenancy, "
+    "family or friends no longer able to house, relationship breakdown), so what would move those routes in "
+    "life, domestic abuse for one, does not move placements in the model. Placements (a check) and the stock "
+    "are measured against England outside London, as Kent is: three quarters of the national stock is "
+    "London's. The model's entries are placements, not acceptances (63% of acceptances were placed, DCLG, "
+    "Q4 2014). The stay, 36 weeks, is derived from the stock outside London over its placements a year, so "
+    "the stock is a fitted target, not a check; England's average stay, 14 months in early 2014 (DCLG), is "
+    "longer because London's stays are."),
     ("Substance misuse services treat far more people a year than England's drug and alcohol services did "
     "(the drug-treatment check, about four times drugs alone and twice drugs and alcohol together), in short "
     "episodes: open cases over the episodes begun give about seven weeks each, where alcohol treatment's "
