@@ -40,7 +40,7 @@ KNOWN_LIMITS = [
     "the stock is a fitted target, not a check; England's average stay, 14 months in early 2014 (DCLG), is "
     "longer because London's stays are."),
     ("Substance misuse services treat far more people a year than England's drug and alcohol services did "
-    "(the drug-treatment check, about four times drugs alone and twice drugs and alcohol together), in short "
+    "(the drug-treatment check, more than three times drugs alone and twice drugs and alcohol together), in short "
     "episodes: open cases over the episodes begun give about seven weeks each, where alcohol treatment's "
     "2012/13 (109,683 in treatment in the year, 75,773 of them starting: PHE) gives about 23. A case closes "
     "once every need in its domain is below the problem line, and in a probe of Kent most closed so (about "
