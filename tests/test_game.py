@@ -84,7 +84,8 @@ def test_the_room_s_decisions_are_run_on_other_households_against_siloed(store):
     assert game.seed not in spread.seeds and len(spread.seeds) == 3
     said = page.verdict(spread, names=("siloed", "the room"))
     assert said[-1].startswith("Who pays and who saves under the room, against siloed")
-    assert "Police pays" in said[-1]  # what it put into the pool, on every seed
+    # what it put into the pool, on every seed (clearly, or on 3 seeds of 3 with an interval that reaches zero)
+    assert "Police pays" in said[-1] or "Police (pays in 3 of 3 runs" in said[-1]
     summary = spread.summary()  # the pool's key workers help other families (a year is too soon for crises to tell)
     assert summary.loc["households_helped", "b"] != summary.loc["households_helped", "a"]
 
