@@ -36,6 +36,10 @@ class Agency(mesa.Agent):
         self.pooled_share = scenario.regime.switches().pooled_share
         self.shift = scenario.early_intervention
         self.base_budget = spec.budget_per_household * scenario.population.households
+        # A growing place (`demography.household_growth`): the simulated homes stay as many,
+        # each standing for more of the place, so a budget set in cash buys less for each.
+        self.place_scale = scenario.demography.place_scale
+        self.in_cash = not scenario.budget.follows_households
         self.forecast_weeks = scenario.services.crisis_forecast_weeks
         self.crisis_per_week = 0.0  # running forecast of statutory crisis spend
         self.assessment_per_week = 0.0  # running forecast of assessment and enquiry spend
@@ -98,7 +102,19 @@ class Agency(mesa.Agent):
 
     def gross(self, year: int, left: float = 1.0) -> float:
         """This year's budget after cuts, before anything is pooled."""
-        return self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
+        cash = self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
+        return cash / self.place_scale(year) if self.in_cash else cash
+
+    def place_grew(self, by: float) -> None:
+        """The place has grown `by` times since last year, so each simulated home stands
+        for more of it: what the agency holds in people and in cash (staff, reserves,
+        savings set aside) is the same, and so less for each simulated home; so are its
+        usual reserves, unless its budget grows with the place."""
+        self.balance /= by
+        if self.in_cash:
+            self.reserves_cap /= by
+        self.reinvesting = deque(saved / by for saved in self.reinvesting)
+        self.workforce.place_grew(by)
 
     def open_year(self, year: int, left: float = 1.0, contribution: float | None = None, cashed: float = 0.0) -> None:
         """Set this year's budget (year 0: the status quo before the run), after cuts and

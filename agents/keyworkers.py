@@ -128,11 +128,14 @@ class KeyWorkerTeam(mesa.Agent):
         `recovered_share`."""
         return risk < self._risk_thresholds[tier] * np.float32(self.spec.recovered_share)
 
-    def open_year(self, contributions: float) -> None:
+    def open_year(self, contributions: float, place_scale: float = 1.0) -> None:
         """The pooled budget for the year is what the agencies put in; an 'auto' team is
         as many full-time equivalents as that buys, part-time included (so it shrinks when
         cuts shrink the pool, and a small pool is spent rather than rounded down to
-        whole workers and left idle)."""
+        whole workers and left idle). A team of a set size stands for fewer workers per
+        simulated home as the place grows (`place_scale`: its homes over those at the start)."""
         self.budget = contributions
         if self.auto:
             self.count = contributions / self.cost_per_worker_year
+        else:
+            self.count = self.spec.count / place_scale

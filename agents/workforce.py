@@ -56,6 +56,11 @@ class Workforce:
         self.staff = max(self.staff * (1.0 - self.weekly_turnover) + hired, 0.0)
         self.temps = 0.0 if frozen else self.spec.agency_cover * max(self.posts - self.staff, 0.0)
 
+    def place_grew(self, by: float) -> None:
+        """The same people, standing for a place `by` times larger (see `Agency.place_grew`)."""
+        self.staff /= by
+        self.temps /= by
+
     # --- what it gives ------------------------------------------------------------------------
     @property
     def workers(self) -> float:

@@ -33,7 +33,9 @@ class Results:
     the pooled budget); `households`: one row per home at the end (the household
     living there, and the home's costs over the run); `ledger`: per
     year per agency, budget against spend by category; `panel`: a sample of households
-    period by period, if `run.panel` asked for one (else empty)."""
+    period by period, if `run.panel` asked for one (else empty). In a growing place
+    (`demography.household_growth`) `steps`, `agencies` and `ledger` count the whole place,
+    while `households` and `panel` stay one row per simulated home, with its own costs."""
 
     scenario: Scenario
     steps: pd.DataFrame
@@ -109,7 +111,8 @@ class Results:
         model's ledger holds it: what a policy's savings are measured against when this
         run is its business as usual (`sim.model.usual_given`)."""
         years = self.ledger["year"].nunique()
-        return self.ledger["spend_crisis"].to_numpy(np.float64).reshape(years, -1)[:, :-1]
+        scale = np.array([self.scenario.demography.place_scale(year) for year in range(1, years + 1)])
+        return self.ledger["spend_crisis"].to_numpy(np.float64).reshape(years, -1)[:, :-1] / scale[:, None]
 
     def outcomes(self) -> dict[str, float]:
         """Whole-run totals, one number each: what a sweep analyses."""
@@ -263,6 +266,11 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["reinvested_in_pool"] = ledger.reinvested.ravel() if to_pool else 0.0
     frame["savings_received"] = ledger.savings_received.ravel()
     frame["cashed"] = ledger.cashed.ravel()
+    # The ledger holds money for the place as it started; a grown place's is that many times more.
+    scale = np.repeat([model.params.demography.place_scale(year) for year in range(1, years + 1)], payers)
+    if (scale != 1.0).any():
+        money = frame.columns.drop(["year", "agency", "label"])
+        frame[money] = frame[money].mul(scale, axis=0)
     return frame
 
 

@@ -156,6 +156,17 @@ class Demography(Section):
     dissolve_from: int = Field(ge=40, le=110, description="reference person's age from which households also end at the dissolution rate, 40 to 110")
     dissolution: Fraction = Field(description="yearly chance that a household ends (death, a care home) once its reference person is dissolve_from or older")
     settle_years: int = Field(ge=0, le=200, description="years of people changing before the run starts, so the age mix starts settled, 0 to 200")
+    household_growth: float = Field(
+        0.0, ge=-0.05, le=0.1, description="yearly growth of the place's households as projected, -0.05 to 0.1 (0.008 is "
+        "0.8%): from year 2 each simulated home stands for this much more of the place each year, so demand grows with "
+        "people, and what a cash budget buys per household falls (unless budget.follows_households)",
+        json_schema_extra={"label": "Household growth", "unit": "share a year"})
+
+    def place_scale(self, year: int) -> float:
+        """The place's households in `year` (1-based; 0 is the warm-up) over those it
+        starts with: how many of its homes each simulated home stands for. The place is
+        as its scenario declares it in the warm-up and year 1, and grows from year 2."""
+        return (1.0 + self.household_growth) ** max(year - 1, 0)
 
     @model_validator(mode="after")
     def _bands(self) -> Demography:
@@ -322,6 +333,9 @@ class Budget(Section):
     agency_cut: dict[str, Fraction] = {}
     agency_cut_years: dict[str, Annotated[int, Field(ge=1, le=25)]] = Field(
         {}, description="years over which an agency's own cut is reached, 1 to 25 (default: cut_years)")
+    follows_households: bool = Field(
+        False, description="whether budgets grow with the place's households (demography.household_growth): false "
+        "(the default) sets them in cash, so a growing place has less to spend per household")
 
 
 class EarlyIntervention(Section):

@@ -34,6 +34,12 @@ class Column:
     def level(self) -> bool:
         return self.fold == "mean"
 
+    @property
+    def grows_with_place(self) -> bool:
+        """A count or a sum of money, which a growing place (`Demography.place_scale`)
+        multiplies; a need (a threshold) is not."""
+        return not self.unit.startswith("need")
+
 
 STEP_TABLE = """
 name                  unit         fold  whole  meaning
@@ -92,6 +98,10 @@ plans_ended           households    sum   yes    child protection plans a review
 children_on_plans     children      mean  no     children at home in families on a child protection plan it is working with, waiting or helped (0 without child protection)
 admissions            households    sum   yes    episodes of help begun (the pool: families a key worker took on)
 """
+
+#: Agency columns that money moves sets at a week's end for the week to come (capacity
+#: planned): in a growing place they belong to the coming week's year.
+PLANNED_FOR_NEXT_WEEK = ("slots", "posts", "staff", "agency_staff")
 
 
 def columns(table: str, crisis_kinds: list[tuple[str, str]] = (), stocks: list[tuple[str, str]] = ()) -> list[Column]:

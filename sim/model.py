@@ -114,13 +114,14 @@ class LocalityModel(mesa.Model):
         if agreement or cashing:  # business as usual's crisis spend: given, if it was run already, or run here
             yardstick = usual_given(params, usual) if usual is not None else status_quo_crisis_spend(params, engine)
         self.money = Money(self.agency_list, self.keyworkers, self.ledger, params.services, params.run.years,
-                           self.universal, yardstick, agreement, params.finance.cashable_share if cashing else 0.0)
+                           self.universal, params.demography, yardstick, agreement, params.finance.cashable_share if cashing else 0.0)
         self.total_steps = params.run.years * WEEKS_PER_YEAR
         self.recorder = Recorder(self.households, self.agency_list, self.keyworkers, self.ledger, params.needs,
                                  params.outcomes, self.engine, [(k.name, k.label) for k in self.crisis_kinds], self.payers,
                                  [a.label for a in self.agency_list] + [POOL_LABEL], self.total_steps,
                                  params.run.record_every, [(k.name, k.label) for k in self.stock_kinds],
-                                 panel_size=params.run.panel, panel_rng=stream["panel"])
+                                 panel_size=params.run.panel, panel_rng=stream["panel"],
+                                 place_scale=params.demography.place_scale)
         child_stocks = [s for s, kind in enumerate(self.stock_kinds) if kind.who == "child"]
         people = PeopleChange(self.households, params.population, params.demography, stream["demography"], child_stocks,
                               newcomers_drawn(params, self.households),

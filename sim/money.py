@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from locality.agents import Agency, KeyWorkerTeam
+from locality.parameters.schema import Demography
 from locality.parameters.schema import Services as ServiceRules
 from locality.parameters.vocabulary import WEEKS_PER_YEAR
 
@@ -24,9 +25,10 @@ class Money:
     a new year opens, so the record never reads next year's."""
 
     def __init__(self, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger, rules: ServiceRules, years: int,
-                 universal: UniversalServices, status_quo_crises: np.ndarray | None = None, agreement: bool = False,
-                 cashable_share: float = 0.0):
+                 universal: UniversalServices, demography: Demography, status_quo_crises: np.ndarray | None = None,
+                 agreement: bool = False, cashable_share: float = 0.0):
         self.agencies, self.team, self.ledger, self.rules, self.years = agencies, team, ledger, rules, years
+        self.demography = demography  # how the place grows (`Demography.place_scale`)
         self.universal = universal
         # business as usual's crisis spend, (years, agencies), where savings are measured against it
         self.status_quo_crises = status_quo_crises
@@ -73,7 +75,11 @@ class Money:
         if year == 0:
             ledger.clear_year(0)
         left = (WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR
+        scale = self.demography.place_scale(year)
+        grew = scale / self.demography.place_scale(year - 1) if year >= 1 else 1.0
         for agency in self.agencies:
+            if grew != 1.0:
+                agency.place_grew(grew)
             agency.decide(year)
         received = self.savings_received(ledger.year - 1) if year >= 1 else None  # (the ledger has just opened this year)
         agreed = self.agreed(year, left, received)
@@ -88,7 +94,7 @@ class Money:
             ledger.deficit_repaid[ledger.year, agency.index] = agency.deficit
             ledger.reinvested[ledger.year, agency.index] = agency.reinvested
         pooled = sum(agency.contribution + agency.reinvested_in_pool for agency in self.agencies)
-        self.team.open_year(pooled)
+        self.team.open_year(pooled, scale)
         ledger.budget[ledger.year, len(self.agencies)] = pooled
 
     def savings_received(self, index: int) -> np.ndarray | None:

@@ -6,6 +6,8 @@ thresholds) averaged over its weeks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,7 @@ from locality.parameters.schema import Needs, Outcomes
 from locality.parameters.vocabulary import CATEGORIES, MONTHS_PER_YEAR, TIERS, WEEKS_PER_YEAR
 
 from . import kernels
-from .columns import AGENCY_COLUMNS, FLOWS, Column, step_columns
+from .columns import AGENCY_COLUMNS, FLOWS, PLANNED_FOR_NEXT_WEEK, Column, step_columns
 from .engine import Engine, rule
 from .ledger import Ledger
 from .panel import Panel
@@ -74,14 +76,21 @@ class Recorder:
     def __init__(self, households: Households, agencies: list[Agency], team: KeyWorkerTeam, ledger: Ledger,
                  needs: Needs, outcomes: Outcomes, engine: Engine, crisis_kinds: list[tuple[str, str]], payers: list[str],
                  payer_labels: list[str], steps: int, resolution: str = "week",
-                 stocks: list[tuple[str, str]] = (), panel_size: int = 0, panel_rng: np.random.Generator | None = None):
+                 stocks: list[tuple[str, str]] = (), panel_size: int = 0, panel_rng: np.random.Generator | None = None,
+                 place_scale: Callable[[int], float] = lambda year: 1.0):
         self.households, self.agencies, self.team, self.ledger, self.needs, self.engine = (
             households, agencies, team, ledger, needs, engine)
+        # The place's homes each simulated home stands for, by year (`Demography.place_scale`):
+        # every count and sum of money is recorded for the whole place; a threshold is not a count.
+        self.place_scale = place_scale
+        self.scales_with_place = np.array([c.grows_with_place for c in AGENCY_COLUMNS])
+        self.planned = np.array([c.name in PLANNED_FOR_NEXT_WEEK for c in AGENCY_COLUMNS])
         self.fallen_share = np.float32(outcomes.fallen_share)
         self.crisis_names = [name for name, _ in crisis_kinds]
         self.stock_names = [name for name, _ in stocks]
         self.columns: list[Column] = step_columns(crisis_kinds, stocks)
         self.names = [c.name for c in self.columns]
+        self.steps_grow = np.array([c.grows_with_place for c in self.columns])
         self.at = {name: i for i, name in enumerate(self.names)}
         self.resolution = resolution
         self.period = periods_of(resolution, steps)
@@ -117,6 +126,11 @@ class Recorder:
 
     def record(self, week: Week) -> None:
         self._measure(week)
+        scale = self.place_scale(week.number // WEEKS_PER_YEAR + 1)
+        coming = self.place_scale((week.number + 1) // WEEKS_PER_YEAR + 1)  # capacity is planned for next week
+        if scale != 1.0 or coming != 1.0:  # a grown place: each simulated home stands for `scale` of its homes
+            self.week_row[self.steps_grow] *= scale
+            self.week_agencies[:, self.scales_with_place] *= np.where(self.planned, coming, scale)[self.scales_with_place]
         period = self.period[self.n]
         self.rows[period] += self.week_row
         self.so_far += self.week_row
@@ -239,7 +253,7 @@ class Recorder:
         rows[:, [i for i, c in enumerate(columns) if c.level]] /= weeks[:, None]
         frame = pd.DataFrame(rows, columns=[c.name for c in columns])
         whole = [c.name for c in columns if c.whole and (self.resolution == "week" or not c.level)]
-        frame[whole] = frame[whole].astype(np.int64)
+        frame[whole] = frame[whole].round().astype(np.int64)  # (whole already, but in a grown place: see `record`)
         return frame
 
     def steps_frame(self) -> pd.DataFrame:

@@ -251,14 +251,18 @@ class ReferenceModel(mesa.Model):
         self.ledger.year = max(year - 1, 0)
         if year == 0:
             self.ledger.spend[0] = 0.0  # the warm-up's year opens afresh
+        demography = self.params.demography
+        scale = demography.place_scale(year)
         for agency in self.agency_list:
+            if year >= 1 and scale != demography.place_scale(year - 1):
+                agency.place_grew(scale / demography.place_scale(year - 1))
             agency.decide(year)
             agency.open_year(year, left=(WEEKS_PER_YEAR - week_of_year) / WEEKS_PER_YEAR)
             universal = sum(kind.year_cost * self._users(home, kind.per) for kind in self.universal
                             for home in self.homes if kind.payer == agency.index)
             self.ledger.budget[self.ledger.year, agency.index] = agency.budget + universal
         pooled = sum(agency.contribution + agency.reinvested_in_pool for agency in self.agency_list)
-        self.team.open_year(pooled)
+        self.team.open_year(pooled, scale)
         self.ledger.budget[self.ledger.year, self.t] = pooled
 
     @staticmethod
@@ -692,17 +696,20 @@ class ReferenceModel(mesa.Model):
                 COMPLEX if problems >= needs.complex_count else VULNERABLE if problems >= 1 else UNIVERSAL)
             tiers[tier] += 1
         week_spend = self.ledger.week.sum(axis=0)
+        year = self.week // WEEKS_PER_YEAR + 1
+        scale = self.params.demography.place_scale(year)  # the place's homes each simulated home stands for
+        w = (lambda figure: figure) if scale == 1.0 else (lambda figure: scale * figure)
         self.rows.append({
-            "year": self.week // WEEKS_PER_YEAR + 1,
-            "crises": sum(crises),
-            "referrals": referrals,
-            **{f"tier_{t}": n for t, n in zip(("universal", "vulnerable", "complex", "crisis"), tiers)},
-            **{f"spend_{c}": float(week_spend[i]) for i, c in enumerate(CATEGORIES)},
-            "spend": float(week_spend.sum()),
-            "keyworker_families": sum(1 for home in self.homes if home.standing[self.t] == SERVED),
-            "keyworker_waiting": sum(1 for home in self.homes if home.standing[self.t] == WAITING),
-            "plans_started": self.plans_started,
-            "plans_ended": self.plans_ended,
+            "year": year,
+            "crises": w(sum(crises)),
+            "referrals": w(referrals),
+            **{f"tier_{t}": w(n) for t, n in zip(("universal", "vulnerable", "complex", "crisis"), tiers)},
+            **{f"spend_{c}": w(float(week_spend[i])) for i, c in enumerate(CATEGORIES)},
+            "spend": w(float(week_spend.sum())),
+            "keyworker_families": w(sum(1 for home in self.homes if home.standing[self.t] == SERVED)),
+            "keyworker_waiting": w(sum(1 for home in self.homes if home.standing[self.t] == WAITING)),
+            "plans_started": w(self.plans_started),
+            "plans_ended": w(self.plans_ended),
         })
 
     def run(self) -> None:

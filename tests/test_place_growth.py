@@ -1,0 +1,91 @@
+"""A growing place (`demography.household_growth`): each simulated home stands for more of
+the place each year, so every count and sum of money is recorded for the whole place, and
+a budget set in cash buys less for each household (unless `budget.follows_households`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from locality.experiments.results import Results
+from locality.parameters.loader import load_scenario
+from locality.sim.model import LocalityModel, status_quo_crisis_spend
+from locality.sim.reference import ReferenceModel
+
+GROWTH = 0.05
+SMALL = {"population.households": 1500, "run.years": 3, "run.seed": 7, "run.warmup_weeks": 26}
+
+
+def results(**overrides) -> Results:
+    model = LocalityModel("thanet", overrides={**SMALL, **overrides})
+    model.run()
+    return Results.from_model(model)
+
+
+@pytest.fixture(scope="module")
+def flat():
+    return results()
+
+
+@pytest.fixture(scope="module")
+def grown():
+    return results(**{"demography.household_growth": GROWTH})
+
+
+@pytest.fixture(scope="module")
+def funded():
+    return results(**{"demography.household_growth": GROWTH, "budget.follows_households": True})
+
+
+def test_the_place_is_as_declared_in_year_one_and_grows_from_year_two(flat, grown):
+    scale = grown.steps.groupby("year")["households"].mean() / flat.steps.groupby("year")["households"].mean()
+    assert scale.to_numpy() == pytest.approx([1.0, 1 + GROWTH, (1 + GROWTH) ** 2], rel=1e-3)  # (counted in whole households)
+    first = flat.steps["year"] == 1
+    assert grown.steps[first].equals(flat.steps[first])  # (year 1 runs on the same numbers)
+    assert grown.ledger[grown.ledger["year"] == 1].equals(flat.ledger[flat.ledger["year"] == 1])
+
+
+def test_a_budget_in_cash_stays_flat_while_one_that_follows_households_grows_with_them(flat, grown, funded):
+    def budgets(r):  # each agency's rationed budget (universal services are budgeted at their cost)
+        rows = r.ledger[r.ledger["agency"] != "pool"].assign(rationed=lambda f: f["budget"] - f["budget_universal"])
+        return rows.pivot(index="year", columns="agency", values="rationed")
+    in_cash, following, unchanged = budgets(grown), budgets(funded), budgets(flat)
+    assert np.allclose(in_cash.to_numpy(), unchanged.to_numpy())
+    assert np.allclose(following.to_numpy(), unchanged.to_numpy() * np.array([1.0, 1 + GROWTH, (1 + GROWTH) ** 2])[:, None])
+
+
+def test_universal_services_cost_the_grown_place_s_households(flat, grown):
+    universal = [r.ledger.groupby("year")["spend_universal"].sum() for r in (flat, grown)]
+    ratio = (universal[1] / universal[0]).to_numpy()
+    # the same homes' universal services, for more households (the homes' own ages and
+    # children differ a little once the runs part, so within 2%)
+    assert ratio == pytest.approx([1.0, 1 + GROWTH, (1 + GROWTH) ** 2], rel=0.02)
+
+
+def test_thresholds_are_not_counts_and_stay_thresholds(grown):
+    assert grown.agencies["threshold"].dropna().between(0, 1).all()
+
+
+def test_business_as_usual_s_crisis_spend_is_handed_back_as_the_model_holds_it():
+    """Savings are measured against business as usual on the ledger's own scale: a grown
+    run's crisis spend, read back from its results, is what the model itself would run."""
+    spec = load_scenario("thanet", overrides={**SMALL, "demography.household_growth": GROWTH})
+    model = LocalityModel(spec)
+    model.run()
+    assert np.allclose(Results.from_model(model).crisis_spend_by_agency(), status_quo_crisis_spend(spec))
+
+
+def test_the_reference_records_the_grown_place_too():
+    overrides = {**SMALL, "population.households": 60, "run.years": 2, "run.warmup_weeks": 2,
+                 "demography.household_growth": GROWTH}
+    reference = ReferenceModel("thanet", overrides=overrides)
+    reference.run()
+    tiers = pd.DataFrame(reference.rows)[["year", "tier_universal", "tier_vulnerable", "tier_complex", "tier_crisis"]]
+    homes = tiers.drop(columns="year").sum(axis=1).groupby(tiers["year"]).mean()
+    assert homes.to_numpy() == pytest.approx([60, 60 * (1 + GROWTH)])
+
+
+def test_a_growth_outside_its_range_is_refused_by_name():
+    with pytest.raises(ValueError, match="household_growth"):
+        load_scenario("thanet", overrides={"demography.household_growth": 0.5})
