@@ -13,3 +13,5 @@ DEFAULT_OUTPUTS = ("crises", "spend", "over_spend", "households_helped")
 TARGETS_FILE = Path(__file__).resolve().parent.parent / "parameters" / "targets.toml"
 #: Example sweep specs installed with Locality: `locality sweep NAME` runs one by name.
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
+#: A place that grows neither in people nor in new problems: the status quo that must stand still (issue 17).
+NO_GROWTH = {"demand.growth": 0.0, "demand.trend": {}, "demography.household_growth": 0.0}

@@ -15,6 +15,7 @@ from locality.parameters.loader import builtin_scenarios, load_scenario
 from locality.parameters.unit_costs import DEFLATOR, PRICE_YEAR
 
 from .calibrate import verify
+from .defaults import NO_GROWTH
 from .markdown import markdown_table
 from .replications import mean_interval, replicate
 from .runner import run
@@ -183,7 +184,7 @@ def stationarity(place: str = "thanet", households: int = 59_000, years: int = 1
     Poisson counts would give). Measures: crises (all, and
     each kind), each statutory stock, households by tier, and each agency's open cases,
     waiting list, threshold and spend."""
-    study = replicate(place, {"population.households": households, "run.years": years, "demand.growth": 0.0, "demand.trend": {},
+    study = replicate(place, {"population.households": households, "run.years": years, **NO_GROWTH,
                               "run.record_every": "year"}, reps=reps, master_seed=master_seed, workers=workers)
     first = study.runs[0].steps
     columns = ["crises", *[c for c in first if c.startswith(("crises_", "stock_", "tier_"))]]
@@ -246,8 +247,7 @@ def crisis_elasticity(place: str = "kent", households: int = 20_000, years: int 
     raised by `factor`, on the same seeds (common random numbers), and the elasticity of
     crises to the rate of new problems, log(crises ratio) / log(factor), with its 95%
     interval over seeds: for all crises and each kind."""
-    settings = {"population.households": households, "run.years": years, "demand.growth": 0.0, "demand.trend": {},
-                "run.record_every": "year"}
+    settings = {"population.households": households, "run.years": years, **NO_GROWTH, "run.record_every": "year"}
     scale = load_scenario(place).needs.shock_scale
     base = replicate(place, settings, reps=reps, master_seed=master_seed, workers=workers)
     more = replicate(place, {**settings, "needs.shock_scale": scale * factor}, reps=reps, master_seed=master_seed,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from locality.parameters.vocabulary import POOL
 
+from .defaults import NO_GROWTH
 from .replications import mean_interval, run_paired, seeds_for
 
 MEASURES = {
@@ -43,8 +44,8 @@ def cut_response(place: str = "thanet", households: int = 59_000, years: int = 1
     """Each cut (reached over `cut_years`) against none, with no growth, on the same seeds:
     per cut and year, each measure's change as a share of the status quo's, with its 95%
     interval over seeds."""
-    common = {"population.households": households, "run.years": years, "demand.growth": 0.0, "demand.trend": {},
-              "run.record_every": "year", "budget.cut_years": cut_years}
+    common = {"population.households": households, "run.years": years, **NO_GROWTH, "run.record_every": "year",
+              "budget.cut_years": cut_years}
     variants = {cut: {**common, "budget.cut": cut} for cut in (0.0, *cuts)}
     runs = run_paired(place, variants, seeds_for(master_seed, reps), _yearly, workers).set_index(["variant", "seed"])
     base = runs.loc[0.0].sort_index()

@@ -27,11 +27,12 @@ def test_each_cut_has_every_measure_every_year_with_its_interval(response):
 
 
 def test_the_change_is_the_cut_run_against_the_status_quo_on_the_same_seed(response):
+    from locality.experiments.defaults import NO_GROWTH
     from locality.experiments.replications import seeds_for
 
     seed = seeds_for(2929, 2)[0]
-    common = {"population.households": 500, "run.years": 2, "demand.growth": 0.0, "demand.trend": {},
-              "run.record_every": "year", "budget.cut_years": 1, "run.seed": seed}
+    common = {"population.households": 500, "run.years": 2, **NO_GROWTH, "run.record_every": "year",
+              "budget.cut_years": 1, "run.seed": seed}
     base, cut = run("thanet", common), run("thanet", {**common, "budget.cut": 0.5})
     crises = cut.steps.groupby("year")["crises"].sum() / base.steps.groupby("year")["crises"].sum() - 1
     other = seeds_for(2929, 2)[1]
