@@ -349,8 +349,8 @@ class Demand(Section):
     """How the rate of new problems changes over the years: a trend per need domain
     (`trend`), each defaulting to `growth` where the scenario names none."""
 
-    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems in every domain that `trend` "
-                          "does not name, -0.5 to 1 (0.035 is 3.5%)",
+    growth: float = Field(ge=-0.5, le=1.0, description="yearly growth of new problems per household (beyond the "
+                          "place's growth in households) in every domain that `trend` does not name, -0.5 to 1 (0.035 is 3.5%)",
                           json_schema_extra={"label": "Demand growth", "unit": "share a year"})
     trend: dict[Domain, Annotated[float, Field(ge=-0.5, le=1.0)]] = Field(
         {}, description="yearly growth of new problems in a domain, -0.5 to 1, where it differs from `growth`")
@@ -531,6 +531,9 @@ class Agency(Section):
     effect: Fraction
     prevention_effect: Fraction
     max_weeks: int = Field(ge=1, le=520, description="longest episode of help in weeks")
+    course_weeks: int = Field(0, ge=0, le=520, description="weeks of a planned course of help before a case may close "
+                              "on recovery, 0 to 520 (0: it closes as soon as every need in its domains is below the "
+                              "problem line)")
     refers_to: dict[str, Fraction] = {}
     safe_caseload: float = Field(ge=0.1, le=10_000.0, description="open cases a full-time worker can hold safely, 0.1 to 10,000")
     staff_share: Fraction = Field(description="share of intervention_week_cost that is staff time (the rest: services "

@@ -26,7 +26,7 @@ INTERVENTION, PREVENTION = CATEGORIES.index("intervention"), CATEGORIES.index("p
 # --- the rules ----------------------------------------------------------------------------
 @rule(kernels.help_cases, over="households")
 def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_effect, status, weeks_open, engagement,
-               case_effect, case_cost, held, max_weeks, lateness, problem_line, dropout,
+               case_effect, case_cost, held, course_weeks, max_weeks, lateness, problem_line, dropout,
                served, closed, paid_by_payer, paid_late, paid_early, was_late, dropped, closed_why):
     """A week of help for each service s's open cases, `cases[bounds[s]:bounds[s + 1]]`
     (standing `served` is late help, any other early help), in service order:
@@ -38,7 +38,8 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
     - the week is paid for at the case's cost (`case_cost`), into the payer's and the
       category's (late or early help) per-household books;
     - the case closes (`closed`) on recovery (every need in its domains below the
-      problem line), at `max_weeks[s]`, or when the household drops out
+      problem line, once its course of `course_weeks[s]` is done), at `max_weeks[s]`,
+      or when the household drops out
       (`dropout_draw` below dropout x (1 - engagement)), the first that applies being
       why (`closed_why`: see `sim.week.CLOSED_WHY`; 0 while open); a case `held` open
       (a child protection plan) does not close, nor does its household count as
@@ -64,7 +65,8 @@ def help_cases(*, cases, bounds, dropout_draw, severity, domain_lists, domain_ef
         weeks_open[s, mine] += 1
         drops = dropout_draw[k] < np.float64(dropout) * (1.0 - engagement[mine].astype(np.float64))
         free = ~held[k]
-        why = np.select([free & (worst < np.float64(problem_line)), free & (weeks_open[s, mine] >= max_weeks[s]),
+        recovered = (worst < np.float64(problem_line)) & (weeks_open[s, mine] >= course_weeks[s])
+        why = np.select([free & recovered, free & (weeks_open[s, mine] >= max_weeks[s]),
                          free & drops], [RECOVERED, LONGEST, DROPPED_OUT], 0)
         status[s, mine[why > 0]] = closed
         was_late[k], dropped[k], closed_why[k] = late, drops & free, why
@@ -93,6 +95,7 @@ class Help:
         self.early_effect = np.array([a.prevention_effect for a in agencies])
         self.plan_effect = team.spec.effect * team.spec.whole_family_bonus * team.doses  # by tier
         self.max_weeks = np.array([a.max_weeks for a in agencies] + [team.spec.plan_weeks], np.int64)
+        self.course_weeks = np.array([a.course_weeks for a in agencies] + [0], np.int64)  # (a key worker's plan: none)
         self.early_cost = np.array([a.prevention_week_cost for a in agencies])
         self.domain_effect = np.ones((len(services), len(DOMAINS)))  # (services, domains): an agency's help, alike in its domains
         self.domain_effect[services.team_index] = list(team.spec.domain_effects().values())
@@ -127,7 +130,7 @@ class Help:
         work.engine.run(help_cases, cases=cases, bounds=bounds, dropout_draw=draws, severity=h.severity,
                         domain_lists=services.domain_lists, domain_effect=self.domain_effect, status=h.status,
                         weeks_open=h.weeks_open, engagement=h.engagement, case_effect=case_effect,
-                        case_cost=case_cost, held=held, max_weeks=self.max_weeks,
+                        case_cost=case_cost, held=held, course_weeks=self.course_weeks, max_weeks=self.max_weeks,
                         lateness=rules.lateness, problem_line=work.needs.problem_line, dropout=rules.dropout,
                         served=SERVED, closed=NONE, paid_by_payer=ledger.by_agency,
                         paid_late=ledger.by_category[INTERVENTION], paid_early=ledger.by_category[PREVENTION],

@@ -323,7 +323,7 @@ def count_standing(status, counts, first, last):
 
 @njit(**JIT)
 def help_cases(cases, bounds, dropout_draw, severity, domain_lists, domain_effect, status, weeks_open, engagement,
-               case_effect, case_cost, held, max_weeks, lateness, problem_line, dropout,
+               case_effect, case_cost, held, course_weeks, max_weeks, lateness, problem_line, dropout,
                served, closed, paid_by_payer, paid_late, paid_early, was_late, dropped, closed_why, first, last):
     """Stage 5, a week of help: see `sim.help.help_cases`, the rule this implements, for
     the cases of households first to last (each service's cases are in index order, so
@@ -353,7 +353,7 @@ def help_cases(cases, bounds, dropout_draw, severity, domain_lists, domain_effec
             weeks[i] += 1
             drops = dropout_draw[k] < dropout * (1.0 - engagement[i])
             why = 0
-            if worst < problem_line and not held[k]:
+            if worst < problem_line and weeks[i] >= course_weeks[s] and not held[k]:
                 why = RECOVERED
             elif weeks[i] >= max_weeks[s] and not held[k]:
                 why = LONGEST

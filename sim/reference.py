@@ -540,7 +540,8 @@ class ReferenceModel(mesa.Model):
                         else spec.prevention_week_cost)
                 self.ledger.book(a, "intervention" if late else "prevention", np.array([home.index]), cost)
                 home.weeks_open[a] += 1
-                recovered = max(home.severity[d] for d in agency.domains) < line
+                recovered = (max(home.severity[d] for d in agency.domains) < line
+                             and home.weeks_open[a] >= spec.course_weeks)  # (once a planned course is done)
                 dropped = self.decisions.random() < services.dropout * (1.0 - home.engagement)
                 if (recovered or home.weeks_open[a] >= spec.max_weeks or dropped) and not held:
                     home.standing[a] = NONE

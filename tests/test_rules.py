@@ -47,6 +47,9 @@ CASES = {
     "thresholds below the problem line": {"agencies.housing.threshold": 0.2, "regime.rationing": "waiting_list"},
     "arrival order with a cut and a shift": {"regime.queue_order": "arrival", "budget.cut": 0.3, "budget.cut_years": 1,
                                              "early_intervention.shift": 0.3, "early_intervention.start_year": 1},
+    "courses of help before a case closes on recovery": {"agencies.housing.course_weeks": 8,
+                                                         "agencies.police.course_weeks": 3},
+    "a growing place": {"demography.household_growth": 0.05, "run.years": 2},
 }
 
 

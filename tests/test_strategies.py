@@ -515,6 +515,20 @@ def test_help_closes_cases_for_the_reason_that_applies_first(model):
     assert week.standing[police.index, SERVED] == 0
 
 
+def test_a_case_with_a_course_of_help_closes_on_recovery_only_once_the_course_is_done(model):
+    m, h = model, model.households
+    police, _ = police_cases(m, [53, 54], [m.params.needs.problem_line + 0.001] * 2)
+    police.spec.course_weeks = 4
+    h.weeks_open[police.index, [53, 54]] = [1, 3]  # this week is the second of the course, and the fourth
+    h.engagement[[53, 54]] = 1.0
+    week = new_week(m)
+    week.caseloads = {police.index: np.array([53, 54])}
+    Help(m.casework)(week)
+    why = {e.households[k]: e.detail[k] for e in week.events.items if e.kind == "closed" for k in range(e.households.size)}
+    assert why == {54: RECOVERED}
+    assert h.status[police.index, 53] == SERVED and h.status[police.index, 54] == NONE
+
+
 def test_help_lowers_needs_more_at_lower_severity_and_is_paid_for(model):
     m, h = model, model.households
     police, domain = police_cases(m, [60, 61], [0.5, 0.9])
