@@ -83,7 +83,8 @@ class Money:
             agency.decide(year)
         received = self.savings_received(ledger.year - 1) if year >= 1 else None  # (the ledger has just opened this year)
         agreed = self.agreed(year, left, received)
-        cashed = np.zeros(len(self.agencies)) if received is None else self.cashable_share * received * left
+        # (last year's savings, for a place `grew` times larger this year: the same money, less per home)
+        cashed = np.zeros(len(self.agencies)) if received is None else self.cashable_share * received * left / grew
         for agency in self.agencies:
             agency.open_year(year, left=left, contribution=None if agreed is None else float(agreed[agency.index]),
                              cashed=float(cashed[agency.index]))

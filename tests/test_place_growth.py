@@ -10,6 +10,7 @@ import pytest
 
 from locality.experiments.results import Results
 from locality.parameters.loader import load_scenario
+from locality.parameters.vocabulary import POOL
 from locality.sim.model import LocalityModel, status_quo_crisis_spend
 from locality.sim.reference import ReferenceModel
 
@@ -25,7 +26,7 @@ def results(**overrides) -> Results:
 
 @pytest.fixture(scope="module")
 def flat():
-    return results()
+    return results(**{"demography.household_growth": 0.0})
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_the_place_is_as_declared_in_year_one_and_grows_from_year_two(flat, grow
 
 def test_a_budget_in_cash_stays_flat_while_one_that_follows_households_grows_with_them(flat, grown, funded):
     def budgets(r):  # each agency's rationed budget (universal services are budgeted at their cost)
-        rows = r.ledger[r.ledger["agency"] != "pool"].assign(rationed=lambda f: f["budget"] - f["budget_universal"])
+        rows = r.ledger[r.ledger["agency"] != POOL].assign(rationed=lambda f: f["budget"] - f["budget_universal"])
         return rows.pivot(index="year", columns="agency", values="rationed")
     in_cash, following, unchanged = budgets(grown), budgets(funded), budgets(flat)
     assert np.allclose(in_cash.to_numpy(), unchanged.to_numpy())
@@ -89,3 +90,15 @@ def test_the_reference_records_the_grown_place_too():
 def test_a_growth_outside_its_range_is_refused_by_name():
     with pytest.raises(ValueError, match="household_growth"):
         load_scenario("thanet", overrides={"demography.household_growth": 0.5})
+
+
+def test_savings_are_cashed_as_the_same_money_in_a_grown_place():
+    """The funder takes its share of last year's savings as they were in pounds, though
+    the place has grown since (the ledger counts the whole place each year)."""
+    share, common = 0.49, {**SMALL, "run.years": 4, "demography.household_growth": GROWTH}
+    policy = results(**common, **{"finance.cashable_share": share, "early_intervention.shift": 0.2,
+                                  "early_intervention.start_year": 2, "early_intervention.double_running_years": 0})
+    ledger = policy.ledger[policy.ledger["agency"] != POOL]
+    by_year = {column: ledger.pivot(index="year", columns="agency", values=column) for column in ("cashed", "savings_received")}
+    assert by_year["cashed"].loc[3:].to_numpy() == pytest.approx(share * by_year["savings_received"].loc[2:3].to_numpy())
+    assert (by_year["cashed"].loc[3:] != 0).any().any()
