@@ -11,8 +11,10 @@ first lives `demography.settle_years` of this before the run (see `settle`), so 
 of ages starts where the rates hold it and the status quo does not drift as it settles.
 
 A household with anyone in a statutory placement does not move (an assumption: the
-placement ties it to the place); the number of households is fixed (homes are never
-empty: a household that leaves is replaced the same year). A child in a placement who
+placement ties it to the place); the number of simulated homes is fixed (homes are never
+empty: a household that leaves is replaced the same year), and a growing place
+(`demography.household_growth`) grows by weight, each home standing for more of it
+(`Demography.place_scale`: money and the record read it, not this stage). A child in a placement who
 comes of age leaves it, and is counted among those who left it that week."""
 
 from __future__ import annotations

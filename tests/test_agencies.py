@@ -10,7 +10,7 @@ from locality.parameters.loader import load_scenario
 from locality.sim.ledger import CATEGORY
 from locality.sim.model import LocalityModel
 
-SETTINGS = {"population.households": 1000, "run.years": 5, "run.warmup_weeks": 0}
+SETTINGS = {"population.households": 1000, "run.years": 5, "run.warmup_weeks": 0, "demography.household_growth": 0.0}
 
 
 def police(**overrides) -> Agency:

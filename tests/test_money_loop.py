@@ -12,7 +12,7 @@ from locality.experiments.results import ledger_frame
 from locality.sim.ledger import CATEGORY
 from locality.sim.model import LocalityModel
 
-SETTINGS = {"population.households": 1000, "run.years": 3, "run.warmup_weeks": 0}
+SETTINGS = {"population.households": 1000, "run.years": 3, "run.warmup_weeks": 0, "demography.household_growth": 0.0}
 
 
 def agency(name: str = "police", **overrides) -> Agency:  # police carry their outturn over
@@ -183,7 +183,7 @@ def test_an_investment_agreement_sets_contributions_by_the_savings_each_agency_r
     from locality.experiments.results import ledger_frame
 
     common = {"population.households": 2000, "run.years": 3, "run.seed": 8, "regime.kind": "integrated",
-              "regime.pooled_share": 0.08}
+              "regime.pooled_share": 0.08, "demography.household_growth": 0.0}  # (the frames on the model's own scale)
     model = LocalityModel("thanet", overrides={**common, "regime.investment_agreement": True})
     siloed = run("thanet", {**common, "regime.kind": "siloed"}).ledger
     yardstick = model.money.status_quo_crises
@@ -255,7 +255,7 @@ def test_a_cashed_saving_comes_out_of_next_years_reactive_budget_only():
     assert police.reactive_plan == 0 and police.cashed == pytest.approx(plain[1])
 
 
-CASHING = {"population.households": 3000, "run.years": 4, "early_intervention.shift": 0.2,
+CASHING = {"population.households": 3000, "run.years": 4, "demography.household_growth": 0.0, "early_intervention.shift": 0.2,
            "early_intervention.start_year": 2, "early_intervention.double_running_years": 0}
 
 

@@ -80,6 +80,7 @@ SHARED_LEVERS = [
     Shared("finance.cashable_share", step=0.05, note="of crisis spend avoided; Greater Manchester cashed about 0.49"),
     # typed, not a slider: a slider would round the place's own (calibrated) figure to its step
     Shared("demand.growth", TYPED, note="a fraction: 0.03 is 3%; below 0, demand falls"),
+    Shared("demography.household_growth", TYPED, note="a fraction: 0.0084 is 0.84% a year; budgets stay in cash"),
 ]
 
 
