@@ -170,23 +170,27 @@ def parameter_overrides(scenario: str, parameters: Mapping[str, Parameter], valu
 
 # ---- Metrics --------------------------------------------------------------------------
 
+def _share_among(t: Target, h: pd.DataFrame, has: np.ndarray) -> float:
+    """The share of households, or (as `among` says) of the children or children of
+    school age living in them, in households that `has` (one truth per household)."""
+    weight = h[t.among] if t.among in ("children", "pupils") else None
+    return float(np.average(has, weights=weight))
+
+
 def _prevalence(t: Target, runs) -> float:
     """The share of households (or of children, of children of school age, or of
     households of working age: `among`) in households with the problem."""
     h = runs[t.variant].households
     if t.among == "working_age":
         h = h[h["working_age"]]
-    weight = h[t.among] if t.among in ("children", "pupils") else None
-    return float(np.average(h[f"has_{t.domain}"], weights=weight))
+    return _share_among(t, h, h[f"has_{t.domain}"].to_numpy())
 
 
 def _co_occurrence(t: Target, runs) -> float:
     """The share of households (or children, as `among` says) in households with every
     one of `domains` at once."""
     h = runs[t.variant].households
-    every = np.logical_and.reduce([h[f"has_{d}"].to_numpy() for d in t.domains])
-    weight = h[t.among] if t.among in ("children", "pupils") else None
-    return float(np.average(every, weights=weight))
+    return _share_among(t, h, np.logical_and.reduce([h[f"has_{d}"].to_numpy() for d in t.domains]))
 
 
 def _population(t: Target, results: Results) -> float:
