@@ -102,7 +102,12 @@ class Agency(mesa.Agent):
 
     def gross(self, year: int, left: float = 1.0) -> float:
         """This year's budget after cuts, before anything is pooled."""
-        cash = self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years)
+        return self.per_home(self.base_budget * left * (1.0 - self.cut * min(year, self.cut_years) / self.cut_years), year)
+
+    def per_home(self, cash: float, year: int) -> float:
+        """A sum of cash in `year` for the place as it started (the model's own terms): in
+        a grown place a budget set in cash is spread over more households; one that
+        follows households is not."""
         return cash / self.place_scale(year) if self.in_cash else cash
 
     def place_grew(self, by: float) -> None:
@@ -131,7 +136,9 @@ class Agency(mesa.Agent):
         (`finance.cashable_share`; negative: extra crisis spend it funds); it never takes
         more than the reactive budget."""
         self.year = year
-        full, gross = self.base_budget * left, self.gross(year, left)
+        # (the status quo's budget is the same cash in a grown place: growth is no cut, and
+        # its squeeze comes through the demand that more households bring)
+        full, gross = self.per_home(self.base_budget * left, year), self.gross(year, left)
         if contribution is None:
             contribution = gross * self.pooled_share if year >= 1 else 0.0
         self.contribution = contribution

@@ -16,7 +16,8 @@ import tomli_w
 
 from locality.parameters.loader import ScenarioError, as_file, load_scenario
 from locality.parameters.schema import Scenario, age_band
-from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS
+from locality.parameters.vocabulary import CATEGORIES, DOMAINS, POOL, TIERS, WEEKS_PER_YEAR
+from locality.sim.ledger import CATEGORY
 from locality.sim.panel import weeks_or_missing
 
 from .described import NAMES, column_notes, long, write_parquet
@@ -45,6 +46,10 @@ class Results:
     panel: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    # Crisis spend (years, agencies) as the model's ledger held it, on the place's starting
+    # scale, kept by a run made here so that it hands it on exactly (not saved: see
+    # `crisis_spend_by_agency`).
+    own_crisis_spend: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_model(cls, model, wall_seconds: float = 0.0) -> Results:
@@ -57,6 +62,7 @@ class Results:
             panel=model.recorder.panel_frame(),
             stage_seconds=dict(model.stage_seconds),
             wall_seconds=wall_seconds,
+            own_crisis_spend=model.ledger.spend[:, :len(model.agency_list), CATEGORY["crisis"]].copy(),
         )
 
     def __repr__(self) -> str:
@@ -110,7 +116,9 @@ class Results:
         """Crisis spend per year and agency (years, agencies; the pool has none), as the
         model's ledger holds it: what a policy's savings are measured against when this
         run is its business as usual (`sim.model.usual_given`)."""
-        years = self.ledger["year"].nunique()
+        if self.own_crisis_spend is not None:
+            return self.own_crisis_spend.copy()
+        years = self.ledger["year"].nunique()  # (a run loaded from disk: its frame, back on the starting scale)
         scale = np.array([self.scenario.demography.place_scale(year) for year in range(1, years + 1)])
         return self.ledger["spend_crisis"].to_numpy(np.float64).reshape(years, -1)[:, :-1] / scale[:, None]
 
@@ -124,13 +132,21 @@ class Results:
             "spend": float(ledger["spend"].sum()),
             "over_spend": float(ledger["over_spend"].sum()),
             "crisis_spend": float(ledger["spend_crisis"].sum()),
-            "households_helped": float(homes["first_help_week"].notna().sum()),
-            "needs_fell_and_stayed_down": float(homes["needs_fell_and_stayed_down"].sum()),
+            "households_helped": float(self._homes_counted(homes["first_help_week"].notna())),
+            "needs_fell_and_stayed_down": float(self._homes_counted(homes["needs_fell_and_stayed_down"].astype(bool))),
             "in_crisis_tier_final_year": float(weekly_means(self.steps, ["tier_crisis"], "year")["tier_crisis"].iloc[-1]),
         }
         for agency, spend in ledger.groupby("agency", sort=False)["spend"].sum().items():
             totals[f"spend_{agency}"] = float(spend)
         return totals
+
+    def _homes_counted(self, which: pd.Series) -> float:
+        """How many of the place's households the homes `which` picks out stand for: in a
+        growing place each home stands for the place's scale in the year its help first
+        came (`Demography.place_scale`)."""
+        years = self.households["first_help_week"][which].fillna(0).to_numpy(np.int64) // WEEKS_PER_YEAR + 1
+        scale = np.array([self.scenario.demography.place_scale(year) for year in range(years.max(initial=1) + 1)])
+        return float(scale[years].sum())
 
     def crises_by_kind(self) -> pd.DataFrame:
         columns = [c for c in self.steps.columns if c.startswith("crises_")]

@@ -94,6 +94,7 @@ class Recorder:
         self.at = {name: i for i, name in enumerate(self.names)}
         self.resolution = resolution
         self.period = periods_of(resolution, steps)
+        self.last_year = (steps - 1) // WEEKS_PER_YEAR + 1 if steps else 0
         periods = int(self.period[-1]) + 1 if steps else 0
         self.week_row = np.zeros(len(self.columns))
         self.week_agencies = np.zeros((len(payers), len(AGENCY_COLUMNS)))
@@ -127,7 +128,8 @@ class Recorder:
     def record(self, week: Week) -> None:
         self._measure(week)
         scale = self.place_scale(week.number // WEEKS_PER_YEAR + 1)
-        coming = self.place_scale((week.number + 1) // WEEKS_PER_YEAR + 1)  # capacity is planned for next week
+        # capacity is planned for next week (after the last week no year opens: the last year's)
+        coming = self.place_scale(min((week.number + 1) // WEEKS_PER_YEAR + 1, self.last_year))
         if scale != 1.0 or coming != 1.0:  # a grown place: each simulated home stands for `scale` of its homes
             self.week_row[self.steps_grow] *= scale
             self.week_agencies[:, self.scales_with_place] *= np.where(self.planned, coming, scale)[self.scales_with_place]
@@ -246,19 +248,26 @@ class Recorder:
         frame.insert(0, "step", last_step)
 
     def _averaged(self, rows: np.ndarray, weeks: np.ndarray, columns: list[Column]) -> pd.DataFrame:
-        """Rows of summed weeks as a frame: levels divided by the weeks their row holds;
-        whole numbers as integers (levels only when weekly: an average over several weeks
-        need not be whole)."""
+        """Rows of summed weeks, (periods, series, columns), as a frame of one row per
+        period and series: levels divided by the weeks their row holds; whole numbers as
+        integers (levels only when weekly: an average over several weeks need not be
+        whole). In a grown place (see `record`) a count stands for more than whole
+        households: each series is rounded so that its running total stays the nearest
+        whole number to the true one (error diffusion), so rounding neither loses small
+        counts nor makes one resolution's totals differ from another's."""
         rows = rows.copy()
-        rows[:, [i for i, c in enumerate(columns) if c.level]] /= weeks[:, None]
-        frame = pd.DataFrame(rows, columns=[c.name for c in columns])
-        whole = [c.name for c in columns if c.whole and (self.resolution == "week" or not c.level)]
-        frame[whole] = frame[whole].round().astype(np.int64)  # (whole already, but in a grown place: see `record`)
+        rows[:, :, [i for i, c in enumerate(columns) if c.level]] /= weeks[:, None, None]
+        whole = [i for i, c in enumerate(columns) if c.whole and (self.resolution == "week" or not c.level)]
+        running = np.round(np.cumsum(rows[:, :, whole], axis=0))  # (exact for whole numbers below 2^53)
+        rows[:, :, whole] = np.diff(running, axis=0, prepend=0.0)
+        frame = pd.DataFrame(rows.reshape(-1, len(columns)), columns=[c.name for c in columns])
+        names = [columns[i].name for i in whole]
+        frame[names] = frame[names].astype(np.int64)
         return frame
 
     def steps_frame(self) -> pd.DataFrame:
         periods, last_step = self._periods()
-        frame = self._averaged(self.rows[:periods], self.weeks_in[:periods], self.columns)
+        frame = self._averaged(self.rows[:periods, None], self.weeks_in[:periods], self.columns)
         self._when(frame, last_step)
         return frame
 
@@ -269,8 +278,7 @@ class Recorder:
     def agencies_frame(self) -> pd.DataFrame:
         periods, last_step = self._periods()
         payers = len(self.payers)
-        frame = self._averaged(self.agency_rows[:periods].reshape(periods * payers, -1),
-                               np.repeat(self.weeks_in[:periods], payers), AGENCY_COLUMNS)
+        frame = self._averaged(self.agency_rows[:periods], self.weeks_in[:periods], AGENCY_COLUMNS)
         frame.insert(0, "label", np.tile(self.labels, periods))
         frame.insert(0, "agency", np.tile(self.payers, periods))
         when = pd.DataFrame(index=range(periods))

@@ -22,8 +22,8 @@ def model_reporters(recorder, ledger) -> dict:
         if not column.level:
             reporters[f"{column.name}_so_far"] = [_so_far, [recorder, column.name]]
     reporters["households_in_crisis_this_week"] = [_this_week, [recorder, "tier_crisis"]]  # (tier_crisis, as people say it)
-    reporters["budget_this_year"] = [_budget_this_year, [ledger]]
-    reporters["spend_this_year"] = [_spend_this_year, [ledger]]
+    reporters["budget_this_year"] = [_budget_this_year, [ledger, recorder.place_scale]]
+    reporters["spend_this_year"] = [_spend_this_year, [ledger, recorder.place_scale]]
     return reporters
 
 
@@ -45,12 +45,13 @@ def _so_far(recorder, column: str) -> float:
     return float(recorder.so_far[recorder.at[column]])
 
 
-def _budget_this_year(ledger) -> float:
-    return float(ledger.budget[ledger.year].sum())
+# The ledger holds money for the place as it started: a grown place's is `place_scale` times it.
+def _budget_this_year(ledger, place_scale) -> float:
+    return float(ledger.budget[ledger.year].sum()) * place_scale(ledger.year + 1)
 
 
-def _spend_this_year(ledger) -> float:
-    return float(ledger.spend[ledger.year].sum())
+def _spend_this_year(ledger, place_scale) -> float:
+    return float(ledger.spend[ledger.year].sum()) * place_scale(ledger.year + 1)
 
 
 def _name(agency: Agency) -> str:
@@ -58,7 +59,7 @@ def _name(agency: Agency) -> str:
 
 
 def _budget(agency: Agency) -> float:
-    return float(agency.budget)
+    return float(agency.budget) * agency.place_scale(agency.year)
 
 
 def _threshold(agency: Agency) -> float:

@@ -102,3 +102,33 @@ def test_savings_are_cashed_as_the_same_money_in_a_grown_place():
     by_year = {column: ledger.pivot(index="year", columns="agency", values=column) for column in ("cashed", "savings_received")}
     assert by_year["cashed"].loc[3:].to_numpy() == pytest.approx(share * by_year["savings_received"].loc[2:3].to_numpy())
     assert (by_year["cashed"].loc[3:] != 0).any().any()
+
+
+def test_counts_keep_their_growth_and_every_resolution_the_same_totals():
+    """Rounded to whole numbers, a grown place's counts keep their growth however small
+    (the running total is kept nearest the true one), so a year's weeks add up to the
+    year's row."""
+    common = {**SMALL, "demography.household_growth": GROWTH}
+    weekly, yearly = results(**common), results(**common, **{"run.record_every": "year"})
+    counts = [c for c in weekly.steps if c.startswith(("crises", "entered_", "referrals", "admissions"))]
+    by_weeks = weekly.steps.groupby("year")[counts].sum()
+    assert (by_weeks - yearly.steps.set_index("year")[counts]).abs().max().max() <= 1
+    agencies = weekly.agencies.groupby(["year", "agency"])[["admissions", "referrals"]].sum()
+    assert (agencies - yearly.agencies.set_index(["year", "agency"])[["admissions", "referrals"]]).abs().max().max() <= 1
+
+
+def test_mesa_s_reporters_and_the_run_s_totals_count_the_whole_place(grown):
+    model = LocalityModel("thanet", overrides={**SMALL, "demography.household_growth": GROWTH})
+    for _ in range(2 * 52 + 10):  # into year 3
+        model.step()
+    reported = model.datacollector.get_model_vars_dataframe()
+    results = Results.from_model(model)
+    year_3 = results.ledger[results.ledger["year"] == 3]["budget"].sum()
+    assert reported["budget_this_year"].iloc[-1] == pytest.approx(year_3)
+    agencies = model.datacollector.get_agenttype_vars_dataframe(type(model.agency_list[0]))
+    last = agencies.xs(agencies.index.get_level_values(0).max(), level=0)
+    police = results.ledger[(results.ledger["year"] == 3) & (results.ledger["agency"] == "police")]
+    assert last.set_index("agency").loc["police", "agency_budget_this_year"] == pytest.approx(
+        float((police["budget"] - police["budget_universal"]).iloc[0]))
+    helped = grown.households["first_help_week"].notna().sum()
+    assert helped < grown.outcomes()["households_helped"] < helped * (1 + GROWTH) ** 2
