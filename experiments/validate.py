@@ -41,7 +41,7 @@ KNOWN_LIMITS = [
     "the stock is a fitted target, not a check; England's average stay, 14 months in early 2014 (DCLG), is "
     "longer because London's stays are."),
     ("Substance misuse services treat far more people a year than England's drug and alcohol services did "
-    "(the drug-treatment check, more than twice drugs alone and half as many again as drugs and alcohol together). "
+    "(the drug-treatment check, about two and a half times drugs alone and two thirds more than drugs and alcohol together). "
     "Treatment runs a 12-week course (NICE CG115, CG51) before a case may close on recovery, so episodes average "
     "about ten weeks (those who drop out leave sooner), where alcohol treatment's 2012/13 (109,683 in treatment "
     "in the year, 75,773 of them starting: PHE) gives about 23, and opiate substitution lasts years (not "
