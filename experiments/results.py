@@ -119,7 +119,7 @@ class Results:
         if self.own_crisis_spend is not None:
             return self.own_crisis_spend.copy()
         years = self.ledger["year"].nunique()  # (a run loaded from disk: its frame, back on the starting scale)
-        scale = np.array([self.scenario.demography.place_scale(year) for year in range(1, years + 1)])
+        scale = self.scenario.demography.place_scales(years)
         return self.ledger["spend_crisis"].to_numpy(np.float64).reshape(years, -1)[:, :-1] / scale[:, None]
 
     def outcomes(self) -> dict[str, float]:
@@ -145,8 +145,7 @@ class Results:
         growing place each home stands for the place's scale in the year its help first
         came (`Demography.place_scale`)."""
         years = self.households["first_help_week"][which].fillna(0).to_numpy(np.int64) // WEEKS_PER_YEAR + 1
-        scale = np.array([self.scenario.demography.place_scale(year) for year in range(years.max(initial=1) + 1)])
-        return float(scale[years].sum())
+        return float(self.scenario.demography.place_scales(years.max(initial=1))[years - 1].sum())
 
     def crises_by_kind(self) -> pd.DataFrame:
         columns = [c for c in self.steps.columns if c.startswith("crises_")]
@@ -283,7 +282,7 @@ def ledger_frame(model) -> pd.DataFrame:
     frame["savings_received"] = ledger.savings_received.ravel()
     frame["cashed"] = ledger.cashed.ravel()
     # The ledger holds money for the place as it started; a grown place's is that many times more.
-    scale = np.repeat([model.params.demography.place_scale(year) for year in range(1, years + 1)], payers)
+    scale = np.repeat(model.params.demography.place_scales(years), payers)
     if (scale != 1.0).any():
         money = frame.columns.drop(["year", "agency", "label"])
         frame[money] = frame[money].mul(scale, axis=0)

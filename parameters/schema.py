@@ -12,6 +12,7 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .unit_costs import check_items
@@ -167,6 +168,10 @@ class Demography(Section):
         starts with: how many of its homes each simulated home stands for. The place is
         as its scenario declares it in the warm-up and year 1, and grows from year 2."""
         return (1.0 + self.household_growth) ** max(year - 1, 0)
+
+    def place_scales(self, years: int) -> np.ndarray:
+        """`place_scale` of years 1 to `years`, in order."""
+        return np.array([self.place_scale(year) for year in range(1, years + 1)])
 
     @model_validator(mode="after")
     def _bands(self) -> Demography:
